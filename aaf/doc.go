@@ -1,0 +1,29 @@
+// Package aaf reads, validates, writes and generates the Ango Annotation
+// Format (AAF): the JSON that a labeling hub exports and hands to export
+// plugins.
+//
+// # Model
+//
+// Both generations of the format (current "v3" assets with one task and
+// its tools, legacy assets with a tasks array and objects) are read into one
+// normalised model: [Asset], [Task], [Tool], [Classification], [Relation].
+// Converters only look at the model. Keys the model does not know are kept
+// in the Extra maps and written back by the encoder, so decoding and
+// encoding an asset gives the same JSON value.
+//
+// # Streaming
+//
+// [NewReader] detects a JSON array or NDJSON input and yields one asset at a
+// time; memory does not grow with the number of assets. Every asset is
+// validated while it is read; an [*Error] names where the problem is (line
+// or byte offset, asset index, externalId and JSON path).
+//
+// # Writing and generating
+//
+// [NewEncoder] writes assets as NDJSON or as a JSON array, streaming.
+// [Generate] writes a deterministic synthetic project for tests and
+// benchmarks.
+//
+// The package depends on the standard library and one JSON parser only; it
+// must never import the hub, database drivers or cloud SDKs.
+package aaf

@@ -1,0 +1,14 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+)
+
+// NewID returns a new random id: 24 lowercase hex characters, the shape of
+// the ids Ango Hub uses, so ids look familiar to plugin authors.
+func NewID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
