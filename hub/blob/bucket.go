@@ -1,0 +1,365 @@
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	gcblob "gocloud.dev/blob"
+)
+
+// maxKeyLength bounds object keys, in bytes (S3's limit).
+const maxKeyLength = 1024
+
+// Bucket is one bucket the hub stores objects in: its own (StorageID "")
+// or an organization storage. Get one from Service.Hub or Service.Bucket.
+// A Bucket is safe for concurrent use and stays usable until Service.Close,
+// even after its storage was changed or forgotten.
+type Bucket struct {
+	svc       *Service
+	b         *gcblob.Bucket
+	storageID string
+	orgID     string // owner of an organization storage; "" for the hub bucket
+	name      string
+	// pathStyle says the bucket's native URLs carry the bucket name as the
+	// first path segment.
+	pathStyle bool
+	proxied   bool
+}
+
+// StorageID returns the organization storage id, or "" for the hub's own
+// bucket (the value of store.Export.StorageID).
+func (b *Bucket) StorageID() string { return b.storageID }
+
+// Name returns the bucket name for S3 buckets, or "" for the hub's local
+// bucket (the value of store.Export.Bucket).
+func (b *Bucket) Name() string { return b.name }
+
+// Attributes describes a stored object.
+type Attributes struct {
+	// Size is the object's size in bytes.
+	Size int64
+	// ContentType is the object's MIME type.
+	ContentType string
+	// ModTime is when the object was last written.
+	ModTime time.Time
+	// ETag is the server's entity tag, when it gives one.
+	ETag string
+}
+
+// Attributes returns the attributes of the object at key. It returns
+// ErrNotFound when there is none and an error wrapping ErrInvalidKey for a
+// malformed key.
+func (b *Bucket) Attributes(ctx context.Context, key string) (*Attributes, error) {
+	if err := b.check(key); err != nil {
+		return nil, err
+	}
+	a, err := b.b.Attributes(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("get attributes of %s: %w", key, interpretError(err))
+	}
+	return &Attributes{Size: a.Size, ContentType: a.ContentType, ModTime: a.ModTime, ETag: a.ETag}, nil
+}
+
+// Exists reports whether an object exists at key.
+func (b *Bucket) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := b.Attributes(ctx, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// Delete deletes the object at key. Deleting a missing object is not an
+// error, so cleanups can be retried.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	if err := b.check(key); err != nil {
+		return err
+	}
+	if err := interpretError(b.b.Delete(ctx, key)); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Reader streams an object. It is an io.ReadSeekCloser: seeking reopens
+// the object at the new offset on the next Read. A Reader is not safe for
+// concurrent use.
+type Reader struct {
+	r *gcblob.Reader
+}
+
+// Read reads from the object; errors other than io.EOF are mapped to this
+// package's errors.
+func (r *Reader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = interpretError(err)
+	}
+	return n, err
+}
+
+// Seek sets the offset of the next Read (io.Seeker).
+func (r *Reader) Seek(offset int64, whence int) (int64, error) {
+	n, err := r.r.Seek(offset, whence)
+	return n, interpretError(err)
+}
+
+// Close releases the reader. A second call returns an error.
+func (r *Reader) Close() error { return interpretError(r.r.Close()) }
+
+// Size returns the object's size in bytes.
+func (r *Reader) Size() int64 { return r.r.Size() }
+
+// ContentType returns the object's MIME type.
+func (r *Reader) ContentType() string { return r.r.ContentType() }
+
+// ModTime returns when the object was last written.
+func (r *Reader) ModTime() time.Time { return r.r.ModTime() }
+
+// NewReader opens the object at key for reading; the caller closes it.
+// ctx bounds the whole read. It returns ErrNotFound when there is no
+// object.
+func (b *Bucket) NewReader(ctx context.Context, key string) (*Reader, error) {
+	if err := b.check(key); err != nil {
+		return nil, err
+	}
+	r, err := b.b.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, interpretError(err))
+	}
+	return &Reader{r: r}, nil
+}
+
+// WriteResult describes an object written by Bucket.Write.
+type WriteResult struct {
+	// Size is the number of bytes written.
+	Size int64
+	// SHA256 is the lowercase hex SHA-256 of the content.
+	SHA256 string
+}
+
+// Write streams r into the object at key, computing its size and SHA-256
+// on the way, and replaces any object already there. The content type
+// follows the key's extension. The write is all-or-nothing: when r fails,
+// ctx is cancelled, or r holds more than Config.MaxObjectSize bytes (the
+// error then wraps ErrTooLarge), no object is created and a previous
+// object at key is left as it was.
+func (b *Bucket) Write(ctx context.Context, key string, r io.Reader) (*WriteResult, error) {
+	if err := b.check(key); err != nil {
+		return nil, err
+	}
+	res, err := b.write(ctx, key, r)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", key, err)
+	}
+	return res, nil
+}
+
+func (b *Bucket) write(ctx context.Context, key string, r io.Reader) (*WriteResult, error) {
+	max := b.svc.cfg.MaxObjectSize
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.b.NewWriter(ctx, key, &gcblob.WriterOptions{ContentType: ContentTypeFor(key)})
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	h := sha256.New()
+	src := &sourceReader{r: io.TeeReader(io.LimitReader(r, max+1), h)}
+	n, err := io.Copy(w, src)
+	switch {
+	case src.err != nil:
+		err = &sourceError{err: src.err}
+	case err != nil:
+		err = interpretError(err)
+	case n > max:
+		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	}
+	if err != nil {
+		// Cancelling before Close makes every gocloud driver discard the
+		// partial object instead of committing it.
+		cancel()
+		_ = w.Close()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, interpretError(err)
+	}
+	return &WriteResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// sourceReader remembers the error of the reader being stored, to tell it
+// from an error of the bucket.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+// sourceError is a failure of the reader passed to Bucket.Write.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return "read content: " + e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// CheckUploaded checks an object that a client uploaded through a
+// presigned URL and returns its attributes. S3's presigned PUT URLs cannot
+// bound the size of what is uploaded, so an object larger than
+// Config.MaxObjectSize is deleted and the error wraps ErrTooLarge. It
+// returns ErrNotFound when nothing was uploaded.
+func (b *Bucket) CheckUploaded(ctx context.Context, key string) (*Attributes, error) {
+	a, err := b.Attributes(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if a.Size > b.svc.cfg.MaxObjectSize {
+		if err := b.Delete(ctx, key); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("check upload %s: %w: %d bytes, limit %d (deleted)", key, ErrTooLarge, a.Size, b.svc.cfg.MaxObjectSize)
+	}
+	return a, nil
+}
+
+// SignedURL returns a presigned URL that allows method (http.MethodGet or
+// http.MethodPut) on the object at key until the returned time, without
+// credentials. expiry 0 means Config.SignedURLExpiry; it may not exceed
+// MaxSignedURLExpiry. GET URLs make the download an attachment named after
+// the key's file name. Presigning needs no object at key.
+func (b *Bucket) SignedURL(ctx context.Context, key, method string, expiry time.Duration) (string, time.Time, error) {
+	if err := b.check(key); err != nil {
+		return "", time.Time{}, err
+	}
+	if method != http.MethodGet && method != http.MethodPut {
+		return "", time.Time{}, fmt.Errorf("blob: presign %s: method must be GET or PUT, got %q", key, method)
+	}
+	if expiry == 0 {
+		expiry = b.svc.cfg.SignedURLExpiry
+	}
+	if expiry < time.Second || expiry > MaxSignedURLExpiry {
+		return "", time.Time{}, fmt.Errorf("blob: presign %s: expiry must be between 1s and %v, got %v", key, MaxSignedURLExpiry, expiry)
+	}
+	if b.proxied {
+		u, exp := b.svc.signer.sign(method, key, expiry)
+		return u, exp, nil
+	}
+	opts := &gcblob.SignedURLOptions{Method: method, Expiry: expiry}
+	if method == http.MethodGet {
+		opts.BeforeSign = presignGetDisposition(attachment(path.Base(key)))
+	}
+	now := time.Now()
+	u, err := b.b.SignedURL(ctx, key, opts)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("presign %s: %w", key, interpretError(err))
+	}
+	return u, now.Add(expiry).Truncate(time.Second), nil
+}
+
+// KeyFromURL returns the key of an object of this bucket named by name: a
+// presigned URL issued for it (query string included or not, possibly cut
+// at its first '&' as the Python SDK sends it), the bare object URL, or
+// the key itself. It only parses; callers check the key's organization and
+// project (Service.DownloadURL does). Errors wrap ErrInvalidKey.
+func (b *Bucket) KeyFromURL(name string) (Key, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Key{}, fmt.Errorf("%w: name is empty", ErrInvalidKey)
+	}
+	if strings.HasPrefix(name, "orgs/") {
+		k, _, _ := strings.Cut(name, "?")
+		return ParseKey(k)
+	}
+	u, err := url.Parse(name)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Key{}, fmt.Errorf("%w: name %q is neither an object key nor an http(s) URL", ErrInvalidKey, name)
+	}
+	p := strings.TrimPrefix(u.Path, "/")
+	if b.proxied {
+		prefix := strings.TrimPrefix(b.svc.basePath+HandlerPath, "/")
+		k, ok := strings.CutPrefix(p, prefix)
+		if !ok {
+			return Key{}, fmt.Errorf("%w: URL path %q is not under %s", ErrInvalidKey, u.Path, "/"+prefix)
+		}
+		return ParseKey(k)
+	}
+	if b.pathStyle || !strings.HasPrefix(p, "orgs/") {
+		if k, ok := strings.CutPrefix(p, b.name+"/"); ok {
+			p = k
+		}
+	}
+	return ParseKey(p)
+}
+
+// check refuses keys that are malformed or used after Close.
+func (b *Bucket) check(key string) error {
+	if b.svc.closed.Load() {
+		return ErrClosed
+	}
+	return CheckObjectKey(key)
+}
+
+// CheckObjectKey reports whether key is acceptable to every method of a
+// Bucket: 1 to 1024 bytes of ASCII letters, digits and "._-/", no leading
+// or trailing '/', no empty, "." or ".." segment. Keys made by NewKey
+// always pass. Errors wrap ErrInvalidKey.
+func CheckObjectKey(key string) error {
+	if key == "" || len(key) > maxKeyLength {
+		return fmt.Errorf("%w: key must be 1 to %d bytes, got %d", ErrInvalidKey, maxKeyLength, len(key))
+	}
+	for _, c := range []byte(key) {
+		if !isIDByte(c) && c != '.' && c != '/' {
+			return fmt.Errorf("%w: key %q may only hold letters, digits and \"._-/\"", ErrInvalidKey, key)
+		}
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("%w: key %q has an empty, \".\" or \"..\" segment", ErrInvalidKey, key)
+		}
+	}
+	return nil
+}
+
+// ContentTypeFor returns the MIME type stored with an object at key,
+// chosen by its extension; application/octet-stream when unknown.
+func ContentTypeFor(key string) string {
+	ext := strings.ToLower(path.Ext(key))
+	switch ext {
+	case ".zip":
+		return "application/zip"
+	case ".json":
+		return "application/json"
+	case ".ndjson", ".jsonl":
+		return "application/x-ndjson"
+	case "":
+		return "application/octet-stream"
+	}
+	if t := mime.TypeByExtension(ext); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// attachment returns a Content-Disposition value that downloads the
+// object as fileName.
+func attachment(fileName string) string {
+	return mime.FormatMediaType("attachment", map[string]string{"filename": fileName})
+}

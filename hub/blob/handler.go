@@ -1,0 +1,160 @@
+package blob
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Error codes of the JSON errors Handler answers with.
+const (
+	codeBadRequest       = "bad_request"
+	codeExpired          = "url_expired"
+	codeInternal         = "internal"
+	codeInvalidSignature = "invalid_signature"
+	codeMethodMismatch   = "method_mismatch"
+	codeMethodNotAllowed = "method_not_allowed"
+	codeNotFound         = "not_found"
+	codeTooLarge         = "too_large"
+)
+
+// httpError is an error answer of Handler.
+type httpError struct {
+	status  int
+	code    string
+	message string
+}
+
+// errorBody is the JSON shape of every hub error.
+type errorBody struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	Code    string `json:"code"`
+}
+
+// Handler serves the hub's own presigned URLs: GET (and HEAD, with Range
+// support) streams the object as an attachment, PUT stores the request
+// body, bounded by Config.MaxObjectSize (413 above it; nothing is stored
+// when an upload fails or is cut short). Mount it at HandlerPath:
+//
+//	mux.Handle(blob.HandlerPath, svc.Handler())
+//
+// A tampered, expired, wrong-method or other-object URL gets 403. Errors
+// are JSON {"status":"fail","message":...,"code":...}. It is safe for
+// concurrent use. When the hub bucket is not proxied (native S3 URLs),
+// every request gets 404.
+func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	key, ok := strings.CutPrefix(r.URL.Path, HandlerPath)
+	if !ok || !s.hub.proxied || s.closed.Load() {
+		s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "no such presigned URL"})
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, PUT")
+		s.writeError(w, r, &httpError{http.StatusMethodNotAllowed, codeMethodNotAllowed, "presigned URLs accept GET, HEAD and PUT"})
+		return
+	}
+	if herr := s.signer.verify(r.Method, key, r.URL.Query()); herr != nil {
+		s.writeError(w, r, herr)
+		return
+	}
+	if err := CheckObjectKey(key); err != nil {
+		s.writeError(w, r, &httpError{http.StatusBadRequest, codeBadRequest, err.Error()})
+		return
+	}
+	if r.Method == http.MethodPut {
+		s.servePut(w, r, key)
+		return
+	}
+	s.serveGet(w, r, key)
+}
+
+func (s *Service) serveGet(w http.ResponseWriter, r *http.Request, key string) {
+	rd, err := s.hub.NewReader(r.Context(), key)
+	if errors.Is(err, ErrNotFound) {
+		s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "no object at this URL"})
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, key, err)
+		return
+	}
+	defer rd.Close()
+	h := w.Header()
+	h.Set("Content-Type", ContentTypeFor(key))
+	h.Set("Content-Disposition", attachment(path.Base(key)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	// ServeContent sets Content-Length and handles HEAD, Range and
+	// conditional requests; the reader reopens the object on Seek.
+	http.ServeContent(w, r, "", rd.ModTime(), rd)
+}
+
+func (s *Service) servePut(w http.ResponseWriter, r *http.Request, key string) {
+	max := s.cfg.MaxObjectSize
+	if r.ContentLength > max {
+		s.writeError(w, r, &httpError{http.StatusRequestEntityTooLarge, codeTooLarge,
+			"the body is " + strconv.FormatInt(r.ContentLength, 10) + " bytes; the limit is " + strconv.FormatInt(max, 10)})
+		return
+	}
+	res, err := s.hub.Write(r.Context(), key, r.Body)
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		s.writeError(w, r, &httpError{http.StatusRequestEntityTooLarge, codeTooLarge,
+			"the body is larger than the limit of " + strconv.FormatInt(max, 10) + " bytes"})
+		return
+	case err != nil && (r.Context().Err() != nil || errors.Is(err, context.Canceled)):
+		// The client went away; there is nobody to answer.
+		s.logger.DebugContext(r.Context(), "upload aborted by client", slog.String(logKeyKey, key))
+		return
+	case err != nil && isBodyError(err):
+		s.writeError(w, r, &httpError{http.StatusBadRequest, codeBadRequest, "the upload body could not be read completely; nothing was stored"})
+		return
+	case err != nil:
+		s.internalError(w, r, key, err)
+		return
+	}
+	s.logger.InfoContext(r.Context(), "object uploaded",
+		slog.String(logKeyKey, key), slog.Int64(logKeySize, res.Size))
+	w.WriteHeader(http.StatusOK)
+}
+
+// isBodyError reports whether a Write error came from reading the request
+// body (a truncated or malformed upload) rather than from the bucket.
+func isBodyError(err error) bool {
+	var se *sourceError
+	return errors.As(err, &se)
+}
+
+func (s *Service) internalError(w http.ResponseWriter, r *http.Request, key string, err error) {
+	s.logger.ErrorContext(r.Context(), "presigned URL request failed",
+		slog.String(logKeyMethod, r.Method), slog.String(logKeyKey, key), slog.String(logKeyError, err.Error()))
+	s.writeError(w, r, &httpError{http.StatusInternalServerError, codeInternal, "the object store failed; try again"})
+}
+
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
+	if e.status != http.StatusNotFound {
+		s.logger.DebugContext(r.Context(), "presigned URL refused",
+			slog.String(logKeyMethod, r.Method), slog.Int(logKeyStatus, e.status), slog.String(logKeyCode, e.code))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	_ = json.NewEncoder(w).Encode(errorBody{Status: "fail", Message: e.message, Code: e.code})
+}

@@ -1,0 +1,353 @@
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/store"
+	gcblob "gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/memblob"
+)
+
+// Service gives access to the hub's own bucket and to organization
+// storages, presigns URLs for them, and serves the presigned URLs of the
+// buckets the hub proxies (Handler). Create it with Open; it is safe for
+// concurrent use.
+type Service struct {
+	cfg      *Config
+	logger   *slog.Logger
+	signer   *localSigner
+	basePath string // path of PublicURL, without trailing slash
+	hub      *Bucket
+	closed   atomic.Bool
+
+	mu       sync.Mutex
+	storages map[string]*cachedStorage
+}
+
+// cachedStorage is an opened organization storage and the fingerprint of
+// the store.Storage it was opened from.
+type cachedStorage struct {
+	fingerprint string
+	bucket      *Bucket
+}
+
+// Open opens the hub's bucket described by cfg.BucketURL and returns a
+// Service. A file:// directory is created when missing. Open does no
+// network I/O for s3:// buckets; a wrong endpoint or credential shows on
+// first use.
+func Open(ctx context.Context, cfg *Config) (*Service, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	c := cfg.withDefaults()
+	if c.BucketURL == "" {
+		return nil, errors.New("blob: invalid config: BucketURL is required")
+	}
+	u, err := url.Parse(c.BucketURL)
+	if err != nil {
+		return nil, fmt.Errorf("blob: invalid config: BucketURL: %w", err)
+	}
+	hub := &Bucket{}
+	switch u.Scheme {
+	case "file":
+		hub.proxied = true
+	case "mem":
+		hub.proxied = true
+	case "s3":
+		hub.proxied = c.Proxy
+	default:
+		return nil, fmt.Errorf("blob: invalid config: BucketURL scheme %q is not supported (use file, s3 or mem)", u.Scheme)
+	}
+	if err := c.validate(hub.proxied); err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:      c,
+		logger:   c.Logger.With(logKeyComponent, "blob"),
+		storages: make(map[string]*cachedStorage),
+	}
+	if hub.proxied {
+		s.signer = newLocalSigner(c.SigningKey, c.PublicURL, c.NowFunc)
+		pu, _ := url.Parse(c.PublicURL) // checked by validate
+		s.basePath = strings.TrimRight(pu.Path, "/")
+	}
+	hub.svc = s
+	switch u.Scheme {
+	case "file":
+		hub.b, err = openFile(u)
+	case "mem":
+		hub.b = memblob.OpenBucket(nil)
+	case "s3":
+		var p *s3Params
+		if p, err = parseS3URL(u); err == nil {
+			p.accessKey, p.secretKey = c.AccessKeyID, c.SecretAccessKey
+			hub.name, hub.pathStyle = p.bucket, p.pathStyle
+			hub.b, err = openS3(ctx, p)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob: open hub bucket: %w", err)
+	}
+	s.hub = hub
+	return s, nil
+}
+
+// openFile opens a file:///abs/dir bucket, creating the directory.
+// Temporary files are written next to their final path so that the rename
+// that commits them never crosses file systems.
+func openFile(u *url.URL) (*gcblob.Bucket, error) {
+	if u.Host != "" && u.Host != "localhost" {
+		return nil, fmt.Errorf("file URL %q must not name a host (want file:///abs/dir)", u.String())
+	}
+	if u.RawQuery != "" {
+		return nil, fmt.Errorf("file URL %q must not have a query", u.String())
+	}
+	dir := filepath.FromSlash(u.Path)
+	if !filepath.IsAbs(dir) {
+		return nil, fmt.Errorf("file URL %q must hold an absolute directory", u.String())
+	}
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
+		CreateDir:   true,
+		DirFileMode: os.FileMode(0o750),
+		NoTempDir:   true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open directory %s: %w", dir, err)
+	}
+	return b, nil
+}
+
+// Close closes the hub bucket and every opened organization storage.
+// Afterwards every method returns ErrClosed. A second call returns nil.
+func (s *Service) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	errs := []error{s.hub.b.Close()}
+	for id, c := range s.storages {
+		errs = append(errs, c.bucket.b.Close())
+		delete(s.storages, id)
+	}
+	if err := interpretError(errors.Join(errs...)); err != nil {
+		return fmt.Errorf("close buckets: %w", err)
+	}
+	return nil
+}
+
+// Hub returns the hub's own bucket.
+func (s *Service) Hub() *Bucket { return s.hub }
+
+// Bucket returns the bucket of an organization storage, or the hub's own
+// bucket when st is nil. Opened storages are cached by id; a storage whose
+// endpoint, region, bucket or credentials changed is reopened. The secret
+// key is decrypted with Config.SecretBox and passed to the S3 client
+// explicitly; nothing is read from the environment. Errors wrap
+// ErrInvalidStorage (bad storage) or ErrClosed.
+func (s *Service) Bucket(ctx context.Context, st *store.Storage) (*Bucket, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if st == nil {
+		return s.hub, nil
+	}
+	fp := storageFingerprint(st)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.storages[st.ID]; ok && c.fingerprint == fp {
+		return c.bucket, nil
+	}
+	b, err := s.openStorage(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	// A replaced bucket is not closed: callers may still hold it. S3
+	// buckets hold no resources beyond idle connections.
+	s.storages[st.ID] = &cachedStorage{fingerprint: fp, bucket: b}
+	return b, nil
+}
+
+// ForgetStorage drops an opened organization storage from the cache; call
+// it when the storage is deleted. Forgetting an unknown id does nothing.
+func (s *Service) ForgetStorage(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.storages, id)
+}
+
+func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w %q: %s", ErrInvalidStorage, st.ID, fmt.Sprintf(format, args...))
+	}
+	if st.ID == "" || st.OrgID == "" {
+		return nil, bad("ID and OrgID are required")
+	}
+	if p := strings.ToLower(st.Provider); p != "" && p != "s3" {
+		return nil, bad("provider %q is not supported (only s3)", st.Provider)
+	}
+	if st.Bucket == "" {
+		return nil, bad("bucket is empty")
+	}
+	if err := checkEndpoint(st.Endpoint); err != nil {
+		return nil, bad("endpoint: %v", err)
+	}
+	if st.AccessKey == "" {
+		return nil, bad("access key is empty")
+	}
+	if s.cfg.SecretBox == nil {
+		return nil, bad("the hub has no key to decrypt storage secrets (Config.SecretBox)")
+	}
+	secret, err := s.cfg.SecretBox.Open(st.SecretKeyEnc)
+	if err != nil {
+		return nil, bad("secret key does not decrypt with the hub key")
+	}
+	p := &s3Params{
+		bucket:    st.Bucket,
+		endpoint:  st.Endpoint,
+		region:    st.Region,
+		pathStyle: st.Endpoint != "", // S3-compatible servers; AWS S3 prefers virtual hosts
+		accessKey: st.AccessKey,
+		secretKey: string(secret),
+	}
+	if p.region == "" {
+		p.region = DefaultS3Region
+	}
+	gb, err := openS3(ctx, p)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	return &Bucket{
+		svc:       s,
+		b:         gb,
+		storageID: st.ID,
+		orgID:     st.OrgID,
+		name:      st.Bucket,
+		pathStyle: p.pathStyle,
+	}, nil
+}
+
+// storageFingerprint identifies the settings of a storage; a change means
+// the cached bucket is stale.
+func storageFingerprint(st *store.Storage) string {
+	h := sha256.New()
+	for _, f := range []string{st.OrgID, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, string(st.SecretKeyEnc)} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// UploadURLParams is the input of Service.UploadURL.
+type UploadURLParams struct {
+	// OrgID and ProjectID place the object; required.
+	OrgID     string
+	ProjectID string
+	// Type is the object type; required.
+	Type Type
+	// Name is the client's file name; it is sanitised (SanitizeFileName).
+	Name string
+	// Storage is the organization storage to upload to; nil for the hub's
+	// own bucket. It must belong to OrgID.
+	Storage *store.Storage
+	// Expiry is how long the URL is valid. Defaults to Config.SignedURLExpiry.
+	Expiry time.Duration
+}
+
+// SignedURLResult is a presigned URL and where it points.
+type SignedURLResult struct {
+	// URL is the presigned URL. Never log it.
+	URL string
+	// Key is the object the URL is for; Key.String() is the object key.
+	Key Key
+	// StorageID is the organization storage, "" for the hub's bucket.
+	StorageID string
+	// Bucket is the S3 bucket name, "" for the hub's local bucket.
+	Bucket string
+	// ExpiresAt is when the URL stops working.
+	ExpiresAt time.Time
+}
+
+// UploadURL makes a new object key for p and returns a presigned PUT URL
+// for it (/v2/getUploadUrl). The client PUTs the raw bytes, with or
+// without a Content-Type. Errors wrap ErrInvalidKey (bad ids, type or
+// name), ErrForbidden (storage of another organization) or
+// ErrInvalidStorage.
+func (s *Service) UploadURL(ctx context.Context, p *UploadURLParams) (*SignedURLResult, error) {
+	k, err := NewKey(p.OrgID, p.ProjectID, p.Type, p.Name, s.cfg.NowFunc())
+	if err != nil {
+		return nil, fmt.Errorf("make upload URL: %w", err)
+	}
+	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodPut, p.Expiry)
+}
+
+// DownloadURLParams is the input of Service.DownloadURL.
+type DownloadURLParams struct {
+	// OrgID is the caller's organization; required. The object must
+	// belong to it.
+	OrgID string
+	// ProjectID, when set, is the only project whose objects may be signed.
+	ProjectID string
+	// Name is the upload URL (query string included or not), the bare
+	// object URL, or the object key.
+	Name string
+	// Storage is the organization storage holding the object; nil for the
+	// hub's own bucket. It must belong to OrgID.
+	Storage *store.Storage
+	// Expiry is how long the URL is valid. Defaults to Config.SignedURLExpiry.
+	Expiry time.Duration
+}
+
+// DownloadURL returns a presigned GET URL for the object named by p.Name
+// (/v2/getSignedUrl). The object need not exist yet: the Python SDK asks
+// for it before uploading. Errors wrap ErrInvalidKey (name not one of our
+// objects), ErrForbidden (object or storage of another organization or
+// project) or ErrInvalidStorage.
+func (s *Service) DownloadURL(ctx context.Context, p *DownloadURLParams) (*SignedURLResult, error) {
+	b, err := s.bucketFor(ctx, p.OrgID, p.Storage)
+	if err != nil {
+		return nil, fmt.Errorf("make download URL: %w", err)
+	}
+	k, err := b.KeyFromURL(p.Name)
+	if err != nil {
+		return nil, fmt.Errorf("make download URL: %w", err)
+	}
+	if k.OrgID != p.OrgID || (p.ProjectID != "" && k.ProjectID != p.ProjectID) {
+		return nil, fmt.Errorf("make download URL: %w", ErrForbidden)
+	}
+	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodGet, p.Expiry)
+}
+
+func (s *Service) signedURL(ctx context.Context, orgID string, st *store.Storage, k Key, method string, expiry time.Duration) (*SignedURLResult, error) {
+	b, err := s.bucketFor(ctx, orgID, st)
+	if err != nil {
+		return nil, fmt.Errorf("presign: %w", err)
+	}
+	u, exp, err := b.SignedURL(ctx, k.String(), method, expiry)
+	if err != nil {
+		return nil, err
+	}
+	return &SignedURLResult{URL: u, Key: k, StorageID: b.storageID, Bucket: b.name, ExpiresAt: exp}, nil
+}
+
+// bucketFor returns the bucket of st after checking it belongs to orgID.
+func (s *Service) bucketFor(ctx context.Context, orgID string, st *store.Storage) (*Bucket, error) {
+	if st != nil && st.OrgID != orgID {
+		return nil, ErrForbidden
+	}
+	return s.Bucket(ctx, st)
+}
