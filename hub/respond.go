@@ -1,0 +1,162 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Error codes of the "code" field of error responses. Clients match on
+// the code, never on the message.
+const (
+	CodeBadRequest     = "bad_request"
+	CodeInvalidJSON    = "invalid_json"
+	CodeInvalidAAF     = "invalid_aaf"
+	CodeUnauthorized   = "unauthorized"
+	CodeForbidden      = "forbidden"
+	CodeNotFound       = "not_found"
+	CodeConflict       = "conflict"
+	CodeBodyTooLarge   = "body_too_large"
+	CodeInternal       = "internal"
+	CodeUnavailable    = "unavailable"
+	CodeMethodNotAllow = "method_not_allowed"
+)
+
+// Error is an error with its HTTP status, wire code and user-facing
+// message. Handlers return it (through [WriteError]) to answer
+// {"status":"fail","message":...,"code":...}.
+type Error struct {
+	// Status is the HTTP status code.
+	Status int
+	// Code is the machine-readable code (CodeXxx).
+	Code string
+	// Message is the user-facing message.
+	Message string
+	// Errors lists detailed problems (e.g. AAF validation errors); omitted
+	// when nil.
+	Errors any
+	// Err is the underlying cause, logged but never sent.
+	Err error
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with status, code and a formatted message.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FailResponse is the body of every error response.
+type FailResponse struct {
+	Status  string `json:"status"` // always "fail"
+	Message string `json:"message"`
+	Code    string `json:"code"`
+	Errors  any    `json:"errors,omitempty"`
+}
+
+// SuccessResponse is the /v2 success envelope.
+type SuccessResponse struct {
+	Status string `json:"status"` // always "success"
+	Data   any    `json:"data"`
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away; nothing left to tell it
+}
+
+// WriteData writes the /v2 success envelope {"status":"success","data":data}.
+func WriteData(w http.ResponseWriter, data any) {
+	WriteJSON(w, http.StatusOK, SuccessResponse{Status: "success", Data: data})
+}
+
+// WriteError answers err as {"status":"fail","message","code"} with the
+// matching HTTP status: an *Error as it says, store.ErrNotFound as 404,
+// store.ErrConflict as 409, a body over its bound as 413, a cancelled
+// request as 499 (not logged), anything else as 500 with a generic message
+// (the cause is logged, never sent).
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.classify(r, err)
+	WriteJSON(w, e.Status, FailResponse{Status: "fail", Message: e.Message, Code: e.Code, Errors: e.Errors})
+}
+
+// classify maps err to the *Error sent to the client and logs server-side
+// failures.
+func (s *Server) classify(r *http.Request, err error) *Error {
+	var he *Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		if he.Status >= 500 {
+			s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
+		}
+		return he
+	case errors.As(err, &mbe):
+		return Errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+			"request body is larger than the limit of %d bytes", mbe.Limit)
+	case errors.Is(err, blob.ErrForbidden):
+		// Another organization's object or storage: answer as if it did
+		// not exist, so nothing leaks.
+		return Errorf(http.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, blob.ErrInvalidKey):
+		return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: err.Error(), Err: err}
+	case errors.Is(err, blob.ErrInvalidStorage):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_storage", Message: err.Error(), Err: err}
+	case errors.Is(err, blob.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: err.Error(), Err: err}
+	case errors.Is(err, blob.ErrNotFound):
+		return Errorf(http.StatusNotFound, CodeNotFound, "no such object")
+	case errors.Is(err, store.ErrNotFound):
+		return Errorf(http.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, store.ErrConflict):
+		return Errorf(http.StatusConflict, CodeConflict, "conflict: %v", err)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return Errorf(499, "client_closed", "request cancelled")
+	}
+	s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
+	return Errorf(http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// DecodeJSON decodes the request body into v. Unknown fields are ignored
+// (clients may be newer than the hub); malformed JSON is a 400 naming the
+// problem, a body over the bound a 413.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is empty, want a JSON object")
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is not valid JSON at byte %d: %v", se.Offset, err)
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "field %q: want %s, got JSON %s", te.Field, te.Type, te.Value)
+		}
+		return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body: %v", err)
+	}
+	if dec.More() {
+		return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body holds more than one JSON value")
+	}
+	return nil
+}

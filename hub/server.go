@@ -1,0 +1,264 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/secretbox"
+)
+
+// DefaultShutdownTimeout bounds the graceful shutdown Run and Serve do
+// when their ctx is done.
+const DefaultShutdownTimeout = 30 * time.Second
+
+// Server is the hub: HTTP API, /v2 plugin API, background components. It
+// is safe for concurrent use. Build it with [New], serve it with [Run],
+// [Serve] or [Server.Handler], stop it with [Server.Shutdown] and release
+// it with [Server.Close].
+type Server struct {
+	cfg            Config
+	log            *slog.Logger
+	store          store.Store
+	box            *secretbox.Box
+	hubKey         []byte
+	blobs          *blob.Service
+	bootstrap      *BootstrapInfo
+	metrics        *metrics
+	handler        http.Handler
+	authenticators []AuthenticatorFunc
+	components     []Component
+	touched        sync.Map // key id -> time.Time of the last APIKeyTouch
+
+	mu          sync.Mutex
+	started     bool
+	compCtx     context.Context
+	compCancel  context.CancelFunc
+	httpServers []*http.Server
+	closed      bool
+}
+
+// New opens the hub's database and blob storage (creating DataDir, the hub
+// key and the schema on first start), bootstraps the first organization
+// when the database is empty, and builds the routes and components. It
+// serves nothing yet.
+func New(ctx context.Context, c *Config) (*Server, error) {
+	if c == nil {
+		c = &Config{}
+	}
+	cfg := c.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.With(slog.String(logKeyComponent, "hub")), metrics: newMetrics()}
+	var err error
+	if s.hubKey, err = loadHubKey(&cfg); err != nil {
+		return nil, err
+	}
+	if s.box, err = secretbox.New(s.hubKey); err != nil {
+		return nil, fmt.Errorf("create secret box: %w", err)
+	}
+	if s.store, err = OpenStore(ctx, cfg.DatabaseURL, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if s.bootstrap, err = bootstrap(ctx, s.store, &cfg, s.log); err != nil {
+		s.closeResources()
+		return nil, err
+	}
+	routes, comps, auths := hooks()
+	s.authenticators = auths
+	s.handler = s.routes(routes)
+	for _, f := range comps {
+		comp, err := f(s)
+		if err != nil {
+			s.closeResources()
+			return nil, fmt.Errorf("create component: %w", err)
+		}
+		s.components = append(s.components, comp)
+	}
+	return s, nil
+}
+
+// Handler returns the hub's HTTP handler (API, /v2, health, metrics and
+// every registered route). Serving it does not start the components: call
+// [Server.Start] too, or use [Server.Serve].
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Start starts the background components once; later calls return nil.
+// ctx bounds the start only; components run until Shutdown or Close.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("hub: start: %w", net.ErrClosed)
+	}
+	if s.started {
+		return nil
+	}
+	s.started = true
+	s.compCtx, s.compCancel = context.WithCancel(context.WithoutCancel(ctx))
+	for i, c := range s.components {
+		if err := c.Start(s.compCtx); err != nil {
+			for j := i - 1; j >= 0; j-- {
+				_ = s.components[j].Shutdown(ctx) // already failing; the start error is the one to report
+			}
+			return fmt.Errorf("start component: %w", err)
+		}
+	}
+	return nil
+}
+
+// Run listens on Config.Listen, logs the URL and serves until ctx is
+// done, then shuts down gracefully (at most DefaultShutdownTimeout). It
+// returns nil after a clean shutdown.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve starts the components and serves HTTP on ln until ctx is done,
+// then shuts down gracefully (at most DefaultShutdownTimeout). It closes
+// ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.mu.Lock()
+	s.httpServers = append(s.httpServers, srv)
+	s.mu.Unlock()
+	s.log.InfoContext(ctx, "exporthub listening", slog.String(logKeyURL, s.cfg.PublicURL), slog.String("listen", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve http: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultShutdownTimeout)
+	defer cancel()
+	s.log.InfoContext(sctx, "exporthub shutting down")
+	return s.Shutdown(sctx)
+}
+
+// Shutdown stops accepting requests, waits for in-flight requests and lets
+// components finish their work until ctx is done. It is safe to call
+// without Start and more than once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	srvs := s.httpServers
+	s.httpServers = nil
+	comps := s.components
+	started := s.started
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range srvs {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http server: %w", err))
+		}
+	}
+	if started {
+		for i := len(comps) - 1; i >= 0; i-- {
+			if err := comps[i].Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("shut down component: %w", err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops everything at once (open requests and component work are
+// cancelled) and closes the database and blob storage. A second call
+// returns nil.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	srvs := s.httpServers
+	s.httpServers = nil
+	cancel := s.compCancel
+	started := s.started
+	s.mu.Unlock()
+	for _, srv := range srvs {
+		_ = srv.Close() // hard stop; connections are going away either way
+	}
+	if cancel != nil {
+		cancel()
+	}
+	var errs []error
+	if started {
+		done, stop := context.WithCancel(context.Background())
+		stop() // an expired ctx: components stop without waiting
+		for i := len(s.components) - 1; i >= 0; i-- {
+			if err := s.components[i].Shutdown(done); err != nil && !errors.Is(err, context.Canceled) {
+				errs = append(errs, fmt.Errorf("stop component: %w", err))
+			}
+		}
+	}
+	if err := s.closeResources(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// closeResources closes the blob storage and the store.
+func (s *Server) closeResources() error {
+	var errs []error
+	if s.blobs != nil {
+		if err := s.blobs.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close blob storage: %w", err))
+		}
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Config returns the server's configuration with defaults applied.
+func (s *Server) Config() Config { return s.cfg }
+
+// Store returns the server's store.
+func (s *Server) Store() store.Store { return s.store }
+
+// Box returns the secret box sealing secrets at rest with the hub key.
+func (s *Server) Box() *secretbox.Box { return s.box }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// PublicURL returns the base URL clients reach the hub at, without a
+// trailing slash.
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }

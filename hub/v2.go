@@ -1,0 +1,314 @@
+package hub
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// V2ExportResponse is the data of GET /v2/export.
+type V2ExportResponse struct {
+	// ExportPath is a presigned GET URL of a .zip whose only entry is the
+	// export.
+	ExportPath string `json:"exportPath"`
+	// NumTasks is the number of assets in the export (ours).
+	NumTasks int64 `json:"numTasks"`
+}
+
+// V2UploadURLResponse is the data of GET /v2/getUploadUrl.
+type V2UploadURLResponse struct {
+	UploadURL string `json:"uploadUrl"`
+}
+
+// V2SignedURLResponse is the data of GET /v2/getSignedUrl.
+type V2SignedURLResponse struct {
+	SignedURL string `json:"signedUrl"`
+}
+
+// V2Storage is an organization storage as /v2/storages shows it: never
+// credentials.
+type V2Storage struct {
+	ID        string    `json:"_id"`
+	Name      string    `json:"name"`
+	Provider  string    `json:"provider"`
+	Bucket    string    `json:"bucket"`
+	Region    string    `json:"region"`
+	Endpoint  string    `json:"endpoint"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// V2StoragesResponse is the data of GET /v2/storages.
+type V2StoragesResponse struct {
+	Storages []V2Storage `json:"storages"`
+}
+
+// V2Batch is a batch as /v2/project shows it.
+type V2Batch struct {
+	ID   string `json:"_id"`
+	Name string `json:"name"`
+}
+
+// V2Project is a project as /v2/project shows it.
+type V2Project struct {
+	ID             string          `json:"_id"`
+	Name           string          `json:"name"`
+	Description    string          `json:"description"`
+	Organization   string          `json:"organization"`
+	Batches        []V2Batch       `json:"batches"`
+	Stages         []StageJSON     `json:"stages"`
+	CategorySchema json.RawMessage `json:"categorySchema"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	UpdatedAt      time.Time       `json:"updatedAt"`
+}
+
+// V2ProjectResponse is the data of GET /v2/project/{id}.
+type V2ProjectResponse struct {
+	Project V2Project `json:"project"`
+}
+
+// handleV2Export serves GET /v2/export: it writes the filtered export as
+// a zip with one entry (<project>.json or .ndjson) into the hub's bucket,
+// streaming, and answers a presigned GET URL of it. Ango's extra flags
+// (sendEmail, includeMetadata, ...) are accepted and ignored.
+func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	p, err := s.LoadProject(ctx, q.Get("project"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	format := aaf.FormatJSON // Ango's default
+	if v := q.Get("format"); v != "" {
+		if format, err = parseFormatParam(v); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+	}
+	f, err := ParseExportFilter(q, p)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	base := exportFileName(p)
+	key, err := blob.NewKey(p.OrgID, p.ID, blob.TypeExports, base+".zip", time.Now())
+	if err != nil {
+		s.WriteError(w, r, fmt.Errorf("make export key: %w", err))
+		return
+	}
+	entry := base + ".json"
+	if format == aaf.FormatNDJSON {
+		entry = base + ".ndjson"
+	}
+	n, err := s.WriteExportZip(ctx, s.blobs.Hub(), key.String(), entry, f.ListParams(p.ID), format)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	u, _, err := s.blobs.Hub().SignedURL(ctx, key.String(), http.MethodGet, 0)
+	if err != nil {
+		s.WriteError(w, r, fmt.Errorf("presign export: %w", err))
+		return
+	}
+	WriteData(w, V2ExportResponse{ExportPath: u, NumTasks: n})
+}
+
+// WriteExportZip streams the assets selected by lp, as a zip with one
+// entry named entry, into the object key of bucket b. Nothing is stored
+// if any step fails. It returns the number of assets written.
+func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry string, lp store.AssetListParams, format aaf.Format) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	var n int64
+	go func() {
+		zw := zip.NewWriter(pw)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: entry, Method: zip.Deflate, Modified: time.Now().UTC()})
+		if err == nil {
+			n, err = WriteExport(ctx, fw, s.store, lp, format)
+		}
+		if err == nil {
+			err = zw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	_, err := b.Write(ctx, key, pr)
+	pr.CloseWithError(err) // unblocks the writer goroutine when the bucket failed
+	cancel()
+	if err != nil {
+		return 0, fmt.Errorf("write export zip: %w", err)
+	}
+	return n, nil
+}
+
+// v2Project returns the project named by the "project" query parameter;
+// a run token may omit it and gets its own project.
+func (s *Server) v2Project(r *http.Request) (*store.Project, error) {
+	id := r.URL.Query().Get("project")
+	if id == "" {
+		p := Principal(r)
+		if !p.IsRunToken() {
+			return nil, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter project is required")
+		}
+		id = p.ProjectID
+	}
+	return s.LoadProject(r.Context(), id)
+}
+
+// v2Storage returns the storage named by the "storageId" query
+// parameter, or nil for the hub's own bucket.
+func (s *Server) v2Storage(r *http.Request) (*store.Storage, error) {
+	id := r.URL.Query().Get("storageId")
+	if id == "" {
+		return nil, nil
+	}
+	return s.store.StorageGet(r.Context(), Principal(r).OrgID, id)
+}
+
+// v2Type reads the "type" query parameter; absent means exports.
+func v2Type(r *http.Request) (blob.Type, error) {
+	v := r.URL.Query().Get("type")
+	if v == "" {
+		return blob.TypeExports, nil
+	}
+	t, err := blob.ParseType(v)
+	if err != nil {
+		return "", Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter type %q is not one of exports, assets, brushes, medicalBrushes, instructions", v)
+	}
+	return t, nil
+}
+
+// handleV2UploadURL serves GET /v2/getUploadUrl: a presigned PUT URL for
+// a new object in the project (in an organization storage with
+// storageId).
+func (s *Server) handleV2UploadURL(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter name is required"))
+		return
+	}
+	typ, err := v2Type(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p, err := s.v2Project(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	st, err := s.v2Storage(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	res, err := s.blobs.UploadURL(ctx, &blob.UploadURLParams{OrgID: p.OrgID, ProjectID: p.ID, Type: typ, Name: name, Storage: st})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteData(w, V2UploadURLResponse{UploadURL: res.URL})
+}
+
+// handleV2SignedURL serves GET /v2/getSignedUrl: a presigned GET URL for
+// an object of the caller's organization named by its upload URL, bare
+// URL or key.
+func (s *Server) handleV2SignedURL(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	name := q.Get("name")
+	if name == "" {
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter name is required"))
+		return
+	}
+	pr := Principal(r)
+	params := &blob.DownloadURLParams{OrgID: pr.OrgID, Name: name}
+	if q.Get("project") != "" || pr.IsRunToken() {
+		p, err := s.v2Project(r)
+		if err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		params.ProjectID = p.ID
+	}
+	if q.Get("type") != "" {
+		if _, err := v2Type(r); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+	}
+	st, err := s.v2Storage(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	params.Storage = st
+	res, err := s.blobs.DownloadURL(ctx, params)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteData(w, V2SignedURLResponse{SignedURL: res.URL})
+}
+
+// NewV2Storage converts a storage to its /v2 form (no credentials).
+func NewV2Storage(st *store.Storage) V2Storage {
+	return V2Storage{ID: st.ID, Name: st.Name, Provider: st.Provider, Bucket: st.Bucket, Region: st.Region,
+		Endpoint: st.Endpoint, CreatedAt: st.CreatedAt}
+}
+
+// handleV2Storages serves GET /v2/storages[?_id=]: the organization's
+// storages without credentials.
+func (s *Server) handleV2Storages(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	orgID := Principal(r).OrgID
+	out := V2StoragesResponse{Storages: []V2Storage{}}
+	if id := r.URL.Query().Get("_id"); id != "" {
+		st, err := s.store.StorageGet(ctx, orgID, id)
+		if err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		out.Storages = append(out.Storages, NewV2Storage(st))
+		WriteData(w, out)
+		return
+	}
+	sts, err := s.store.StorageList(ctx, orgID)
+	if err != nil {
+		s.WriteError(w, r, fmt.Errorf("list storages: %w", err))
+		return
+	}
+	for _, st := range sts {
+		out.Storages = append(out.Storages, NewV2Storage(st))
+	}
+	WriteData(w, out)
+}
+
+// handleV2Project serves GET /v2/project/{id}.
+func (s *Server) handleV2Project(w http.ResponseWriter, r *http.Request) {
+	p, err := s.LoadProject(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	pr := NewProjectResponse(p)
+	out := V2Project{ID: p.ID, Name: p.Name, Description: p.Description, Organization: p.OrgID, Batches: []V2Batch{},
+		Stages: pr.Stages, CategorySchema: pr.CategorySchema, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	for _, b := range p.Batches {
+		out.Batches = append(out.Batches, V2Batch{ID: b.ID, Name: b.Name})
+	}
+	WriteData(w, V2ProjectResponse{Project: out})
+}
