@@ -1,0 +1,200 @@
+package blobtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/require"
+)
+
+// VersityGWModule is what to `go install` to get the S3 server the tests use.
+const VersityGWModule = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+// S3Region is the region the test S3 server is addressed with.
+const S3Region = "us-east-1"
+
+// S3Server is a real S3-compatible server (versitygw) serving a temporary
+// directory on a free 127.0.0.1 port, for the duration of one test.
+type S3Server struct {
+	// Endpoint is the server's base URL, e.g. http://127.0.0.1:41234.
+	Endpoint string
+	// AccessKey and SecretKey are the server's root credentials.
+	AccessKey string
+	SecretKey string
+
+	client *s3.Client
+}
+
+// StartS3 starts versitygw for t and stops it when t and its subtests
+// end. It looks for the binary on PATH, then in $(go env GOPATH)/bin. When
+// it is missing the test is skipped, or fails when the environment
+// variable CI is "true".
+func StartS3(t testing.TB) *S3Server {
+	t.Helper()
+	bin := findVersityGW()
+	if bin == "" {
+		msg := "versitygw not found on PATH or in $(go env GOPATH)/bin; install it with: go install " + VersityGWModule
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " (required because CI=true)")
+		}
+		t.Skip(msg)
+	}
+	var lastErr error
+	for range 3 { // a free port can be taken between probing and binding
+		s, err := startVersityGW(t, bin)
+		if err == nil {
+			return s
+		}
+		lastErr = err
+	}
+	t.Fatalf("start versitygw: %v", lastErr)
+	return nil
+}
+
+var (
+	gopathOnce sync.Once
+	gopathBin  string
+)
+
+func findVersityGW() string {
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	gopathOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOPATH").Output()
+		if err != nil {
+			return
+		}
+		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			p := filepath.Join(dir, "bin", "versitygw")
+			if _, err := os.Stat(p); err == nil {
+				gopathBin = p
+				return
+			}
+		}
+	})
+	return gopathBin
+}
+
+func startVersityGW(t testing.TB, bin string) (*S3Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &S3Server{
+		Endpoint:  "http://127.0.0.1:" + port,
+		AccessKey: "AK" + randomHex(8),
+		SecretKey: "SK" + randomHex(16),
+	}
+	var output bytes.Buffer
+	cmd := exec.Command(bin, "--access", s.AccessKey, "--secret", s.SecretKey,
+		"--port", "127.0.0.1:"+port, "posix", t.TempDir())
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	// Poll until the server answers HTTP (any status) or the process dies.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(s.Endpoint + "/")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("versitygw exited: %s", output.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("versitygw did not answer on %s within 20s: %s", s.Endpoint, output.String())
+		}
+	}
+	t.Cleanup(stop)
+	s.client = s3.NewFromConfig(aws.Config{
+		Region:                     S3Region,
+		Credentials:                credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(s.Endpoint)
+		o.UsePathStyle = true
+	})
+	return s, nil
+}
+
+// CreateBucket creates a new, empty bucket with a random name and returns
+// its name.
+func (s *S3Server) CreateBucket(t testing.TB) string {
+	t.Helper()
+	name := "test-" + randomHex(8)
+	_, err := s.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)})
+	require.NoError(t, err, "create bucket %s", name)
+	return name
+}
+
+// BucketURL returns the s3:// URL of a bucket of this server, for
+// blob.Config.BucketURL (credentials go in AccessKeyID/SecretAccessKey).
+func (s *S3Server) BucketURL(bucket string) string {
+	q := url.Values{}
+	q.Set("endpoint", s.Endpoint)
+	q.Set("region", S3Region)
+	q.Set("use_path_style", "true")
+	return "s3://" + bucket + "?" + q.Encode()
+}
+
+// ObjectKeys lists the keys in bucket, so tests can check that nothing
+// was left behind.
+func (s *S3Server) ObjectKeys(t testing.TB, bucket string) []string {
+	t.Helper()
+	out, err := s.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	require.NoError(t, err, "list bucket %s", bucket)
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
