@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// InstanceInfo describes one connected instance of a plugin.
+type InstanceInfo struct {
+	// ID names the instance: the Socket.IO socket id, or "rest:<plugin id>"
+	// for the REST connector.
+	ID        string          `json:"id"`
+	PluginID  string          `json:"pluginId"`
+	OrgID     string          `json:"orgId"`
+	Connector store.Connector `json:"connector"`
+	// RemoteAddr is the socket's remote address, or the REST base URL.
+	RemoteAddr    string    `json:"remoteAddr"`
+	ConnectedAt   time.Time `json:"connectedAt"`
+	LastHeartbeat time.Time `json:"lastHeartbeat"`
+	// Runs is how many runs the instance holds now.
+	Runs int `json:"runs"`
+}
+
+// instance is a connected instance. Fields below mu are guarded by the
+// registry's mutex.
+type instance struct {
+	id          string
+	pluginID    string
+	orgID       string
+	connector   store.Connector
+	remoteAddr  string
+	connectedAt time.Time
+
+	// send hands a run to the instance.
+	send func(ctx context.Context, d *Dispatch) error
+	// cancelRun tells the instance a run was cancelled; may be nil.
+	cancelRun func(runID string)
+	// close disconnects the instance without reporting its runs lost.
+	close func()
+
+	lastHeartbeat time.Time
+	runs          map[string]struct{}
+	seq           uint64 // registration order, for stable listing
+}
+
+// registry holds the connected instances.
+type registry struct {
+	mu       sync.Mutex
+	byPlugin map[string][]*instance
+	byID     map[string]*instance
+	byRun    map[string]*instance
+	rr       map[string]int
+	seq      uint64
+}
+
+func newRegistry() *registry {
+	return &registry{
+		byPlugin: make(map[string][]*instance),
+		byID:     make(map[string]*instance),
+		byRun:    make(map[string]*instance),
+		rr:       make(map[string]int),
+	}
+}
+
+// add registers inst.
+func (r *registry) add(inst *instance) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	inst.seq = r.seq
+	inst.runs = make(map[string]struct{})
+	r.byID[inst.id] = inst
+	r.byPlugin[inst.pluginID] = append(r.byPlugin[inst.pluginID], inst)
+}
+
+// get returns a registered instance.
+func (r *registry) get(id string) *instance {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[id]
+}
+
+// beat records a heartbeat.
+func (r *registry) beat(inst *instance, at time.Time) {
+	r.mu.Lock()
+	inst.lastHeartbeat = at
+	r.mu.Unlock()
+}
+
+// remove unregisters inst and returns the runs it held, sorted.
+func (r *registry) remove(inst *instance) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID[inst.id] != inst {
+		return nil
+	}
+	delete(r.byID, inst.id)
+	list := r.byPlugin[inst.pluginID]
+	for i, x := range list {
+		if x == inst {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(r.byPlugin, inst.pluginID)
+		delete(r.rr, inst.pluginID)
+	} else {
+		r.byPlugin[inst.pluginID] = list
+	}
+	runs := make([]string, 0, len(inst.runs))
+	for id := range inst.runs {
+		runs = append(runs, id)
+		delete(r.byRun, id)
+	}
+	sort.Strings(runs)
+	return runs
+}
+
+// reserve picks the least busy instance of a plugin, ties broken round
+// robin, and records that it holds runID.
+func (r *registry) reserve(pluginID, runID string) (*instance, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.byPlugin[pluginID]
+	if len(list) == 0 {
+		return nil, ErrNoInstance
+	}
+	start := r.rr[pluginID] % len(list)
+	var best *instance
+	bestIdx := 0
+	for i := range list {
+		idx := (start + i) % len(list)
+		if inst := list[idx]; best == nil || len(inst.runs) < len(best.runs) {
+			best, bestIdx = inst, idx
+		}
+	}
+	r.rr[pluginID] = bestIdx + 1
+	best.runs[runID] = struct{}{}
+	r.byRun[runID] = best
+	return best, nil
+}
+
+// release frees the instance holding runID and returns it (nil if none).
+func (r *registry) release(runID string) *instance {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	inst := r.byRun[runID]
+	if inst == nil {
+		return nil
+	}
+	delete(r.byRun, runID)
+	delete(inst.runs, runID)
+	return inst
+}
+
+// holds reports whether instance id holds runID.
+func (r *registry) holds(id, runID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	inst := r.byRun[runID]
+	return inst != nil && inst.id == id
+}
+
+// info returns a snapshot of inst.
+func (r *registry) info(inst *instance) InstanceInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.infoLocked(inst)
+}
+
+func (r *registry) infoLocked(inst *instance) InstanceInfo {
+	return InstanceInfo{
+		ID:            inst.id,
+		PluginID:      inst.pluginID,
+		OrgID:         inst.orgID,
+		Connector:     inst.connector,
+		RemoteAddr:    inst.remoteAddr,
+		ConnectedAt:   inst.connectedAt,
+		LastHeartbeat: inst.lastHeartbeat,
+		Runs:          len(inst.runs),
+	}
+}
+
+// list returns snapshots of a plugin's instances in registration order.
+func (r *registry) list(pluginID string) []InstanceInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := append([]*instance(nil), r.byPlugin[pluginID]...)
+	sort.Slice(list, func(i, j int) bool { return list[i].seq < list[j].seq })
+	out := make([]InstanceInfo, 0, len(list))
+	for _, inst := range list {
+		out = append(out, r.infoLocked(inst))
+	}
+	return out
+}
+
+// closeAll unregisters every instance and closes it, without reporting
+// runs lost.
+func (r *registry) closeAll() {
+	r.mu.Lock()
+	all := make([]*instance, 0, len(r.byID))
+	for _, inst := range r.byID {
+		all = append(all, inst)
+	}
+	r.byPlugin = make(map[string][]*instance)
+	r.byID = make(map[string]*instance)
+	r.byRun = make(map[string]*instance)
+	r.mu.Unlock()
+	for _, inst := range all {
+		if inst.close != nil {
+			inst.close()
+		}
+	}
+}
+
+// byConnector returns the registered instances using connector c.
+func (r *registry) byConnector(c store.Connector) []*instance {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*instance
+	for _, inst := range r.byID {
+		if inst.connector == c {
+			out = append(out, inst)
+		}
+	}
+	return out
+}

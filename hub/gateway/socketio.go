@@ -1,0 +1,212 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	sio "github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Messages of the `error` event sent before a socket is disconnected.
+const (
+	// MsgInvalidSecret answers a heartbeat with a wrong plugin id or secret.
+	MsgInvalidSecret = "invalid plugin id or secret"
+	// MsgNoHeartbeat is sent to a socket that sent no valid heartbeat in
+	// time.
+	MsgNoHeartbeat = "no valid heartbeat received in time"
+)
+
+// MsgInstanceDisconnected is the reason given for runs whose Socket.IO
+// instance disconnected.
+const MsgInstanceDisconnected = "plugin instance disconnected during the run"
+
+// authTimeout bounds the store lookup that authenticates a heartbeat.
+const authTimeout = 10 * time.Second
+
+// initSocketIO creates the Socket.IO server and its /plugin namespace.
+func (g *Gateway) initSocketIO() {
+	opts := sio.DefaultServerOptions()
+	opts.SetServeClient(false)
+	opts.SetMaxHttpBufferSize(g.cfg.MaxMessageBytes)
+	g.io = sio.NewServer(nil, opts)
+	g.io.Of(Namespace, nil).On("connection", func(args ...any) {
+		if len(args) == 0 {
+			return
+		}
+		if s, ok := args[0].(*sio.Socket); ok {
+			g.onConnection(s)
+		}
+	})
+	g.h = g.io.ServeHandler(nil)
+}
+
+// conn is one socket in the /plugin namespace.
+type conn struct {
+	g           *Gateway
+	s           *sio.Socket
+	remote      string
+	connectedAt time.Time
+
+	mu     sync.Mutex
+	inst   *instance // nil while anonymous
+	anon   *time.Timer
+	closed bool
+}
+
+func (g *Gateway) onConnection(s *sio.Socket) {
+	c := &conn{g: g, s: s, connectedAt: time.Now().UTC()}
+	if hs := s.Handshake(); hs != nil {
+		c.remote = hs.Address
+	}
+	c.anon = time.AfterFunc(g.cfg.AnonymousTimeout, c.anonymousTimeout)
+	g.log.DebugContext(g.ctx, "socket connected", slog.String(logKeyInstance, string(s.Id())), slog.String(logKeyRemote, c.remote))
+	_ = s.On(EventHeartbeat, func(args ...any) { c.onHeartbeat(args) })
+	_ = s.On(EventLog, func(args ...any) { c.onLog(args) })
+	_ = s.On(EventResponse, func(args ...any) { c.onResponse(args) })
+	_ = s.On("disconnect", func(...any) { c.onDisconnect() })
+}
+
+func (c *conn) anonymousTimeout() {
+	c.mu.Lock()
+	anonymous := c.inst == nil && !c.closed
+	c.mu.Unlock()
+	if anonymous {
+		c.g.log.InfoContext(c.g.ctx, "closing socket without a valid heartbeat", slog.String(logKeyInstance, string(c.s.Id())), slog.String(logKeyRemote, c.remote))
+		c.reject(MsgNoHeartbeat)
+	}
+}
+
+// reject tells the client why and disconnects it.
+func (c *conn) reject(msg string) {
+	_ = c.s.Emit(EventError, map[string]any{"message": msg})
+	c.s.Disconnect(true)
+}
+
+func (c *conn) onHeartbeat(args []any) {
+	hb, ok := parseHeartbeat(args)
+	if !ok {
+		c.g.log.InfoContext(c.g.ctx, "heartbeat without id or secret", slog.String(logKeyRemote, c.remote))
+		c.reject(MsgInvalidSecret)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.g.ctx, authTimeout)
+	p, err := c.g.authenticate(ctx, hb.ID, hb.Secret)
+	cancel()
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c.g.log.InfoContext(c.g.ctx, "heartbeat with an invalid plugin id or secret", slog.String(logKeyPlugin, hb.ID), slog.String(logKeyRemote, c.remote))
+		c.reject(MsgInvalidSecret)
+		return
+	case err != nil:
+		// The store is unavailable: keep the socket as it is; the next
+		// heartbeat tries again (an anonymous socket still times out).
+		c.g.log.WarnContext(c.g.ctx, "authenticate heartbeat", slog.String(logKeyPlugin, hb.ID), slog.Any(logKeyError, err))
+		return
+	case p.Connector == store.ConnectorREST:
+		c.reject(fmt.Sprintf("plugin %s uses the REST connector; it cannot connect over Socket.IO", p.ID))
+		return
+	}
+	now := time.Now().UTC()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	inst := c.inst
+	if inst != nil && inst.pluginID != p.ID {
+		c.mu.Unlock()
+		c.reject(MsgInvalidSecret)
+		return
+	}
+	if inst == nil {
+		c.anon.Stop()
+		inst = c.newInstance(p, now)
+		c.inst = inst
+		c.g.reg.add(inst)
+		c.g.log.InfoContext(c.g.ctx, "plugin instance connected", slog.String(logKeyPlugin, p.ID), slog.String(logKeyInstance, inst.id), slog.String(logKeyRemote, c.remote))
+	}
+	c.mu.Unlock()
+	c.g.reg.beat(inst, now)
+}
+
+func (c *conn) newInstance(p *store.Plugin, now time.Time) *instance {
+	return &instance{
+		id:          string(c.s.Id()),
+		pluginID:    p.ID,
+		orgID:       p.OrgID,
+		connector:   store.ConnectorWS,
+		remoteAddr:  c.remote,
+		connectedAt: c.connectedAt,
+		send: func(_ context.Context, d *Dispatch) error {
+			m, err := d.Request.wire()
+			if err != nil {
+				return err
+			}
+			return c.s.Emit(EventPlugin, m)
+		},
+		cancelRun: func(runID string) {
+			_ = c.s.Emit(EventCancel, map[string]any{"session": runID})
+		},
+		close:         func() { c.s.Disconnect(true) },
+		lastHeartbeat: now,
+	}
+}
+
+// authenticated returns the socket's instance, or nil while anonymous.
+func (c *conn) authenticated() *instance {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inst
+}
+
+func (c *conn) onLog(args []any) {
+	inst := c.authenticated()
+	m, ok := firstObject(args)
+	if inst == nil || !ok {
+		c.g.log.DebugContext(c.g.ctx, "log event ignored: socket not authenticated or payload not an object", slog.String(logKeyInstance, string(c.s.Id())))
+		return
+	}
+	c.g.cfg.Events.PluginLog(c.g.ctx, c.g.reg.info(inst), ParseLogEvent(m))
+}
+
+func (c *conn) onResponse(args []any) {
+	inst := c.authenticated()
+	m, ok := firstObject(args)
+	if inst == nil || !ok {
+		c.g.log.DebugContext(c.g.ctx, "response event ignored: socket not authenticated or payload not an object", slog.String(logKeyInstance, string(c.s.Id())))
+		return
+	}
+	c.g.cfg.Events.PluginResponse(c.g.ctx, c.g.reg.info(inst), ParseResponseEvent(m))
+}
+
+func (c *conn) onDisconnect() {
+	c.mu.Lock()
+	c.closed = true
+	c.anon.Stop()
+	inst := c.inst
+	c.mu.Unlock()
+	if inst == nil {
+		return
+	}
+	info := c.g.reg.info(inst)
+	runs := c.g.reg.remove(inst)
+	c.g.log.InfoContext(c.g.ctx, "plugin instance disconnected", slog.String(logKeyPlugin, inst.pluginID), slog.String(logKeyInstance, inst.id), slog.Int("runs", len(runs)))
+	if len(runs) > 0 && c.g.ctx.Err() == nil {
+		c.g.cfg.Events.InstanceLost(c.g.ctx, info, runs, MsgInstanceDisconnected)
+	}
+}
+
+// firstObject returns the first event argument as a JSON object.
+func firstObject(args []any) (map[string]any, bool) {
+	if len(args) == 0 {
+		return nil, false
+	}
+	m, ok := args[0].(map[string]any)
+	return m, ok && m != nil
+}

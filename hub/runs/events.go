@@ -1,0 +1,216 @@
+package runs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// gatewayEvents receives what the gateway reports.
+type gatewayEvents struct{ m *Manager }
+
+var _ gateway.Events = gatewayEvents{}
+
+// PluginLog stores a log line of a run the instance holds.
+func (e gatewayEvents) PluginLog(ctx context.Context, inst gateway.InstanceInfo, ev *gateway.LogEvent) {
+	if !e.m.gw.Holds(inst.ID, ev.Session) {
+		e.m.log.DebugContext(ctx, "log ignored: the instance does not hold that run", slog.String(logKeyInstance, inst.ID), slog.String(logKeyRun, ev.Session))
+		return
+	}
+	e.m.acceptLog(ctx, ev.Session, ev)
+}
+
+// PluginResponse ends a run the instance holds.
+func (e gatewayEvents) PluginResponse(ctx context.Context, inst gateway.InstanceInfo, ev *gateway.ResponseEvent) {
+	if !e.m.gw.Holds(inst.ID, ev.Session) {
+		e.m.log.DebugContext(ctx, "response ignored: the instance does not hold that run", slog.String(logKeyInstance, inst.ID), slog.String(logKeyRun, ev.Session))
+		return
+	}
+	e.m.acceptResponse(ctx, ev.Session, ev)
+}
+
+// InstanceLost ends the runs of an instance that went away.
+func (e gatewayEvents) InstanceLost(ctx context.Context, inst gateway.InstanceInfo, runIDs []string, reason string) {
+	for _, id := range runIDs {
+		e.m.finish(id, store.RunLost, reason)
+	}
+}
+
+// DispatchFailed fails a run the instance did not take.
+func (e gatewayEvents) DispatchFailed(ctx context.Context, inst gateway.InstanceInfo, runID string, err error) {
+	e.m.log.WarnContext(ctx, "plugin did not take the run", slog.String(logKeyRun, runID), slog.String(logKeyInstance, inst.ID), slog.Any(logKeyError, err))
+	e.m.finish(runID, store.RunFailed, fmt.Sprintf("the plugin did not take the run: %v", err))
+}
+
+// PostLog stores a log line a plugin sent over HTTP (POST /v2/pluginLog)
+// with the token of run runID. A line for an ended run is ignored.
+// ErrSessionMismatch when the line names another session.
+func (m *Manager) PostLog(ctx context.Context, runID string, ev *gateway.LogEvent) error {
+	if ev.Session != "" && ev.Session != runID {
+		return ErrSessionMismatch
+	}
+	m.acceptLog(ctx, runID, ev)
+	return nil
+}
+
+// PostResponse ends a run with the response a plugin sent over HTTP (POST
+// /v2/pluginResponse) with the token of run runID. ErrSessionMismatch when
+// the response names another session; ErrRunEnded when the run already
+// ended or is ending.
+func (m *Manager) PostResponse(ctx context.Context, runID string, ev *gateway.ResponseEvent) error {
+	if ev.Session != "" && ev.Session != runID {
+		return ErrSessionMismatch
+	}
+	if !m.acceptResponse(ctx, runID, ev) {
+		return ErrRunEnded
+	}
+	return nil
+}
+
+// acceptLog buffers a log line of an active run.
+func (m *Manager) acceptLog(ctx context.Context, runID string, ev *gateway.LogEvent) {
+	ar := m.activeRun(runID)
+	if ar == nil {
+		m.log.DebugContext(ctx, "log ignored: run not active", slog.String(logKeyRun, runID))
+		return
+	}
+	m.markRunning(ctx, ar)
+	m.addLog(ar, m.logLine(ev))
+}
+
+// acceptResponse ends an active run with a plugin's response; false when
+// the run is not active (unknown, ended or ending).
+func (m *Manager) acceptResponse(ctx context.Context, runID string, ev *gateway.ResponseEvent) bool {
+	ar, ok := m.claim(runID)
+	if !ok {
+		m.log.DebugContext(ctx, "response ignored: run not active", slog.String(logKeyRun, runID))
+		return false
+	}
+	url, isURL := ev.URL()
+	switch {
+	case ev.Error:
+		m.complete(ar, store.RunFailed, MsgPluginError, nil)
+	case !isURL || url == "":
+		m.complete(ar, store.RunFailed, MsgNoFile, nil)
+	default:
+		ar.timer.Stop()
+		if _, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+			ID: runID, From: []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning}, Status: store.RunUploaded, At: time.Now().UTC(),
+		}); err != nil {
+			m.log.WarnContext(ctx, "mark run uploaded", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.collect(ar, url)
+		}()
+	}
+	return true
+}
+
+// collect records the file a plugin uploaded and ends the run.
+func (m *Manager) collect(ar *activeRun, url string) {
+	ctx := m.ctx
+	exp, err := m.record(ctx, ar.run, url)
+	if ctx.Err() != nil {
+		// Closing: the run stays uploaded and ends on the next start.
+		return
+	}
+	if err != nil {
+		m.log.InfoContext(ctx, "upload check failed", slog.String(logKeyRun, ar.run.ID), slog.Any(logKeyError, err))
+		m.complete(ar, store.RunFailed, msgUploadFailed(err), nil)
+		return
+	}
+	m.complete(ar, store.RunSucceeded, "", exp)
+}
+
+// record locates, measures and hashes an uploaded file and stores it as
+// the run's export.
+func (m *Manager) record(ctx context.Context, run *store.Run, url string) (*store.Export, error) {
+	obj, err := m.cfg.Storage.Locate(ctx, run.OrgID, run.ProjectID, url)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := m.cfg.Storage.Open(ctx, obj)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", obj.FileName, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", obj.FileName, err)
+	}
+	exp := &store.Export{
+		ID:        store.NewID(),
+		OrgID:     run.OrgID,
+		ProjectID: run.ProjectID,
+		RunID:     run.ID,
+		PluginID:  run.PluginID,
+		UserID:    run.UserID,
+		FileName:  obj.FileName,
+		Size:      size,
+		SHA256:    hex.EncodeToString(h.Sum(nil)),
+		StorageID: obj.StorageID,
+		Bucket:    obj.Bucket,
+		ObjectKey: obj.Key,
+	}
+	if err := m.st.ExportInsert(ctx, exp); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("record export: %w", err)
+	}
+	return exp, nil
+}
+
+// Cancel cancels an active run of organization orgID: the run ends as
+// cancelled and its instance gets the `cancel` event (ours). Errors:
+// store.ErrNotFound, ErrRunEnded, ErrRunEnding.
+func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, error) {
+	run, err := m.st.RunGet(ctx, orgID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("get run: %w", err)
+	}
+	if run.Status.Final() {
+		return run, ErrRunEnded
+	}
+	ar, ok := m.claim(runID)
+	if ok {
+		if out := m.complete(ar, store.RunCancelled, MsgCancelled, nil); out != nil {
+			return out, nil
+		}
+		return m.st.RunGet(ctx, orgID, runID)
+	}
+	m.mu.Lock()
+	_, here := m.active[runID]
+	m.mu.Unlock()
+	if here {
+		return run, ErrRunEnding
+	}
+	// Not dispatched by this process (left by a crash before recovery):
+	// end it in the store.
+	out, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: runID, From: ActiveStates, Status: store.RunCancelled, Message: MsgCancelled, At: time.Now().UTC(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return run, ErrRunEnded
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cancel run: %w", err)
+	}
+	if err := m.st.APIKeyRevokeForRun(ctx, runID, time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("revoke run token: %w", err)
+	}
+	m.logWatch.notify(runID, struct{}{})
+	m.announce(ctx, out, "", nil)
+	return out, nil
+}

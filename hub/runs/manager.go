@@ -1,0 +1,315 @@
+package runs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Errors of the Manager's methods.
+var (
+	// ErrClosed is returned by Submit once Shutdown or Close was called.
+	ErrClosed = errors.New("runs: the hub is shutting down")
+	// ErrRunEnded is returned by Cancel for a run already in a final state.
+	ErrRunEnded = errors.New("runs: the run already ended")
+	// ErrRunEnding is returned by Cancel for a run whose plugin already
+	// answered (the export is being recorded).
+	ErrRunEnding = errors.New("runs: the run is finishing and can no longer be cancelled")
+	// ErrSessionMismatch is returned by PostLog and PostResponse when the
+	// payload's session is not the run the token belongs to.
+	ErrSessionMismatch = errors.New("runs: session does not match the run of the token")
+)
+
+// ActiveStates are the states of a run that has not ended.
+var ActiveStates = []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning, store.RunUploaded}
+
+// storeTimeout bounds the store calls that end a run, which must not
+// depend on a caller's context.
+const storeTimeout = 30 * time.Second
+
+// Manager dispatches runs and follows them to their end. It is safe for
+// concurrent use. Create it with New, start it with Start (which ends runs
+// left active by a previous process), stop it with Shutdown or Close.
+type Manager struct {
+	cfg Config
+	st  store.Store
+	gw  *gateway.Gateway
+	log *slog.Logger
+
+	logWatch  *broadcaster[struct{}]
+	noteWatch *broadcaster[*store.Notification]
+	hooks     *webhooks
+
+	mu      sync.Mutex
+	active  map[string]*activeRun
+	closing bool
+
+	ctx       context.Context // cancelled by Close
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	startOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// activeRun is the in-memory state of a run this process dispatched.
+type activeRun struct {
+	run        *store.Run // as inserted; immutable
+	pluginName string
+	timeout    time.Duration
+	timer      *time.Timer
+
+	// Guarded by Manager.mu.
+	ending  bool // claimed by the code that ends it
+	running bool // moved to running
+
+	logs runLogs
+}
+
+// New returns a Manager and its gateway. Nothing runs until Start, but the
+// gateway's Socket.IO endpoint (Handler) accepts plugin instances at once.
+func New(cfg *Config) (*Manager, error) {
+	c := cfg.withDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Manager{
+		cfg:       c,
+		st:        c.Store,
+		log:       c.Logger.With(slog.String(logKeyComponent, "runs")),
+		logWatch:  newBroadcaster[struct{}](),
+		noteWatch: newBroadcaster[*store.Notification](),
+		active:    make(map[string]*activeRun),
+		ctx:       ctx,
+		cancel:    cancel,
+	}
+	m.hooks = newWebhooks(m)
+	gc := c.Gateway
+	gc.Plugins = c.Store
+	gc.Events = gatewayEvents{m}
+	gc.Box = c.Box
+	if gc.Logger == nil {
+		gc.Logger = c.Logger
+	}
+	gw, err := gateway.New(&gc)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	m.gw = gw
+	return m, nil
+}
+
+// Handler returns the plugin gateway's Socket.IO endpoint; mount it at
+// "/socket.io/".
+func (m *Manager) Handler() http.Handler { return m.gw.Handler() }
+
+// Gateway returns the plugin gateway (instances, REST base URL checks).
+func (m *Manager) Gateway() *gateway.Gateway { return m.gw }
+
+// Start ends, as failed with MsgHubRestarted, every run a previous process
+// left active, then starts the REST poller and the webhook sender. It
+// returns once they run; a second call returns nil.
+func (m *Manager) Start(ctx context.Context) error {
+	var err error
+	m.startOnce.Do(func() {
+		if err = m.recover(ctx); err != nil {
+			return
+		}
+		m.hooks.start()
+		err = m.gw.Start(ctx)
+	})
+	return err
+}
+
+// Shutdown refuses new runs and waits until the active runs end or ctx is
+// done, then stops like Close. Runs still active stay so in the store and
+// end as failed with MsgHubRestarted on the next Start. Safe to call
+// without Start and more than once.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	m.closing = true
+	m.mu.Unlock()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for m.activeCount() > 0 {
+		select {
+		case <-ctx.Done():
+			m.Close()
+			return nil
+		case <-t.C:
+		}
+	}
+	m.hooks.drain(ctx)
+	return m.Close()
+}
+
+// Close stops at once: the gateway disconnects every instance, uploads
+// being checked are abandoned and pending webhooks dropped. Active runs
+// stay so in the store (see Shutdown). A second call returns nil.
+func (m *Manager) Close() error {
+	m.stopOnce.Do(func() {
+		m.mu.Lock()
+		m.closing = true
+		for _, ar := range m.active {
+			ar.timer.Stop()
+		}
+		m.mu.Unlock()
+		m.cancel()
+		_ = m.gw.Close() // always nil
+		m.wg.Wait()
+		m.hooks.wait()
+		m.logWatch.closeAll()
+		m.noteWatch.closeAll()
+	})
+	return nil
+}
+
+func (m *Manager) activeCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.active)
+}
+
+// recover ends the runs left active by a previous process.
+func (m *Manager) recover(ctx context.Context) error {
+	left, err := m.st.RunListActive(ctx)
+	if err != nil {
+		return fmt.Errorf("list active runs: %w", err)
+	}
+	for _, r := range left {
+		m.mu.Lock()
+		_, mine := m.active[r.ID]
+		m.mu.Unlock()
+		if mine {
+			continue
+		}
+		m.log.InfoContext(ctx, "ending run left active by a previous process", slog.String(logKeyRun, r.ID), slog.String(logKeyStatus, string(r.Status)))
+		m.appendNote(ctx, r.ID, gateway.LevelError, MsgHubRestarted)
+		ended, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+			ID: r.ID, From: ActiveStates, Status: store.RunFailed, Message: MsgHubRestarted, At: time.Now().UTC(),
+		})
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("end run %s: %w", r.ID, err)
+		}
+		if err := m.st.APIKeyRevokeForRun(ctx, r.ID, time.Now().UTC()); err != nil {
+			return fmt.Errorf("revoke token of run %s: %w", r.ID, err)
+		}
+		m.announce(ctx, ended, "", nil)
+	}
+	return nil
+}
+
+// claim marks an active run as ending and returns it; false when the run
+// is not active here or already ending.
+func (m *Manager) claim(runID string) (*activeRun, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ar := m.active[runID]
+	if ar == nil || ar.ending {
+		return nil, false
+	}
+	ar.ending = true
+	return ar, true
+}
+
+// finish claims and ends a run; false when it was not active here or
+// already ending.
+func (m *Manager) finish(runID string, status store.RunStatus, msg string) bool {
+	ar, ok := m.claim(runID)
+	if !ok {
+		return false
+	}
+	m.complete(ar, status, msg, nil)
+	return true
+}
+
+// complete ends a claimed run: it stores the pending logs, moves the run
+// to its final status, frees the instance, revokes the run token, wakes
+// log followers and announces the end.
+func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, exp *store.Export) *store.Run {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	id := ar.run.ID
+	ar.timer.Stop()
+	m.flushLogs(ctx, ar, true)
+	p := &store.RunSetStatusParams{ID: id, From: ActiveStates, Status: status, Message: msg, At: time.Now().UTC()}
+	if exp != nil {
+		p.ExportID = exp.ID
+	}
+	run, err := m.st.RunSetStatus(ctx, p)
+	m.mu.Lock()
+	delete(m.active, id)
+	m.mu.Unlock()
+	if status == store.RunCancelled {
+		m.gw.Cancel(id)
+	} else {
+		m.gw.Release(id)
+	}
+	if rerr := m.st.APIKeyRevokeForRun(ctx, id, time.Now().UTC()); rerr != nil {
+		m.log.ErrorContext(ctx, "revoke run token", slog.String(logKeyRun, id), slog.Any(logKeyError, rerr))
+	}
+	m.logWatch.notify(id, struct{}{})
+	if err != nil {
+		m.log.ErrorContext(ctx, "end run", slog.String(logKeyRun, id), slog.String(logKeyStatus, string(status)), slog.Any(logKeyError, err))
+		return nil
+	}
+	m.log.InfoContext(ctx, "run ended", slog.String(logKeyRun, id), slog.String(logKeyStatus, string(status)), slog.String("message", msg))
+	m.announce(ctx, run, ar.pluginName, exp)
+	return run
+}
+
+// markRunning moves a dispatched run to running on its first sign of life.
+func (m *Manager) markRunning(ctx context.Context, ar *activeRun) {
+	m.mu.Lock()
+	if ar.running || ar.ending {
+		m.mu.Unlock()
+		return
+	}
+	ar.running = true
+	m.mu.Unlock()
+	_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: ar.run.ID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunRunning, At: time.Now().UTC(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Still queued (Submit has not recorded the dispatch yet) or
+		// already past running: try again on the next sign of life.
+		m.mu.Lock()
+		ar.running = false
+		m.mu.Unlock()
+		return
+	}
+	if err != nil {
+		m.log.WarnContext(ctx, "mark run running", slog.String(logKeyRun, ar.run.ID), slog.Any(logKeyError, err))
+	}
+}
+
+// NoteActivity records that the plugin working on a run called the hub
+// (e.g. /v2/export with the run token): a dispatched run moves to running.
+// Unknown or ended runs are ignored.
+func (m *Manager) NoteActivity(ctx context.Context, runID string) {
+	if ar := m.activeRun(runID); ar != nil {
+		m.markRunning(ctx, ar)
+	}
+}
+
+// activeRun returns the active run runID, or nil.
+func (m *Manager) activeRun(runID string) *activeRun {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ar := m.active[runID]
+	if ar == nil || ar.ending {
+		return nil
+	}
+	return ar
+}

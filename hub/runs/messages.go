@@ -1,0 +1,33 @@
+package runs
+
+import (
+	"fmt"
+	"time"
+)
+
+// User-readable messages runs end with (Run.Message).
+const (
+	// MsgNoInstance ends a run submitted while no instance was online.
+	MsgNoInstance = "no plugin instance connected"
+	// MsgPluginError ends a run whose plugin sent {"error": true}.
+	MsgPluginError = "the plugin reported an error; see the run logs"
+	// MsgHubRestarted ends runs that were active when the hub stopped.
+	MsgHubRestarted = "the hub restarted during the run"
+	// MsgCancelled ends a cancelled run.
+	MsgCancelled = "cancelled by the user"
+	// MsgNoFile ends a run whose plugin answered without a file URL.
+	MsgNoFile = "upload failed: the plugin's response names no uploaded file"
+	// MsgHubStopping ends runs still active after a graceful shutdown
+	// ran out of time.
+	MsgHubStopping = "the hub stopped during the run"
+)
+
+// msgTimedOut ends a run that got no response within timeout.
+func msgTimedOut(timeout time.Duration) string {
+	return fmt.Sprintf("no response from the plugin within %s", timeout)
+}
+
+// msgUploadFailed ends a run whose upload could not be read.
+func msgUploadFailed(err error) string {
+	return fmt.Sprintf("upload failed: %v", err)
+}

@@ -1,0 +1,92 @@
+package runs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Notification kinds.
+const (
+	// KindExportReady is the kind of the notification of a succeeded run.
+	KindExportReady = "export_ready"
+	// KindRunFailed is the kind of the notification of a run that failed,
+	// timed out or was lost.
+	KindRunFailed = "run_failed"
+)
+
+// ExportDownloadPath returns the hub path that downloads an export.
+func ExportDownloadPath(exportID string) string { return "/api/exports/" + exportID + "/download" }
+
+// RunPath returns the hub path of a run.
+func RunPath(runID string) string { return "/api/runs/" + runID }
+
+// announce tells the user who ran a run how it ended (except when they
+// cancelled it) and queues the organization's webhook.
+func (m *Manager) announce(ctx context.Context, run *store.Run, pluginName string, exp *store.Export) {
+	if pluginName == "" {
+		if p, err := m.st.PluginGet(ctx, run.OrgID, run.PluginID); err == nil {
+			pluginName = p.Name
+		} else {
+			pluginName = run.PluginID
+		}
+	}
+	if n := notificationFor(run, pluginName, exp); n != nil {
+		if err := m.st.NotificationInsert(ctx, n); err != nil {
+			m.log.ErrorContext(ctx, "insert notification", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
+		} else {
+			m.noteWatch.notify(n.UserID, n)
+		}
+	}
+	m.hooks.enqueue(run, pluginName, exp)
+}
+
+// notificationFor returns the notification of an ended run, nil for none.
+func notificationFor(run *store.Run, pluginName string, exp *store.Export) *store.Notification {
+	n := &store.Notification{
+		ID:     store.NewID(),
+		OrgID:  run.OrgID,
+		UserID: run.UserID,
+		RunID:  run.ID,
+	}
+	switch {
+	case run.Status == store.RunSucceeded && exp != nil:
+		n.Kind = KindExportReady
+		n.Title = fmt.Sprintf("Export ready: %s — Download", exp.FileName)
+		n.Body = fmt.Sprintf("%s produced %s (%s).", pluginName, exp.FileName, humanSize(exp.Size))
+		n.Link = ExportDownloadPath(exp.ID)
+		n.ExportID = exp.ID
+	case run.Status == store.RunCancelled:
+		return nil
+	default:
+		n.Kind = KindRunFailed
+		n.Title = fmt.Sprintf("Export failed: %s — %s", pluginName, run.Message)
+		n.Body = run.Message
+		n.Link = RunPath(run.ID)
+	}
+	return n
+}
+
+// humanSize formats a byte count for people.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for v := n / unit; v >= unit; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// WatchNotifications returns a channel receiving the notifications created
+// for a user from now on, and a function to stop. A slow reader misses
+// notifications (re-list them with Store.NotificationList); the channel
+// is closed by stop or Close.
+func (m *Manager) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
+	return m.noteWatch.subscribe(userID)
+}
