@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/exporthub/exporthub/aaf"
@@ -132,7 +133,8 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	errs := &importErrors{max: s.cfg.MaxImportErrors}
 	tr := &importTracker{stages: map[string]string{}, batches: map[string]bool{}}
-	rd := aaf.NewReader(r.Body, aaf.WithRaw())
+	body := &readErrRecorder{r: r.Body}
+	rd := aaf.NewReader(body, aaf.WithRaw())
 	rows := func(yield func(*store.Asset, error) bool) {
 		for {
 			a, err := rd.Next()
@@ -141,6 +143,12 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 			}
 			// The reader stops at the first problem (Next keeps returning
 			// it), so the answer lists that one.
+			if err != nil && body.err != nil {
+				// The body failed (too large, connection cut): that is
+				// the problem, not the truncated JSON it left behind.
+				yield(nil, fmt.Errorf("read import body: %w", body.err))
+				return
+			}
 			var ae *aaf.Error
 			if errors.As(err, &ae) {
 				errs.add(ae)
@@ -164,7 +172,7 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if isConflict(err) {
 			err = &Error{Status: http.StatusConflict, Code: CodeConflict, Err: err,
-				Message: fmt.Sprintf("nothing was imported: %v (an externalId already in the project or twice in the input; use mode=upsert to replace)", err)}
+				Message: fmt.Sprintf("nothing was imported: %s; use mode=upsert to replace existing assets", conflictDetail(err, p.ID))}
 		}
 		s.WriteError(w, r, err)
 		return
@@ -234,4 +242,30 @@ func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Projec
 		return nil, nil, fmt.Errorf("add stages and batches to project: %w", err)
 	}
 	return addedStages, addedBatches, nil
+}
+
+// conflictDetail returns the part of a store conflict error that tells the
+// user which asset collided, without the store's wrapping.
+func conflictDetail(err error, projectID string) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "import assets into project "+projectID+": ")
+	msg = strings.TrimSuffix(msg, ": "+store.ErrConflict.Error())
+	if msg == "" {
+		return "an externalId is already in the project or twice in the input"
+	}
+	return msg
+}
+
+// readErrRecorder remembers the first error of r other than io.EOF.
+type readErrRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }

@@ -44,7 +44,7 @@ func (s *StageJSON) UnmarshalJSON(b []byte) error {
 	type plain StageJSON
 	var p plain
 	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("stage must be a string or an object {id, name}: %w", err)
+		return fmt.Errorf("stage must be a string or an object {id, name}: %v", err)
 	}
 	*s = StageJSON(p)
 	return nil
@@ -70,7 +70,7 @@ func (b *BatchJSON) UnmarshalJSON(data []byte) error {
 		Name string `json:"name"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("batch must be a string or an object {id, name}: %w", err)
+		return fmt.Errorf("batch must be a string or an object {id, name}: %v", err)
 	}
 	*b = BatchJSON{ID: p.ID, Name: p.Name}
 	if b.ID == "" {

@@ -1,0 +1,292 @@
+package hub_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubtest"
+)
+
+func createProject(t *testing.T, h *hubtest.Hub, key string, req any) *hub.ProjectResponse {
+	t.Helper()
+	var p hub.ProjectResponse
+	h.JSON(t, "POST", "/api/projects", key, req, http.StatusCreated, &p)
+	return &p
+}
+
+func TestServer_Health(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		body := h.JSON(t, "GET", "/healthz", "", nil, http.StatusOK, nil)
+		require.JSONEq(t, `{"status":"ok"}`, string(body))
+	})
+}
+
+func TestProjects_CreateListGet(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		p := createProject(t, h, h.AdminKey, map[string]any{
+			"name":           "Street scenes",
+			"description":    "cars",
+			"categorySchema": map[string]any{"tools": []any{map[string]any{"schemaId": "sch-car", "title": "Car", "tool": "bounding-box"}}},
+			"batches":        []any{"b1", map[string]any{"name": "b2"}},
+		})
+		require.Len(t, p.ID, 24)
+		require.Equal(t, "Street scenes", p.Name)
+		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start"}, {ID: "Label", Name: "Label"}, {ID: "Complete", Name: "Complete"}}, p.Stages)
+		require.Len(t, p.Batches, 2)
+		require.Equal(t, "b1", p.Batches[0].Name)
+		require.NotEmpty(t, p.Batches[0].ID)
+		require.JSONEq(t, `{"tools":[{"schemaId":"sch-car","title":"Car","tool":"bounding-box"}]}`, string(p.CategorySchema))
+
+		var list hub.ProjectListResponse
+		h.JSON(t, "GET", "/api/projects", h.AdminKey, nil, http.StatusOK, &list)
+		require.Len(t, list.Projects, 1)
+		require.Equal(t, p.ID, list.Projects[0].ID)
+
+		h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, ndjson(t, manyAssets(5)...), http.StatusOK, nil)
+		var got hub.ProjectResponse
+		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
+		require.Equal(t, &hub.AssetCountsResponse{Total: 5, ByStage: map[string]int64{"Label": 3, "Complete": 2}, ByBatch: map[string]int64{"b1": 3, "b2": 2}}, got.Counts)
+
+		var upd hub.ProjectResponse
+		h.JSON(t, "PATCH", "/api/projects/"+p.ID, h.AdminKey, map[string]any{"name": "Renamed", "batches": []string{"b1", "b3"}}, http.StatusOK, &upd)
+		require.Equal(t, "Renamed", upd.Name)
+		require.Equal(t, p.Batches[0], upd.Batches[0], "a batch given by name keeps its id")
+		require.Equal(t, "b3", upd.Batches[1].Name)
+
+		h.JSON(t, "DELETE", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusNoContent, nil)
+		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusNotFound, nil)
+	})
+}
+
+func TestProjects_CreateValidation(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	tests := []struct {
+		name string
+		body string
+		want int
+		msg  string
+	}{
+		{"EmptyName", `{"name":"  "}`, 400, "name is required"},
+		{"LongName", `{"name":"` + strings.Repeat("x", 201) + `"}`, 400, "name is longer than 200 characters"},
+		{"SchemaNotObject", `{"name":"p","categorySchema":[1]}`, 400, "categorySchema must be a JSON object"},
+		{"DuplicateStage", `{"name":"p","stages":["A","A"]}`, 400, `stages[1]: stage id "A" appears twice`},
+		{"DuplicateBatch", `{"name":"p","batches":["b","b"]}`, 400, `batches[1]: batch name "b" appears twice`},
+		{"BadStage", `{"name":"p","stages":[3]}`, 400, "stage must be a string or an object"},
+		{"NotJSON", `{"name":`, 400, "request body"},
+		{"WrongType", `{"name":5}`, 400, `field "name": want string, got JSON number`},
+		{"TwoValues", `{"name":"a"} {"name":"b"}`, 400, "more than one JSON value"},
+		{"Empty", ``, 400, "request body is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var fail hub.FailResponse
+			h.JSON(t, "POST", "/api/projects", h.AdminKey, tt.body, tt.want, &fail)
+			require.Equal(t, "fail", fail.Status)
+			require.Contains(t, fail.Message, tt.msg)
+			require.NotEmpty(t, fail.Code)
+		})
+	}
+}
+
+func TestProjects_Import(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b, Configure: func(c *hub.Config) { c.MaxImportBytes = 64 << 10 }})
+		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "batches": []string{"b1"}})
+		path := "/api/projects/" + p.ID + "/import"
+		count := func() int64 {
+			var got hub.ProjectResponse
+			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
+			return got.Counts.Total
+		}
+
+		t.Run("NDJSON", func(t *testing.T) {
+			var res hub.ImportResponse
+			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, manyAssets(4)...), http.StatusOK, &res)
+			require.Equal(t, 4, res.Imported)
+			require.Equal(t, []hub.BatchJSON{{ID: res.AddedBatches[0].ID, Name: "b2"}}, res.AddedBatches, "unknown batches are added to the project")
+			require.Empty(t, res.AddedStages, "Label and Complete are default stages")
+		})
+		t.Run("JSONArray", func(t *testing.T) {
+			arr, err := json.MarshalIndent([]any{testAsset("arr-1", "Review 1", "b1"), testAsset("arr-2", "Complete")}, "", "  ")
+			require.NoError(t, err)
+			var res hub.ImportResponse
+			h.JSON(t, "POST", path, h.AdminKey, arr, http.StatusOK, &res)
+			require.Equal(t, 2, res.Imported)
+			require.Equal(t, []hub.StageJSON{{ID: "Review 1", Name: "Review 1"}}, res.AddedStages)
+			require.EqualValues(t, 6, count())
+		})
+		t.Run("DuplicateAppendRejected", func(t *testing.T) {
+			var fail hub.FailResponse
+			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, testAsset("new-1", "Label"), testAsset("ext-0", "Label")), http.StatusConflict, &fail)
+			require.Equal(t, "conflict", fail.Code)
+			require.Equal(t, `nothing was imported: asset 2: externalId "ext-0" is already in the project or earlier in the input; use mode=upsert to replace existing assets`, fail.Message)
+			require.EqualValues(t, 6, count(), "all or nothing")
+		})
+		t.Run("Upsert", func(t *testing.T) {
+			var res hub.ImportResponse
+			h.JSON(t, "POST", path+"?mode=upsert", h.AdminKey, ndjson(t, testAsset("new-1", "Label"), testAsset("ext-0", "Complete")), http.StatusOK, &res)
+			require.Equal(t, hub.ImportResponse{Imported: 2, Inserted: 1, Updated: 1}, res)
+			require.EqualValues(t, 7, count())
+		})
+		t.Run("InvalidAAFRejectedWithLocation", func(t *testing.T) {
+			bad := testAsset("bad-1", "Label")
+			bad["task"].(map[string]any)["tools"] = []any{map[string]any{"objectId": "o", "schemaId": "s", "bounding-box": []any{1, 2}}}
+			body := ndjson(t, testAsset("ok-1", "Label"), testAsset("ok-2", "Label"), bad)
+			var fail struct {
+				hub.FailResponse
+				Errors []hub.ImportError `json:"errors"`
+			}
+			h.JSON(t, "POST", path, h.AdminKey, body, http.StatusBadRequest, &fail)
+			require.Equal(t, "invalid_aaf", fail.Code)
+			require.Contains(t, fail.Message, "nothing was imported")
+			require.Len(t, fail.Errors, 1)
+			e := fail.Errors[0]
+			require.Equal(t, 2, e.Index)
+			require.Equal(t, "bad-1", e.ExternalID)
+			require.Equal(t, 3, e.Line)
+			require.Contains(t, e.Path, "task.tools[0]")
+			require.NotEmpty(t, e.Message)
+			require.EqualValues(t, 7, count(), "all or nothing")
+		})
+		t.Run("SyntaxError", func(t *testing.T) {
+			var fail struct {
+				hub.FailResponse
+				Errors []hub.ImportError `json:"errors"`
+			}
+			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, testAsset("s-1", "Label"))+`{"externalId": "s-2", "task": {`+"\n", http.StatusBadRequest, &fail)
+			require.Equal(t, "invalid_aaf", fail.Code)
+			require.Equal(t, 2, fail.Errors[0].Line)
+			require.EqualValues(t, 7, count())
+		})
+		t.Run("BodyTooLarge", func(t *testing.T) {
+			var fail hub.FailResponse
+			big := manyAssets(300)
+			for i, a := range big {
+				a["externalId"] = fmt.Sprintf("big-%d", i)
+			}
+			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, big...), http.StatusRequestEntityTooLarge, &fail)
+			require.Equal(t, "body_too_large", fail.Code)
+			require.Contains(t, fail.Message, "limit of 65536 bytes")
+			require.EqualValues(t, 7, count())
+		})
+		t.Run("BadMode", func(t *testing.T) {
+			var fail hub.FailResponse
+			h.JSON(t, "POST", path+"?mode=merge", h.AdminKey, "", http.StatusBadRequest, &fail)
+			require.Equal(t, `mode "merge" is not one of append, upsert`, fail.Message)
+		})
+	})
+}
+
+func TestProjects_Export(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		p := createProject(t, h, h.AdminKey, map[string]any{"name": "Exp ort", "batches": []string{"b1", "b2"}})
+		// A pretty-printed array: the NDJSON export must still be one line per asset.
+		arr, err := json.MarshalIndent(manyAssets(7), "", "  ")
+		require.NoError(t, err)
+		h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, arr, http.StatusOK, nil)
+		b1ID := p.Batches[0].ID
+
+		tests := []struct {
+			name  string
+			query string
+			want  []string
+		}{
+			{"All", "", []string{"ext-0", "ext-1", "ext-2", "ext-3", "ext-4", "ext-5", "ext-6"}},
+			{"StagePlain", "stage=Complete", []string{"ext-1", "ext-3", "ext-5"}},
+			{"StageJSON", "stage=" + url.QueryEscape(`"Label"`), []string{"ext-0", "ext-2", "ext-4", "ext-6"}},
+			{"StageNull", "stage=null", []string{"ext-0", "ext-1", "ext-2", "ext-3", "ext-4", "ext-5", "ext-6"}},
+			{"BatchByName", "batches=b2", []string{"ext-1", "ext-3", "ext-5"}},
+			{"BatchByIDJSON", "batches=" + url.QueryEscape(`["`+b1ID+`"]`), []string{"ext-0", "ext-2", "ext-4", "ext-6"}},
+			{"StageAndBatch", "stage=Label&batches=b2", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := h.Do(t, "GET", "/api/projects/"+p.ID+"/export?"+tt.query, h.AdminKey, nil)
+				defer resp.Body.Close()
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+				require.Equal(t, "application/x-ndjson", resp.Header.Get("Content-Type"))
+				require.Equal(t, `attachment; filename="Exp_ort.ndjson"`, resp.Header.Get("Content-Disposition"))
+				body, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				var got []string
+				for _, line := range strings.Split(strings.TrimSuffix(string(body), "\n"), "\n") {
+					if line == "" {
+						continue
+					}
+					var a struct{ ExternalID string }
+					require.NoError(t, json.Unmarshal([]byte(line), &a), "line %q", line)
+					got = append(got, a.ExternalID)
+				}
+				require.Equal(t, tt.want, got)
+				require.Equal(t, len(tt.want), atoi(t, resp.Header.Get(hub.HeaderTotalCount)))
+			})
+		}
+		t.Run("JSON", func(t *testing.T) {
+			resp := h.Do(t, "GET", "/api/projects/"+p.ID+"/export?format=json&stage=Complete", h.AdminKey, nil)
+			defer resp.Body.Close()
+			var arr []map[string]any
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&arr))
+			require.Len(t, arr, 3)
+			require.Equal(t, "ext-1", arr[0]["externalId"])
+		})
+		t.Run("EmptyJSON", func(t *testing.T) {
+			body := h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?format=json&stage=Nope", h.AdminKey, nil, http.StatusOK, nil)
+			require.Equal(t, "[]\n", string(body))
+		})
+		t.Run("Lossless", func(t *testing.T) {
+			one := `{"externalId":"raw-1","asset":"https://x.test/a.png","unknownKey":{"keep":[1,2.50,"x"]},"task":{"taskId":"t","stageId":"Label","tools":[],"classifications":[],"relations":[]}}`
+			h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, one+"\n", http.StatusOK, nil)
+			body := h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?batches=", h.AdminKey, nil, http.StatusOK, nil)
+			require.True(t, strings.HasSuffix(string(body), one+"\n"), "export ends with the raw asset as imported; got %s", body)
+		})
+		t.Run("BadFormat", func(t *testing.T) {
+			var fail hub.FailResponse
+			h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?format=xml", h.AdminKey, nil, http.StatusBadRequest, &fail)
+			require.Equal(t, `format "xml" is not one of ndjson, json`, fail.Message)
+		})
+	})
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	_, err := fmt.Sscan(s, &n)
+	require.NoError(t, err)
+	return n
+}
+
+// readZip returns the entries of a zip body.
+func readZip(t *testing.T, body []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	require.NoError(t, err)
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		rc.Close()
+		out[f.Name] = b
+	}
+	return out
+}
