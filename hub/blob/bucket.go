@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -30,10 +29,10 @@ type Bucket struct {
 	storageID string
 	orgID     string // owner of an organization storage; "" for the hub bucket
 	name      string
-	// pathStyle says the bucket's native URLs carry the bucket name as the
-	// first path segment.
-	pathStyle bool
-	proxied   bool
+	// endpointHost is the lower-case host[:port] of an S3 bucket's
+	// endpoint; "" for AWS S3.
+	endpointHost string
+	proxied      bool
 }
 
 // StorageID returns the organization storage id, or "" for the hub's own
@@ -272,41 +271,6 @@ func (b *Bucket) SignedURL(ctx context.Context, key, method string, expiry time.
 		return "", time.Time{}, fmt.Errorf("presign %s: %w", key, interpretError(err))
 	}
 	return u, now.Add(expiry).Truncate(time.Second), nil
-}
-
-// KeyFromURL returns the key of an object of this bucket named by name: a
-// presigned URL issued for it (query string included or not, possibly cut
-// at its first '&' as the Python SDK sends it), the bare object URL, or
-// the key itself. It only parses; callers check the key's organization and
-// project (Service.DownloadURL does). Errors wrap ErrInvalidKey.
-func (b *Bucket) KeyFromURL(name string) (Key, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return Key{}, fmt.Errorf("%w: name is empty", ErrInvalidKey)
-	}
-	if strings.HasPrefix(name, "orgs/") {
-		k, _, _ := strings.Cut(name, "?")
-		return ParseKey(k)
-	}
-	u, err := url.Parse(name)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Key{}, fmt.Errorf("%w: name %q is neither an object key nor an http(s) URL", ErrInvalidKey, name)
-	}
-	p := strings.TrimPrefix(u.Path, "/")
-	if b.proxied {
-		prefix := strings.TrimPrefix(b.svc.basePath+HandlerPath, "/")
-		k, ok := strings.CutPrefix(p, prefix)
-		if !ok {
-			return Key{}, fmt.Errorf("%w: URL path %q is not under %s", ErrInvalidKey, u.Path, "/"+prefix)
-		}
-		return ParseKey(k)
-	}
-	if b.pathStyle || !strings.HasPrefix(p, "orgs/") {
-		if k, ok := strings.CutPrefix(p, b.name+"/"); ok {
-			p = k
-		}
-	}
-	return ParseKey(p)
 }
 
 // check refuses keys that are malformed or used after Close.

@@ -31,8 +31,10 @@ type Service struct {
 	logger   *slog.Logger
 	signer   *localSigner
 	basePath string // path of PublicURL, without trailing slash
-	hub      *Bucket
-	closed   atomic.Bool
+	// publicHost is the lower-case host[:port] of PublicURL.
+	publicHost string
+	hub        *Bucket
+	closed     atomic.Bool
 
 	mu       sync.Mutex
 	storages map[string]*cachedStorage
@@ -84,6 +86,7 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 		s.signer = newLocalSigner(c.SigningKey, c.PublicURL, c.NowFunc)
 		pu, _ := url.Parse(c.PublicURL) // checked by validate
 		s.basePath = strings.TrimRight(pu.Path, "/")
+		s.publicHost = strings.ToLower(pu.Host)
 	}
 	hub.svc = s
 	switch u.Scheme {
@@ -95,7 +98,7 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 		var p *s3Params
 		if p, err = parseS3URL(u); err == nil {
 			p.accessKey, p.secretKey = c.AccessKeyID, c.SecretAccessKey
-			hub.name, hub.pathStyle = p.bucket, p.pathStyle
+			hub.name, hub.endpointHost = p.bucket, endpointHost(p.endpoint)
 			hub.b, err = openS3(ctx, p)
 		}
 	}
@@ -232,12 +235,12 @@ func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, 
 		return nil, bad("%v", err)
 	}
 	return &Bucket{
-		svc:       s,
-		b:         gb,
-		storageID: st.ID,
-		orgID:     st.OrgID,
-		name:      st.Bucket,
-		pathStyle: p.pathStyle,
+		svc:          s,
+		b:            gb,
+		storageID:    st.ID,
+		orgID:        st.OrgID,
+		name:         st.Bucket,
+		endpointHost: endpointHost(st.Endpoint),
 	}, nil
 }
 

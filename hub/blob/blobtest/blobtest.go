@@ -67,10 +67,10 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 type testBundle struct {
-	backend *Backend
-	box     *secretbox.Box
-	clock   *Clock
-	client  *http.Client
+	backend   *Backend
+	box       *secretbox.Box
+	clock     *Clock
+	client    *http.Client
 	native    bool // hub URLs are the S3 server's own
 	publicURL string
 	svc       *blob.Service
