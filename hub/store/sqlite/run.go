@@ -19,10 +19,10 @@ const finalStatuses = `('succeeded', 'failed', 'timed_out', 'lost', 'cancelled')
 
 func scanRun(row scanner) (*store.Run, error) {
 	var (
-		r                                     store.Run
-		batches                               string
+		r                                    store.Run
+		batches                              string
 		deadline, dispatched, started, ended sql.NullInt64
-		created                               int64
+		created                              int64
 	)
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		&r.Stage, &batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &deadline, &created, &dispatched, &started,
