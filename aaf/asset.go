@@ -59,6 +59,8 @@ type Asset struct {
 	raw []byte
 	// rawBatches is the source "batches" value when it held nulls.
 	rawBatches json.RawMessage
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Raw returns the exact bytes the asset was read from, or nil unless the
@@ -78,6 +80,9 @@ type Metadata struct {
 	FrameRate *float64
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Size returns the width and height and whether both are present and

@@ -27,6 +27,9 @@ type Classification struct {
 	InterpolationStopped bool
 	// Extra holds every other key (metadata, columnField, ...).
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Answer is a classification answer. A radio, text or single-dropdown answer
@@ -69,6 +72,9 @@ type Relation struct {
 	Page *int
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // IsGroup reports whether the relation is a group relation.

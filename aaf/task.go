@@ -40,6 +40,9 @@ type Task struct {
 	// Extra holds every other key (durations, consensus scores, legacy
 	// completedBy/completedAt/status/benchmark/issues, ...).
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // ReviewStatus returns the outcome of the most recent review: the
@@ -78,6 +81,9 @@ type StageSnapshot struct {
 	BrushDataURL string
 	// Extra holds every other key (duration, ...).
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Review is the legacy task "review" object.
@@ -86,4 +92,7 @@ type Review struct {
 	Status string
 	// Extra holds every other key (completedBy, completedAt, duration(ms), ...).
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }

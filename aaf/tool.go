@@ -28,10 +28,10 @@ func (p Point) X() float64 { return p[0] }
 func (p Point) Y() float64 { return p[1] }
 
 // Tool is one annotation object: an entry of "tools" (v3) or "objects"
-// (legacy). Exactly one geometry field is set, the one named by Kind; an
-// entry with no known geometry key (a medical brush entry, or a tool this
-// package does not know) has Kind "" or the unknown key with its value in
-// Geometry.
+// (legacy). At most one geometry field is set, the one named by Kind. A
+// "spline" keeps its value in Geometry. An entry with no known geometry key
+// (a medical brush entry, or a tool this package does not know) has Kind ""
+// and keeps all its unknown keys in Extra.
 type Tool struct {
 	// ObjectID is the annotation's id, key "objectId".
 	ObjectID string
@@ -59,7 +59,7 @@ type Tool struct {
 	// PDF is set for KindPDF.
 	PDF *PDF
 	// Geometry holds the raw value of a geometry this package does not model
-	// (KindSpline, unknown tool keys).
+	// (KindSpline).
 	Geometry json.RawMessage
 
 	// Classifications holds the nested classifications of the object.
@@ -70,6 +70,11 @@ type Tool struct {
 	InterpolationStopped bool
 	// Extra holds every other key (metadata, masks, medical-brush, lock, ...).
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
+	// geomExtra holds unknown keys inside a bounding-box object.
+	geomExtra map[string]json.RawMessage
 }
 
 // PageOr returns the object's page, or def when it has none.
@@ -107,6 +112,9 @@ type RotatedBox struct {
 	Corners []Point
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Segmentation is the "segmentation" geometry: one or more zones.
@@ -115,6 +123,9 @@ type Segmentation struct {
 	Zones []Zone
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // Zone is one zone of a segmentation: an outer ring and its holes.
@@ -125,6 +136,12 @@ type Zone struct {
 	Holes [][]Point
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
+	// flatHoles is set when the source wrote Holes as one flat list of
+	// pairs (a legacy variant); the encoder writes them back that way.
+	flatHoles bool
 }
 
 // NER is the "ner" geometry: a span of a text (character offsets, End
@@ -135,6 +152,9 @@ type NER struct {
 	Selection string
 	// Extra holds every other key.
 	Extra map[string]json.RawMessage
+
+	// has records which known keys were present in the source.
+	has fieldSet
 }
 
 // PDF is the "pdf" geometry.
@@ -152,6 +172,9 @@ type PDF struct {
 	// Raw is the complete source value of the "pdf" key, written back by
 	// the encoder when the fields above are unchanged.
 	Raw json.RawMessage
+
+	// orig is a copy of the fields above as decoded from Raw.
+	orig *PDF
 }
 
 // PDFRect is a rectangle of the PDF tool; Width and Height are the size of

@@ -1,0 +1,560 @@
+package aaf
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
+
+// DefaultMaxAssetSize is the largest asset (in bytes of JSON) a [Reader]
+// accepts unless [WithMaxAssetSize] says otherwise.
+const DefaultMaxAssetSize = 64 << 20
+
+// maxDepth bounds the nesting of JSON values inside one asset (the limit of
+// the underlying parser).
+const maxDepth = fastjson.MaxDepth
+
+// initialBufSize is the size of a Reader's first read buffer.
+const initialBufSize = 64 << 10
+
+// ReaderOption configures a [Reader].
+type ReaderOption func(*readerConfig)
+
+// readerConfig holds the options of a Reader.
+type readerConfig struct {
+	raw        bool
+	maxSize    int
+	warn       func(*Error)
+	noValidate bool
+}
+
+// WithRaw makes the reader keep each asset's exact source bytes, available
+// through [Asset.Raw]. Off by default (it costs one copy per asset).
+func WithRaw() ReaderOption {
+	return func(c *readerConfig) { c.raw = true }
+}
+
+// WithMaxAssetSize sets the largest asset, in bytes of JSON, the reader
+// accepts; a bigger asset makes Next return an [*Error] wrapping
+// [ErrTooLarge]. n <= 0 means [DefaultMaxAssetSize]. The reader's buffer
+// grows up to about this size, so it also bounds the reader's memory.
+func WithMaxAssetSize(n int) ReaderOption {
+	return func(c *readerConfig) {
+		if n <= 0 {
+			n = DefaultMaxAssetSize
+		}
+		c.maxSize = n
+	}
+}
+
+// WithWarnings sets a handler for tolerated problems (unknown answer
+// shapes, polygons with fewer than 3 vertices, negative box sizes, values
+// of an unexpected type kept as they are, ...). The handler runs on the
+// goroutine that calls Next, before Next returns the asset. Warnings are
+// dropped when no handler is set.
+func WithWarnings(f func(*Error)) ReaderOption {
+	return func(c *readerConfig) { c.warn = f }
+}
+
+// WithoutValidation skips the checks that span a whole snapshot: duplicate
+// objectIds and relation endpoints that point to no object. Syntax and the
+// type checks needed to build the model still apply. Use it only for input
+// that was validated before (e.g. stored by the hub after validation).
+func WithoutValidation() ReaderOption {
+	return func(c *readerConfig) { c.noValidate = true }
+}
+
+// Reader reads assets one at a time from an AAF stream: a JSON array of
+// assets or NDJSON (one asset per line, blank lines skipped). It detects
+// the format from the first non-space byte ('[' means a JSON array). Each
+// asset is validated as it is read; memory does not grow with the number
+// of assets. A Reader is not safe for concurrent use.
+type Reader struct {
+	src io.Reader
+	cfg readerConfig
+
+	buf     []byte
+	r, w    int   // unread data is buf[r:w]
+	base    int64 // input offset of buf[0]
+	line    int   // line of buf[r]
+	eof     bool
+	readErr error
+
+	started bool
+	format  Format
+	state   int // JSON arrays: stateFirst, stateNext or stateDone
+	scanned int // bytes after r already scanned for the current asset
+	depth   int
+	inStr   bool
+
+	index   int
+	curLine int
+	curOff  int64
+	err     error
+
+	dec decoder
+	val validator
+}
+
+// States of a Reader inside a JSON array.
+const (
+	stateFirst = iota // after '[': an element or ']' comes next
+	stateNext         // after an element: ',' or ']' comes next
+	stateDone         // after ']'
+)
+
+// NewReader returns a Reader for r. Nothing is read until the first call
+// to Next.
+func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
+	rd := &Reader{src: r, line: 1, curOff: -1, cfg: readerConfig{maxSize: DefaultMaxAssetSize}}
+	for _, o := range opts {
+		o(&rd.cfg)
+	}
+	rd.dec.warnOn = rd.cfg.warn != nil
+	return rd
+}
+
+// Assets returns an iterator over the assets of r; see [NewReader] and
+// [Reader.All].
+func Assets(r io.Reader, opts ...ReaderOption) iter.Seq2[*Asset, error] {
+	return NewReader(r, opts...).All()
+}
+
+// Format returns the detected container format. It is valid after the
+// first call to Next; an empty input reads as FormatNDJSON.
+func (r *Reader) Format() Format { return r.format }
+
+// Line returns the 1-based line where the asset last returned by Next
+// starts; 0 before the first asset.
+func (r *Reader) Line() int { return r.curLine }
+
+// Offset returns the byte offset where the asset last returned by Next
+// starts; -1 before the first asset.
+func (r *Reader) Offset() int64 { return r.curOff }
+
+// Index returns the number of assets returned so far.
+func (r *Reader) Index() int { return r.index }
+
+// All returns an iterator over the remaining assets. It yields (asset, nil)
+// for each asset and stops after yielding (nil, err) for the first error;
+// it stops without an error at the end of the input.
+func (r *Reader) All() iter.Seq2[*Asset, error] {
+	return func(yield func(*Asset, error) bool) {
+		for {
+			a, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if !yield(a, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Next returns the next asset, or io.EOF after the last one. Bad input
+// gives an [*Error] naming the asset and where the problem is; a read
+// error from the underlying reader is returned wrapped. After an error,
+// Next keeps returning it.
+func (r *Reader) Next() (*Asset, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	a, err := r.next()
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return a, nil
+}
+
+func (r *Reader) next() (*Asset, error) {
+	if !r.started {
+		r.started = true
+		if !r.skipSpace() {
+			r.format = FormatNDJSON
+			return nil, r.endErr()
+		}
+		if r.r+3 <= r.w && bytes.HasPrefix(r.buf[r.r:r.w], []byte("\xef\xbb\xbf")) {
+			r.r += 3
+			if !r.skipSpace() {
+				r.format = FormatNDJSON
+				return nil, r.endErr()
+			}
+		}
+		if r.buf[r.r] == '[' {
+			r.format = FormatJSON
+			r.r++
+		} else {
+			r.format = FormatNDJSON
+		}
+	}
+	if r.format == FormatNDJSON {
+		return r.nextLine()
+	}
+	return r.nextElement()
+}
+
+// endErr returns io.EOF, or the read error that ended the input.
+func (r *Reader) endErr() error {
+	if r.readErr != nil {
+		return fmt.Errorf("read aaf input: %w", r.readErr)
+	}
+	return io.EOF
+}
+
+// fill reads more input into buf, keeping buf[r:w]. It returns false when
+// the input is exhausted.
+func (r *Reader) fill() bool {
+	if r.eof {
+		return false
+	}
+	if r.r > 0 {
+		n := copy(r.buf, r.buf[r.r:r.w])
+		r.base += int64(r.r)
+		r.w = n
+		r.r = 0
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, initialBufSize)
+	} else if r.w == len(r.buf) {
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for range 100 {
+		n, err := r.src.Read(r.buf[r.w:])
+		r.w += n
+		if err != nil {
+			r.eof = true
+			if err != io.EOF {
+				r.readErr = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	r.eof = true
+	r.readErr = io.ErrNoProgress
+	return false
+}
+
+// advance moves r past n bytes, counting lines.
+func (r *Reader) advance(n int) {
+	r.line += bytes.Count(r.buf[r.r:r.r+n], []byte{'\n'})
+	r.r += n
+}
+
+// skipSpace skips JSON white space; it returns false at the end of input.
+func (r *Reader) skipSpace() bool {
+	for {
+		for r.r < r.w {
+			switch r.buf[r.r] {
+			case '\n':
+				r.line++
+			case ' ', '\t', '\r':
+			default:
+				return true
+			}
+			r.r++
+		}
+		if !r.fill() {
+			return false
+		}
+	}
+}
+
+// nextLine reads the next non-blank NDJSON line.
+func (r *Reader) nextLine() (*Asset, error) {
+	for {
+		i := bytes.IndexByte(r.buf[r.r+r.scanned:r.w], '\n')
+		end := -1
+		if i >= 0 {
+			end = r.r + r.scanned + i
+		} else {
+			r.scanned = r.w - r.r
+			if r.scanned > r.cfg.maxSize {
+				return nil, r.tooLarge()
+			}
+			if r.fill() {
+				continue
+			}
+			if r.r == r.w {
+				return nil, r.endErr()
+			}
+			end = r.w
+		}
+		r.scanned = 0
+		line, start := r.line, r.r
+		b := r.buf[start:end]
+		r.r = end
+		if end < r.w {
+			r.r++
+			r.line++
+		}
+		lead := len(b) - len(bytes.TrimLeft(b, " \t\r"))
+		b = bytes.TrimRight(b[lead:], " \t\r")
+		if len(b) == 0 {
+			continue
+		}
+		off := r.base + int64(start+lead)
+		if len(b) > r.cfg.maxSize {
+			r.line, r.curOff = line, off
+			return nil, r.tooLarge()
+		}
+		if b[0] != '{' {
+			return nil, r.notObject(b[0], line, off)
+		}
+		return r.decode(b, line, off)
+	}
+}
+
+// nextElement reads the next element of a JSON array.
+func (r *Reader) nextElement() (*Asset, error) {
+	if r.state == stateDone {
+		return nil, r.endErr()
+	}
+	if !r.skipSpace() {
+		return nil, r.unexpectedEnd(-1)
+	}
+	c := r.buf[r.r]
+	if c == ']' {
+		r.r++
+		r.state = stateDone
+		if r.skipSpace() {
+			return nil, r.syntaxAt(-1, r.line, r.base+int64(r.r), "invalid JSON: data after the closing ']' of the array")
+		}
+		return nil, r.endErr()
+	}
+	if r.state == stateNext {
+		if c != ',' {
+			return nil, r.syntaxAt(-1, r.line, r.base+int64(r.r), fmt.Sprintf("invalid JSON: invalid character %s after array element", quoteChar(c)))
+		}
+		r.r++
+		if !r.skipSpace() {
+			return nil, r.unexpectedEnd(r.index)
+		}
+		c = r.buf[r.r]
+		if c == ']' {
+			return nil, r.syntaxAt(r.index, r.line, r.base+int64(r.r), "invalid JSON: invalid character ']' looking for beginning of value")
+		}
+	}
+	line, off := r.line, r.base+int64(r.r)
+	if c != '{' {
+		return nil, r.notObject(c, line, off)
+	}
+	n, err := r.scanObject()
+	if err != nil {
+		return nil, err
+	}
+	b := r.buf[r.r : r.r+n]
+	r.advance(n)
+	r.state = stateNext
+	return r.decode(b, line, off)
+}
+
+// scanObject finds the end of the object starting at buf[r]; it returns
+// its length. Strings (with escapes) are skipped; brackets are only
+// counted, the parser checks them.
+func (r *Reader) scanObject() (int, error) {
+	r.scanned, r.depth, r.inStr = 1, 1, false
+	for {
+		b := r.buf[r.r:r.w]
+		i := r.scanned
+		for i < len(b) {
+			if r.inStr {
+				q := bytes.IndexByte(b[i:], '"')
+				seg := b[i:]
+				if q >= 0 {
+					seg = seg[:q]
+				}
+				if bs := bytes.IndexByte(seg, '\\'); bs >= 0 {
+					i += bs
+					if i+1 >= len(b) {
+						break // the escaped byte is not read yet
+					}
+					i += 2
+					continue
+				}
+				if q < 0 {
+					i = len(b)
+					break
+				}
+				i += q + 1
+				r.inStr = false
+				continue
+			}
+			switch b[i] {
+			case '"':
+				r.inStr = true
+			case '{', '[':
+				r.depth++
+				if r.depth > maxDepth {
+					r.advance(i)
+					return 0, r.syntaxAt(r.index, r.line, r.base+int64(r.r), fmt.Sprintf("invalid JSON: nesting deeper than %d levels", maxDepth))
+				}
+			case '}', ']':
+				r.depth--
+				if r.depth == 0 {
+					return i + 1, nil
+				}
+			}
+			i++
+		}
+		r.scanned = i
+		if r.scanned > r.cfg.maxSize {
+			return 0, r.tooLarge()
+		}
+		if !r.fill() {
+			return 0, r.unexpectedEnd(r.index)
+		}
+	}
+}
+
+// decode parses, converts and validates the asset in b, which starts at
+// line and byte offset off of the input.
+func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
+	d := &r.dec
+	d.reset()
+	v, err := d.p.ParseBytes(b)
+	if err == nil {
+		err = fastjson.ValidateBytes(b)
+	}
+	if err != nil {
+		return nil, r.syntax(b, line, off, err)
+	}
+	a := d.asset(v)
+	if d.err == nil && !r.cfg.noValidate {
+		if e := r.val.asset(a); e != nil {
+			d.err = e
+		}
+	}
+	ext := ""
+	if a != nil {
+		ext = a.ExternalID
+	}
+	if r.cfg.warn != nil {
+		for _, w := range d.warnings {
+			r.place(w, b, line, off, ext)
+			r.cfg.warn(w)
+		}
+	}
+	if d.err != nil {
+		e := d.err
+		r.place(e, b, line, off, ext)
+		return nil, e
+	}
+	if r.cfg.raw {
+		a.raw = bytes.Clone(b)
+	}
+	r.curLine, r.curOff = line, off
+	r.index++
+	return a, nil
+}
+
+// place fills the location of e, an error inside the asset b.
+func (r *Reader) place(e *Error, b []byte, line int, off int64, ext string) {
+	e.Index = r.index
+	e.ExternalID = ext
+	pos := 0
+	if e.segs != nil {
+		if p := locate(b, e.segs); p >= 0 {
+			pos = p
+		}
+	}
+	e.Line = line + bytes.Count(b[:pos], []byte{'\n'})
+	e.Offset = off + int64(pos)
+}
+
+// syntax builds the error for an asset that is not valid JSON.
+func (r *Reader) syntax(b []byte, line int, off int64, perr error) error {
+	return syntaxError(b, r.index, line, off, perr)
+}
+
+// syntaxError builds the error for b, which is not valid JSON, locating
+// the problem with encoding/json (only on this error path). perr is the
+// parser's error, used when encoding/json accepts b (nesting too deep).
+func syntaxError(b []byte, index, line int, off int64, perr error) error {
+	var raw json.RawMessage
+	err := json.Unmarshal(b, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		msg := perr.Error()
+		if strings.Contains(msg, "too big depth") {
+			msg = fmt.Sprintf("nesting deeper than %d levels", maxDepth)
+		}
+		return &Error{Line: line, Offset: off, Index: index, Msg: "invalid JSON: " + msg, Err: ErrSyntax}
+	}
+	msg := se.Error()
+	pos := int(se.Offset) - 1
+	if strings.Contains(msg, "unexpected end") {
+		msg = "unexpected end of input"
+		pos = len(bytes.TrimRight(b, " \t\r\n")) - 1
+	}
+	pos = max(0, min(pos, len(b)-1))
+	return &Error{Line: line + bytes.Count(b[:pos], []byte{'\n'}), Offset: off + int64(pos), Index: index,
+		Msg: "invalid JSON: " + msg, Err: ErrSyntax}
+}
+
+// syntaxAt returns a syntax error at a known place.
+func (r *Reader) syntaxAt(index, line int, off int64, msg string) error {
+	return &Error{Line: line, Offset: off, Index: index, Msg: msg, Err: ErrSyntax}
+}
+
+// unexpectedEnd reports input that ends inside the array or an asset, at
+// the last line that holds data.
+func (r *Reader) unexpectedEnd(index int) error {
+	data := bytes.TrimRight(r.buf[r.r:r.w], " \t\r\n")
+	line := r.line + bytes.Count(data, []byte{'\n'})
+	msg := "invalid JSON: unexpected end of input"
+	if index < 0 {
+		msg += " (missing ']' at the end of the array)"
+	}
+	return r.syntaxAt(index, line, r.base+int64(r.r+len(data)), msg)
+}
+
+// tooLarge reports an asset over the size limit.
+func (r *Reader) tooLarge() error {
+	return &Error{Line: r.line, Offset: r.base + int64(r.r), Index: r.index,
+		Msg: fmt.Sprintf("asset is larger than the limit of %d bytes", r.cfg.maxSize), Err: ErrTooLarge}
+}
+
+// notObject reports an array element or NDJSON line that is not an object.
+func (r *Reader) notObject(c byte, line int, off int64) error {
+	kind := ""
+	switch {
+	case c == '"':
+		kind = "a string"
+	case c == '-' || c >= '0' && c <= '9':
+		kind = "a number"
+	case c == 't' || c == 'f':
+		kind = "a boolean"
+	case c == 'n':
+		kind = "null"
+	case c == '[':
+		kind = "an array"
+	default:
+		return r.syntaxAt(r.index, line, off, fmt.Sprintf("invalid JSON: invalid character %s looking for beginning of value", quoteChar(c)))
+	}
+	return &Error{Line: line, Offset: off, Index: r.index, Msg: "asset must be a JSON object, got " + kind, Err: ErrInvalid}
+}
+
+// quoteChar formats c like encoding/json does in its messages.
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := fmt.Sprintf("%q", string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
