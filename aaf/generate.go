@@ -138,7 +138,7 @@ func genBatchName(i int) string { return "batch-" + pad(i, 3) }
 // Schema classes of generated assets. Ids are stable for every seed.
 var (
 	genClsOccluder = SchemaClass{SchemaID: "sch-cls-occluder", Title: "Occluded by", Tool: "checkbox",
-		Options: genOptions("sch-cls-occluder", "Pole", "Pedestrian", "Vehicle", "Tree"),
+		Options:         genOptions("sch-cls-occluder", "Pole", "Pedestrian", "Vehicle", "Tree"),
 		Classifications: []SchemaClass{{SchemaID: "sch-cls-occlusion-note", Title: "Occlusion note", Tool: "text"}}}
 	genClsOccluded = SchemaClass{SchemaID: "sch-cls-occluded", Title: "Occluded", Tool: "radio",
 		Options:         genOptions("sch-cls-occluded", "No", "Partially", "Fully"),
