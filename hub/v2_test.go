@@ -1,0 +1,234 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/hubtest"
+)
+
+// v2 is the /v2 success envelope with typed data.
+type v2[T any] struct {
+	Status string `json:"status"`
+	Data   T      `json:"data"`
+}
+
+func httpGet(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, b
+}
+
+func httpPut(t *testing.T, u string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+func TestV2_Export(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		p := createProject(t, h, h.AdminKey, map[string]any{"name": "Cars", "batches": []string{"b1", "b2"}})
+		h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, ndjson(t, manyAssets(6)...), http.StatusOK, nil)
+
+		tests := []struct {
+			name   string
+			query  string
+			entry  string
+			wantN  int
+			ndjson bool
+		}{
+			{"DefaultJSON", "", "Cars.json", 6, false},
+			{"NDJSONCompleteStage", "&format=ndjson&stage=" + url.QueryEscape(`"Complete"`), "Cars.ndjson", 3, true},
+			{"StageNullBatchIDs", "&format=NDJSON&stage=null&batches=" + url.QueryEscape(`["`+p.Batches[0].ID+`"]`), "Cars.ndjson", 3, true},
+			{"ExtraFlagsIgnored", "&sendEmail=false&includeMetadata=true&includeHistory=false&doNotNotify=true&includeKeyFramesOnly=false", "Cars.json", 6, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var res v2[hub.V2ExportResponse]
+				h.JSON(t, "GET", "/v2/export?project="+p.ID+tt.query, h.AdminKey, nil, http.StatusOK, &res)
+				require.Equal(t, "success", res.Status)
+				require.EqualValues(t, tt.wantN, res.Data.NumTasks)
+				require.True(t, strings.HasPrefix(res.Data.ExportPath, h.URL+"/blob/"), "exportPath %s is served by the hub", res.Data.ExportPath)
+				status, body := httpGet(t, res.Data.ExportPath)
+				require.Equal(t, http.StatusOK, status, "%s", body)
+				entries := readZip(t, body)
+				require.Len(t, entries, 1)
+				content, ok := entries[tt.entry]
+				require.True(t, ok, "zip holds %s; got %v", tt.entry, entries)
+				if tt.ndjson {
+					require.Equal(t, tt.wantN, bytes.Count(content, []byte("\n")))
+				} else {
+					var arr []json.RawMessage
+					require.NoError(t, json.Unmarshal(content, &arr))
+					require.Len(t, arr, tt.wantN)
+				}
+			})
+		}
+		t.Run("UnknownProject", func(t *testing.T) {
+			var fail hub.FailResponse
+			h.JSON(t, "GET", "/v2/export?project=nope", h.AdminKey, nil, http.StatusNotFound, &fail)
+			require.Equal(t, hub.FailResponse{Status: "fail", Message: "not found", Code: "not_found"}, fail)
+		})
+	})
+}
+
+func TestV2_UploadAndSignedURL(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
+
+	var up v2[hub.V2UploadURLResponse]
+	h.JSON(t, "GET", "/v2/getUploadUrl?name=result.zip&project="+p.ID+"&type=exports", h.AdminKey, nil, http.StatusOK, &up)
+	require.True(t, strings.HasPrefix(up.Data.UploadURL, h.URL+"/blob/orgs/"+h.OrgID+"/projects/"+p.ID+"/exports/"))
+	payload := []byte("PK zip bytes")
+	require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, payload))
+
+	// The Python SDK pastes the upload URL, query string included, into
+	// getSignedUrl without escaping it.
+	var signed v2[hub.V2SignedURLResponse]
+	h.JSON(t, "GET", "/v2/getSignedUrl?name="+up.Data.UploadURL+"&project="+p.ID+"&type=exports", h.AdminKey, nil, http.StatusOK, &signed)
+	status, body := httpGet(t, signed.Data.SignedURL)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, payload, body)
+
+	bare, _, _ := strings.Cut(up.Data.UploadURL, "?")
+	h.JSON(t, "GET", "/v2/getSignedUrl?name="+url.QueryEscape(bare), h.AdminKey, nil, http.StatusOK, &signed)
+
+	t.Run("TamperedURL", func(t *testing.T) {
+		status, _ := httpGet(t, strings.Replace(signed.Data.SignedURL, "sig=", "sig=x", 1))
+		require.Equal(t, http.StatusForbidden, status)
+	})
+	t.Run("UploadURLNotForGet", func(t *testing.T) {
+		status, _ := httpGet(t, up.Data.UploadURL)
+		require.Equal(t, http.StatusForbidden, status)
+	})
+	t.Run("Validation", func(t *testing.T) {
+		tests := []struct {
+			name, query, msg string
+			status           int
+		}{
+			{"NoName", "/v2/getUploadUrl?project=" + p.ID, "query parameter name is required", 400},
+			{"NoProject", "/v2/getUploadUrl?name=a.zip", "query parameter project is required", 400},
+			{"BadType", "/v2/getUploadUrl?name=a.zip&project=" + p.ID + "&type=videos", `query parameter type "videos" is not one of exports, assets, brushes, medicalBrushes, instructions`, 400},
+			{"UnknownStorage", "/v2/getUploadUrl?name=a.zip&project=" + p.ID + "&storageId=nope", "not found", 404},
+			{"SignedNotOurs", "/v2/getSignedUrl?name=" + url.QueryEscape("https://elsewhere.test/x.zip"), "", 400},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var fail hub.FailResponse
+				h.JSON(t, "GET", tt.query, h.AdminKey, nil, tt.status, &fail)
+				if tt.msg != "" {
+					require.Equal(t, tt.msg, fail.Message)
+				}
+			})
+		}
+	})
+}
+
+func TestV2_ProjectAndStorages(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "description": "d", "batches": []string{"b1"},
+			"categorySchema": map[string]any{"tools": []any{}}})
+		var res v2[hub.V2ProjectResponse]
+		h.JSON(t, "GET", "/v2/project/"+p.ID, h.AdminKey, nil, http.StatusOK, &res)
+		require.Equal(t, p.ID, res.Data.Project.ID)
+		require.Equal(t, []hub.V2Batch{{ID: p.Batches[0].ID, Name: "b1"}}, res.Data.Project.Batches)
+		require.Len(t, res.Data.Project.Stages, 3)
+		require.JSONEq(t, `{"tools":[]}`, string(res.Data.Project.CategorySchema))
+
+		var sts v2[hub.V2StoragesResponse]
+		h.JSON(t, "GET", "/v2/storages", h.AdminKey, nil, http.StatusOK, &sts)
+		require.Equal(t, []hub.V2Storage{}, sts.Data.Storages)
+	})
+}
+
+func TestStorages_S3(t *testing.T) {
+	t.Parallel()
+	s3 := blobtest.StartS3(t)
+	bucket := s3.CreateBucket(t)
+	h := hubtest.Start(t, nil)
+	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
+
+	t.Run("Unreachable", func(t *testing.T) {
+		var fail hub.FailResponse
+		h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "bad", "endpoint": s3.Endpoint, "bucket": bucket,
+			"accessKey": s3.AccessKey, "secretKey": "wrong"}, http.StatusBadRequest, &fail)
+		require.Equal(t, "storage_unreachable", fail.Code)
+		require.Contains(t, fail.Message, `bucket "`+bucket+`" at `+s3.Endpoint+` does not answer with these credentials`)
+	})
+	t.Run("Validation", func(t *testing.T) {
+		tests := []struct {
+			name string
+			body map[string]any
+			msg  string
+		}{
+			{"NoName", map[string]any{}, "name is required"},
+			{"Provider", map[string]any{"name": "n", "provider": "gcs"}, `provider "gcs" is not supported (only s3, for any S3-compatible service)`},
+			{"NoBucket", map[string]any{"name": "n"}, "bucket is required"},
+			{"NoSecret", map[string]any{"name": "n", "bucket": "b", "accessKey": "a"}, "secretKey is required"},
+			{"BadEndpoint", map[string]any{"name": "n", "bucket": "b", "accessKey": "a", "secretKey": "s", "endpoint": "ftp://x"}, `endpoint "ftp://x" must be an http(s) URL such as https://s3.example.com`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var fail hub.FailResponse
+				h.JSON(t, "POST", "/api/storages", h.AdminKey, tt.body, http.StatusBadRequest, &fail)
+				require.Equal(t, tt.msg, fail.Message)
+			})
+		}
+	})
+
+	var st hub.StorageResponse
+	body := h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "mine", "endpoint": s3.Endpoint, "region": "us-east-1",
+		"bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey}, http.StatusCreated, &st)
+	require.NotContains(t, string(body), s3.SecretKey)
+	require.Equal(t, "s3", st.Provider)
+
+	// The secret is sealed at rest.
+	stored, err := h.Server.Store().StorageGet(context.Background(), h.OrgID, st.ID)
+	require.NoError(t, err)
+	require.NotContains(t, string(stored.SecretKeyEnc), s3.SecretKey)
+
+	for _, path := range []string{"/v2/storages", "/v2/storages?_id=" + st.ID, "/api/storages", "/api/storages/" + st.ID} {
+		b := h.JSON(t, "GET", path, h.AdminKey, nil, http.StatusOK, nil)
+		require.NotContains(t, string(b), s3.SecretKey, path)
+		require.Contains(t, string(b), st.ID, path)
+	}
+
+	// Upload to the organization's bucket through S3's own presigned URL.
+	var up v2[hub.V2UploadURLResponse]
+	h.JSON(t, "GET", "/v2/getUploadUrl?name=out.zip&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &up)
+	require.True(t, strings.HasPrefix(up.Data.UploadURL, s3.Endpoint+"/"), "native S3 URL")
+	require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, []byte("zip!")))
+	var signed v2[hub.V2SignedURLResponse]
+	h.JSON(t, "GET", "/v2/getSignedUrl?name="+up.Data.UploadURL+"&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &signed)
+	status, got := httpGet(t, signed.Data.SignedURL)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "zip!", string(got))
+	require.Len(t, s3.ObjectKeys(t, bucket), 1)
+
+	h.JSON(t, "DELETE", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNoContent, nil)
+	h.JSON(t, "GET", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNotFound, nil)
+}
