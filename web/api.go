@@ -1,0 +1,141 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// maxAPIBody bounds the JSON bodies of the UI's endpoints.
+const maxAPIBody = 256 << 10
+
+// failBody is the body of a failed JSON call, the hub's error envelope.
+type failBody struct {
+	Status  string `json:"status"` // always "fail"
+	Message string `json:"message"`
+	Code    string `json:"code"`
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the browser went away; nothing left to tell it
+}
+
+// writeFail writes the error envelope.
+func writeFail(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, failBody{Status: "fail", Message: msg, Code: code})
+}
+
+// apiFail answers a JSON call that failed with err.
+func (ui *UI) apiFail(q *request, err error) {
+	var ie *InputError
+	switch {
+	case errors.As(err, &ie):
+		writeFail(q.w, http.StatusBadRequest, "bad_request", ie.Message)
+	case errors.Is(err, errForbidden):
+		writeFail(q.w, http.StatusForbidden, "forbidden", "this needs an organization admin or the plugin's owner")
+	default:
+		msg := ui.userMessage(q.r, err)
+		status := http.StatusInternalServerError
+		if msg == "not found" {
+			status = http.StatusNotFound
+		}
+		writeFail(q.w, status, http.StatusText(status), msg)
+	}
+}
+
+// api wraps a JSON or event-stream endpoint the UI's JavaScript calls: it
+// needs a session (else 401) and, for POST, the session's CSRF token in
+// the X-CSRF-Token header (else 403).
+func (ui *UI) api(h func(*request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, err := loadSession(r.Context(), ui.store, r)
+		if errors.Is(err, ErrNoSession) {
+			writeFail(w, http.StatusUnauthorized, "unauthorized", "you are signed out: reload the page and sign in again")
+			return
+		}
+		if err != nil {
+			ui.serverError(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost && !tokensEqual(r.Header.Get(CSRFHeader), s.ws.CSRFToken) {
+			writeFail(w, http.StatusForbidden, "forbidden", "missing or wrong CSRF token: reload the page and try again")
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+		}
+		h(&request{session: s, w: w, r: r})
+	}
+}
+
+// decodeBody decodes a JSON request body into v.
+func decodeBody(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return inputErrorf("request body is larger than %d bytes", mbe.Limit)
+		}
+		return inputErrorf("request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// eventStream writes server-sent events.
+type eventStream struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+// startEvents answers r with an event stream.
+func startEvents(w http.ResponseWriter) (*eventStream, error) {
+	rc := http.NewResponseController(w)
+	// Streams outlive any write timeout; not every writer supports
+	// deadlines, and then there is no timeout to lift.
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	es := &eventStream{w: w, rc: rc}
+	// Reconnect quickly after the server ends a stream at its lifetime.
+	if _, err := fmt.Fprint(w, "retry: 1000\n\n"); err != nil {
+		return nil, fmt.Errorf("write event stream: %w", err)
+	}
+	return es, es.flush()
+}
+
+func (es *eventStream) flush() error {
+	if err := es.rc.Flush(); err != nil {
+		return fmt.Errorf("flush event stream: %w", err)
+	}
+	return nil
+}
+
+// send writes one event; id (when not "") becomes the browser's
+// Last-Event-ID on reconnect.
+func (es *eventStream) send(name, id string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString("event: " + name + "\n")
+	if id != "" {
+		buf.WriteString("id: " + id + "\n")
+	}
+	buf.WriteString("data: ")
+	buf.Write(b)
+	buf.WriteString("\n\n")
+	if _, err := es.w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write event stream: %w", err)
+	}
+	return es.flush()
+}

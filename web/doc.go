@@ -1,0 +1,39 @@
+// Package web serves exporthub's browser UI: server-rendered pages
+// (html/template), one stylesheet and one small vanilla JavaScript file,
+// all embedded with embed.FS, so the hub binary needs no build step and no
+// files on disk to serve them.
+//
+// # Pages
+//
+// Sign in (e-mail and password, or an API key) and sign out; the projects
+// list; a project's Overview, Exports and Settings tabs, with the Plugins
+// section whose Open button shows the run dialog (Config JSON checked as
+// you type, stage and batch filters, Run, live status and logs, Download);
+// the notification bell on every page; the plugin pages where owners
+// create plugins, edit their default config and timeout and find the
+// Development box (ID, secret shown once, rotation, connected instances);
+// the organization admin pages (members, API keys, storages); the account
+// page (set or change the password).
+//
+// # Security
+//
+// A browser session is a random 32-byte cookie value; the hub stores only
+// its SHA-256 (store.WebSession). The cookie is HttpOnly and
+// SameSite=Lax, and Secure whenever the hub is reached over https (its
+// public URL or the request's TLS). Every form carries the session's CSRF
+// token in a hidden field and every JavaScript POST sends it in the
+// X-CSRF-Token header; a missing or wrong token is refused with 403.
+// Unsafe cross-origin requests are refused as well
+// (net/http.CrossOriginProtection). Sign-in compares bcrypt hashes even
+// for unknown e-mails, so its timing does not tell which accounts exist,
+// and failed attempts are rate limited per client address and per e-mail.
+//
+// # Wiring
+//
+// Package web does not import package hub: the hub mounts the UI from
+// hub/web_routes.go, handing it the store and a [Hub] implementation for
+// the services that live in the hub (API keys, users, plugins, runs,
+// plugin instances, export downloads). Live updates (run logs, the bell)
+// are server-sent event streams that read the store, so they work on any
+// hub replica.
+package web

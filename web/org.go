@@ -1,0 +1,287 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Password bounds, as the hub enforces them (bcrypt reads 72 bytes).
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 72
+)
+
+// membersData is the data of the members page.
+type membersData struct {
+	Section     string
+	Users       []*store.User
+	MinPassword int
+}
+
+// handleMembers lists the organization's users.
+func (ui *UI) handleMembers(q *request) {
+	us, err := ui.store.UserList(q.r.Context(), q.org.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list users: %w", err))
+		return
+	}
+	q.show(ui, http.StatusOK, "org_members", "Members", "org", &membersData{Section: "members", Users: us, MinPassword: minPasswordLen})
+}
+
+// handleMemberCreate adds a user to the organization.
+func (ui *UI) handleMemberCreate(q *request) {
+	u := &store.User{
+		ID:    store.NewID(),
+		OrgID: q.org.ID,
+		Email: strings.TrimSpace(q.r.PostFormValue("email")),
+		Name:  strings.TrimSpace(q.r.PostFormValue("name")),
+		Role:  store.Role(cmp.Or(q.r.PostFormValue("role"), string(store.RoleMember))),
+	}
+	if err := ui.hub.CreateUser(q.r.Context(), u, q.r.PostFormValue("password")); err != nil {
+		ui.redirect(q.w, q.r, "/org/members", "error", "Cannot add the member: "+ui.userMessage(q.r, err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/members", "ok", u.Email+" was added.")
+}
+
+// handleMemberRole changes a user's role (not one's own).
+func (ui *UI) handleMemberRole(q *request) {
+	ctx := q.r.Context()
+	u, err := ui.store.UserGet(ctx, q.org.ID, q.r.PathValue("id"))
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get user: %w", err))
+		return
+	}
+	role := store.Role(q.r.PostFormValue("role"))
+	switch {
+	case u.ID == q.user.ID:
+		ui.redirect(q.w, q.r, "/org/members", "error", "You cannot change your own role.")
+		return
+	case role != store.RoleAdmin && role != store.RoleMember:
+		ui.redirect(q.w, q.r, "/org/members", "error", fmt.Sprintf("Role %q is not one of admin, member.", role))
+		return
+	}
+	u.Role = role
+	if err := ui.store.UserUpdate(ctx, u); err != nil {
+		ui.fail(q, fmt.Errorf("update user: %w", err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/members", "ok", fmt.Sprintf("%s is now %s.", u.Email, role))
+}
+
+// handleMemberDelete removes a user (not oneself, so an admin remains).
+func (ui *UI) handleMemberDelete(q *request) {
+	ctx := q.r.Context()
+	u, err := ui.store.UserGet(ctx, q.org.ID, q.r.PathValue("id"))
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get user: %w", err))
+		return
+	}
+	if u.ID == q.user.ID {
+		ui.redirect(q.w, q.r, "/org/members", "error", "You cannot remove yourself.")
+		return
+	}
+	if err := ui.store.UserDelete(ctx, q.org.ID, u.ID); err != nil {
+		ui.fail(q, fmt.Errorf("delete user: %w", err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/members", "ok", u.Email+" was removed.")
+}
+
+// keyRow is a line of the API keys page.
+type keyRow struct {
+	ID         string
+	Name       string
+	Prefix     string
+	User       string
+	LastUsedAt *time.Time
+	// State is "active", "revoked" or "expired".
+	State string
+}
+
+// keysData is the data of the API keys page.
+type keysData struct {
+	Section string
+	Keys    []*keyRow
+	// NewKey is a key just created, shown once.
+	NewKey string
+}
+
+// showKeys renders the API keys page.
+func (ui *UI) showKeys(q *request, newKey string) {
+	ks, err := ui.store.APIKeyList(q.r.Context(), q.org.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list keys: %w", err))
+		return
+	}
+	users, err := ui.userNames(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	now := time.Now()
+	d := &keysData{Section: "keys", NewKey: newKey}
+	for _, k := range ks {
+		row := &keyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, User: users[k.UserID], LastUsedAt: k.LastUsedAt, State: "active"}
+		switch {
+		case k.RevokedAt != nil:
+			row.State = "revoked"
+		case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
+			row.State = "expired"
+		}
+		d.Keys = append(d.Keys, row)
+	}
+	if newKey != "" {
+		q.w.Header().Set("Cache-Control", "no-store")
+	}
+	q.show(ui, http.StatusOK, "org_keys", "API keys", "org", d)
+}
+
+// handleKeys lists the organization's API keys.
+func (ui *UI) handleKeys(q *request) { ui.showKeys(q, "") }
+
+// handleKeyCreate creates an API key for the caller and shows it once.
+func (ui *UI) handleKeyCreate(q *request) {
+	name := strings.TrimSpace(q.r.PostFormValue("name"))
+	if name == "" || len(name) > maxPluginNameLen {
+		ui.redirect(q.w, q.r, "/org/keys", "error", fmt.Sprintf("The key needs a name of 1 to %d characters.", maxPluginNameLen))
+		return
+	}
+	key, err := ui.hub.IssueKey(q.r.Context(), q.principal(), name)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("issue key: %w", err))
+		return
+	}
+	ui.showKeys(q, key)
+}
+
+// handleKeyRevoke revokes an API key of the organization.
+func (ui *UI) handleKeyRevoke(q *request) {
+	if err := ui.store.APIKeyRevoke(q.r.Context(), q.org.ID, q.r.PathValue("id"), time.Now().UTC()); err != nil {
+		ui.fail(q, fmt.Errorf("revoke key: %w", err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/keys", "ok", "The key was revoked.")
+}
+
+// storagesData is the data of the storages page.
+type storagesData struct {
+	Section  string
+	Storages []*store.Storage
+}
+
+// handleStorages lists the organization's storages.
+func (ui *UI) handleStorages(q *request) {
+	ss, err := ui.store.StorageList(q.r.Context(), q.org.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list storages: %w", err))
+		return
+	}
+	q.show(ui, http.StatusOK, "org_storages", "Storages", "org", &storagesData{Section: "storages", Storages: ss})
+}
+
+// handleStorageCreate registers an S3-compatible storage.
+func (ui *UI) handleStorageCreate(q *request) {
+	f := q.r.PostFormValue
+	s := &store.Storage{
+		OrgID:     q.org.ID,
+		Name:      strings.TrimSpace(f("name")),
+		Provider:  "s3",
+		Endpoint:  strings.TrimSpace(f("endpoint")),
+		Region:    strings.TrimSpace(f("region")),
+		Bucket:    strings.TrimSpace(f("bucket")),
+		AccessKey: strings.TrimSpace(f("access_key")),
+	}
+	if err := ui.hub.CreateStorage(q.r.Context(), s, f("secret_key")); err != nil {
+		ui.redirect(q.w, q.r, "/org/storages", "error", "Cannot add the storage: "+ui.userMessage(q.r, err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/storages", "ok", "Storage "+s.Name+" was added.")
+}
+
+// handleStorageDelete removes a storage.
+func (ui *UI) handleStorageDelete(q *request) {
+	if err := ui.hub.DeleteStorage(q.r.Context(), q.org.ID, q.r.PathValue("id")); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			ui.fail(q, err)
+			return
+		}
+		ui.redirect(q.w, q.r, "/org/storages", "error", "Cannot delete the storage: "+ui.userMessage(q.r, err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/org/storages", "ok", "The storage was deleted.")
+}
+
+// accountData is the data of the account page.
+type accountData struct {
+	MinPassword int
+}
+
+// handleAccount shows the caller's account.
+func (ui *UI) handleAccount(q *request) {
+	q.show(ui, http.StatusOK, "account", "Account", "account", &accountData{MinPassword: minPasswordLen})
+}
+
+// handlePasswordSet sets or changes the caller's password; changing one
+// needs the current password.
+func (ui *UI) handlePasswordSet(q *request) {
+	f := q.r.PostFormValue
+	again := func(msg string) { ui.redirect(q.w, q.r, "/account", "error", msg) }
+	if q.user.PasswordHash != "" {
+		if _, err := ui.userByPassword(q.r, q.user.Email, f("current")); err != nil {
+			if errors.Is(err, ErrBadCredentials) {
+				again("The current password is wrong.")
+				return
+			}
+			ui.fail(q, err)
+			return
+		}
+	}
+	pw := f("new")
+	switch {
+	case pw != f("confirm"):
+		again("The two new passwords differ.")
+		return
+	case len(pw) < minPasswordLen || len(pw) > maxPasswordLen:
+		again(fmt.Sprintf("The password must be %d to %d bytes long.", minPasswordLen, maxPasswordLen))
+		return
+	}
+	if err := ui.hub.SetPassword(q.r.Context(), q.user, pw); err != nil {
+		again("Cannot set the password: " + ui.userMessage(q.r, err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/account", "ok", "Your password was saved. You can sign in with your e-mail and it.")
+}
+
+// InstancesResponse is the body of GET /ui/plugins/{id}/instances.
+type InstancesResponse struct {
+	Instances []Instance `json:"instances"`
+}
+
+// handleInstances lists a plugin's connected instances for its
+// Development box (owner or admin).
+func (ui *UI) handleInstances(q *request) {
+	p, canEdit, err := ui.loadPlugin(q)
+	if err == nil && !canEdit {
+		err = errForbidden
+	}
+	if err != nil {
+		ui.apiFail(q, err)
+		return
+	}
+	insts, err := ui.hub.PluginInstances(q.r.Context(), q.org.ID, p.ID)
+	if err != nil {
+		ui.apiFail(q, fmt.Errorf("list instances: %w", err))
+		return
+	}
+	if insts == nil {
+		insts = []Instance{}
+	}
+	writeJSON(q.w, http.StatusOK, &InstancesResponse{Instances: insts})
+}

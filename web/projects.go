@@ -1,0 +1,336 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// projectRow is a line of the projects list.
+type projectRow struct {
+	ID          string
+	Name        string
+	Description string
+	Assets      int64
+	CreatedAt   time.Time
+}
+
+// handleProjects lists the organization's projects.
+func (ui *UI) handleProjects(q *request) {
+	ctx := q.r.Context()
+	ps, err := ui.store.ProjectList(ctx, q.org.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list projects: %w", err))
+		return
+	}
+	rows := make([]*projectRow, 0, len(ps))
+	for _, p := range ps {
+		n, err := ui.store.AssetCount(ctx, &store.AssetListParams{ProjectID: p.ID})
+		if err != nil {
+			ui.fail(q, fmt.Errorf("count assets of project %s: %w", p.ID, err))
+			return
+		}
+		rows = append(rows, &projectRow{ID: p.ID, Name: p.Name, Description: p.Description, Assets: n, CreatedAt: p.CreatedAt})
+	}
+	q.show(ui, http.StatusOK, "projects", "Projects", "projects", struct{ Projects []*projectRow }{rows})
+}
+
+// projectData is the data every project tab gets.
+type projectData struct {
+	Project *store.Project
+	// Tab is "overview", "exports" or "settings".
+	Tab string
+	// Section is the settings section: "general" or "plugins".
+	Section string
+}
+
+// loadProject returns the project of the path's {pid} in the caller's
+// organization.
+func (ui *UI) loadProject(q *request) (*store.Project, error) {
+	p, err := ui.store.ProjectGet(q.r.Context(), q.org.ID, q.r.PathValue("pid"))
+	if err != nil {
+		return nil, fmt.Errorf("get project: %w", err)
+	}
+	return p, nil
+}
+
+// countRow is a named asset count.
+type countRow struct {
+	Name  string
+	Count int64
+}
+
+// overviewData is the data of the Overview tab.
+type overviewData struct {
+	projectData
+	Counts  *store.AssetCounts
+	ByStage []countRow
+	ByBatch []countRow
+}
+
+// handleProjectOverview shows asset counts per stage and batch.
+func (ui *UI) handleProjectOverview(q *request) {
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	counts, err := ui.store.AssetCounts(q.r.Context(), p.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("count assets: %w", err))
+		return
+	}
+	d := &overviewData{projectData: projectData{Project: p, Tab: "overview"}, Counts: counts}
+	seen := map[string]bool{}
+	for _, s := range p.Stages {
+		seen[s.ID] = true
+		d.ByStage = append(d.ByStage, countRow{Name: cmp.Or(s.Name, s.ID), Count: counts.ByStage[s.ID]})
+	}
+	d.ByStage = append(d.ByStage, extraCounts(counts.ByStage, seen)...)
+	seen = map[string]bool{}
+	for _, b := range p.Batches {
+		seen[b.Name] = true
+		d.ByBatch = append(d.ByBatch, countRow{Name: b.Name, Count: counts.ByBatch[b.Name]})
+	}
+	d.ByBatch = append(d.ByBatch, extraCounts(counts.ByBatch, seen)...)
+	q.show(ui, http.StatusOK, "project_overview", p.Name, "projects", d)
+}
+
+// extraCounts returns the counts whose names are not in seen, by name.
+func extraCounts(m map[string]int64, seen map[string]bool) []countRow {
+	var out []countRow
+	for name, n := range m {
+		if !seen[name] {
+			out = append(out, countRow{Name: name, Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b countRow) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+// exportRow is a line of the Exports tab.
+type exportRow struct {
+	ID          string
+	FileName    string
+	Plugin      string
+	By          string
+	CreatedAt   time.Time
+	Size        int64
+	DownloadURL string
+}
+
+// exportDownloadPath is the UI's download URL of an export.
+func exportDownloadPath(id string) string { return "/exports/" + id + "/download" }
+
+// handleProjectExports lists the project's past exports.
+func (ui *UI) handleProjectExports(q *request) {
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	es, err := ui.store.ExportList(ctx, q.org.ID, p.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list exports: %w", err))
+		return
+	}
+	users, err := ui.userNames(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	plugins, err := ui.store.PluginList(ctx, q.org.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list plugins: %w", err))
+		return
+	}
+	pluginNames := map[string]string{}
+	for _, pl := range plugins {
+		pluginNames[pl.ID] = pl.Name
+	}
+	rows := make([]*exportRow, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, &exportRow{
+			ID:          e.ID,
+			FileName:    e.FileName,
+			Plugin:      cmp.Or(pluginNames[e.PluginID], "(deleted plugin)"),
+			By:          cmp.Or(users[e.UserID], "(deleted user)"),
+			CreatedAt:   e.CreatedAt,
+			Size:        e.Size,
+			DownloadURL: exportDownloadPath(e.ID),
+		})
+	}
+	q.show(ui, http.StatusOK, "project_exports", p.Name+": exports", "projects", struct {
+		projectData
+		Exports []*exportRow
+	}{projectData{Project: p, Tab: "exports"}, rows})
+}
+
+// userNames maps the organization's user ids to their e-mails.
+func (ui *UI) userNames(q *request) (map[string]string, error) {
+	us, err := ui.store.UserList(q.r.Context(), q.org.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	m := make(map[string]string, len(us))
+	for _, u := range us {
+		m[u.ID] = u.Email
+	}
+	return m, nil
+}
+
+// handleExportDownload sends the browser to a short-lived download URL
+// of an export of the caller's organization.
+func (ui *UI) handleExportDownload(q *request) {
+	e, err := ui.store.ExportGet(q.r.Context(), q.org.ID, q.r.PathValue("id"))
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get export: %w", err))
+		return
+	}
+	u, err := ui.hub.ExportURL(q.r.Context(), e)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("sign export url: %w", err))
+		return
+	}
+	q.w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(q.w, q.r, u, http.StatusSeeOther)
+}
+
+// handleProjectSettings shows the General settings section.
+func (ui *UI) handleProjectSettings(q *request) {
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	q.show(ui, http.StatusOK, "project_settings", p.Name+": settings", "projects",
+		&projectData{Project: p, Tab: "settings", Section: "general"})
+}
+
+// pluginRow is a plugin in a list.
+type pluginRow struct {
+	ID            string
+	Name          string
+	Description   string
+	DefaultConfig string
+	Connector     store.Connector
+	// Online is how many instances are connected now.
+	Online int
+}
+
+// newPluginRow converts a plugin for the lists, counting its instances.
+func (ui *UI) newPluginRow(q *request, p *store.Plugin) (*pluginRow, error) {
+	insts, err := ui.hub.PluginInstances(q.r.Context(), q.org.ID, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list instances of plugin %s: %w", p.ID, err)
+	}
+	return &pluginRow{
+		ID:            p.ID,
+		Name:          p.Name,
+		Description:   p.Description,
+		DefaultConfig: cmp.Or(p.DefaultConfig, "{}"),
+		Connector:     p.Connector,
+		Online:        len(insts),
+	}, nil
+}
+
+// projectPluginsData is the data of Settings → Plugins.
+type projectPluginsData struct {
+	projectData
+	Plugins   []*pluginRow
+	Available []*store.Plugin
+	CanManage bool
+}
+
+// handleProjectPlugins shows the plugins enabled on the project, each
+// with its Open button and run dialog.
+func (ui *UI) handleProjectPlugins(q *request) {
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	enabled, err := ui.store.ProjectPluginList(ctx, q.org.ID, p.ID)
+	if err != nil {
+		ui.fail(q, fmt.Errorf("list project plugins: %w", err))
+		return
+	}
+	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"}, CanManage: q.isAdmin()}
+	on := map[string]bool{}
+	for _, pl := range enabled {
+		row, err := ui.newPluginRow(q, pl)
+		if err != nil {
+			ui.fail(q, err)
+			return
+		}
+		d.Plugins = append(d.Plugins, row)
+		on[pl.ID] = true
+	}
+	if d.CanManage {
+		all, err := ui.store.PluginList(ctx, q.org.ID)
+		if err != nil {
+			ui.fail(q, fmt.Errorf("list plugins: %w", err))
+			return
+		}
+		for _, pl := range all {
+			if !on[pl.ID] {
+				d.Available = append(d.Available, pl)
+			}
+		}
+	}
+	q.show(ui, http.StatusOK, "project_plugins", p.Name+": plugins", "projects", d)
+}
+
+// handleProjectPluginAdd enables a plugin on the project (admins).
+func (ui *UI) handleProjectPluginAdd(q *request) {
+	if !q.isAdmin() {
+		ui.fail(q, errForbidden)
+		return
+	}
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	pl, err := ui.store.PluginGet(ctx, q.org.ID, q.r.PostFormValue("plugin_id"))
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get plugin: %w", err))
+		return
+	}
+	if err := ui.store.ProjectPluginEnable(ctx, q.org.ID, p.ID, pl.ID); err != nil {
+		ui.fail(q, fmt.Errorf("enable plugin: %w", err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+" is enabled on this project.")
+}
+
+// handleProjectPluginRemove disables a plugin on the project (admins).
+func (ui *UI) handleProjectPluginRemove(q *request) {
+	if !q.isAdmin() {
+		ui.fail(q, errForbidden)
+		return
+	}
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	pl, err := ui.store.PluginGet(ctx, q.org.ID, q.r.PathValue("id"))
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get plugin: %w", err))
+		return
+	}
+	if err := ui.store.ProjectPluginDisable(ctx, q.org.ID, p.ID, pl.ID); err != nil {
+		ui.fail(q, fmt.Errorf("disable plugin: %w", err))
+		return
+	}
+	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+" was removed from this project.")
+}

@@ -1,0 +1,259 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Sign-in rate limits: failed attempts allowed per window, per e-mail and
+// per client address.
+const (
+	signinWindow         = 15 * time.Minute
+	maxFailuresPerEmail  = 5
+	maxFailuresPerClient = 20
+	maxLimiterEntries    = 10000
+)
+
+// signinData is the data of the sign-in page.
+type signinData struct {
+	Next    string
+	Email   string
+	KeyOpen bool
+}
+
+// handleSigninPage shows the sign-in form (or goes on when signed in).
+func (ui *UI) handleSigninPage(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, err := loadSession(r.Context(), ui.store, r); err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	ui.render(w, r, http.StatusOK, "signin", &page{
+		Title: "Sign in",
+		CSRF:  ui.signinCSRF(w, r),
+		Data:  &signinData{Next: next},
+	})
+}
+
+// handleSignin signs in with e-mail and password, or with an API key.
+func (ui *UI) handleSignin(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.PostFormValue("next"))
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	key := strings.TrimSpace(r.PostFormValue("api_key"))
+	again := func(status int, msg string) {
+		ui.render(w, r, status, "signin", &page{
+			Title: "Sign in",
+			CSRF:  ui.signinCSRF(w, r),
+			Flash: &flash{Kind: "error", Message: msg},
+			Data:  &signinData{Next: next, Email: email, KeyOpen: key != ""},
+		})
+	}
+	if c, err := r.Cookie(preSessionCookie); err != nil || !checkFormCSRF(r, c.Value) {
+		again(http.StatusForbidden, "The sign-in form expired. Please try again.")
+		return
+	}
+	client := clientAddr(r)
+	limits := []string{"client:" + client}
+	if email != "" && key == "" {
+		limits = append(limits, "email:"+strings.ToLower(email))
+	}
+	if wait := ui.limiter.blocked(limits, time.Now()); wait > 0 {
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1))
+		return
+	}
+	var (
+		u   *store.User
+		err error
+	)
+	if key != "" {
+		u, err = ui.userByKey(r, key)
+	} else {
+		u, err = ui.userByPassword(r, email, r.PostFormValue("password"))
+	}
+	if errors.Is(err, ErrBadCredentials) {
+		ui.limiter.fail(limits, time.Now())
+		ui.log.InfoContext(r.Context(), "sign-in refused", slog.String(logKeyRemote, client))
+		if key != "" {
+			again(http.StatusUnauthorized, "That API key is not valid (unknown, revoked or expired).")
+		} else {
+			again(http.StatusUnauthorized, "Wrong e-mail or password.")
+		}
+		return
+	}
+	if err != nil {
+		ui.serverError(w, r, err)
+		return
+	}
+	ui.limiter.reset(limits[1:])
+	if err := ui.startSession(w, r, u); err != nil {
+		ui.serverError(w, r, err)
+		return
+	}
+	ui.log.InfoContext(r.Context(), "signed in", slog.String(logKeyUserID, u.ID))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// handleSignout ends the session.
+func (ui *UI) handleSignout(w http.ResponseWriter, r *http.Request) {
+	s, err := loadSession(r.Context(), ui.store, r)
+	if err == nil && !checkFormCSRF(r, s.ws.CSRFToken) {
+		http.Error(w, "missing or wrong CSRF token: reload the page and try again", http.StatusForbidden)
+		return
+	}
+	if err := ui.endSession(w, r); err != nil {
+		ui.serverError(w, r, err)
+		return
+	}
+	ui.redirect(w, r, "/signin", "info", "You are signed out.")
+}
+
+// dummyHash is compared against when an e-mail is unknown or has no
+// password, so a refusal takes as long as a wrong password.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("exporthub timing equaliser"), bcrypt.DefaultCost) // cannot fail for a short password
+	return h
+})
+
+// userByPassword checks an e-mail and password; ErrBadCredentials when
+// they do not match a user with a password.
+func (ui *UI) userByPassword(r *http.Request, email, password string) (*store.User, error) {
+	u, err := ui.store.UserGetByEmail(r.Context(), email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("get user by e-mail: %w", err)
+	}
+	hash := dummyHash()
+	if u != nil && u.PasswordHash != "" {
+		hash = []byte(u.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if u == nil || u.PasswordHash == "" || !match || email == "" || password == "" {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// userByKey resolves a user API key to its user; ErrBadCredentials when
+// the key is not a valid user key.
+func (ui *UI) userByKey(r *http.Request, key string) (*store.User, error) {
+	p, err := ui.hub.AuthenticateKey(r, key)
+	if err != nil {
+		return nil, err
+	}
+	if p.IsRunToken() {
+		return nil, ErrBadCredentials
+	}
+	u, err := ui.store.UserGet(r.Context(), p.OrgID, p.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get key owner: %w", err)
+	}
+	return u, nil
+}
+
+// safeNext returns next when it is a path on this site, else /projects.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/projects"
+	}
+	return next
+}
+
+// clientAddr returns the client's IP address (the connection's peer; a
+// proxy in front of the hub makes all clients share its address).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// signinLimiter counts failed sign-ins per key in a fixed window. It is
+// safe for concurrent use and bounded in size.
+type signinLimiter struct {
+	mu      sync.Mutex
+	entries map[string]*limitEntry
+}
+
+type limitEntry struct {
+	failures int
+	start    time.Time
+}
+
+func newSigninLimiter() *signinLimiter {
+	return &signinLimiter{entries: make(map[string]*limitEntry)}
+}
+
+// limitFor returns the number of failures a key may have per window.
+func limitFor(key string) int {
+	if strings.HasPrefix(key, "email:") {
+		return maxFailuresPerEmail
+	}
+	return maxFailuresPerClient
+}
+
+// blocked returns how long the first blocked key stays blocked, 0 when
+// none is.
+func (l *signinLimiter) blocked(keys []string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		e, ok := l.entries[k]
+		if !ok {
+			continue
+		}
+		if now.Sub(e.start) >= signinWindow {
+			delete(l.entries, k)
+			continue
+		}
+		if e.failures >= limitFor(k) {
+			return signinWindow - now.Sub(e.start)
+		}
+	}
+	return 0
+}
+
+// fail counts one failure for each key.
+func (l *signinLimiter) fail(keys []string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.entries) >= maxLimiterEntries {
+		for k, e := range l.entries {
+			if now.Sub(e.start) >= signinWindow {
+				delete(l.entries, k)
+			}
+		}
+	}
+	for _, k := range keys {
+		e, ok := l.entries[k]
+		if !ok || now.Sub(e.start) >= signinWindow {
+			if len(l.entries) >= maxLimiterEntries {
+				continue // full of live entries: stop growing, the client limit still applies to known keys
+			}
+			e = &limitEntry{start: now}
+			l.entries[k] = e
+		}
+		e.failures++
+	}
+}
+
+// reset forgets the failures of keys (after a successful sign-in).
+func (l *signinLimiter) reset(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		delete(l.entries, k)
+	}
+}

@@ -1,0 +1,678 @@
+// exporthub web UI behaviour: tabs, notification bell, plugin run dialog
+// (Config JSON check, run, live logs), copy buttons, live plugin instances.
+// Vanilla JS, no build step. Every text from the server is inserted with
+// textContent, never as HTML.
+"use strict";
+
+(function () {
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = csrfMeta ? csrfMeta.content : "";
+
+  // ---- Config JSON check -------------------------------------------------
+
+  // checkConfigJSON checks that text is one JSON object. It returns null
+  // when it is (an empty text counts as {}), else {line, column, message}
+  // locating the first error. Lines and columns start at 1.
+  function checkConfigJSON(text) {
+    var i = 0;
+    var n = text.length;
+    var maxDepth = 10000; // as Go's encoding/json
+
+    function Fail(message, at) {
+      this.message = message;
+      this.at = at;
+    }
+    function fail(message, at) {
+      if (at === undefined) {
+        at = i;
+      }
+      if (at >= n) {
+        message = "unexpected end of input, " + message;
+      }
+      throw new Fail(message, Math.min(at, n));
+    }
+    function skipSpace() {
+      while (i < n) {
+        var c = text.charCodeAt(i);
+        if (c === 32 || c === 9 || c === 10 || c === 13) {
+          i++;
+        } else {
+          return;
+        }
+      }
+    }
+    function digits() {
+      var start = i;
+      while (i < n && text[i] >= "0" && text[i] <= "9") {
+        i++;
+      }
+      return i - start;
+    }
+    function parseNumber() {
+      var start = i;
+      if (text[i] === "-") {
+        i++;
+      }
+      if (text[i] === "0") {
+        i++;
+      } else if (digits() === 0) {
+        fail("invalid number: expected a digit");
+      }
+      if (text[i] === ".") {
+        i++;
+        if (digits() === 0) {
+          fail("invalid number: expected a digit after '.'");
+        }
+      }
+      if (text[i] === "e" || text[i] === "E") {
+        i++;
+        if (text[i] === "+" || text[i] === "-") {
+          i++;
+        }
+        if (digits() === 0) {
+          fail("invalid number: expected a digit in the exponent");
+        }
+      }
+      if (i < n && /[0-9A-Za-z_.]/.test(text[i])) {
+        fail("invalid number", start);
+      }
+    }
+    function parseString() {
+      var start = i;
+      i++; // opening quote
+      for (;;) {
+        if (i >= n) {
+          fail("string is not closed: expected '\"'", n);
+        }
+        var c = text.charCodeAt(i);
+        if (c === 34) {
+          i++;
+          return;
+        }
+        if (c === 92) {
+          i++;
+          var e = text[i];
+          if (e !== undefined && '"\\/bfnrt'.indexOf(e) >= 0) {
+            i++;
+          } else if (e === "u") {
+            i++;
+            if (!/^[0-9A-Fa-f]{4}$/.test(text.substr(i, 4))) {
+              fail("invalid \\u escape: expected 4 hex digits");
+            }
+            i += 4;
+          } else {
+            fail("invalid escape '\\" + (e === undefined ? "" : e) + "' in string", i - 1);
+          }
+        } else if (c < 32) {
+          fail(c === 10 ? "string is not closed before the end of the line: expected '\"'" : "control character in string: write it as an escape", i);
+        } else {
+          i++;
+        }
+      }
+      return start;
+    }
+    function parseWord(word) {
+      if (text.substr(i, word.length) === word && !/[0-9A-Za-z_]/.test(text[i + word.length] || "")) {
+        i += word.length;
+        return true;
+      }
+      return false;
+    }
+    function parseValue(depth) {
+      skipSpace();
+      if (i >= n) {
+        fail("expected a value");
+      }
+      var c = text[i];
+      if ((c === "{" || c === "[") && depth >= maxDepth) {
+        fail("nested deeper than " + maxDepth + " levels");
+      }
+      if (c === "{") {
+        parseObject(depth + 1);
+      } else if (c === "[") {
+        parseArray(depth + 1);
+      } else if (c === '"') {
+        parseString();
+      } else if (c === "-" || (c >= "0" && c <= "9")) {
+        parseNumber();
+      } else if (c === "'") {
+        fail("expected a value: strings use double quotes");
+      } else if (!(parseWord("true") || parseWord("false") || parseWord("null"))) {
+        fail("expected a value");
+      }
+    }
+    function parseObject(depth) {
+      i++; // {
+      skipSpace();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        skipSpace();
+        if (text[i] !== '"') {
+          fail(text[i] === "'" ? "expected a key in double quotes" : "expected a key in double quotes or '}'");
+        }
+        parseString();
+        skipSpace();
+        if (text[i] !== ":") {
+          fail("expected ':'");
+        }
+        i++;
+        parseValue(depth);
+        skipSpace();
+        if (text[i] === ",") {
+          var comma = i;
+          i++;
+          skipSpace();
+          if (text[i] === "}") {
+            fail("trailing comma: expected a key after ','", comma);
+          }
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    function parseArray(depth) {
+      i++; // [
+      skipSpace();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        parseValue(depth);
+        skipSpace();
+        if (text[i] === ",") {
+          var comma = i;
+          i++;
+          skipSpace();
+          if (text[i] === "]") {
+            fail("trailing comma: expected a value after ','", comma);
+          }
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+
+    try {
+      skipSpace();
+      if (i >= n) {
+        return null;
+      }
+      if (text[i] !== "{") {
+        fail("expected '{': the config is a JSON object");
+      }
+      parseObject(1);
+      skipSpace();
+      if (i < n) {
+        fail("unexpected text after the closing '}'");
+      }
+      return null;
+    } catch (err) {
+      if (err instanceof RangeError) {
+        // The browser's call stack ran out before maxDepth.
+        return { line: 1, column: 1, message: "nested too deeply" };
+      }
+      if (!(err instanceof Fail)) {
+        throw err;
+      }
+      var line = 1;
+      var lineStart = 0;
+      for (var k = 0; k < err.at; k++) {
+        if (text.charCodeAt(k) === 10) {
+          line++;
+          lineStart = k + 1;
+        }
+      }
+      return { line: line, column: err.at - lineStart + 1, message: err.message };
+    }
+  }
+  window.exporthubCheckConfigJSON = checkConfigJSON;
+
+  function configErrorText(err) {
+    return "Config JSON: line " + err.line + ", column " + err.column + ": " + err.message;
+  }
+
+  // ---- small helpers -----------------------------------------------------
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "className") {
+          e.className = attrs[k];
+        } else {
+          e.setAttribute(k, attrs[k]);
+        }
+      });
+    }
+    if (text !== undefined && text !== null) {
+      e.textContent = text;
+    }
+    return e;
+  }
+
+  function postJSON(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken, Accept: "application/json" },
+      body: JSON.stringify(body || {}),
+    }).then(function (resp) {
+      return resp.json().catch(function () {
+        return { message: "the hub answered " + resp.status + " " + resp.statusText };
+      }).then(function (data) {
+        if (!resp.ok) {
+          var e = new Error(data.message || "the hub answered " + resp.status);
+          e.data = data;
+          throw e;
+        }
+        return data;
+      });
+    });
+  }
+
+  function formatTime(iso) {
+    if (!iso) {
+      return "";
+    }
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) {
+      return iso;
+    }
+    return d.toLocaleString();
+  }
+
+  function formatSize(n) {
+    if (n === undefined || n === null) {
+      return "";
+    }
+    var units = ["B", "KB", "MB", "GB", "TB"];
+    var u = 0;
+    var v = n;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return (u === 0 ? String(v) : v.toFixed(1)) + " " + units[u];
+  }
+
+  // ---- tabs: arrow keys move between tabs (links) ----------------------
+
+  document.querySelectorAll('[role="tablist"]').forEach(function (list) {
+    var tabs = Array.prototype.slice.call(list.querySelectorAll('[role="tab"]'));
+    list.addEventListener("keydown", function (ev) {
+      var idx = tabs.indexOf(document.activeElement);
+      if (idx < 0) {
+        return;
+      }
+      var next = -1;
+      if (ev.key === "ArrowRight") {
+        next = (idx + 1) % tabs.length;
+      } else if (ev.key === "ArrowLeft") {
+        next = (idx - 1 + tabs.length) % tabs.length;
+      } else if (ev.key === "Home") {
+        next = 0;
+      } else if (ev.key === "End") {
+        next = tabs.length - 1;
+      } else if (ev.key === " ") {
+        ev.preventDefault();
+        tabs[idx].click();
+        return;
+      }
+      if (next >= 0) {
+        ev.preventDefault();
+        tabs.forEach(function (t, j) {
+          t.tabIndex = j === next ? 0 : -1;
+        });
+        tabs[next].focus();
+      }
+    });
+  });
+
+  // ---- confirmation on destructive forms --------------------------------
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        ev.preventDefault();
+      }
+    });
+  });
+
+  // ---- copy buttons ------------------------------------------------------
+
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var src = document.querySelector(btn.getAttribute("data-copy"));
+      var status = document.getElementById(btn.getAttribute("aria-describedby") || "");
+      if (!src) {
+        return;
+      }
+      var text = src.textContent.trim();
+      var done = function (ok) {
+        if (status) {
+          status.textContent = ok ? "Copied." : "Copy failed: select the text and copy it.";
+        }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(src);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        var ok = false;
+        try {
+          ok = document.execCommand("copy");
+        } catch (e) {
+          ok = false;
+        }
+        done(ok);
+      }
+    });
+  });
+
+  // ---- live JSON check on config textareas outside the dialog -----------
+
+  document.querySelectorAll("textarea[data-config-json]").forEach(function (ta) {
+    var msg = document.getElementById(ta.getAttribute("data-config-json"));
+    var form = ta.form;
+    var submit = form ? form.querySelector('button[type="submit"]') : null;
+    var check = function () {
+      var err = checkConfigJSON(ta.value);
+      ta.setAttribute("aria-invalid", err ? "true" : "false");
+      if (msg) {
+        msg.textContent = err ? configErrorText(err) : "";
+        msg.hidden = !err;
+      }
+      if (submit) {
+        submit.disabled = !!err;
+      }
+    };
+    ta.addEventListener("input", check);
+    check();
+  });
+
+  // ---- notification bell -----------------------------------------------
+
+  var bell = document.querySelector("[data-bell]");
+  if (bell) {
+    setupBell(bell);
+  }
+
+  function setupBell(root) {
+    var button = root.querySelector(".bell-button");
+    var panel = root.querySelector(".bell-panel");
+    var count = root.querySelector(".badge");
+    var list = root.querySelector(".bell-list");
+    var label = root.querySelector("[data-bell-label]");
+    var markAll = root.querySelector("[data-mark-all]");
+    var streamURL = root.getAttribute("data-stream-url");
+    var listURL = root.getAttribute("data-list-url");
+    var readURL = root.getAttribute("data-read-url");
+
+    function open(show) {
+      panel.hidden = !show;
+      button.setAttribute("aria-expanded", show ? "true" : "false");
+    }
+    button.addEventListener("click", function () {
+      open(panel.hidden);
+    });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && !panel.hidden) {
+        open(false);
+        button.focus();
+      }
+    });
+    document.addEventListener("click", function (ev) {
+      if (!panel.hidden && !root.contains(ev.target)) {
+        open(false);
+      }
+    });
+
+    function render(data) {
+      var unread = data.unread || 0;
+      count.textContent = String(unread);
+      count.hidden = unread === 0;
+      label.textContent = unread === 1 ? "Notifications, 1 unread" : "Notifications, " + unread + " unread";
+      markAll.hidden = unread === 0;
+      list.textContent = "";
+      var items = data.items || [];
+      if (items.length === 0) {
+        list.appendChild(el("li", { className: "empty" }, "No notifications yet."));
+        return;
+      }
+      items.forEach(function (n) {
+        var li = el("li", { className: n.read ? "" : "unread", "data-id": n.id });
+        var title = el("strong", null, n.title);
+        li.appendChild(title);
+        if (n.downloadUrl) {
+          li.appendChild(document.createTextNode(" \u2014 "));
+          li.appendChild(el("a", { href: n.downloadUrl, download: "" }, "Download"));
+        } else if (n.link) {
+          li.appendChild(document.createTextNode(" \u2014 "));
+          li.appendChild(el("a", { href: n.link }, "Open"));
+        }
+        if (n.body) {
+          li.appendChild(el("div", null, n.body));
+        }
+        li.appendChild(el("span", { className: "when" }, formatTime(n.createdAt)));
+        if (!n.read) {
+          var b = el("button", { type: "button", className: "link", "data-read": n.id }, "Mark as read");
+          li.appendChild(b);
+        }
+        list.appendChild(li);
+      });
+    }
+
+    list.addEventListener("click", function (ev) {
+      var id = ev.target.getAttribute && ev.target.getAttribute("data-read");
+      if (id) {
+        postJSON(readURL, { ids: [id] }).then(render, function () {});
+      }
+    });
+    markAll.addEventListener("click", function () {
+      postJSON(readURL, { all: true }).then(render, function () {});
+    });
+
+    // Live updates: server-sent events; when the stream cannot be used,
+    // poll the list every few seconds instead.
+    var pollTimer = null;
+    function poll() {
+      fetch(listURL, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) { if (d) { render(d); } }, function () {});
+    }
+    function startPolling() {
+      if (!pollTimer) {
+        pollTimer = window.setInterval(poll, 5000);
+      }
+    }
+    if (window.EventSource) {
+      var es = new EventSource(streamURL);
+      es.addEventListener("notifications", function (ev) {
+        render(JSON.parse(ev.data));
+      });
+      es.addEventListener("error", function () {
+        if (es.readyState === EventSource.CLOSED) {
+          startPolling();
+        }
+      });
+    } else {
+      startPolling();
+    }
+  }
+
+  // ---- plugin dialog: config check, run, live logs -----------------------
+
+  document.querySelectorAll("[data-dialog-open]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var dlg = document.getElementById(btn.getAttribute("data-dialog-open"));
+      if (dlg) {
+        setupRunDialog(dlg);
+        dlg.showModal();
+      }
+    });
+  });
+  document.querySelectorAll("dialog [data-dialog-close]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      btn.closest("dialog").close();
+    });
+  });
+
+  function setupRunDialog(dlg) {
+    if (dlg.dataset.ready) {
+      return;
+    }
+    dlg.dataset.ready = "1";
+    var ta = dlg.querySelector("textarea");
+    var msg = dlg.querySelector(".config-error");
+    var runBtn = dlg.querySelector("[data-run]");
+    var stage = dlg.querySelector("select[name=stage]");
+    var panel = dlg.querySelector(".run-panel");
+    var statusEl = dlg.querySelector(".run-status");
+    var logEl = dlg.querySelector(".log");
+    var resultEl = dlg.querySelector(".result");
+    var running = false;
+    var configOK = true;
+
+    function updateRunButton() {
+      runBtn.disabled = running || !configOK;
+    }
+    function check() {
+      var err = checkConfigJSON(ta.value);
+      configOK = !err;
+      ta.setAttribute("aria-invalid", err ? "true" : "false");
+      msg.textContent = err ? configErrorText(err) : "";
+      msg.hidden = !err;
+      updateRunButton();
+    }
+    ta.addEventListener("input", check);
+    check();
+
+    function setStatus(s, message) {
+      statusEl.textContent = s.replace(/_/g, " ");
+      statusEl.className = "run-status status status-" + s;
+      if (message) {
+        statusEl.textContent += " \u2014 " + message;
+      }
+    }
+    function showResult(data) {
+      resultEl.hidden = false;
+      resultEl.textContent = "";
+      if (data.status === "succeeded" && data.export) {
+        resultEl.className = "result ok";
+        resultEl.appendChild(el("p", null, "Export ready: " + data.export.fileName + " (" + formatSize(data.export.size) + ")."));
+        var a = el("a", { className: "button primary", href: data.export.downloadUrl, download: "", "data-download": "" }, "Download");
+        resultEl.appendChild(a);
+        a.focus();
+      } else {
+        resultEl.className = "result fail";
+        resultEl.setAttribute("role", "alert");
+        resultEl.appendChild(el("p", null, "The run " + data.status.replace(/_/g, " ") + ": " + (data.message || "no message from the plugin")));
+      }
+    }
+    function appendLog(line) {
+      var row = el("div", { className: "lvl-" + line.level });
+      row.textContent = "[" + formatTime(line.time) + "] " + line.level + " " + line.msg;
+      logEl.appendChild(row);
+      logEl.scrollTop = logEl.scrollHeight;
+    }
+
+    runBtn.addEventListener("click", function () {
+      check();
+      if (!configOK || running) {
+        return;
+      }
+      var batches = Array.prototype.map.call(dlg.querySelectorAll("input[name=batch]:checked"), function (c) {
+        return c.value;
+      });
+      running = true;
+      updateRunButton();
+      panel.hidden = false;
+      logEl.textContent = "";
+      resultEl.hidden = true;
+      resultEl.removeAttribute("role");
+      setStatus("queued");
+      postJSON(dlg.getAttribute("data-run-url"), {
+        configJSON: ta.value,
+        stage: stage ? stage.value : "",
+        batches: batches,
+      }).then(function (run) {
+        follow(run);
+      }, function (err) {
+        running = false;
+        updateRunButton();
+        setStatus("failed");
+        showResult({ status: "failed", message: err.message });
+      });
+    });
+
+    function follow(run) {
+      setStatus(run.status, run.message);
+      var es = new EventSource(run.eventsUrl);
+      es.addEventListener("status", function (ev) {
+        var d = JSON.parse(ev.data);
+        setStatus(d.status, d.final ? "" : d.message);
+      });
+      es.addEventListener("log", function (ev) {
+        appendLog(JSON.parse(ev.data));
+      });
+      es.addEventListener("end", function (ev) {
+        es.close();
+        var d = JSON.parse(ev.data);
+        setStatus(d.status);
+        showResult(d);
+        running = false;
+        updateRunButton();
+      });
+    }
+  }
+
+  // ---- plugin instances, updated live ----------------------------------
+
+  document.querySelectorAll("[data-instances-url]").forEach(function (table) {
+    var url = table.getAttribute("data-instances-url");
+    var body = table.querySelector("tbody");
+    var summary = document.getElementById(table.getAttribute("data-summary"));
+    function render(data) {
+      var list = data.instances || [];
+      body.textContent = "";
+      if (summary) {
+        summary.textContent = list.length === 1 ? "1 instance connected" : list.length + " instances connected";
+      }
+      if (list.length === 0) {
+        var tr = el("tr");
+        tr.appendChild(el("td", { colspan: "4", className: "empty" }, "No instance connected. Start your plugin with this ID and secret."));
+        body.appendChild(tr);
+        return;
+      }
+      list.forEach(function (inst) {
+        var tr = el("tr");
+        tr.appendChild(el("td", { className: "mono" }, inst.id));
+        tr.appendChild(el("td", null, inst.remoteAddr || ""));
+        tr.appendChild(el("td", null, formatTime(inst.connectedAt)));
+        tr.appendChild(el("td", null, formatTime(inst.lastHeartbeat)));
+        body.appendChild(tr);
+      });
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) { if (d) { render(d); } }, function () {});
+    }
+    window.setInterval(poll, 3000);
+  });
+})();

@@ -1,0 +1,317 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Defaults of Config.
+const (
+	// DefaultSessionTTL is how long a browser session lasts after sign-in.
+	DefaultSessionTTL = 7 * 24 * time.Hour
+	// DefaultStreamLifetime bounds one server-sent event stream; the
+	// browser reconnects right away and resumes where it stopped. The bound
+	// keeps a graceful hub shutdown from waiting on open streams.
+	DefaultStreamLifetime = 25 * time.Second
+	// DefaultRunPollInterval is how often a run's event stream reads the
+	// run's status and new log lines from the store.
+	DefaultRunPollInterval = 250 * time.Millisecond
+	// DefaultNotificationPollInterval is how often the bell's event
+	// stream reads the user's notifications from the store.
+	DefaultNotificationPollInterval = 2 * time.Second
+	// DefaultBellItems is how many notifications the bell lists.
+	DefaultBellItems = 10
+)
+
+// ErrBadCredentials is wrapped by [Hub.AuthenticateKey] errors when a key
+// is unknown, revoked, expired or not a user key.
+var ErrBadCredentials = errors.New("web: invalid credentials")
+
+// InputError is an error caused by what the user entered; the UI shows
+// its Message as is (other errors show a generic message and are logged).
+type InputError struct {
+	// Message says what is wrong and where, e.g. "name is required".
+	Message string
+}
+
+// Error returns the message.
+func (e *InputError) Error() string { return e.Message }
+
+// inputErrorf returns an *InputError with a formatted message.
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Hub is what the web UI needs from the hub beyond the store: the
+// services whose rules live in the hub. Methods return an *InputError for
+// a request the user can fix. Implementations are safe for concurrent use.
+// It is exporthub's own seam (implemented in hub/web_routes.go), not an
+// extension point.
+type Hub interface {
+	// PublicURL is the base URL clients reach the hub at (shown to plugin
+	// owners as HOST), without a trailing slash.
+	PublicURL() string
+	// AuthenticateKey resolves a user's API key sent with r; an unknown,
+	// revoked or expired key, or a run token, gives an error wrapping
+	// ErrBadCredentials.
+	AuthenticateKey(r *http.Request, key string) (*auth.Principal, error)
+	// IssueKey creates an API key named name for the user p acts as and
+	// returns it in clear (shown once).
+	IssueKey(ctx context.Context, p *auth.Principal, name string) (string, error)
+	// CreateUser validates and stores a new user with password (may be
+	// empty: API-key sign-in only).
+	CreateUser(ctx context.Context, u *store.User, password string) error
+	// SetPassword validates password and stores its hash as u's password.
+	SetPassword(ctx context.Context, u *store.User, password string) error
+	// CreateStorage validates and registers an organization storage; the
+	// secret key is sealed with the hub key.
+	CreateStorage(ctx context.Context, s *store.Storage, secretKey string) error
+	// DeleteStorage removes an organization storage.
+	DeleteStorage(ctx context.Context, orgID, id string) error
+	// CreatePlugin validates and stores a new plugin with a new secret
+	// (ID, SecretHash and SecretEnc are set by the hub).
+	CreatePlugin(ctx context.Context, p *store.Plugin) error
+	// UpdatePlugin validates and stores a plugin's editable fields.
+	UpdatePlugin(ctx context.Context, p *store.Plugin) error
+	// DeletePlugin deletes a plugin and its project links.
+	DeletePlugin(ctx context.Context, orgID, id string) error
+	// RevealPluginSecret returns the plugin's current secret once: an
+	// *InputError when it was already revealed.
+	RevealPluginSecret(ctx context.Context, p *store.Plugin) (string, error)
+	// RotatePluginSecret gives the plugin a new secret and returns it
+	// (counts as revealed).
+	RotatePluginSecret(ctx context.Context, p *store.Plugin) (string, error)
+	// PluginInstances lists the instances of a plugin connected now.
+	PluginInstances(ctx context.Context, orgID, pluginID string) ([]Instance, error)
+	// StartRun creates a run for the principal p and dispatches it. The
+	// returned run may already be final (e.g. failed: no instance online).
+	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*store.Run, error)
+	// ExportURL returns a short-lived URL that downloads the export file
+	// as an attachment.
+	ExportURL(ctx context.Context, e *store.Export) (string, error)
+}
+
+// StartRunParams is the input of Hub.StartRun.
+type StartRunParams struct {
+	ProjectID string
+	PluginID  string
+	// ConfigJSON is the Config JSON text the user typed ("{}" for none);
+	// it has been checked to be a JSON object.
+	ConfigJSON string
+	// Stage is the stage filter, "" for all stages.
+	Stage string
+	// Batches is the batch filter, empty for all batches.
+	Batches []string
+}
+
+// Instance is a connected plugin instance as the Development box shows it.
+type Instance struct {
+	ID            string    `json:"id"`
+	RemoteAddr    string    `json:"remoteAddr"`
+	ConnectedAt   time.Time `json:"connectedAt"`
+	LastHeartbeat time.Time `json:"lastHeartbeat"`
+	// Runs is how many runs the instance is working on.
+	Runs int `json:"runs"`
+}
+
+// Config configures the UI. Fields are read once by [New]; the caller's
+// Config is never modified.
+type Config struct {
+	// Store is the hub's store. Required.
+	Store store.Store
+	// Hub provides the hub's services. Required.
+	Hub Hub
+	// Logger receives the UI's logs. Defaults to slog.Default().
+	Logger *slog.Logger
+	// SessionTTL is how long a session lasts after sign-in. Defaults to
+	// DefaultSessionTTL.
+	SessionTTL time.Duration
+	// StreamLifetime bounds one server-sent event stream. Defaults to
+	// DefaultStreamLifetime.
+	StreamLifetime time.Duration
+	// RunPollInterval is how often a run stream polls the store. Defaults
+	// to DefaultRunPollInterval.
+	RunPollInterval time.Duration
+	// NotificationPollInterval is how often the bell stream polls the
+	// store. Defaults to DefaultNotificationPollInterval.
+	NotificationPollInterval time.Duration
+}
+
+// withDefaults returns a copy of c with zero fields set to defaults.
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	if out.SessionTTL == 0 {
+		out.SessionTTL = DefaultSessionTTL
+	}
+	if out.StreamLifetime == 0 {
+		out.StreamLifetime = DefaultStreamLifetime
+	}
+	if out.RunPollInterval == 0 {
+		out.RunPollInterval = DefaultRunPollInterval
+	}
+	if out.NotificationPollInterval == 0 {
+		out.NotificationPollInterval = DefaultNotificationPollInterval
+	}
+	return out
+}
+
+// validate checks a Config returned by withDefaults.
+func (c *Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("web: Store is required")
+	case c.Hub == nil:
+		return errors.New("web: Hub is required")
+	case c.SessionTTL < 0:
+		return fmt.Errorf("web: SessionTTL must not be negative, got %s", c.SessionTTL)
+	case c.StreamLifetime < 0 || c.RunPollInterval < 0 || c.NotificationPollInterval < 0:
+		return errors.New("web: StreamLifetime, RunPollInterval and NotificationPollInterval must not be negative")
+	}
+	if _, err := url.Parse(c.Hub.PublicURL()); err != nil {
+		return fmt.Errorf("web: hub public URL: %w", err)
+	}
+	return nil
+}
+
+// UI is the web UI: its handlers, templates and sign-in limiter. It is
+// safe for concurrent use.
+type UI struct {
+	cfg     Config
+	store   store.Store
+	hub     Hub
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	limiter *signinLimiter
+	secure  bool
+	cop     *http.CrossOriginProtection
+	// exportNames caches export file names for the bell.
+	exportNames exportNames
+}
+
+// New builds the UI. It parses the embedded templates, so a broken
+// template fails here, not on the first request.
+func New(c *Config) (*UI, error) {
+	if c == nil {
+		c = &Config{}
+	}
+	cfg := c.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.Hub.PublicURL())
+	ui := &UI{
+		cfg:     cfg,
+		store:   cfg.Store,
+		hub:     cfg.Hub,
+		log:     cfg.Logger.With(slog.String(logKeyComponent, "web")),
+		pages:   pages,
+		limiter: newSigninLimiter(),
+		secure:  u.Scheme == "https",
+		cop:     http.NewCrossOriginProtection(),
+	}
+	ui.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	return ui, nil
+}
+
+// Route is one page or endpoint of the UI.
+type Route struct {
+	// Pattern is a net/http.ServeMux pattern with its method.
+	Pattern string
+	// Handler serves it. Handlers authenticate the browser session
+	// themselves (pages redirect to sign-in, JSON endpoints answer 401).
+	Handler http.Handler
+}
+
+// Routes returns every route of the UI, to be registered on the hub's mux.
+func (ui *UI) Routes() []Route {
+	var rs []Route
+	add := func(pattern string, h http.HandlerFunc) {
+		rs = append(rs, Route{Pattern: pattern, Handler: ui.cop.Handler(ui.secureHeaders(h))})
+	}
+	add("GET /static/", ui.handleStatic)
+	add("GET /{$}", ui.handleHome)
+	add("GET /signin", ui.handleSigninPage)
+	add("POST /signin", ui.handleSignin)
+	add("POST /signout", ui.handleSignout)
+
+	add("GET /projects", ui.page(ui.handleProjects))
+	add("GET /projects/{pid}", ui.page(ui.handleProjectOverview))
+	add("GET /projects/{pid}/exports", ui.page(ui.handleProjectExports))
+	add("GET /projects/{pid}/settings", ui.page(ui.handleProjectSettings))
+	add("GET /projects/{pid}/settings/plugins", ui.page(ui.handleProjectPlugins))
+	add("POST /projects/{pid}/settings/plugins", ui.form(ui.handleProjectPluginAdd))
+	add("POST /projects/{pid}/settings/plugins/{id}/remove", ui.form(ui.handleProjectPluginRemove))
+	add("GET /exports/{id}/download", ui.page(ui.handleExportDownload))
+
+	add("GET /plugins", ui.page(ui.handlePlugins))
+	add("GET /plugins/new", ui.page(ui.handlePluginNew))
+	add("POST /plugins", ui.form(ui.handlePluginCreate))
+	add("GET /plugins/{id}", ui.page(ui.handlePlugin))
+	add("POST /plugins/{id}", ui.form(ui.handlePluginUpdate))
+	add("POST /plugins/{id}/delete", ui.form(ui.handlePluginDelete))
+	add("POST /plugins/{id}/secret/reveal", ui.form(ui.handlePluginReveal))
+	add("POST /plugins/{id}/secret/rotate", ui.form(ui.handlePluginRotate))
+
+	add("GET /org/members", ui.admin(ui.handleMembers))
+	add("POST /org/members", ui.adminForm(ui.handleMemberCreate))
+	add("POST /org/members/{id}/role", ui.adminForm(ui.handleMemberRole))
+	add("POST /org/members/{id}/delete", ui.adminForm(ui.handleMemberDelete))
+	add("GET /org/keys", ui.admin(ui.handleKeys))
+	add("POST /org/keys", ui.adminForm(ui.handleKeyCreate))
+	add("POST /org/keys/{id}/revoke", ui.adminForm(ui.handleKeyRevoke))
+	add("GET /org/storages", ui.admin(ui.handleStorages))
+	add("POST /org/storages", ui.adminForm(ui.handleStorageCreate))
+	add("POST /org/storages/{id}/delete", ui.adminForm(ui.handleStorageDelete))
+
+	add("GET /account", ui.page(ui.handleAccount))
+	add("POST /account/password", ui.form(ui.handlePasswordSet))
+
+	add("POST /ui/projects/{pid}/plugins/{id}/runs", ui.api(ui.handleRunStart))
+	add("GET /ui/runs/{id}/events", ui.api(ui.handleRunEvents))
+	add("GET /ui/notifications", ui.api(ui.handleNotifications))
+	add("GET /ui/notifications/stream", ui.api(ui.handleNotificationStream))
+	add("POST /ui/notifications/read", ui.api(ui.handleNotificationsRead))
+	add("GET /ui/plugins/{id}/instances", ui.api(ui.handleInstances))
+	return rs
+}
+
+// Handler returns the UI on a mux of its own (for serving the UI alone).
+func (ui *UI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range ui.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	return mux
+}
+
+// secureHeaders sets the headers every UI response carries: a strict
+// content security policy (no inline script or style), no framing, no
+// MIME sniffing, no referrer across origins.
+func (ui *UI) secureHeaders(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		h(w, r)
+	}
+}
