@@ -93,6 +93,8 @@ type Reader struct {
 	depth   int
 	inStr   bool
 
+	skippedLines int // newlines skipped by the last skipSpace
+
 	index   int
 	curLine int
 	curOff  int64
@@ -255,11 +257,13 @@ func (r *Reader) advance(n int) {
 
 // skipSpace skips JSON white space; it returns false at the end of input.
 func (r *Reader) skipSpace() bool {
+	r.skippedLines = 0
 	for {
 		for r.r < r.w {
 			switch r.buf[r.r] {
 			case '\n':
 				r.line++
+				r.skippedLines++
 			case ' ', '\t', '\r':
 			default:
 				return true
@@ -287,7 +291,7 @@ func (r *Reader) nextLine() (*Asset, error) {
 			if r.fill() {
 				continue
 			}
-			if r.r == r.w {
+			if r.r == r.w || r.readErr != nil {
 				return nil, r.endErr()
 			}
 			end = r.w
@@ -354,6 +358,9 @@ func (r *Reader) nextElement() (*Asset, error) {
 	n, err := r.scanObject()
 	if err != nil {
 		return nil, err
+	}
+	if n > r.cfg.maxSize {
+		return nil, r.tooLarge()
 	}
 	b := r.buf[r.r : r.r+n]
 	r.advance(n)
@@ -512,8 +519,14 @@ func (r *Reader) syntaxAt(index, line int, off int64, msg string) error {
 // unexpectedEnd reports input that ends inside the array or an asset, at
 // the last line that holds data.
 func (r *Reader) unexpectedEnd(index int) error {
+	if r.readErr != nil {
+		return r.endErr()
+	}
 	data := bytes.TrimRight(r.buf[r.r:r.w], " \t\r\n")
 	line := r.line + bytes.Count(data, []byte{'\n'})
+	if len(data) == 0 {
+		line = max(1, r.line-r.skippedLines)
+	}
 	msg := "invalid JSON: unexpected end of input"
 	if index < 0 {
 		msg += " (missing ']' at the end of the array)"
