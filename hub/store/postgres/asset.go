@@ -1,0 +1,300 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// AssetImport writes every row of p.Rows to project p.ProjectID in one
+// transaction (see store.Store.AssetImport). Rows stream through COPY as
+// they are read: in append mode straight into assets, in upsert mode into
+// a temporary table that is then merged into assets.
+func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*store.AssetImportResult, error) {
+	mode := p.Mode
+	if mode == "" {
+		mode = store.ImportAppend
+	}
+	if mode != store.ImportAppend && mode != store.ImportUpsert {
+		return nil, fmt.Errorf("import assets: unknown Mode %q (want %q or %q)", p.Mode, store.ImportAppend, store.ImportUpsert)
+	}
+	var res store.AssetImportResult
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// FOR KEY SHARE keeps the project from being deleted under the import.
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM projects WHERE id = $1 FOR KEY SHARE`, p.ProjectID).Scan(&one); err != nil {
+			return interpretError(err)
+		}
+		if p.Rows == nil {
+			return nil
+		}
+		next, stop := iter.Pull2(p.Rows)
+		defer stop()
+		src := &assetSource{next: next, importTime: now()}
+		if mode == store.ImportAppend {
+			src.projectID = p.ProjectID
+			n, err := tx.CopyFrom(ctx, pgx.Identifier{"assets"},
+				[]string{"project_id", "external_id", "stage_id", "batches", "updated_at", "data"}, src)
+			if err != nil {
+				return src.copyError(err)
+			}
+			res.Inserted = int(n)
+			return nil
+		}
+		return importUpsert(ctx, tx, p.ProjectID, src, &res)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import assets into project %s: %w", p.ProjectID, err)
+	}
+	return &res, nil
+}
+
+// assetSource feeds the rows of an import to COPY, one at a time. With a
+// projectID it yields assets rows; without, asset_import rows (ord first).
+type assetSource struct {
+	next       func() (*store.Asset, error, bool)
+	projectID  string
+	importTime time.Time
+	n          int
+	values     []any
+	err        error
+}
+
+// Next reads the next row; false at the end or on an error (see Err).
+func (src *assetSource) Next() bool {
+	a, err, ok := src.next()
+	if !ok {
+		return false
+	}
+	if err != nil {
+		src.err = err
+		return false
+	}
+	src.n++
+	switch {
+	case a == nil:
+		src.err = fmt.Errorf("asset %d: nil asset", src.n)
+		return false
+	case a.ExternalID == "":
+		src.err = fmt.Errorf("asset %d: externalId is empty", src.n)
+		return false
+	}
+	updated := src.importTime
+	if !a.UpdatedAt.IsZero() {
+		updated = a.UpdatedAt.UTC().Truncate(time.Microsecond)
+	}
+	data := []byte(a.Data)
+	if data == nil {
+		data = []byte{}
+	}
+	first := any(int64(src.n))
+	if src.projectID != "" {
+		first = src.projectID
+	}
+	src.values = append(src.values[:0], first, a.ExternalID, a.StageID, textArray(a.Batches), updated, data)
+	return true
+}
+
+// Values returns the current row.
+func (src *assetSource) Values() ([]any, error) {
+	return src.values, nil
+}
+
+// Err returns the error that ended the rows, if any.
+func (src *assetSource) Err() error {
+	return src.err
+}
+
+var (
+	copyLineRE = regexp.MustCompile(`(\d+)\s*$`)
+	keyValueRE = regexp.MustCompile(`\)=\((?:[^,]*, )?(.*)\)`)
+)
+
+// copyError explains why COPY failed: the rows' own error, or the first
+// duplicate externalId (its row number and value taken from the server's
+// error, when it gives them).
+func (src *assetSource) copyError(err error) error {
+	if src.err != nil {
+		return src.err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation {
+		where := "an asset"
+		if m := copyLineRE.FindStringSubmatch(strings.SplitN(pgErr.Where, "\n", 2)[0]); m != nil {
+			if n, convErr := strconv.Atoi(m[1]); convErr == nil {
+				where = fmt.Sprintf("asset %d", n)
+			}
+		}
+		id := ""
+		if m := keyValueRE.FindStringSubmatch(pgErr.Detail); m != nil {
+			id = fmt.Sprintf(" %q", m[1])
+		}
+		return fmt.Errorf("%s: externalId%s is already in the project or earlier in the input: %w",
+			where, id, store.ErrConflict)
+	}
+	return interpretError(err)
+}
+
+// importUpsert copies the rows into a temporary table, replaces the assets
+// whose externalId exists and inserts the others in input order. An
+// externalId twice in the input is written once: the last row's values at
+// the first row's place.
+func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSource, res *store.AssetImportResult) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE asset_import (
+			ord bigint NOT NULL, external_id text NOT NULL, stage_id text NOT NULL, batches text[] NOT NULL,
+			updated_at timestamptz NOT NULL, data bytea NOT NULL
+		) ON COMMIT DROP`); err != nil {
+		return interpretError(err)
+	}
+	total, err := tx.CopyFrom(ctx, pgx.Identifier{"asset_import"},
+		[]string{"ord", "external_id", "stage_id", "batches", "updated_at", "data"}, src)
+	if err != nil {
+		return src.copyError(err)
+	}
+	if total == 0 {
+		return nil
+	}
+	for _, q := range []string{
+		`CREATE INDEX ON asset_import (ord)`,
+		`CREATE INDEX ON asset_import (external_id)`,
+		`ANALYZE asset_import`,
+		// Keep the last row of each repeated externalId, at the first row's place.
+		`WITH d AS (
+			SELECT external_id, min(ord) AS first_ord, max(ord) AS last_ord
+			FROM asset_import GROUP BY external_id HAVING count(*) > 1
+		), gone AS (
+			DELETE FROM asset_import i USING d
+			WHERE i.external_id = d.external_id AND i.ord <> d.last_ord
+		)
+		UPDATE asset_import i SET ord = d.first_ord FROM d
+		WHERE i.external_id = d.external_id AND i.ord = d.last_ord`,
+		`UPDATE assets a SET stage_id = i.stage_id, batches = i.batches, updated_at = i.updated_at, data = i.data
+		FROM asset_import i WHERE a.project_id = $1 AND a.external_id = i.external_id`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = []any{projectID}
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return interpretError(err)
+		}
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data)
+		SELECT $1, i.external_id, i.stage_id, i.batches, i.updated_at, i.data FROM asset_import i
+		WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.project_id = $1 AND a.external_id = i.external_id)
+		ORDER BY i.ord`, projectID)
+	if err != nil {
+		return interpretError(err)
+	}
+	res.Inserted = int(tag.RowsAffected())
+	res.Updated = int(total) - res.Inserted
+	return nil
+}
+
+// assetWhere returns the WHERE clause (over assets a) and its arguments for
+// the filter of p; more arguments follow from $len(args)+1.
+func assetWhere(p *store.AssetListParams) (string, []any) {
+	where := `a.project_id = $1`
+	args := []any{p.ProjectID}
+	if p.StageID != "" {
+		args = append(args, p.StageID)
+		where += fmt.Sprintf(` AND a.stage_id = $%d`, len(args))
+	}
+	if len(p.Batches) > 0 {
+		args = append(args, p.Batches)
+		where += fmt.Sprintf(` AND a.batches && $%d::text[]`, len(args))
+	}
+	return where, args
+}
+
+func scanAsset(projectID string) func(pgx.Row) (*store.Asset, error) {
+	return func(row pgx.Row) (*store.Asset, error) {
+		a := store.Asset{ProjectID: projectID}
+		var data []byte
+		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &a.Batches, &a.UpdatedAt, &data); err != nil {
+			return nil, err
+		}
+		a.Batches = listOrNil(a.Batches)
+		a.UpdatedAt = a.UpdatedAt.UTC()
+		a.Data = rawOrNil(data)
+		return &a, nil
+	}
+}
+
+// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq in Seq
+// order, filtered by stage and batches (keyset paging on (project_id, seq)).
+func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]*store.Asset, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = store.DefaultAssetPageSize
+	}
+	where, args := assetWhere(p)
+	args = append(args, p.AfterSeq, limit)
+	query := fmt.Sprintf(`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.data FROM assets a
+		WHERE %s AND a.seq > $%d ORDER BY a.seq LIMIT $%d`, where, len(args)-1, len(args))
+	out, err := queryList(ctx, s.pool, scanAsset(p.ProjectID), query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list assets of project %s: %w", p.ProjectID, err)
+	}
+	return out, nil
+}
+
+// AssetCount returns the number of assets matching the filter of p.
+func (s *Store) AssetCount(ctx context.Context, p *store.AssetListParams) (int64, error) {
+	where, args := assetWhere(p)
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM assets a WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count assets of project %s: %w", p.ProjectID, interpretError(err))
+	}
+	return n, nil
+}
+
+// AssetCounts returns a project's asset counts in total, per stage id and
+// per batch name, from one snapshot.
+func (s *Store) AssetCounts(ctx context.Context, projectID string) (*store.AssetCounts, error) {
+	c := &store.AssetCounts{ByStage: map[string]int64{}, ByBatch: map[string]int64{}}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM assets WHERE project_id = $1`, projectID).Scan(&c.Total); err != nil {
+				return err
+			}
+			group := func(into map[string]int64, query string) error {
+				rows, err := tx.Query(ctx, query, projectID)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var (
+						k string
+						n int64
+					)
+					if err := rows.Scan(&k, &n); err != nil {
+						return err
+					}
+					into[k] = n
+				}
+				return rows.Err()
+			}
+			if err := group(c.ByStage, `SELECT stage_id, count(*) FROM assets
+				WHERE project_id = $1 AND stage_id <> '' GROUP BY stage_id`); err != nil {
+				return err
+			}
+			return group(c.ByBatch, `SELECT b, count(DISTINCT a.seq) FROM assets a, unnest(a.batches) AS b
+				WHERE a.project_id = $1 GROUP BY b`)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("count assets of project %s: %w", projectID, interpretError(err))
+	}
+	return c, nil
+}

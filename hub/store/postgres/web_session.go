@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+const webSessionColumns = `hash, user_id, org_id, csrf_token, expires_at, created_at`
+
+func scanWebSession(row pgx.Row) (*store.WebSession, error) {
+	var ws store.WebSession
+	if err := row.Scan(&ws.Hash, &ws.UserID, &ws.OrgID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt); err != nil {
+		return nil, err
+	}
+	ws.ExpiresAt, ws.CreatedAt = ws.ExpiresAt.UTC(), ws.CreatedAt.UTC()
+	return &ws, nil
+}
+
+// WebSessionInsert stores a browser session. ErrConflict if the hash
+// exists; ErrNotFound if the user is not in ws.OrgID.
+func (s *Store) WebSessionInsert(ctx context.Context, ws *store.WebSession) error {
+	ws.CreatedAt = orNow(ws.CreatedAt)
+	ws.ExpiresAt = ws.ExpiresAt.UTC().Truncate(time.Microsecond)
+	_, err := s.exec(ctx, `INSERT INTO web_sessions (`+webSessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		ws.Hash, ws.UserID, ws.OrgID, ws.CSRFToken, ws.ExpiresAt, ws.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("insert web session: %w", err)
+	}
+	return nil
+}
+
+// WebSessionGetByHash returns a session by hash; ErrNotFound when missing.
+func (s *Store) WebSessionGetByHash(ctx context.Context, hash []byte) (*store.WebSession, error) {
+	ws, err := scanWebSession(s.pool.QueryRow(ctx, `SELECT `+webSessionColumns+` FROM web_sessions WHERE hash = $1`, hash))
+	if err != nil {
+		return nil, fmt.Errorf("get web session: %w", interpretError(err))
+	}
+	return ws, nil
+}
+
+// WebSessionDelete deletes a session by hash; deleting a missing one is
+// not an error.
+func (s *Store) WebSessionDelete(ctx context.Context, hash []byte) error {
+	if _, err := s.exec(ctx, `DELETE FROM web_sessions WHERE hash = $1`, hash); err != nil {
+		return fmt.Errorf("delete web session: %w", err)
+	}
+	return nil
+}
+
+// WebSessionDeleteExpired deletes the sessions that expired at or before
+// before and returns how many it deleted.
+func (s *Store) WebSessionDeleteExpired(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.exec(ctx, `DELETE FROM web_sessions WHERE expires_at <= $1`, orNow(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired web sessions: %w", err)
+	}
+	return n, nil
+}
