@@ -129,9 +129,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// withDefaults returns a copy of c with every zero field set to its
+// WithDefaults returns a copy of c with every zero field set to its
 // default.
-func (c *Config) withDefaults() Config {
+func (c *Config) WithDefaults() Config {
 	out := *c
 	if out.DataDir == "" {
 		out.DataDir = DefaultDataDir

@@ -143,6 +143,14 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized,
 			"missing API key: send it in the %q header or as \"Authorization: Bearer KEY\"", auth.HeaderAPIKey)
 	}
+	return s.AuthenticateKey(ctx, key)
+}
+
+// AuthenticateKey resolves an API key or run token into its principal.
+// An unknown, revoked or expired key, or one whose user was deleted, gives
+// an *Error with status 401 whose message says which. It records the use
+// of the key (at most once a minute).
+func (s *Server) AuthenticateKey(ctx context.Context, key string) (*auth.Principal, error) {
 	k, err := s.store.APIKeyGetByHash(ctx, auth.HashKey(key))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")

@@ -54,7 +54,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 	if c == nil {
 		c = &Config{}
 	}
-	cfg := c.withDefaults()
+	cfg := c.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

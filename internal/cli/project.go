@@ -1,0 +1,402 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/internal/hubclient"
+)
+
+// Environment variables of the hub client commands.
+const (
+	EnvHost   = "EXPORTHUB_HOST"
+	EnvAPIKey = "EXPORTHUB_API_KEY"
+)
+
+func init() { register(newProjectCommand) }
+
+// clientFlags are the --host and --api-key flags of the commands that talk
+// to a running hub. Commands of other files reuse them:
+//
+//	cf := addClientFlags(cmd)
+//	c, err := cf.client()
+type clientFlags struct {
+	host   string
+	apiKey string
+}
+
+// addClientFlags adds --host and --api-key as persistent flags of cmd.
+func addClientFlags(cmd *cobra.Command) *clientFlags {
+	cf := &clientFlags{}
+	cmd.PersistentFlags().StringVar(&cf.host, "host", "", "hub URL (env "+EnvHost+", default "+hubclient.DefaultHost+")")
+	cmd.PersistentFlags().StringVar(&cf.apiKey, "api-key", "", "API key (env "+EnvAPIKey+")")
+	return cf
+}
+
+// client returns a hub client from the flags, falling back to the
+// environment.
+func (cf *clientFlags) client() (*hubclient.Client, error) {
+	host := cf.host
+	if host == "" {
+		host = os.Getenv(EnvHost)
+	}
+	key := cf.apiKey
+	if key == "" {
+		key = os.Getenv(EnvAPIKey)
+	}
+	if key == "" {
+		return nil, fmt.Errorf("no API key: pass --api-key or set %s (`exporthub admin create-key` makes one)", EnvAPIKey)
+	}
+	return hubclient.New(host, key), nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newProgressBar returns a progress bar on w, or nil when w is not a
+// terminal (scripts and pipes get no bar). max < 0 shows a spinner.
+func newProgressBar(w io.Writer, max int64, description string, bytes bool) *progressbar.ProgressBar {
+	if !isTerminal(w) {
+		return nil
+	}
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(description),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30),
+	}
+	if bytes {
+		opts = append(opts, progressbar.OptionShowBytes(true))
+	} else {
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("assets"))
+	}
+	return progressbar.NewOptions64(max, opts...)
+}
+
+func newProjectCommand(s IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "project",
+		Short: "Create, list, import into and export projects of a running hub",
+	}
+	cf := addClientFlags(cmd)
+	cmd.AddCommand(
+		newProjectCreateCommand(s, cf),
+		newProjectListCommand(s, cf),
+		newProjectShowCommand(s, cf),
+		newProjectImportCommand(s, cf),
+		newProjectExportCommand(s, cf),
+	)
+	return cmd
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
+	var name, description, stages, batches, schemaFile string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a project and print its id",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			req := &hub.ProjectCreateRequest{Name: name, Description: description}
+			for _, st := range splitList(stages) {
+				req.Stages = append(req.Stages, hub.StageJSON{ID: st, Name: st})
+			}
+			for _, b := range splitList(batches) {
+				req.Batches = append(req.Batches, hub.BatchJSON{Name: b})
+			}
+			if schemaFile != "" {
+				b, err := os.ReadFile(schemaFile)
+				if err != nil {
+					return fmt.Errorf("read category schema: %w", err)
+				}
+				if !json.Valid(b) {
+					return fmt.Errorf("category schema %s is not valid JSON", schemaFile)
+				}
+				req.CategorySchema = bytes.TrimSpace(b)
+			}
+			p, err := c.CreateProject(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(s.Out, p)
+			}
+			fmt.Fprintln(s.Out, p.ID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "project name (required)")
+	cmd.Flags().StringVar(&description, "description", "", "project description")
+	cmd.Flags().StringVar(&stages, "stages", "", "comma-separated workflow stages (default Start,Label,Complete)")
+	cmd.Flags().StringVar(&batches, "batches", "", "comma-separated batch names")
+	cmd.Flags().StringVar(&schemaFile, "schema", "", "JSON file holding the category schema")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole project as JSON")
+	_ = cmd.MarkFlagRequired("name") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+func newProjectListCommand(s IO, cf *clientFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the organization's projects",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			ps, err := c.ListProjects(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(s.Out, ps)
+			}
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tSTAGES\tBATCHES\tCREATED")
+			for _, p := range ps {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", p.ID, p.Name, len(p.Stages), len(p.Batches), p.CreatedAt.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newProjectShowCommand(s IO, cf *clientFlags) *cobra.Command {
+	var projectID string
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "Show a project with its asset counts per stage and batch, as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			p, err := c.GetProject(cmd.Context(), projectID)
+			if err != nil {
+				return err
+			}
+			return printJSON(s.Out, p)
+		},
+	}
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
+	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+func newProjectImportCommand(s IO, cf *clientFlags) *cobra.Command {
+	var projectID, mode string
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import an AAF file (JSON array or NDJSON; - for stdin) into a project",
+		Long: `Import an AAF file (a JSON array or NDJSON; - reads stdin) into a project.
+The file is streamed to the hub, which validates every asset and writes all
+of them or none. A rejected file prints the problems with their locations and
+exits 1. --mode upsert replaces assets whose externalId is already in the
+project.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var in io.Reader = cmd.InOrStdin()
+			size := int64(-1)
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return fmt.Errorf("open import file: %w", err)
+				}
+				defer f.Close()
+				if fi, err := f.Stat(); err == nil {
+					size = fi.Size()
+				}
+				in = f
+			}
+			bar := newProgressBar(s.Err, size, "importing", true)
+			if bar != nil {
+				r := progressbar.NewReader(in, bar)
+				in = &r
+			}
+			start := time.Now()
+			res, err := c.Import(cmd.Context(), &hubclient.ImportParams{ProjectID: projectID, Body: in, Mode: mode})
+			if bar != nil {
+				_ = bar.Finish() // only clears the terminal line
+			}
+			if err != nil {
+				return importError(s, err)
+			}
+			fmt.Fprintf(s.Out, "Imported %d assets (%d new, %d updated) in %s.\n", res.Imported, res.Inserted, res.Updated, time.Since(start).Round(time.Millisecond))
+			for _, st := range res.AddedStages {
+				fmt.Fprintf(s.Out, "Added stage %q to the project.\n", st.Name)
+			}
+			for _, b := range res.AddedBatches {
+				fmt.Fprintf(s.Out, "Added batch %q to the project.\n", b.Name)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&mode, "mode", "append", "append (an existing externalId is an error) or upsert (replace it)")
+	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+// importError prints the located problems of a rejected import and
+// returns the error to exit with.
+func importError(s IO, err error) error {
+	var ae *hubclient.APIError
+	if !errors.As(err, &ae) || len(ae.Errors) == 0 {
+		return err
+	}
+	var list []hub.ImportError
+	if json.Unmarshal(ae.Errors, &list) != nil {
+		return err
+	}
+	fmt.Fprintln(s.Err, ae.Message)
+	for _, e := range list {
+		var where []string
+		if e.Index >= 0 {
+			where = append(where, fmt.Sprintf("asset %d", e.Index))
+		}
+		if e.ExternalID != "" {
+			where = append(where, fmt.Sprintf("externalId %q", e.ExternalID))
+		}
+		if e.Line > 0 {
+			where = append(where, fmt.Sprintf("line %d", e.Line))
+		}
+		if e.Path != "" {
+			where = append(where, e.Path)
+		}
+		fmt.Fprintf(s.Err, "  %s: %s\n", strings.Join(where, ", "), e.Message)
+	}
+	return &ExitError{Code: 1}
+}
+
+func newProjectExportCommand(s IO, cf *clientFlags) *cobra.Command {
+	var projectID, format, stage, batches, output string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export a project's assets as NDJSON or JSON",
+		Long: `Export a project's assets (as imported, filtered by --stage and --batches)
+as NDJSON (default) or a JSON array, to stdout or to -o FILE. The file is
+written to a temporary name and renamed when complete.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			stream, err := c.Export(cmd.Context(), &hubclient.ExportParams{ProjectID: projectID, Format: format, Stage: stage, Batches: splitList(batches)})
+			if err != nil {
+				return err
+			}
+			defer stream.Close()
+			var out io.Writer = s.Out
+			var tmp *os.File
+			if output != "" && output != "-" {
+				tmp, err = os.CreateTemp(dirOf(output), ".export-*.tmp")
+				if err != nil {
+					return fmt.Errorf("create output file: %w", err)
+				}
+				defer os.Remove(tmp.Name())
+				defer tmp.Close()
+				out = tmp
+			}
+			bar := newProgressBar(s.Err, stream.Total, "exporting", false)
+			var src io.Reader = stream
+			if bar != nil {
+				src = &lineCounter{r: stream, bar: bar}
+			}
+			n, err := io.Copy(out, src)
+			if bar != nil {
+				_ = bar.Finish() // only clears the terminal line
+			}
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			if tmp != nil {
+				if err := tmp.Close(); err != nil {
+					return fmt.Errorf("write output file: %w", err)
+				}
+				if err := os.Rename(tmp.Name(), output); err != nil {
+					return fmt.Errorf("write output file: %w", err)
+				}
+				fmt.Fprintf(s.Err, "Exported %d assets (%d bytes) to %s.\n", stream.Total, n, output)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&format, "format", "ndjson", "ndjson or json")
+	cmd.Flags().StringVar(&stage, "stage", "", "keep only this stage (id or name)")
+	cmd.Flags().StringVar(&batches, "batches", "", "keep assets in any of these comma-separated batches (ids or names)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output file (default stdout)")
+	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+// dirOf returns the directory of path, "." for a bare name.
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}
+
+// lineCounter advances a progress bar by the newlines (one per asset in
+// both export formats) read through it.
+type lineCounter struct {
+	r   io.Reader
+	bar *progressbar.ProgressBar
+}
+
+func (l *lineCounter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if c := bytes.Count(p[:n], []byte{'\n'}); c > 0 {
+		_ = l.bar.Add(c) // rendering errors only affect the bar
+	}
+	return n, err
+}

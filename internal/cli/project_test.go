@@ -1,0 +1,126 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubtest"
+	"github.com/exporthub/exporthub/internal/cli"
+)
+
+// run runs the exporthub command line in-process and returns its stdout,
+// stderr and error.
+func run(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := cli.Execute(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func assetLine(extID, stage, batch string) string {
+	b, _ := json.Marshal(map[string]any{
+		"asset": "https://assets.example.test/" + extID, "externalId": extID, "batches": []string{batch},
+		"task": map[string]any{"taskId": "t-" + extID, "stage": stage, "stageId": stage, "tools": []any{}, "classifications": []any{}, "relations": []any{}},
+	})
+	return string(b) + "\n"
+}
+
+func TestProjectCommand(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	dir := t.TempDir()
+	hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
+
+	out, _, err := run(t, "", append([]string{"project", "create", "--name", "Street", "--batches", "b1,b2"}, hostFlags...)...)
+	require.NoError(t, err)
+	id := strings.TrimSpace(out)
+	require.Len(t, id, 24)
+
+	out, _, err = run(t, "", append([]string{"project", "list"}, hostFlags...)...)
+	require.NoError(t, err)
+	require.Contains(t, out, id)
+	require.Contains(t, out, "Street")
+
+	var file strings.Builder
+	for i := range 10 {
+		stage := "Label"
+		if i%2 == 0 {
+			stage = "Complete"
+		}
+		file.WriteString(assetLine(fmt.Sprintf("a-%d", i), stage, "b1"))
+	}
+	in := filepath.Join(dir, "in.ndjson")
+	require.NoError(t, os.WriteFile(in, []byte(file.String()), 0o600))
+
+	t.Run("ImportFile", func(t *testing.T) {
+		out, _, err := run(t, "", append([]string{"project", "import", in, "--project", id}, hostFlags...)...)
+		require.NoError(t, err)
+		require.Contains(t, out, "Imported 10 assets (10 new, 0 updated)")
+	})
+	t.Run("ImportStdinUpsert", func(t *testing.T) {
+		out, _, err := run(t, assetLine("a-0", "Label", "b3"), append([]string{"project", "import", "-", "--project", id, "--mode", "upsert"}, hostFlags...)...)
+		require.NoError(t, err)
+		require.Contains(t, out, "Imported 1 assets (0 new, 1 updated)")
+		require.Contains(t, out, `Added batch "b3" to the project.`)
+	})
+	t.Run("ImportInvalid", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.ndjson")
+		require.NoError(t, os.WriteFile(bad, []byte(assetLine("z-1", "Label", "b1")+`{"externalId":"z-2","task":[]}`+"\n"), 0o600))
+		_, errOut, err := run(t, "", append([]string{"project", "import", bad, "--project", id}, hostFlags...)...)
+		require.Error(t, err)
+		require.Equal(t, 1, cli.ExitCode(err))
+		require.Contains(t, errOut, "invalid AAF, nothing was imported")
+		require.Contains(t, errOut, `asset 1, externalId "z-2", line 2`)
+	})
+	t.Run("ExportToFile", func(t *testing.T) {
+		outFile := filepath.Join(dir, "out.ndjson")
+		_, errOut, err := run(t, "", append([]string{"project", "export", "--project", id, "--stage", "Complete", "-o", outFile}, hostFlags...)...)
+		require.NoError(t, err)
+		require.Contains(t, errOut, "Exported 4 assets")
+		b, err := os.ReadFile(outFile)
+		require.NoError(t, err)
+		require.Equal(t, 4, strings.Count(string(b), "\n"))
+	})
+	t.Run("ExportJSONStdout", func(t *testing.T) {
+		out, _, err := run(t, "", append([]string{"project", "export", "--project", id, "--format", "json", "--batches", "b3"}, hostFlags...)...)
+		require.NoError(t, err)
+		var arr []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &arr))
+		require.Len(t, arr, 1)
+	})
+	t.Run("Show", func(t *testing.T) {
+		out, _, err := run(t, "", append([]string{"project", "show", "--project", id}, hostFlags...)...)
+		require.NoError(t, err)
+		var p hub.ProjectResponse
+		require.NoError(t, json.Unmarshal([]byte(out), &p))
+		require.EqualValues(t, 10, p.Counts.Total)
+	})
+	t.Run("Errors", func(t *testing.T) {
+		tests := []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"NoKey", []string{"project", "list", "--host", h.URL, "--api-key", ""}, "no API key: pass --api-key or set EXPORTHUB_API_KEY"},
+			{"BadKey", []string{"project", "list", "--host", h.URL, "--api-key", "ehk_wrong"}, "invalid API key"},
+			{"UnknownProject", append([]string{"project", "show", "--project", "nope"}, hostFlags...), "not found"},
+			{"MissingFile", append([]string{"project", "import", filepath.Join(dir, "none.json"), "--project", id}, hostFlags...), "open import file"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, errOut, err := run(t, "", tt.args...)
+				require.Error(t, err)
+				require.Contains(t, errOut, tt.want)
+			})
+		}
+	})
+}

@@ -1,0 +1,217 @@
+package hubclient
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/exporthub/exporthub/hub"
+)
+
+// Health checks GET /healthz.
+func (c *Client) Health(ctx context.Context) error {
+	return c.DoJSON(ctx, http.MethodGet, "/healthz", nil, nil)
+}
+
+// Me returns the caller's user and organization.
+func (c *Client) Me(ctx context.Context) (*hub.MeResponse, error) {
+	var out hub.MeResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/me", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateProject creates a project.
+func (c *Client) CreateProject(ctx context.Context, req *hub.ProjectCreateRequest) (*hub.ProjectResponse, error) {
+	var out hub.ProjectResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/projects", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListProjects lists the organization's projects, newest first.
+func (c *Client) ListProjects(ctx context.Context) ([]*hub.ProjectResponse, error) {
+	var out hub.ProjectListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Projects, nil
+}
+
+// GetProject returns a project with its asset counts.
+func (c *Client) GetProject(ctx context.Context, id string) (*hub.ProjectResponse, error) {
+	if id == "" {
+		return nil, errNoProject
+	}
+	var out hub.ProjectResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ImportParams is the input of Import.
+type ImportParams struct {
+	// ProjectID is the project to import into.
+	ProjectID string
+	// Body is the AAF input (JSON array or NDJSON); it is streamed.
+	Body io.Reader
+	// Mode is "append" (default) or "upsert".
+	Mode string
+}
+
+// Import streams an AAF file into a project. The hub validates all of it
+// and writes all or nothing; a rejected file gives an *APIError with Code
+// "invalid_aaf" whose Errors list the problems and their locations. There
+// is no default timeout: bound it with ctx.
+func (c *Client) Import(ctx context.Context, p *ImportParams) (*hub.ImportResponse, error) {
+	if p.ProjectID == "" {
+		return nil, errNoProject
+	}
+	path := "/api/projects/" + pathEscape(p.ProjectID) + "/import"
+	if p.Mode != "" {
+		path += "?mode=" + url.QueryEscape(p.Mode)
+	}
+	req, err := c.NewRequest(ctx, http.MethodPost, path, p.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out hub.ImportResponse
+	if err := decodeBody(resp, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ExportParams is the input of Export.
+type ExportParams struct {
+	ProjectID string
+	// Format is "ndjson" (default) or "json".
+	Format string
+	// Stage keeps one stage (id or name); "" keeps all.
+	Stage string
+	// Batches keeps assets in any of these batches (ids or names).
+	Batches []string
+}
+
+// ExportStream is a streaming export.
+type ExportStream struct {
+	io.ReadCloser
+	// Total is the number of assets the export holds, or -1 when unknown.
+	Total int64
+}
+
+// Export starts a streaming export of a project; the caller reads and
+// closes it. There is no default timeout: bound it with ctx.
+func (c *Client) Export(ctx context.Context, p *ExportParams) (*ExportStream, error) {
+	if p.ProjectID == "" {
+		return nil, errNoProject
+	}
+	q := url.Values{}
+	if p.Format != "" {
+		q.Set("format", p.Format)
+	}
+	if p.Stage != "" {
+		q.Set("stage", p.Stage)
+	}
+	if len(p.Batches) > 0 {
+		q.Set("batches", strings.Join(p.Batches, ","))
+	}
+	path := "/api/projects/" + pathEscape(p.ProjectID) + "/export"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(-1)
+	if v, err := strconv.ParseInt(resp.Header.Get(hub.HeaderTotalCount), 10, 64); err == nil {
+		total = v
+	}
+	return &ExportStream{ReadCloser: resp.Body, Total: total}, nil
+}
+
+// CreateKey creates an API key; the answer holds the key, shown once.
+func (c *Client) CreateKey(ctx context.Context, req *hub.KeyCreateRequest) (*hub.KeyCreateResponse, error) {
+	var out hub.KeyCreateResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/keys", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListKeys lists API keys (a member's own, or all of the organization for
+// an admin).
+func (c *Client) ListKeys(ctx context.Context) ([]*hub.KeyResponse, error) {
+	var out hub.KeyListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/keys", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Keys, nil
+}
+
+// RevokeKey revokes an API key.
+func (c *Client) RevokeKey(ctx context.Context, id string) error {
+	return c.DoJSON(ctx, http.MethodDelete, "/api/keys/"+pathEscape(id), nil, nil)
+}
+
+// CreateUser creates a user (admins).
+func (c *Client) CreateUser(ctx context.Context, req *hub.UserCreateRequest) (*hub.UserCreateResponse, error) {
+	var out hub.UserCreateResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/users", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListUsers lists the organization's users (admins).
+func (c *Client) ListUsers(ctx context.Context) ([]*hub.UserResponse, error) {
+	var out hub.UserListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/users", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Users, nil
+}
+
+// CreateStorage registers an organization storage (admins).
+func (c *Client) CreateStorage(ctx context.Context, req *hub.StorageCreateRequest) (*hub.StorageResponse, error) {
+	var out hub.StorageResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/storages", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListStorages lists the organization's storages.
+func (c *Client) ListStorages(ctx context.Context) ([]*hub.StorageResponse, error) {
+	var out hub.StorageListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/storages", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Storages, nil
+}
+
+// decodeBody decodes a JSON response body into out.
+func decodeBody(resp *http.Response, out any) error {
+	if err := jsonDecode(resp.Body, out); err != nil {
+		return fmt.Errorf("decode %s answer: %w", resp.Request.URL.Path, err)
+	}
+	return nil
+}
