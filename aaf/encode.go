@@ -188,7 +188,8 @@ func (s *encState) open() obj {
 	return obj{s: s}
 }
 
-// key writes a member name.
+// key writes a member name known to need no escaping (the model's own
+// keys).
 func (o *obj) key(k string) {
 	if o.n > 0 {
 		o.s.buf = append(o.s.buf, ',')
@@ -198,8 +199,9 @@ func (o *obj) key(k string) {
 		o.written[o.nw] = k
 		o.nw++
 	}
-	o.s.buf = appendString(o.s.buf, k)
-	o.s.buf = append(o.s.buf, ':')
+	o.s.buf = append(o.s.buf, '"')
+	o.s.buf = append(o.s.buf, k...)
+	o.s.buf = append(o.s.buf, '"', ':')
 }
 
 func (o *obj) str(k, v string) {
@@ -259,7 +261,13 @@ func (o *obj) close(extra map[string]json.RawMessage) {
 			if slices.Contains(o.written[:o.nw], k) {
 				continue
 			}
-			o.raw(k, extra[k])
+			if o.n > 0 {
+				s.buf = append(s.buf, ',')
+			}
+			o.n++
+			s.buf = appendString(s.buf, k)
+			s.buf = append(s.buf, ':')
+			s.raw(extra[k])
 		}
 		s.keys = s.keys[:base]
 	}
@@ -309,13 +317,21 @@ func appendFloat(dst []byte, f float64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// safeByte[c] is true for bytes written inside a JSON string as they are.
+var safeByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string.
 func appendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if safeByte[c] {
 			continue
 		}
 		dst = append(dst, s[start:i]...)

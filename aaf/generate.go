@@ -25,7 +25,8 @@ const (
 	// AssetKindText generates text assets with NER spans.
 	AssetKindText AssetKind = "text"
 	// AssetKindMixed mixes images, videos and texts, and writes every tenth
-	// asset in the legacy ("tasks"/"objects") shape.
+	// asset (an image) in the legacy ("tasks"/"objects") shape, some with
+	// two consensus tasks.
 	AssetKindMixed AssetKind = "mixed"
 )
 
@@ -48,7 +49,7 @@ const (
 	DefaultGenBatches = 4
 	// DefaultGenTools is the mean number of objects per image asset when
 	// GenOptions.Tools is 0.
-	DefaultGenTools = 4
+	DefaultGenTools = 3
 	// DefaultGenFrames is the frame count of generated videos when
 	// GenOptions.Frames is 0.
 	DefaultGenFrames = 300
@@ -357,10 +358,10 @@ func (g *generator) asset(i int) *Asset {
 		raw, _ := json.Marshal(append([]any{nil}, toAny(a.Batches)...))
 		a.rawBatches = raw
 	}
-	if i%13 == 0 {
+	if i%13 == 0 && a.ContextData == nil {
 		a.ContextData = mustJSON(map[string]any{"camera": g.pick([]string{"front", "rear", "left"}), "sequence": i / 13})
 	}
-	if g.o.Kind == AssetKindMixed && i%10 == 9 {
+	if g.o.Kind == AssetKindMixed && i%10 == 5 {
 		g.legacy(a, t, i)
 		return a
 	}
@@ -426,11 +427,12 @@ func (g *generator) newTask(i int, tools []*Tool, cls []*Classification, rels []
 	if skipped {
 		return t
 	}
-	// The Label snapshot holds the tools without relations (added in
-	// review); the review snapshot holds everything.
+	// The Label snapshot holds the first half of the tools and one answer,
+	// without relations (added in review); the review snapshot holds
+	// everything, like the final task.
 	t.StageHistory = append(t.StageHistory, &StageSnapshot{
 		Stage: "Label", StageID: "Label", CompletedAt: g.time(i, 200), CompletedBy: user,
-		Tools: tools, Classifications: cls, Relations: []*Relation{},
+		Tools: tools[:len(tools)/2], Classifications: cls[:min(1, len(cls))], Relations: []*Relation{},
 		Extra: map[string]json.RawMessage{"duration": json.RawMessage(strconv.Itoa(100000 + g.rng.IntN(99000)))},
 	})
 	status := "Accepted"
@@ -709,7 +711,7 @@ func (g *generator) legacy(a *Asset, t *Task, i int) {
 		return lt
 	}
 	a.Tasks = []*Task{conv(t, "Labeler One")}
-	if i%20 == 19 {
+	if i%20 == 15 {
 		second := &Task{TaskID: g.hex24(i, 1), Tools: []*Tool{}, Classifications: []*Classification{}, Relations: []*Relation{}}
 		a.Tasks = append(a.Tasks, conv(second, "Labeler Two"))
 	}
