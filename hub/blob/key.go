@@ -159,8 +159,9 @@ func isIDByte(c byte) bool {
 //   - only the part after the last '/' or '\' is kept;
 //   - every run of characters other than ASCII letters, digits, '.', '-'
 //     and '_' becomes one '_';
-//   - runs of dots become one dot, and leading dots, dashes and
-//     underscores are dropped (no "..", no hidden files);
+//   - runs of dots and of underscores become one, trailing dots are
+//     dropped, and the name never starts with '.', '-' or '_' nor holds
+//     ".." (no hidden files, no parent references);
 //   - names longer than MaxFileNameLength bytes are shortened, keeping the
 //     extension;
 //   - a name left without a stem becomes "file" plus its extension.
@@ -174,6 +175,24 @@ func SanitizeFileName(name string) (string, error) {
 	if strings.TrimSpace(name) == "" {
 		return "", fmt.Errorf("%w: file name is empty", ErrInvalidKey)
 	}
+	// Shortening can expose a new extension, or leave a separator before
+	// it, so apply the rules until nothing changes: the result of
+	// SanitizeFileName is always a fixed point of it. Each round only
+	// removes characters, except that an empty stem becomes "file" once.
+	s := sanitizeOnce(name)
+	for range 8 {
+		next := sanitizeOnce(s)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s, nil
+}
+
+// sanitizeOnce applies the rules of SanitizeFileName once to a name
+// without directory.
+func sanitizeOnce(name string) string {
 	var b strings.Builder
 	var last byte
 	for _, r := range name {
@@ -190,12 +209,12 @@ func SanitizeFileName(name string) (string, error) {
 		b.WriteByte(c)
 		last = c
 	}
-	s := strings.TrimLeft(b.String(), ".-_")
-	s = strings.TrimRight(s, ".")
+	s := strings.TrimRight(b.String(), ".")
 	stem, ext := splitExt(s)
 	if len(ext) > maxExtLength {
 		stem, ext = s, ""
 	}
+	stem = strings.TrimLeft(stem, ".-_")
 	if len(stem)+len(ext) > MaxFileNameLength {
 		stem = stem[:MaxFileNameLength-len(ext)]
 	}
@@ -204,14 +223,13 @@ func SanitizeFileName(name string) (string, error) {
 	if stem == "" {
 		stem = "file"
 	}
-	return stem + ext, nil
+	return stem + ext
 }
 
-// splitExt splits s before its last dot; ext is "" when s has no dot after
-// its first character.
+// splitExt splits s before its last dot; ext is "" when s has no dot.
 func splitExt(s string) (stem, ext string) {
 	i := strings.LastIndexByte(s, '.')
-	if i <= 0 {
+	if i < 0 {
 		return s, ""
 	}
 	return s[:i], s[i:]
