@@ -283,7 +283,8 @@ func (b *Bucket) check(key string) error {
 
 // CheckObjectKey reports whether key is acceptable to every method of a
 // Bucket: 1 to 1024 bytes of ASCII letters, digits and "._-/", no leading
-// or trailing '/', no empty, "." or ".." segment. Keys made by NewKey
+// or trailing '/', no empty, "." or ".." segment, not ending with
+// ".attrs" (reserved by the local bucket). Keys made by NewKey
 // always pass. Errors wrap ErrInvalidKey.
 func CheckObjectKey(key string) error {
 	if key == "" || len(key) > maxKeyLength {
@@ -293,6 +294,9 @@ func CheckObjectKey(key string) error {
 		if !isIDByte(c) && c != '.' && c != '/' {
 			return fmt.Errorf("%w: key %q may only hold letters, digits and \"._-/\"", ErrInvalidKey, key)
 		}
+	}
+	if strings.HasSuffix(strings.ToLower(key), reservedExt) {
+		return fmt.Errorf("%w: key %q ends with %s, which the local bucket reserves", ErrInvalidKey, key, reservedExt)
 	}
 	for _, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {

@@ -164,7 +164,9 @@ func isIDByte(c byte) bool {
 //     ".." (no hidden files, no parent references);
 //   - names longer than MaxFileNameLength bytes are shortened, keeping the
 //     extension;
-//   - a name left without a stem becomes "file" plus its extension.
+//   - a name left without a stem becomes "file" plus its extension;
+//   - the extension ".attrs", reserved by the local bucket, becomes
+//     "_attrs".
 //
 // It returns an error wrapping ErrInvalidKey only when name is empty or
 // blank.
@@ -223,8 +225,15 @@ func sanitizeOnce(name string) string {
 	if stem == "" {
 		stem = "file"
 	}
+	if strings.EqualFold(ext, reservedExt) {
+		ext = "_" + ext[1:]
+	}
 	return stem + ext
 }
+
+// reservedExt ends the metadata files of the local (file://) bucket; no
+// object key may end with it.
+const reservedExt = ".attrs"
 
 // splitExt splits s before its last dot; ext is "" when s has no dot.
 func splitExt(s string) (stem, ext string) {

@@ -35,6 +35,7 @@ func TestSanitizeFileName(t *testing.T) {
 		{"LongExtension", "a." + long, ("a." + long)[:blob.MaxFileNameLength]},
 		{"QueryChars", "a?b&c=d#e.zip", "a_b_c_d_e.zip"},
 		{"Percent", "100%.zip", "100.zip"},
+		{"ReservedExtension", "meta.ATTRS", "meta_ATTRS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

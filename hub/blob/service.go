@@ -172,6 +172,9 @@ func (s *Service) Bucket(ctx context.Context, st *store.Storage) (*Bucket, error
 	fp := storageFingerprint(st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed.Load() { // Close may have run since the check above
+		return nil, ErrClosed
+	}
 	if c, ok := s.storages[st.ID]; ok && c.fingerprint == fp {
 		return c.bucket, nil
 	}

@@ -217,7 +217,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
 		t.Parallel()
 		b := setup(t)
 		ctx := context.Background()
-		for _, key := range []string{"", "/abs", "a/../b", "a//b", "a/b/", "sp ace", "ü"} {
+		for _, key := range []string{"", "/abs", "a/../b", "a//b", "a/b/", "sp ace", "ü", "a/b.attrs"} {
 			_, err := b.svc.Hub().Write(ctx, key, strings.NewReader("x"))
 			require.ErrorIs(t, err, blob.ErrInvalidKey, "key %q", key)
 			_, err = b.svc.Hub().NewReader(ctx, key)
