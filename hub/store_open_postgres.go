@@ -2,14 +2,19 @@ package hub
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/postgres"
 )
 
-// openPostgres opens the PostgreSQL store. The PostgreSQL backend is
-// being written; until it lands the hub refuses postgres:// URLs.
+// openPostgres opens (and migrates) the PostgreSQL store at dsn; a
+// search_path in dsn confines the hub to that schema.
 func openPostgres(ctx context.Context, dsn string, logger *slog.Logger) (store.Store, error) {
-	return nil, errors.New("hub: the PostgreSQL backend is not available in this build yet")
+	st, err := postgres.New(ctx, &postgres.Config{URL: dsn, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open postgres database: %w", err)
+	}
+	return st, nil
 }
