@@ -1,0 +1,268 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/web"
+)
+
+// The web UI plugs into every hub: its pages and endpoints join the mux,
+// and its session cookie authenticates the API routes the browser calls.
+func init() {
+	RegisterRoutes(mountWeb)
+	RegisterAuthenticator(webSessionAuth)
+}
+
+// exportURLExpiry is how long the download URL behind the UI's Download
+// links works; the browser follows it at once.
+const exportURLExpiry = 5 * time.Minute
+
+// mountWeb adds the web UI's routes to mux, behind the hub's panic
+// recovery, metrics and body bounds (the UI authenticates its sessions
+// itself).
+func mountWeb(s *Server, mux *http.ServeMux) {
+	ui, err := web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Logger: s.cfg.Logger})
+	if err != nil {
+		// The templates are embedded: a parse error is a build defect that
+		// every test catches, never a runtime condition.
+		panic(fmt.Sprintf("hub: build web UI: %v", err))
+	}
+	for _, r := range ui.Routes() {
+		s.Handle(mux, r.Pattern, AccessPublic, r.Handler.ServeHTTP)
+	}
+}
+
+// webSessionAuth authenticates API requests by the web UI's session
+// cookie (EventSource and fetch calls cannot send an API key header); an
+// unsafe method also needs the session's CSRF token in X-CSRF-Token.
+func webSessionAuth(s *Server, r *http.Request) (*auth.Principal, error) {
+	p, err := web.SessionPrincipal(r, s.store)
+	switch {
+	case errors.Is(err, web.ErrNoSession):
+		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "the browser session expired: sign in again")
+	case errors.Is(err, web.ErrCSRF):
+		return nil, Errorf(http.StatusForbidden, CodeForbidden, "a request with the session cookie needs the session's CSRF token in the %s header", web.CSRFHeader)
+	case err != nil:
+		return nil, fmt.Errorf("authenticate web session: %w", err)
+	}
+	return p, nil
+}
+
+// webHub gives the web UI the hub's services.
+type webHub struct {
+	s *Server
+}
+
+var _ web.Hub = (*webHub)(nil)
+
+// inputError turns a hub error meant for the client (4xx) into the UI's
+// *web.InputError; other errors pass unchanged.
+func inputError(err error) error {
+	var he *Error
+	if errors.As(err, &he) && he.Status < 500 {
+		return &web.InputError{Message: he.Message}
+	}
+	return err
+}
+
+// PublicURL returns the hub's public URL.
+func (h *webHub) PublicURL() string { return h.s.cfg.PublicURL }
+
+// AuthenticateKey resolves key exactly as the API does.
+func (h *webHub) AuthenticateKey(r *http.Request, key string) (*auth.Principal, error) {
+	if key == "" {
+		return nil, web.ErrBadCredentials
+	}
+	kr := r.Clone(r.Context())
+	kr.Header = http.Header{}
+	kr.Header.Set(auth.HeaderAPIKey, key)
+	p, err := h.s.authenticate(kr)
+	var he *Error
+	if errors.As(err, &he) && he.Status == http.StatusUnauthorized {
+		return nil, fmt.Errorf("%w: %s", web.ErrBadCredentials, he.Message)
+	}
+	return p, err
+}
+
+// IssueKey creates an API key for the user p acts as.
+func (h *webHub) IssueKey(ctx context.Context, p *auth.Principal, name string) (string, error) {
+	key, _, err := h.s.IssueKey(ctx, &IssueKeyParams{OrgID: p.OrgID, UserID: p.UserID, Name: name})
+	return key, err
+}
+
+// CreateUser validates and stores a user as POST /api/users does.
+func (h *webHub) CreateUser(ctx context.Context, u *store.User, password string) error {
+	if err := validateUser(u, password); err != nil {
+		return inputError(err)
+	}
+	if password != "" {
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+		if err != nil {
+			return fmt.Errorf("hash password: %w", err)
+		}
+		u.PasswordHash = string(hash)
+	}
+	if err := h.s.store.UserInsert(ctx, u); err != nil {
+		if isConflict(err) {
+			return &web.InputError{Message: fmt.Sprintf("a user with e-mail %q already exists", u.Email)}
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// SetPassword stores a new password for u.
+func (h *webHub) SetPassword(ctx context.Context, u *store.User, password string) error {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return inputError(err)
+	}
+	u.PasswordHash = hash
+	if err := h.s.store.UserUpdate(ctx, u); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	return nil
+}
+
+// HashPassword checks a password against the hub's rules (8 to 72 bytes)
+// and returns its bcrypt hash, the form store.User.PasswordHash holds.
+func HashPassword(password string) (string, error) {
+	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
+		return "", Errorf(http.StatusBadRequest, CodeBadRequest, "password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(hash), nil
+}
+
+// CreateStorage validates, checks and stores a storage as POST
+// /api/storages does.
+func (h *webHub) CreateStorage(ctx context.Context, st *store.Storage, secretKey string) error {
+	st.ID = store.NewID()
+	st.Endpoint = strings.TrimRight(st.Endpoint, "/")
+	if err := validateStorage(st, secretKey); err != nil {
+		return inputError(err)
+	}
+	st.SecretKeyEnc = h.s.box.Seal([]byte(secretKey))
+	if err := h.s.checkStorage(ctx, st); err != nil {
+		return inputError(err)
+	}
+	if err := h.s.store.StorageInsert(ctx, st); err != nil {
+		if isConflict(err) {
+			return &web.InputError{Message: fmt.Sprintf("a storage named %q already exists", st.Name)}
+		}
+		return fmt.Errorf("insert storage: %w", err)
+	}
+	return nil
+}
+
+// DeleteStorage deletes a storage and forgets its opened bucket.
+func (h *webHub) DeleteStorage(ctx context.Context, orgID, id string) error {
+	if err := h.s.store.StorageDelete(ctx, orgID, id); err != nil {
+		return fmt.Errorf("delete storage: %w", err)
+	}
+	h.s.blobs.ForgetStorage(id)
+	return nil
+}
+
+// ExportURL signs a short-lived download URL of an export file.
+func (h *webHub) ExportURL(ctx context.Context, e *store.Export) (string, error) {
+	var st *store.Storage
+	if e.StorageID != "" {
+		var err error
+		if st, err = h.s.store.StorageGet(ctx, e.OrgID, e.StorageID); err != nil {
+			return "", fmt.Errorf("get storage of export: %w", err)
+		}
+	}
+	b, err := h.s.blobs.Bucket(ctx, st)
+	if err != nil {
+		return "", fmt.Errorf("open export bucket: %w", err)
+	}
+	u, _, err := b.SignedURL(ctx, e.ObjectKey, http.MethodGet, exportURLExpiry)
+	if err != nil {
+		return "", fmt.Errorf("sign export url: %w", err)
+	}
+	return u, nil
+}
+
+// newPluginSecret returns a new plugin secret, shaped like the UUID
+// secrets Ango hands out, with its stored hash and sealed form.
+func (h *webHub) newPluginSecret() (secret string, hash, sealed []byte) {
+	b := []byte(store.NewID() + store.NewID()[:8])
+	secret = fmt.Sprintf("%s-%s-%s-%s-%s", b[0:8], b[8:12], b[12:16], b[16:20], b[20:32])
+	return secret, gateway.HashSecret(secret), h.s.box.Seal([]byte(secret))
+}
+
+// CreatePlugin stores a new plugin with a new secret.
+func (h *webHub) CreatePlugin(ctx context.Context, p *store.Plugin) error {
+	p.ID = store.NewID()
+	_, p.SecretHash, p.SecretEnc = h.newPluginSecret()
+	if err := h.s.store.PluginInsert(ctx, p); err != nil {
+		return fmt.Errorf("insert plugin: %w", err)
+	}
+	return nil
+}
+
+// UpdatePlugin stores a plugin's editable fields.
+func (h *webHub) UpdatePlugin(ctx context.Context, p *store.Plugin) error {
+	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
+		return fmt.Errorf("update plugin: %w", err)
+	}
+	return nil
+}
+
+// DeletePlugin deletes a plugin.
+func (h *webHub) DeletePlugin(ctx context.Context, orgID, id string) error {
+	if err := h.s.store.PluginDelete(ctx, orgID, id); err != nil {
+		return fmt.Errorf("delete plugin: %w", err)
+	}
+	return nil
+}
+
+// RevealPluginSecret returns the plugin's secret once.
+func (h *webHub) RevealPluginSecret(ctx context.Context, p *store.Plugin) (string, error) {
+	if p.SecretRevealed {
+		return "", &web.InputError{Message: "The secret was already revealed; rotate it to get a new one."}
+	}
+	secret, err := h.s.box.Open(p.SecretEnc)
+	if err != nil {
+		return "", fmt.Errorf("open plugin secret: %w", err)
+	}
+	p.SecretRevealed = true
+	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
+		return "", fmt.Errorf("update plugin: %w", err)
+	}
+	return string(secret), nil
+}
+
+// RotatePluginSecret gives the plugin a new secret.
+func (h *webHub) RotatePluginSecret(ctx context.Context, p *store.Plugin) (string, error) {
+	secret, hash, sealed := h.newPluginSecret()
+	p.SecretHash, p.SecretEnc, p.SecretRevealed = hash, sealed, true
+	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
+		return "", fmt.Errorf("update plugin: %w", err)
+	}
+	return secret, nil
+}
+
+// PluginInstances lists a plugin's connected instances.
+func (h *webHub) PluginInstances(ctx context.Context, orgID, pluginID string) ([]web.Instance, error) {
+	return nil, nil
+}
+
+// StartRun starts a run.
+func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.StartRunParams) (*store.Run, error) {
+	return nil, errors.New("hub: runs are not wired yet")
+}
