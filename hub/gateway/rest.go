@@ -243,11 +243,14 @@ func (g *Gateway) newRESTInstance(p *store.Plugin, now time.Time) *instance {
 			mu.Unlock()
 			go func() {
 				err := g.restPost(runCtx, p, body)
+				// A cancelled or expired run is not a refusal: the run
+				// dispatcher ended it already.
+				stopped := runCtx.Err() != nil
+				runCancel()
 				mu.Lock()
 				delete(inFlight, d.Request.Session)
 				mu.Unlock()
-				runCancel()
-				if err != nil && runCtx.Err() == nil && g.reg.holds(inst.id, d.Request.Session) {
+				if err != nil && !stopped && g.reg.holds(inst.id, d.Request.Session) {
 					g.cfg.Events.DispatchFailed(g.ctx, g.reg.info(inst), d.Request.Session, err)
 				}
 			}()

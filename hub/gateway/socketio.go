@@ -82,10 +82,19 @@ func (c *conn) anonymousTimeout() {
 	}
 }
 
-// reject tells the client why and disconnects it.
+// rejectGrace is how long a rejected client has to close its connection
+// after the namespace disconnect before the hub closes it.
+const rejectGrace = 5 * time.Second
+
+// reject tells the client why and disconnects it: the `error` event, then
+// the namespace disconnect, in order on the connection (closing the
+// connection at once could lose the event), then, if the client keeps
+// the connection open, the connection itself.
 func (c *conn) reject(msg string) {
 	_ = c.s.Emit(EventError, map[string]any{"message": msg})
-	c.s.Disconnect(true)
+	conn := c.s.Conn()
+	c.s.Disconnect(false)
+	time.AfterFunc(rejectGrace, func() { conn.Close(false) })
 }
 
 func (c *conn) onHeartbeat(args []any) {
