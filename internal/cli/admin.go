@@ -25,7 +25,7 @@ settings as "exporthub serve" (--data-dir, --database, --config, EXPORTHUB_*)
 to find the database, so run them with the settings the hub runs with. They
 work while the hub runs.`,
 	}
-	cmd.AddCommand(newAdminCreateKeyCommand(s), newAdminCreateOrgCommand(s))
+	cmd.AddCommand(newAdminCreateKeyCommand(s), newAdminCreateOrgCommand(s), newAdminSetPasswordCommand(s))
 	return cmd
 }
 
