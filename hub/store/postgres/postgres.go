@@ -110,9 +110,9 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", interpretError(err))
 	}
 	s := &Store{pool: pool}
-	if err := s.Ping(ctx); err != nil {
+	if err := pool.Ping(ctx); err != nil {
 		s.pool.Close()
-		return nil, err
+		return nil, fmt.Errorf("connect: %w", interpretError(err))
 	}
 	if cfg.Schema != "" {
 		if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{cfg.Schema}.Sanitize()); err != nil {
