@@ -47,6 +47,18 @@ func TestService_S3(t *testing.T) {
 		t.Parallel()
 		blobtest.Run(t, backend(true))
 	})
+	// The embedded default with organization storages on S3.
+	t.Run("FileHub", func(t *testing.T) {
+		t.Parallel()
+		blobtest.Run(t, func(t *testing.T) *blobtest.Backend {
+			dir := t.TempDir()
+			return &blobtest.Backend{
+				Config:    blob.Config{BucketURL: "file://" + filepath.ToSlash(dir)},
+				ListFiles: func(t *testing.T) []string { return listFiles(t, dir) },
+				S3:        s3,
+			}
+		})
+	})
 }
 
 // listFiles returns every regular file under dir, relative to it.

@@ -487,7 +487,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
 		t.Parallel()
 		b := setup(t)
 		if b.backend.S3 == nil {
-			t.Skip("this backend has no S3 server for organization storages; the S3 backends cover them")
+			t.Skip("no S3 server for organization storages with this backend; TestService_S3 covers them")
 		}
 		ctx := context.Background()
 		s3 := b.backend.S3
