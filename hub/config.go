@@ -125,6 +125,10 @@ type Config struct {
 	// downloads) stay valid. Defaults to DefaultSignedURLExpiry.
 	SignedURLExpiry time.Duration
 
+	// Runs tunes the plugin gateway and the run dispatcher (see
+	// RunsConfig). Its zero value means every default.
+	Runs RunsConfig
+
 	// Logger receives the hub's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }

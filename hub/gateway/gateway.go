@@ -273,6 +273,17 @@ func (g *Gateway) Cancel(runID string) {
 	}
 }
 
+// DisconnectPlugin disconnects every Socket.IO instance of a plugin (its
+// secret was rotated or the plugin deleted), sending msg in an `error`
+// event first. Their runs are reported lost through Events.InstanceLost.
+func (g *Gateway) DisconnectPlugin(pluginID, msg string) {
+	for _, inst := range g.reg.pluginInstances(pluginID) {
+		if inst.kick != nil {
+			inst.kick(msg)
+		}
+	}
+}
+
 // RefreshREST asks the poller to send REST heartbeats now (e.g. after a
 // REST plugin was created) instead of at the next interval. It does not
 // wait.

@@ -41,6 +41,9 @@ type instance struct {
 	cancelRun func(runID string)
 	// close disconnects the instance without reporting its runs lost.
 	close func()
+	// kick disconnects the instance, telling it why; its runs are
+	// reported lost. Nil for REST instances.
+	kick func(msg string)
 
 	lastHeartbeat time.Time
 	runs          map[string]struct{}
@@ -197,6 +200,13 @@ func (r *registry) list(pluginID string) []InstanceInfo {
 		out = append(out, r.infoLocked(inst))
 	}
 	return out
+}
+
+// pluginInstances returns the registered instances of a plugin.
+func (r *registry) pluginInstances(pluginID string) []*instance {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*instance(nil), r.byPlugin[pluginID]...)
 }
 
 // closeAll unregisters every instance and closes it, without reporting

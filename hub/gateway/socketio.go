@@ -163,6 +163,7 @@ func (c *conn) newInstance(p *store.Plugin, now time.Time) *instance {
 			_ = c.s.Emit(EventCancel, map[string]any{"session": runID})
 		},
 		close:         func() { c.s.Disconnect(true) },
+		kick:          c.reject,
 		lastHeartbeat: now,
 	}
 }

@@ -111,6 +111,10 @@ func New(cfg *Config) (*Manager, error) {
 // "/socket.io/".
 func (m *Manager) Handler() http.Handler { return m.gw.Handler() }
 
+// DefaultRunTimeout returns the timeout of runs of plugins whose
+// RunTimeout is zero.
+func (m *Manager) DefaultRunTimeout() time.Duration { return m.cfg.DefaultRunTimeout }
+
 // Gateway returns the plugin gateway (instances, REST base URL checks).
 func (m *Manager) Gateway() *gateway.Gateway { return m.gw }
 

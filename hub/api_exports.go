@@ -1,0 +1,132 @@
+package hub
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// downloadURLExpiry is how long the presigned URL a download redirects to
+// works; the client follows it at once.
+const downloadURLExpiry = 5 * time.Minute
+
+func init() { RegisterRoutes(mountExports) }
+
+// mountExports adds the export API.
+func mountExports(s *Server, mux *http.ServeMux) {
+	s.Handle(mux, "GET /api/projects/{pid}/exports", AccessMember, s.handleExportList)
+	s.Handle(mux, "GET /api/exports/{id}", AccessMember, s.handleExportGet)
+	s.Handle(mux, "GET /api/exports/{id}/download", AccessMember, s.handleExportDownload)
+}
+
+// ExportResponse is an export file on the wire.
+type ExportResponse struct {
+	ID        string `json:"id"`
+	ProjectID string `json:"projectId"`
+	RunID     string `json:"runId"`
+	PluginID  string `json:"pluginId"`
+	UserID    string `json:"userId"`
+	FileName  string `json:"fileName"`
+	Size      int64  `json:"size"`
+	// SHA256 is the hex SHA-256 of the file.
+	SHA256 string `json:"sha256"`
+	// StorageID is the organization storage holding the file; "" for the
+	// hub's own.
+	StorageID string `json:"storageId,omitempty"`
+	Bucket    string `json:"bucket,omitempty"`
+	ObjectKey string `json:"objectKey"`
+	// DownloadURL is the hub path that downloads the file (API key or
+	// session needed).
+	DownloadURL string    `json:"downloadUrl"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// NewExportResponse returns e on the wire.
+func NewExportResponse(e *store.Export) *ExportResponse {
+	return &ExportResponse{
+		ID: e.ID, ProjectID: e.ProjectID, RunID: e.RunID, PluginID: e.PluginID, UserID: e.UserID,
+		FileName: e.FileName, Size: e.Size, SHA256: e.SHA256, StorageID: e.StorageID, Bucket: e.Bucket,
+		ObjectKey: e.ObjectKey, DownloadURL: runs.ExportDownloadPath(e.ID), CreatedAt: e.CreatedAt,
+	}
+}
+
+// ExportListResponse is the body of GET /api/projects/{pid}/exports.
+type ExportListResponse struct {
+	Exports []*ExportResponse `json:"exports"`
+}
+
+// handleExportList serves GET /api/projects/{pid}/exports, newest first.
+func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	list, err := s.store.ExportList(r.Context(), project.OrgID, project.ID)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := ExportListResponse{Exports: make([]*ExportResponse, 0, len(list))}
+	for _, e := range list {
+		out.Exports = append(out.Exports, NewExportResponse(e))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// handleExportGet serves GET /api/exports/{id}.
+func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
+	e, err := s.store.ExportGet(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, NewExportResponse(e))
+}
+
+// handleExportDownload serves GET /api/exports/{id}/download: a file in
+// the hub's storage is streamed as an attachment (ranges supported); a
+// file in an organization storage is a 302 to a presigned URL valid for
+// a few minutes.
+func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	e, err := s.store.ExportGet(ctx, Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	bk, err := s.exportBucket(ctx, e.OrgID, e.StorageID)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if e.StorageID != "" {
+		u, _, err := bk.SignedURL(ctx, e.ObjectKey, http.MethodGet, downloadURLExpiry)
+		if err != nil {
+			s.WriteError(w, r, fmt.Errorf("sign download url: %w", err))
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u, http.StatusFound)
+		return
+	}
+	rd, err := bk.NewReader(ctx, e.ObjectKey)
+	if err != nil {
+		s.WriteError(w, r, fmt.Errorf("open export %s: %w", e.ID, err))
+		return
+	}
+	defer rd.Close()
+	h := w.Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.FileName}))
+	if ct := rd.ContentType(); ct != "" {
+		h.Set("Content-Type", ct)
+	} else {
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	h.Set("X-Content-SHA256", e.SHA256)
+	http.ServeContent(w, r, "", e.CreatedAt, rd)
+}

@@ -1,0 +1,486 @@
+package hub
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// Limits of plugin fields.
+const (
+	maxPluginNameLen          = 200
+	maxPluginDescriptionLen   = 10000
+	maxPluginDefaultConfigLen = 64 << 10
+	// MinPluginRunTimeout and MaxPluginRunTimeout bound a plugin's run
+	// timeout.
+	MinPluginRunTimeout = time.Second
+	MaxPluginRunTimeout = 7 * 24 * time.Hour
+)
+
+// Messages of the `error` event sent to instances cut off by the API.
+const (
+	msgSecretRotated = "the plugin secret was rotated"
+	msgPluginDeleted = "the plugin was deleted"
+)
+
+func init() { RegisterRoutes(mountPlugins) }
+
+// mountPlugins adds the plugin API.
+func mountPlugins(s *Server, mux *http.ServeMux) {
+	s.Handle(mux, "POST /api/plugins", AccessMember, s.handlePluginCreate)
+	s.Handle(mux, "GET /api/plugins", AccessMember, s.handlePluginList)
+	s.Handle(mux, "GET /api/plugins/{id}", AccessMember, s.handlePluginGet)
+	s.Handle(mux, "PATCH /api/plugins/{id}", AccessMember, s.handlePluginUpdate)
+	s.Handle(mux, "DELETE /api/plugins/{id}", AccessMember, s.handlePluginDelete)
+	s.Handle(mux, "POST /api/plugins/{id}/rotate-secret", AccessMember, s.handlePluginRotateSecret)
+	s.Handle(mux, "POST /api/plugins/{id}/reveal-secret", AccessMember, s.handlePluginRevealSecret)
+	s.Handle(mux, "GET /api/projects/{pid}/plugins", AccessMember, s.handleProjectPluginList)
+	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginEnable)
+	s.Handle(mux, "DELETE /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginDisable)
+}
+
+// Duration is a duration on the wire: a Go duration string ("1h30m") or
+// a number of seconds. It is written as a string.
+type Duration time.Duration
+
+// UnmarshalJSON reads "1h30m" or 5400.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		v, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("duration %q: want e.g. \"30m\" or \"2h\"", s)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration: want a string such as \"30m\" or a number of seconds")
+	}
+	*d = Duration(time.Duration(secs * float64(time.Second)))
+	return nil
+}
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// ConfigText is a Config JSON on the wire: a string holding JSON text, or
+// a JSON value (kept as its text).
+type ConfigText string
+
+// UnmarshalJSON accepts "{\"a\":1}" or {"a":1}.
+func (c *ConfigText) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*c = ConfigText(s)
+		return nil
+	}
+	*c = ConfigText(b)
+	return nil
+}
+
+// PluginCreateRequest is the body of POST /api/plugins.
+type PluginCreateRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// DefaultConfig is the Config JSON the Run dialog starts with.
+	// Defaults to "{}".
+	DefaultConfig ConfigText `json:"defaultConfig"`
+	// RunTimeout bounds each run. Defaults to the hub's default run
+	// timeout (1h).
+	RunTimeout Duration `json:"runTimeout"`
+	// Connector is "ws" (Socket.IO, the default) or "rest".
+	Connector string `json:"connector"`
+	// BaseURL is the plugin's URL for the rest connector.
+	BaseURL string `json:"baseUrl"`
+}
+
+// PluginUpdateRequest is the body of PATCH /api/plugins/{id}; absent
+// fields stay as they are.
+type PluginUpdateRequest struct {
+	Name          *string     `json:"name"`
+	Description   *string     `json:"description"`
+	DefaultConfig *ConfigText `json:"defaultConfig"`
+	RunTimeout    *Duration   `json:"runTimeout"`
+	Connector     *string     `json:"connector"`
+	BaseURL       *string     `json:"baseUrl"`
+}
+
+// PluginResponse is a plugin on the wire (never its secret).
+type PluginResponse struct {
+	ID            string   `json:"id"`
+	OwnerID       string   `json:"ownerId"`
+	Name          string   `json:"name"`
+	Description   string   `json:"description"`
+	DefaultConfig string   `json:"defaultConfig"`
+	RunTimeout    Duration `json:"runTimeout"`
+	Connector     string   `json:"connector"`
+	BaseURL       string   `json:"baseUrl,omitempty"`
+	// SecretRevealed says whether the current secret was shown already
+	// (it can then only be rotated).
+	SecretRevealed bool `json:"secretRevealed"`
+	// Online is true when at least one instance is connected.
+	Online bool `json:"online"`
+	// Instances lists the connected instances.
+	Instances []gateway.InstanceInfo `json:"instances"`
+	CreatedAt time.Time              `json:"createdAt"`
+	UpdatedAt time.Time              `json:"updatedAt"`
+}
+
+// PluginSecretResponse is the answer of POST /api/plugins (201), and of
+// rotate-secret and reveal-secret: the plugin with its secret, shown this
+// once.
+type PluginSecretResponse struct {
+	*PluginResponse
+	Secret string `json:"secret"`
+}
+
+// PluginListResponse is the body of GET /api/plugins and GET
+// /api/projects/{pid}/plugins.
+type PluginListResponse struct {
+	Plugins []*PluginResponse `json:"plugins"`
+}
+
+// newPluginResponse returns p on the wire with its connected instances.
+func (s *Server) newPluginResponse(p *store.Plugin) *PluginResponse {
+	timeout := p.RunTimeout
+	if timeout <= 0 {
+		timeout = s.Runs().DefaultRunTimeout()
+	}
+	inst := s.Runs().Gateway().Instances(p.ID)
+	return &PluginResponse{
+		ID: p.ID, OwnerID: p.OwnerID, Name: p.Name, Description: p.Description, DefaultConfig: p.DefaultConfig,
+		RunTimeout: Duration(timeout), Connector: string(p.Connector), BaseURL: p.BaseURL,
+		SecretRevealed: p.SecretRevealed, Online: len(inst) > 0, Instances: inst,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// NewPluginSecret returns a new plugin secret, shaped like the UUID
+// secrets Ango hands out (a random version 4 UUID), with the hash the hub
+// stores.
+func NewPluginSecret() (secret string, hash []byte) {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	secret = h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return secret, gateway.HashSecret(secret)
+}
+
+// checkPlugin validates a plugin's fields; errors name the field.
+func (s *Server) checkPlugin(p *store.Plugin) error {
+	bad := func(format string, args ...any) error {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
+	}
+	switch {
+	case p.Name == "":
+		return bad("name is required")
+	case utf8.RuneCountInString(p.Name) > maxPluginNameLen:
+		return bad("name is longer than %d characters", maxPluginNameLen)
+	case utf8.RuneCountInString(p.Description) > maxPluginDescriptionLen:
+		return bad("description is longer than %d characters", maxPluginDescriptionLen)
+	case len(p.DefaultConfig) > maxPluginDefaultConfigLen:
+		return bad("defaultConfig is larger than %d bytes", maxPluginDefaultConfigLen)
+	case !json.Valid([]byte(p.DefaultConfig)):
+		return bad("defaultConfig is not valid JSON: %s", jsonProblem(p.DefaultConfig))
+	case p.RunTimeout != 0 && (p.RunTimeout < MinPluginRunTimeout || p.RunTimeout > MaxPluginRunTimeout):
+		return bad("runTimeout must be between %s and %s, got %s", MinPluginRunTimeout, MaxPluginRunTimeout, p.RunTimeout)
+	}
+	switch p.Connector {
+	case store.ConnectorWS:
+		if p.BaseURL != "" {
+			return bad("baseUrl is only used by the rest connector; connector is %q", p.Connector)
+		}
+	case store.ConnectorREST:
+		if p.BaseURL == "" {
+			return bad("baseUrl is required for the rest connector")
+		}
+		if err := s.Runs().Gateway().CheckBaseURL(p.BaseURL); err != nil {
+			return bad("baseUrl: %v", err)
+		}
+	default:
+		return bad("connector must be \"ws\" or \"rest\", got %q", p.Connector)
+	}
+	return nil
+}
+
+// jsonProblem describes why text is not JSON.
+func jsonProblem(text string) string {
+	var v any
+	err := json.Unmarshal([]byte(text), &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v at byte %d", err, se.Offset)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "empty"
+}
+
+// configOrEmpty returns "{}" for a blank config.
+func configOrEmpty(c ConfigText) string {
+	if strings.TrimSpace(string(c)) == "" {
+		return "{}"
+	}
+	return string(c)
+}
+
+// handlePluginCreate serves POST /api/plugins: 201 with the plugin and its
+// secret, shown this once (it can be rotated later).
+func (s *Server) handlePluginCreate(w http.ResponseWriter, r *http.Request) {
+	var req PluginCreateRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	pr := Principal(r)
+	secret, hash := NewPluginSecret()
+	p := &store.Plugin{
+		ID:             store.NewID(),
+		OrgID:          pr.OrgID,
+		OwnerID:        pr.UserID,
+		Name:           strings.TrimSpace(req.Name),
+		Description:    req.Description,
+		DefaultConfig:  configOrEmpty(req.DefaultConfig),
+		RunTimeout:     time.Duration(req.RunTimeout),
+		Connector:      store.Connector(strings.ToLower(strings.TrimSpace(req.Connector))),
+		BaseURL:        strings.TrimRight(strings.TrimSpace(req.BaseURL), "/"),
+		SecretHash:     hash,
+		SecretEnc:      s.box.Seal([]byte(secret)),
+		SecretRevealed: true,
+	}
+	if p.Connector == "" {
+		p.Connector = store.ConnectorWS
+	}
+	if err := s.checkPlugin(p); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := s.store.PluginInsert(r.Context(), p); err != nil {
+		if isConflict(err) {
+			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name))
+			return
+		}
+		s.WriteError(w, r, fmt.Errorf("insert plugin: %w", err))
+		return
+	}
+	if p.Connector == store.ConnectorREST {
+		s.Runs().Gateway().RefreshREST()
+	}
+	WriteJSON(w, http.StatusCreated, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: secret})
+}
+
+// handlePluginList serves GET /api/plugins: the organization's plugins,
+// by name, with their connected instances.
+func (s *Server) handlePluginList(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.PluginList(r.Context(), Principal(r).OrgID)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.writePluginList(w, list)
+}
+
+func (s *Server) writePluginList(w http.ResponseWriter, list []*store.Plugin) {
+	out := PluginListResponse{Plugins: make([]*PluginResponse, 0, len(list))}
+	for _, p := range list {
+		out.Plugins = append(out.Plugins, s.newPluginResponse(p))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// handlePluginGet serves GET /api/plugins/{id}.
+func (s *Server) handlePluginGet(w http.ResponseWriter, r *http.Request) {
+	p, err := s.store.PluginGet(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+}
+
+// loadOwnPlugin returns the plugin {id} when the caller may change it: its
+// owner or an organization admin.
+func (s *Server) loadOwnPlugin(r *http.Request) (*store.Plugin, error) {
+	pr := Principal(r)
+	p, err := s.store.PluginGet(r.Context(), pr.OrgID, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if p.OwnerID != pr.UserID && !pr.IsAdmin() {
+		return nil, Errorf(http.StatusForbidden, CodeForbidden, "only the plugin's owner or an organization admin may change plugin %s", p.ID)
+	}
+	return p, nil
+}
+
+// handlePluginUpdate serves PATCH /api/plugins/{id} (owner or admin).
+func (s *Server) handlePluginUpdate(w http.ResponseWriter, r *http.Request) {
+	var req PluginUpdateRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p, err := s.loadOwnPlugin(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if req.Name != nil {
+		p.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Description != nil {
+		p.Description = *req.Description
+	}
+	if req.DefaultConfig != nil {
+		p.DefaultConfig = configOrEmpty(*req.DefaultConfig)
+	}
+	if req.RunTimeout != nil {
+		p.RunTimeout = time.Duration(*req.RunTimeout)
+	}
+	if req.Connector != nil {
+		p.Connector = store.Connector(strings.ToLower(strings.TrimSpace(*req.Connector)))
+	}
+	if req.BaseURL != nil {
+		p.BaseURL = strings.TrimRight(strings.TrimSpace(*req.BaseURL), "/")
+	}
+	if err := s.checkPlugin(p); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := s.store.PluginUpdate(r.Context(), p); err != nil {
+		if isConflict(err) {
+			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name))
+			return
+		}
+		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
+		return
+	}
+	s.Runs().Gateway().RefreshREST()
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+}
+
+// handlePluginDelete serves DELETE /api/plugins/{id} (owner or admin):
+// connected instances are disconnected (their runs end as lost).
+func (s *Server) handlePluginDelete(w http.ResponseWriter, r *http.Request) {
+	p, err := s.loadOwnPlugin(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := s.store.PluginDelete(r.Context(), p.OrgID, p.ID); err != nil {
+		s.WriteError(w, r, fmt.Errorf("delete plugin: %w", err))
+		return
+	}
+	s.Runs().Gateway().DisconnectPlugin(p.ID, msgPluginDeleted)
+	s.Runs().Gateway().RefreshREST()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handlePluginRotateSecret serves POST /api/plugins/{id}/rotate-secret
+// (owner or admin): a new secret, shown this once. Instances connected
+// with the old secret are disconnected.
+func (s *Server) handlePluginRotateSecret(w http.ResponseWriter, r *http.Request) {
+	p, err := s.loadOwnPlugin(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	secret, hash := NewPluginSecret()
+	p.SecretHash, p.SecretEnc, p.SecretRevealed = hash, s.box.Seal([]byte(secret)), true
+	if err := s.store.PluginUpdate(r.Context(), p); err != nil {
+		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
+		return
+	}
+	s.Runs().Gateway().DisconnectPlugin(p.ID, msgSecretRotated)
+	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: secret})
+}
+
+// handlePluginRevealSecret serves POST /api/plugins/{id}/reveal-secret
+// (owner or admin): the current secret, once; 409 when it was shown
+// already (rotate it then).
+func (s *Server) handlePluginRevealSecret(w http.ResponseWriter, r *http.Request) {
+	p, err := s.loadOwnPlugin(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if p.SecretRevealed {
+		s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "the secret of plugin %s was already revealed; rotate it to get a new one", p.ID))
+		return
+	}
+	secret, err := s.box.Open(p.SecretEnc)
+	if err != nil {
+		s.WriteError(w, r, fmt.Errorf("open plugin secret: %w", err))
+		return
+	}
+	p.SecretRevealed = true
+	if err := s.store.PluginUpdate(r.Context(), p); err != nil {
+		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: string(secret)})
+}
+
+// handleProjectPluginList serves GET /api/projects/{pid}/plugins: the
+// plugins enabled on the project (Settings, Plugins).
+func (s *Server) handleProjectPluginList(w http.ResponseWriter, r *http.Request) {
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	list, err := s.store.ProjectPluginList(r.Context(), project.OrgID, project.ID)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.writePluginList(w, list)
+}
+
+// handleProjectPluginEnable serves POST /api/projects/{pid}/plugins/{id}:
+// the plugin appears in the project's plugin list (idempotent).
+func (s *Server) handleProjectPluginEnable(w http.ResponseWriter, r *http.Request) {
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p, err := s.store.PluginGet(r.Context(), project.OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := s.store.ProjectPluginEnable(r.Context(), project.OrgID, project.ID, p.ID); err != nil {
+		s.WriteError(w, r, fmt.Errorf("enable plugin: %w", err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+}
+
+// handleProjectPluginDisable serves DELETE
+// /api/projects/{pid}/plugins/{id}; 404 when it was not enabled.
+func (s *Server) handleProjectPluginDisable(w http.ResponseWriter, r *http.Request) {
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if err := s.store.ProjectPluginDisable(r.Context(), project.OrgID, project.ID, r.PathValue("id")); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,615 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// RunsConfig tunes the plugin gateway and the run dispatcher. The zero
+// value of every field means its default.
+type RunsConfig struct {
+	// AnonymousTimeout closes plugin sockets that sent no valid heartbeat
+	// in that time. Defaults to gateway.DefaultAnonymousTimeout (30s).
+	AnonymousTimeout time.Duration
+	// RESTPollInterval is how often REST connector plugins get a
+	// heartbeat. Defaults to gateway.DefaultRESTPollInterval.
+	RESTPollInterval time.Duration
+	// RESTAllowedURLs lists the base URLs (scheme, host, path prefix) REST
+	// connector plugins may have. The hub sends requests there, so only
+	// the hub's administrator sets it. Empty disables the REST connector.
+	RESTAllowedURLs []string
+	// DefaultRunTimeout bounds the runs of plugins created without a run
+	// timeout. Defaults to runs.DefaultRunTimeout (1h).
+	DefaultRunTimeout time.Duration
+	// MaxLogLines is how many log lines a run keeps. Defaults to
+	// runs.DefaultMaxLogLines.
+	MaxLogLines int
+	// LogFlushInterval is how long plugin log lines wait to be stored in
+	// one batch. Defaults to runs.DefaultLogFlushInterval.
+	LogFlushInterval time.Duration
+	// WebhookAttempts is how many times an organization webhook is tried.
+	// Defaults to runs.DefaultWebhookAttempts.
+	WebhookAttempts int
+	// WebhookBackoff is the wait before the first webhook retry, doubling
+	// after each. Defaults to runs.DefaultWebhookBackoff.
+	WebhookBackoff time.Duration
+	// FollowInterval is how often a live log stream with nothing to send
+	// checks its run and sends a keep-alive. Defaults to
+	// runs.DefaultFollowInterval.
+	FollowInterval time.Duration
+}
+
+// The run dispatcher of each server: built with the routes (its
+// Socket.IO endpoint is a route), started as a component.
+func init() {
+	RegisterRoutes(mountRuns)
+	RegisterComponent(func(s *Server) (Component, error) {
+		m, err := s.runsManager()
+		if err != nil {
+			return nil, err
+		}
+		return &runsComponent{s: s, m: m}, nil
+	})
+}
+
+// managers holds the run dispatcher of each server (*Server ->
+// *managerEntry).
+var managers sync.Map
+
+type managerEntry struct {
+	once sync.Once
+	m    *runs.Manager
+	err  error
+}
+
+// runsManager returns the server's run dispatcher, creating it on first
+// use.
+func (s *Server) runsManager() (*runs.Manager, error) {
+	v, _ := managers.LoadOrStore(s, &managerEntry{})
+	e := v.(*managerEntry)
+	e.once.Do(func() {
+		rc := s.cfg.Runs
+		e.m, e.err = runs.New(&runs.Config{
+			Store:   s.store,
+			Storage: &blobStorage{s: s},
+			Box:     s.box,
+			Gateway: gateway.Config{
+				AnonymousTimeout: rc.AnonymousTimeout,
+				RESTPollInterval: rc.RESTPollInterval,
+				RESTAllowedURLs:  rc.RESTAllowedURLs,
+			},
+			PublicURL:         s.cfg.PublicURL,
+			DefaultRunTimeout: rc.DefaultRunTimeout,
+			MaxLogLines:       rc.MaxLogLines,
+			LogFlushInterval:  rc.LogFlushInterval,
+			WebhookAttempts:   rc.WebhookAttempts,
+			WebhookBackoff:    rc.WebhookBackoff,
+			FollowInterval:    rc.FollowInterval,
+			Logger:            s.cfg.Logger,
+		})
+	})
+	return e.m, e.err
+}
+
+// Runs returns the server's run dispatcher (plugin gateway, runs, log
+// streams, notifications).
+func (s *Server) Runs() *runs.Manager {
+	m, err := s.runsManager()
+	if err != nil {
+		// New fails when the dispatcher cannot be built, so a Server that
+		// exists has one.
+		panic(fmt.Sprintf("hub: run dispatcher: %v", err))
+	}
+	return m
+}
+
+// runsComponent starts and stops the run dispatcher with the server.
+type runsComponent struct {
+	s *Server
+	m *runs.Manager
+}
+
+// Start ends the runs a previous process left active and starts the REST
+// poller and webhook sender.
+func (c *runsComponent) Start(ctx context.Context) error { return c.m.Start(ctx) }
+
+// Shutdown lets active runs finish until ctx is done, then stops.
+func (c *runsComponent) Shutdown(ctx context.Context) error {
+	err := c.m.Shutdown(ctx)
+	managers.Delete(c.s)
+	return err
+}
+
+// mountRuns adds the plugin socket and the run API.
+func mountRuns(s *Server, mux *http.ServeMux) {
+	m, err := s.runsManager()
+	if err != nil {
+		// The component hook reports the error and New fails: nothing
+		// is served.
+		return
+	}
+	mux.Handle("/socket.io/", m.Handler())
+	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}/runs", AccessMember, s.handleRunCreate)
+	s.Handle(mux, "GET /api/projects/{pid}/runs", AccessMember, s.handleProjectRunList)
+	s.Handle(mux, "GET /api/runs", AccessMember, s.handleRunList)
+	s.Handle(mux, "GET /api/runs/{id}", AccessMember, s.handleRunGet)
+	s.Handle(mux, "POST /api/runs/{id}/cancel", AccessMember, s.handleRunCancel)
+	s.Handle(mux, "GET /api/runs/{id}/logs", AccessMember, s.handleRunLogs)
+	s.Handle(mux, "GET /api/runs/{id}/logs/stream", AccessMember, s.handleRunLogStream)
+}
+
+// RunCreateRequest is the body of POST
+// /api/projects/{pid}/plugins/{id}/runs.
+type RunCreateRequest struct {
+	// ConfigJSON is the Config JSON text (a string) or a JSON value; absent
+	// means the plugin's default config.
+	ConfigJSON json.RawMessage `json:"configJSON,omitempty"`
+	// Stage filters assets by stage id or name.
+	Stage string `json:"stage,omitempty"`
+	// Batches filters assets by batch ids or names.
+	Batches []string `json:"batches,omitempty"`
+}
+
+// configText returns the request's config as text; nil when absent.
+func (r *RunCreateRequest) configText() (*string, error) {
+	if len(r.ConfigJSON) == 0 || string(r.ConfigJSON) == "null" {
+		return nil, nil
+	}
+	var s string
+	if json.Unmarshal(r.ConfigJSON, &s) == nil {
+		return &s, nil
+	}
+	s = string(r.ConfigJSON)
+	return &s, nil
+}
+
+// RunResponse is a run on the wire.
+type RunResponse struct {
+	ID         string `json:"id"`
+	ProjectID  string `json:"projectId"`
+	PluginID   string `json:"pluginId"`
+	UserID     string `json:"userId"`
+	Status     string `json:"status"`
+	Message    string `json:"message"`
+	ConfigJSON string `json:"configJSON"`
+	// Stage is the stage filter ("" for none).
+	Stage   string   `json:"stage"`
+	Batches []string `json:"batches"`
+	// InstanceID is the plugin instance the run went to.
+	InstanceID string `json:"instanceId,omitempty"`
+	// ExportID is set once the run succeeded.
+	ExportID     string     `json:"exportId,omitempty"`
+	NumTasks     int64      `json:"numTasks"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	Deadline     *time.Time `json:"deadline,omitempty"`
+	DispatchedAt *time.Time `json:"dispatchedAt,omitempty"`
+	StartedAt    *time.Time `json:"startedAt,omitempty"`
+	EndedAt      *time.Time `json:"endedAt,omitempty"`
+}
+
+// NewRunResponse returns r on the wire.
+func NewRunResponse(r *store.Run) *RunResponse {
+	out := &RunResponse{
+		ID: r.ID, ProjectID: r.ProjectID, PluginID: r.PluginID, UserID: r.UserID,
+		Status: string(r.Status), Message: r.Message, ConfigJSON: r.ConfigJSON, Stage: r.Stage,
+		Batches: r.Batches, InstanceID: r.InstanceID, ExportID: r.ExportID, NumTasks: r.NumTasks,
+		CreatedAt: r.CreatedAt, Deadline: r.Deadline, DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+	}
+	if out.Batches == nil {
+		out.Batches = []string{}
+	}
+	return out
+}
+
+// RunListResponse is the body of the run lists.
+type RunListResponse struct {
+	Runs []*RunResponse `json:"runs"`
+}
+
+// handleRunCreate serves POST /api/projects/{pid}/plugins/{id}/runs: it
+// creates the run and dispatches it at once. The answer (201) holds the
+// run; with no plugin instance online it is already failed.
+func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
+	var req RunCreateRequest
+	if r.ContentLength != 0 {
+		if err := DecodeJSON(r, &req); err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+	}
+	config, err := req.configText()
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p := Principal(r)
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	run, err := s.Runs().Submit(r.Context(), &runs.SubmitParams{
+		OrgID: p.OrgID, ProjectID: project.ID, PluginID: r.PathValue("id"), UserID: p.UserID,
+		ConfigJSON: config, Stage: req.Stage, Batches: req.Batches,
+	})
+	if err != nil {
+		s.WriteError(w, r, runError(err, project.ID, r.PathValue("id")))
+		return
+	}
+	WriteJSON(w, http.StatusCreated, NewRunResponse(run))
+}
+
+// runError maps the run dispatcher's errors to answers.
+func runError(err error, projectID, pluginID string) error {
+	var ie *runs.InputError
+	switch {
+	case errors.As(err, &ie):
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "%s %s", ie.Field, ie.Message)
+	case errors.Is(err, runs.ErrPluginNotEnabled):
+		return Errorf(http.StatusConflict, CodeConflict, "plugin %s is not enabled on project %s: enable it with POST /api/projects/%s/plugins/%s", pluginID, projectID, projectID, pluginID)
+	case errors.Is(err, runs.ErrClosed):
+		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "the hub is shutting down; try again in a moment")
+	case errors.Is(err, runs.ErrRunEnded):
+		return Errorf(http.StatusConflict, CodeConflict, "the run already ended")
+	case errors.Is(err, runs.ErrRunEnding):
+		return Errorf(http.StatusConflict, CodeConflict, "the plugin already answered; the run can no longer be cancelled")
+	}
+	return err
+}
+
+// listLimit reads ?limit= (1 to max, default def).
+func listLimit(r *http.Request, def, max int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, Errorf(http.StatusBadRequest, CodeBadRequest, "limit must be a number from 1 to %d, got %q", max, v)
+	}
+	return n, nil
+}
+
+// maxRunList bounds one page of runs.
+const maxRunList = 1000
+
+// handleProjectRunList serves GET /api/projects/{pid}/runs (newest first;
+// ?plugin=ID, ?limit=N).
+func (s *Server) handleProjectRunList(w http.ResponseWriter, r *http.Request) {
+	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.writeRunList(w, r, project.ID)
+}
+
+// handleRunList serves GET /api/runs (newest first; ?project=ID,
+// ?plugin=ID, ?limit=N).
+func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
+	s.writeRunList(w, r, r.URL.Query().Get("project"))
+}
+
+func (s *Server) writeRunList(w http.ResponseWriter, r *http.Request, projectID string) {
+	limit, err := listLimit(r, 100, maxRunList)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	list, err := s.store.RunList(r.Context(), &store.RunListParams{
+		OrgID: Principal(r).OrgID, ProjectID: projectID, PluginID: r.URL.Query().Get("plugin"), Limit: limit,
+	})
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := RunListResponse{Runs: make([]*RunResponse, 0, len(list))}
+	for _, run := range list {
+		out.Runs = append(out.Runs, NewRunResponse(run))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// handleRunGet serves GET /api/runs/{id}.
+func (s *Server) handleRunGet(w http.ResponseWriter, r *http.Request) {
+	run, err := s.store.RunGet(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, NewRunResponse(run))
+}
+
+// handleRunCancel serves POST /api/runs/{id}/cancel; 409 when the run
+// already ended.
+func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
+	run, err := s.Runs().Cancel(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, runError(err, "", ""))
+		return
+	}
+	WriteJSON(w, http.StatusOK, NewRunResponse(run))
+}
+
+// RunLogLine is a log line on the wire.
+type RunLogLine struct {
+	Seq   int64     `json:"seq"`
+	Time  time.Time `json:"time"`
+	Level string    `json:"level"`
+	Msg   string    `json:"msg"`
+	// Extra holds the keys the plugin sent beyond the standard ones.
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// NewRunLogLine returns l on the wire.
+func NewRunLogLine(l *store.RunLog) *RunLogLine {
+	return &RunLogLine{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra}
+}
+
+// RunLogsResponse is the body of GET /api/runs/{id}/logs.
+type RunLogsResponse struct {
+	Logs []*RunLogLine `json:"logs"`
+	// Status is the run's status when the lines were read.
+	Status string `json:"status"`
+}
+
+// RunEndEvent is the data of the `end` event that closes a live log
+// stream.
+type RunEndEvent struct {
+	Status   string `json:"status"`
+	Message  string `json:"message"`
+	ExportID string `json:"exportId,omitempty"`
+}
+
+// maxLogPage bounds one page of GET /api/runs/{id}/logs.
+const maxLogPage = 10000
+
+// handleRunLogs serves GET /api/runs/{id}/logs: the lines with Seq >
+// ?after=N (at most ?limit=N), or, with Accept: text/event-stream, the
+// live stream of handleRunLogStream.
+func (s *Server) handleRunLogs(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		s.handleRunLogStream(w, r)
+		return
+	}
+	after, err := afterSeq(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	limit, err := listLimit(r, maxLogPage, maxLogPage)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	run, err := s.store.RunGet(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	lines, err := s.store.RunLogList(r.Context(), run.ID, after, limit)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := RunLogsResponse{Logs: make([]*RunLogLine, 0, len(lines)), Status: string(run.Status)}
+	for _, l := range lines {
+		out.Logs = append(out.Logs, NewRunLogLine(l))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// afterSeq reads the position a log reader resumes at: ?after=N, or the
+// Last-Event-ID header of a reconnecting EventSource.
+func afterSeq(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("after")
+	if v == "" {
+		v = r.Header.Get("Last-Event-ID")
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, Errorf(http.StatusBadRequest, CodeBadRequest, "after must be a log sequence number (0 or more), got %q", v)
+	}
+	return n, nil
+}
+
+// handleRunLogStream serves GET /api/runs/{id}/logs/stream as
+// text/event-stream: one `log` event per line (id = its seq, data = a
+// RunLogLine), then, once the run ended, an `end` event (data = a
+// RunEndEvent) and the end of the response. A client that reconnects with
+// Last-Event-ID (or ?after=) resumes after that line.
+func (s *Server) handleRunLogStream(w http.ResponseWriter, r *http.Request) {
+	after, err := afterSeq(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	orgID := Principal(r).OrgID
+	if _, err := s.store.RunGet(r.Context(), orgID, r.PathValue("id")); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	sse := newSSE(w)
+	run, err := s.Runs().FollowLogs(r.Context(), &runs.FollowParams{
+		OrgID: orgID, RunID: r.PathValue("id"), AfterSeq: after,
+		OnLine: func(l *store.RunLog) error { return sse.event("log", strconv.FormatInt(l.Seq, 10), NewRunLogLine(l)) },
+		OnIdle: sse.keepAlive,
+	})
+	if err != nil {
+		// The client went away or the hub is stopping: the stream just
+		// ends; a client reconnects with Last-Event-ID.
+		return
+	}
+	_ = sse.event("end", "", RunEndEvent{Status: string(run.Status), Message: run.Message, ExportID: run.ExportID})
+}
+
+// sseWriter writes a text/event-stream response.
+type sseWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+// newSSE starts an event stream on w.
+func newSSE(w http.ResponseWriter) *sseWriter {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s := &sseWriter{w: w, rc: http.NewResponseController(w)}
+	_ = s.rc.Flush()
+	return s
+}
+
+// event writes one event (id may be empty) with data as JSON.
+func (s *sseWriter) event(name, id string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	var sb strings.Builder
+	if id != "" {
+		sb.WriteString("id: " + id + "\n")
+	}
+	sb.WriteString("event: " + name + "\ndata: ")
+	sb.Write(b)
+	sb.WriteString("\n\n")
+	if _, err := io.WriteString(s.w, sb.String()); err != nil {
+		return fmt.Errorf("write event: %w", err)
+	}
+	return s.rc.Flush()
+}
+
+// keepAlive writes a comment line so proxies keep the stream open.
+func (s *sseWriter) keepAlive() error {
+	if _, err := io.WriteString(s.w, ": keep-alive\n\n"); err != nil {
+		return fmt.Errorf("write keep-alive: %w", err)
+	}
+	return s.rc.Flush()
+}
+
+// blobStorage lets the run dispatcher read uploaded exports from the
+// hub's bucket and the organizations' storages.
+type blobStorage struct {
+	s *Server
+}
+
+var _ runs.Storage = (*blobStorage)(nil)
+
+// Locate finds the object a plugin's signed URL names: in the hub's
+// bucket, or in one of the organization's storages (whose endpoint host
+// matches the URL's). The object must be an upload of the run's project.
+func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL string) (*runs.Object, error) {
+	candidates := []*store.Storage{nil}
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+		storages, err := b.s.store.StorageList(ctx, orgID)
+		if err != nil {
+			return nil, fmt.Errorf("list storages: %w", err)
+		}
+		for _, st := range storages {
+			if storageServes(st, u) {
+				candidates = append(candidates, st)
+			}
+		}
+	}
+	var firstErr error
+	for _, st := range candidates {
+		obj, err := b.locateIn(ctx, st, orgID, projectID, rawURL)
+		if err == nil {
+			return obj, nil
+		}
+		if firstErr == nil || !errors.Is(err, blob.ErrInvalidKey) {
+			firstErr = err
+		}
+	}
+	if errors.Is(firstErr, blob.ErrInvalidKey) {
+		return nil, errors.New("the response URL names no file of this hub's storage or of the organization's storages")
+	}
+	return nil, firstErr
+}
+
+// storageServes reports whether an organization storage's objects may
+// have URLs on u's host.
+func storageServes(st *store.Storage, u *url.URL) bool {
+	if st.Endpoint == "" {
+		return strings.Contains(u.Host, "amazonaws.com")
+	}
+	e, err := url.Parse(st.Endpoint)
+	return err == nil && strings.EqualFold(e.Host, u.Host)
+}
+
+// locateIn looks for the object in one bucket (st nil: the hub's).
+func (b *blobStorage) locateIn(ctx context.Context, st *store.Storage, orgID, projectID, rawURL string) (*runs.Object, error) {
+	bk, err := b.s.blobs.Bucket(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
+	k, err := bk.KeyFromURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if k.OrgID != orgID || k.ProjectID != projectID {
+		return nil, errors.New("the uploaded file belongs to another project")
+	}
+	if _, err := bk.CheckUploaded(ctx, k.String()); err != nil {
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			return nil, fmt.Errorf("nothing was uploaded as %s", k.FileName)
+		case errors.Is(err, blob.ErrTooLarge):
+			return nil, fmt.Errorf("%s is larger than this hub accepts", k.FileName)
+		}
+		return nil, fmt.Errorf("check %s: %w", k.FileName, err)
+	}
+	obj := &runs.Object{OrgID: orgID, Key: k.String(), FileName: k.FileName}
+	if st != nil {
+		obj.StorageID, obj.Bucket = st.ID, st.Bucket
+	}
+	return obj, nil
+}
+
+// Open opens a located object.
+func (b *blobStorage) Open(ctx context.Context, obj *runs.Object) (io.ReadCloser, error) {
+	bk, err := b.s.exportBucket(ctx, obj.OrgID, obj.StorageID)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := bk.NewReader(ctx, obj.Key)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", obj.FileName, err)
+	}
+	return rd, nil
+}
+
+// exportBucket returns the bucket of an organization storage, or the
+// hub's own when storageID is "".
+func (s *Server) exportBucket(ctx context.Context, orgID, storageID string) (*blob.Bucket, error) {
+	var st *store.Storage
+	if storageID != "" {
+		var err error
+		if st, err = s.store.StorageGet(ctx, orgID, storageID); err != nil {
+			return nil, fmt.Errorf("get storage: %w", err)
+		}
+	}
+	bk, err := s.blobs.Bucket(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
+	return bk, nil
+}

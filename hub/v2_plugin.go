@@ -1,0 +1,110 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/runs"
+)
+
+func init() { RegisterRoutes(mountV2Plugin) }
+
+// mountV2Plugin adds the REST connector's callbacks.
+func mountV2Plugin(s *Server, mux *http.ServeMux) {
+	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
+	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)
+}
+
+// V2PluginAck is the data of the /v2/pluginLog and /v2/pluginResponse
+// answers.
+type V2PluginAck struct {
+	Session string `json:"session"`
+}
+
+// pluginRunID returns the run a /v2 plugin callback is for: the caller
+// must use the run token the run request carried.
+func pluginRunID(r *http.Request) (string, error) {
+	p := Principal(r)
+	if !p.IsRunToken() {
+		return "", Errorf(http.StatusForbidden, CodeForbidden, "plugin callbacks need the run token of the run request (apiKey), not a user key")
+	}
+	return p.RunID, nil
+}
+
+// readPluginBody reads a callback's JSON body.
+func readPluginBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is empty, want a JSON object")
+	}
+	return b, nil
+}
+
+// pluginCallbackError maps the run dispatcher's errors to answers.
+func pluginCallbackError(err error) error {
+	switch {
+	case errors.Is(err, runs.ErrSessionMismatch):
+		return Errorf(http.StatusForbidden, CodeForbidden, "the session is not the run this token belongs to")
+	case errors.Is(err, runs.ErrRunEnded):
+		return Errorf(http.StatusConflict, CodeConflict, "the run already ended")
+	}
+	return err
+}
+
+// handleV2PluginLog serves POST /v2/pluginLog: one log line of the
+// token's run (body: the `log` event payload). Lines of an ended run are
+// accepted and dropped.
+func (s *Server) handleV2PluginLog(w http.ResponseWriter, r *http.Request) {
+	runID, err := pluginRunID(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	b, err := readPluginBody(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	ev, err := gateway.DecodeLogEvent(b)
+	if err != nil {
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeInvalidJSON, "%v", err))
+		return
+	}
+	if err := s.Runs().PostLog(r.Context(), runID, ev); err != nil {
+		s.WriteError(w, r, pluginCallbackError(err))
+		return
+	}
+	WriteData(w, V2PluginAck{Session: runID})
+}
+
+// handleV2PluginResponse serves POST /v2/pluginResponse: the result of
+// the token's run (body: the `response` event payload); 409 when the run
+// already ended.
+func (s *Server) handleV2PluginResponse(w http.ResponseWriter, r *http.Request) {
+	runID, err := pluginRunID(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	b, err := readPluginBody(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	ev, err := gateway.DecodeResponseEvent(b)
+	if err != nil {
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeInvalidJSON, "%v", err))
+		return
+	}
+	if err := s.Runs().PostResponse(r.Context(), runID, ev); err != nil {
+		s.WriteError(w, r, pluginCallbackError(fmt.Errorf("plugin response: %w", err)))
+		return
+	}
+	WriteData(w, V2PluginAck{Session: runID})
+}
