@@ -112,3 +112,11 @@ func TestStore_TwoStoresOneFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, logs, 2*rounds)
 }
+
+func BenchmarkAssetImport(b *testing.B) {
+	storetest.BenchAssetImport(b, func(b *testing.B) store.Store { return newStore(b) })
+}
+
+func BenchmarkAssetListPage(b *testing.B) {
+	storetest.BenchAssetListPage(b, func(b *testing.B) store.Store { return newStore(b) })
+}
