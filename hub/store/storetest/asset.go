@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,6 +229,31 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 			require.NoError(t, err)
 			require.Equal(t, int64(3), counts.Total)
 		}
+	})
+
+	t.Run("ImportCancelledRollsBack", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		ctx, cancel := context.WithCancel(b.ctx)
+		defer cancel()
+		all := genAssets(1000)
+		rows := func(yield func(*store.Asset, error) bool) {
+			for i, a := range all {
+				if i == 300 {
+					cancel()
+				}
+				if !yield(a, nil) {
+					return
+				}
+			}
+		}
+		_, err := b.s.AssetImport(ctx, &store.AssetImportParams{ProjectID: p.ID, Rows: rows})
+		require.ErrorIs(t, err, context.Canceled)
+		n, err := b.s.AssetCount(b.ctx, &store.AssetListParams{ProjectID: p.ID})
+		require.NoError(t, err)
+		require.Zero(t, n, "a cancelled import writes nothing")
 	})
 
 	t.Run("ImportInvalidRowRollsBack", func(t *testing.T) {
