@@ -1,29 +1,26 @@
 package aaf
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // fieldSet records which known keys of a struct were present in the source,
 // so that the encoder writes back empty strings and false flags it read.
 type fieldSet uint32
 
-// Known-key bits. Each struct uses its own subset; values may overlap
-// between structs.
+// Known-key bits of Asset.
 const (
-	// Asset.
 	hasAsset fieldSet = 1 << iota
 	hasAssetID
 	hasExternalID
 	hasMetadata
 )
 
+// Known-key bits of Task and StageSnapshot.
 const (
-	// Task and StageSnapshot.
 	hasTaskID fieldSet = 1 << iota
 	hasStage
 	hasStageID
@@ -37,8 +34,9 @@ const (
 	hasReviewStatus
 )
 
+// Known-key bits of Tool, Classification, Relation, Review, NER and the
+// geometry objects.
 const (
-	// Tool, Classification, Relation, Review, NER and geometry objects.
 	hasObjectID fieldSet = 1 << iota
 	hasSchemaID
 	hasTitle
@@ -54,8 +52,8 @@ const (
 	hasRegion
 )
 
+// Known-key bits of Metadata.
 const (
-	// Metadata.
 	hasWidth fieldSet = 1 << iota
 	hasHeight
 	hasFrameTotal
@@ -66,28 +64,100 @@ const (
 // not grow with the number of assets.
 const maxInterned = 4096
 
-// decoder turns one parsed asset (a fastjson value tree) into the model,
-// checking types and collecting the first error and any warnings. A decoder
-// is reused for every asset of a Reader; it is not safe for concurrent use.
+// decoder turns one asset's bytes into the model in a single pass,
+// checking the syntax and the types, and collecting the first error and
+// any warnings. A decoder is reused for every asset of a Reader; it is not
+// safe for concurrent use.
 type decoder struct {
-	p        fastjson.Parser
+	b     []byte // the asset
+	i     int    // read position in b
+	depth int
+
 	path     []pathSeg
-	obj      string // objectId of the enclosing annotation, for messages
 	err      *Error
+	errAt    int // offset in b of a syntax error
 	warnings []*Error
 	warnOn   bool
-	strs     map[string]string
-	floats   []float64
-	ints     []int
+
+	strs   map[string]string
+	keyBuf []byte
+	valBuf []byte
+	floats []float64
+	ints   []int
+
+	// Slabs the model's structs are allocated from, a chunk at a time.
+	toolSlab []Tool
+	clsSlab  []Classification
+	relSlab  []Relation
+	strSlab  []string
 }
 
-// fail records the first error at the current path.
+// slabChunk is the number of structs allocated at once for a slab.
+const slabChunk = 16
+
+// newTool returns a zeroed Tool from the slab.
+func (d *decoder) newTool() *Tool {
+	if len(d.toolSlab) == cap(d.toolSlab) {
+		d.toolSlab = make([]Tool, 0, slabChunk)
+	}
+	d.toolSlab = d.toolSlab[:len(d.toolSlab)+1]
+	return &d.toolSlab[len(d.toolSlab)-1]
+}
+
+// newClassification returns a zeroed Classification from the slab.
+func (d *decoder) newClassification() *Classification {
+	if len(d.clsSlab) == cap(d.clsSlab) {
+		d.clsSlab = make([]Classification, 0, slabChunk)
+	}
+	d.clsSlab = d.clsSlab[:len(d.clsSlab)+1]
+	return &d.clsSlab[len(d.clsSlab)-1]
+}
+
+// newRelation returns a zeroed Relation from the slab.
+func (d *decoder) newRelation() *Relation {
+	if len(d.relSlab) == cap(d.relSlab) {
+		d.relSlab = make([]Relation, 0, slabChunk)
+	}
+	d.relSlab = d.relSlab[:len(d.relSlab)+1]
+	return &d.relSlab[len(d.relSlab)-1]
+}
+
+// oneString returns a one-element slice holding s, from the slab; its
+// capacity is 1 so that appending to it copies.
+func (d *decoder) oneString(s string) []string {
+	if len(d.strSlab) == cap(d.strSlab) {
+		d.strSlab = make([]string, 0, 64)
+	}
+	d.strSlab = append(d.strSlab, s)
+	n := len(d.strSlab)
+	return d.strSlab[n-1 : n : n]
+}
+
+// reset prepares the decoder for the asset b.
+func (d *decoder) reset(b []byte) {
+	d.b, d.i, d.depth = b, 0, 0
+	d.path = d.path[:0]
+	d.err = nil
+	d.errAt = -1
+	d.warnings = d.warnings[:0]
+}
+
+// fail records the first content error at the current path.
 func (d *decoder) fail(msg string) {
 	if d.err != nil {
 		return
 	}
-	d.err = &Error{Offset: -1, Index: -1, Path: renderPath(d.path), ObjectID: d.obj, Msg: msg, Err: ErrInvalid,
-		segs: append([]pathSeg{}, d.path...)}
+	d.err = &Error{Offset: -1, Index: -1, Path: renderPath(d.path), Msg: msg, Err: ErrInvalid,
+		segs: append([]pathSeg{}, d.path...), lookupID: true}
+}
+
+// failAt is fail for a value known to start at offset i of the asset.
+func (d *decoder) failAt(i int, msg string) {
+	if d.err != nil {
+		return
+	}
+	d.fail(msg)
+	d.errAt = i
 }
 
 // warn records a tolerated problem at the current path.
@@ -95,21 +165,13 @@ func (d *decoder) warn(msg string) {
 	if !d.warnOn {
 		return
 	}
-	d.warnings = append(d.warnings, &Error{Offset: -1, Index: -1, Path: renderPath(d.path), ObjectID: d.obj, Msg: msg, Err: ErrInvalid,
-		segs: append([]pathSeg{}, d.path...)})
+	d.warnings = append(d.warnings, &Error{Offset: -1, Index: -1, Path: renderPath(d.path), Msg: msg, Err: ErrInvalid,
+		segs: append([]pathSeg{}, d.path...), lookupID: true})
 }
 
 func (d *decoder) push(key string) { d.path = append(d.path, pathSeg{key: key}) }
 func (d *decoder) pushIdx(i int)   { d.path = append(d.path, pathSeg{idx: i}) }
 func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
-
-// reset prepares the decoder for the next asset.
-func (d *decoder) reset() {
-	d.path = d.path[:0]
-	d.obj = ""
-	d.err = nil
-	d.warnings = d.warnings[:0]
-}
 
 // intern returns b as a string, sharing one copy of short values that
 // repeat across assets (class ids, titles, answers).
@@ -147,102 +209,56 @@ func (d *decoder) newInt(i int) *int {
 	return &d.ints[len(d.ints)-1]
 }
 
-// describe names the JSON type of v for messages, with the value for
-// strings and numbers.
-func describe(v *fastjson.Value) string {
-	switch v.Type() {
-	case fastjson.TypeString:
-		s := string(v.GetStringBytes())
-		if len(s) > 40 {
-			s = s[:40] + "..."
+// document decodes the whole of b with f and checks that only white space
+// follows.
+func (d *decoder) document(f func()) {
+	if d.peek() == 0 {
+		d.eof()
+		return
+	}
+	f()
+	if d.err == nil {
+		if d.peek() != 0 {
+			d.badChar("after top-level value")
 		}
-		return "string " + strconv.Quote(s)
-	case fastjson.TypeNumber:
-		return "number " + string(v.MarshalTo(nil))
-	case fastjson.TypeTrue, fastjson.TypeFalse:
-		return "boolean"
-	case fastjson.TypeNull:
-		return "null"
-	case fastjson.TypeArray:
-		return "array"
-	default:
-		return "object"
 	}
 }
 
 // number decodes a JSON number, failing on other types and on values
 // beyond float64 (1e999). what names the value in messages.
-func (d *decoder) number(v *fastjson.Value, what string) (float64, bool) {
-	if v.Type() != fastjson.TypeNumber {
-		d.fail(what + " must be a number, got " + describe(v))
+func (d *decoder) number(what string) (float64, bool) {
+	start := d.i
+	if d.kind() != 'n' {
+		if d.err == nil {
+			d.fail(what + " must be a number, got " + d.describe())
+		}
 		return 0, false
 	}
-	f, err := v.Float64()
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		d.fail("number " + string(v.MarshalTo(nil)) + " out of range (not a finite float64)")
+	f, ok := d.scanNumber()
+	if !ok {
+		return 0, false
+	}
+	if math.IsInf(f, 0) {
+		d.fail("number " + string(d.b[start:d.i]) + " out of range (not a finite float64)")
 		return 0, false
 	}
 	return f, true
 }
 
-// raw returns v as compact JSON, checking every number in it.
-func (d *decoder) raw(v *fastjson.Value) json.RawMessage {
-	return d.appendValue(nil, v)
-}
-
-// appendValue writes v as compact JSON, failing on numbers beyond float64.
-func (d *decoder) appendValue(dst []byte, v *fastjson.Value) []byte {
-	switch v.Type() {
-	case fastjson.TypeObject:
-		o := v.GetObject()
-		dst = append(dst, '{')
-		first := true
-		o.Visit(func(k []byte, vv *fastjson.Value) {
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = appendString(dst, k)
-			dst = append(dst, ':')
-			d.path = append(d.path, pathSeg{key: string(k)})
-			dst = d.appendValue(dst, vv)
-			d.pop()
-		})
-		return append(dst, '}')
-	case fastjson.TypeArray:
-		dst = append(dst, '[')
-		for i, vv := range v.GetArray() {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			d.pushIdx(i)
-			dst = d.appendValue(dst, vv)
-			d.pop()
-		}
-		return append(dst, ']')
-	case fastjson.TypeString:
-		return appendString(dst, v.GetStringBytes())
-	case fastjson.TypeNumber:
-		start := len(dst)
-		dst = v.MarshalTo(dst)
-		if f, err := v.Float64(); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			d.fail("number " + string(dst[start:]) + " out of range (not a finite float64)")
-		}
-		return dst
-	case fastjson.TypeTrue:
-		return append(dst, "true"...)
-	case fastjson.TypeFalse:
-		return append(dst, "false"...)
-	default:
-		return append(dst, "null"...)
+// raw returns a copy of the value at d.i, checked.
+func (d *decoder) raw() json.RawMessage {
+	v := d.skipValue()
+	if v == nil {
+		return nil
 	}
+	return bytes.Clone(v)
 }
 
 // extra stores the value of an unknown key.
-func (d *decoder) extra(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
+func (d *decoder) extra(m *map[string]json.RawMessage, k []byte) {
 	key := d.intern(k)
 	d.push(key)
-	r := d.raw(v)
+	r := d.raw()
 	d.pop()
 	if *m == nil {
 		*m = make(map[string]json.RawMessage, 4)
@@ -251,177 +267,217 @@ func (d *decoder) extra(m *map[string]json.RawMessage, k []byte, v *fastjson.Val
 }
 
 // str decodes a known string key that is tolerated with another type: a
-// null or non-string value is kept in extra and reported as a warning.
-func (d *decoder) str(v *fastjson.Value, k []byte, m *map[string]json.RawMessage, intern bool) (string, bool) {
-	if v.Type() == fastjson.TypeString {
-		if intern {
-			return d.intern(v.GetStringBytes()), true
+// null or non-string value is kept in extra and reported as a warning; ok
+// reports whether a string was read.
+func (d *decoder) str(k []byte, m *map[string]json.RawMessage, intern bool) (string, bool) {
+	if d.i < len(d.b) && d.b[d.i] == '"' {
+		s, ok := d.readString(&d.valBuf)
+		if !ok {
+			return "", false
 		}
-		return string(v.GetStringBytes()), true
+		if intern {
+			return d.intern(s), true
+		}
+		return string(s), true
 	}
-	d.tolerate(v, k, m, "a string")
+	d.tolerate(k, m, "a string")
 	return "", false
 }
 
 // tolerate keeps a known key whose value has an unexpected type in extra,
 // with a warning (nulls and timestamps given as numbers are not reported).
-func (d *decoder) tolerate(v *fastjson.Value, k []byte, m *map[string]json.RawMessage, want string) {
-	d.push(string(k))
-	t := v.Type()
-	key := string(k)
-	isTime := t == fastjson.TypeNumber && (key == "updatedAt" || key == "completedAt")
-	if t != fastjson.TypeNull && !isTime {
-		d.warn("expected " + want + ", got " + describe(v) + "; kept as is")
+func (d *decoder) tolerate(k []byte, m *map[string]json.RawMessage, want string) {
+	key := d.intern(k)
+	d.push(key)
+	t := d.kind()
+	r := d.raw()
+	if d.err == nil && t != 'z' && !(t == 'n' && (key == "updatedAt" || key == "completedAt")) && d.warnOn {
+		d.warn("expected " + want + ", got " + describeRaw(t, r) + "; kept as is")
 	}
 	d.pop()
-	d.extra(m, k, v)
+	if d.err != nil {
+		return
+	}
+	if *m == nil {
+		*m = make(map[string]json.RawMessage, 4)
+	}
+	(*m)[key] = r
+}
+
+// describeRaw names the raw value r of kind t for messages.
+func describeRaw(t byte, r []byte) string {
+	switch t {
+	case 's':
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			return describeString([]byte(s))
+		}
+		return "string"
+	case 'n':
+		return "number " + string(r)
+	case 'b':
+		return "boolean"
+	case 'z':
+		return "null"
+	case 'a':
+		return "array"
+	}
+	return "object"
 }
 
 // strict decodes a string key that must be a string (ids that validation
 // relies on).
-func (d *decoder) strict(v *fastjson.Value, key string) (string, bool) {
-	if v.Type() != fastjson.TypeString {
-		d.push(key)
-		d.fail(key + " must be a string, got " + describe(v))
-		d.pop()
-		return "", false
+func (d *decoder) strict(key string) (string, bool) {
+	if d.i < len(d.b) && d.b[d.i] == '"' {
+		s, ok := d.readString(&d.valBuf)
+		return string(s), ok
 	}
-	return string(v.GetStringBytes()), true
+	d.push(key)
+	if d.kind() != 0 {
+		d.fail(key + " must be a string, got " + d.describe())
+	}
+	d.pop()
+	return "", false
 }
 
 // boolean decodes a tolerated boolean key.
-func (d *decoder) boolean(v *fastjson.Value, k []byte, m *map[string]json.RawMessage) (bool, bool) {
-	switch v.Type() {
-	case fastjson.TypeTrue:
-		return true, true
-	case fastjson.TypeFalse:
-		return false, true
+func (d *decoder) boolean(k []byte, m *map[string]json.RawMessage) (bool, bool) {
+	if d.i < len(d.b) {
+		switch d.b[d.i] {
+		case 't':
+			return true, d.literal("true")
+		case 'f':
+			return false, d.literal("false")
+		}
 	}
-	d.tolerate(v, k, m, "a boolean")
+	d.tolerate(k, m, "a boolean")
 	return false, false
 }
 
 // page decodes a "page" key: a non-negative integer.
-func (d *decoder) page(v *fastjson.Value) *int {
+func (d *decoder) page() *int {
 	d.push("page")
 	defer d.pop()
-	if v.Type() != fastjson.TypeNumber {
-		d.fail("page must be a non-negative integer, got " + describe(v))
+	start := d.i
+	if d.kind() != 'n' {
+		if d.err == nil {
+			d.fail("page must be a non-negative integer, got " + d.describe())
+		}
 		return nil
 	}
-	f, ok := d.number(v, "page")
+	f, ok := d.number("page")
 	if !ok {
 		return nil
 	}
 	if f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
-		d.fail("page must be a non-negative integer, got " + describe(v))
+		d.fail("page must be a non-negative integer, got number " + string(d.b[start:d.i]))
 		return nil
 	}
 	return d.newInt(int(f))
 }
 
-// array returns the elements of v, failing when v is not an array; what
-// names the list in messages. The caller has pushed the key.
-func (d *decoder) array(v *fastjson.Value, what string) ([]*fastjson.Value, bool) {
-	if v.Type() != fastjson.TypeArray {
-		d.fail(what + " must be an array, got " + describe(v))
-		return nil, false
+// isArray checks that the value at d.i is an array; what names it in the
+// message. The caller has pushed the key.
+func (d *decoder) isArray(what string) bool {
+	if d.i < len(d.b) && d.b[d.i] == '[' {
+		return true
 	}
-	return v.GetArray(), true
+	if d.kind() != 0 {
+		d.fail(what + " must be an array, got " + d.describe())
+	}
+	return false
 }
 
-// object returns v as an object, failing when it is not one.
-func (d *decoder) object(v *fastjson.Value, what string) (*fastjson.Object, bool) {
-	if v.Type() != fastjson.TypeObject {
-		d.fail(what + " must be an object, got " + describe(v))
-		return nil, false
+// isObject checks that the value at d.i is an object.
+func (d *decoder) isObject(what string) bool {
+	if d.i < len(d.b) && d.b[d.i] == '{' {
+		return true
 	}
-	return v.GetObject(), true
+	if d.kind() != 0 {
+		d.fail(what + " must be an object, got " + d.describe())
+	}
+	return false
 }
 
 // asset decodes one asset object.
-func (d *decoder) asset(v *fastjson.Value) *Asset {
-	o, ok := d.object(v, "asset")
-	if !ok {
+func (d *decoder) asset() *Asset {
+	if !d.isObject("asset") {
 		return nil
 	}
 	a := &Asset{}
-	if ev := o.Get("externalId"); ev != nil && ev.Type() == fastjson.TypeString {
-		a.ExternalID = string(ev.GetStringBytes())
-		a.has |= hasExternalID
-	}
-	var taskV, tasksV *fastjson.Value
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	hasTask, tasksAt := false, -1
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "asset":
-			if s, ok := d.str(v, k, &a.Extra, false); ok {
+			if s, ok := d.str(k, &a.Extra, false); ok {
 				a.Asset, a.has = s, a.has|hasAsset
 			}
 		case "assetId":
-			if s, ok := d.str(v, k, &a.Extra, false); ok {
+			if s, ok := d.str(k, &a.Extra, false); ok {
 				a.AssetID, a.has = s, a.has|hasAssetID
 			}
 		case "externalId":
-			if v.Type() != fastjson.TypeString {
-				d.tolerate(v, k, &a.Extra, "a string")
+			if s, ok := d.str(k, &a.Extra, false); ok {
+				a.ExternalID, a.has = s, a.has|hasExternalID
 			}
 		case "dataset":
-			d.dataset(a, k, v)
+			d.dataset(a, k)
 		case "metadata":
-			if v.Type() != fastjson.TypeObject {
-				d.tolerate(v, k, &a.Extra, "an object")
-				return
+			if d.b[d.i] != '{' {
+				d.tolerate(k, &a.Extra, "an object")
+				continue
 			}
 			d.push("metadata")
-			d.metadata(&a.Metadata, v.GetObject())
+			d.metadata(&a.Metadata)
 			d.pop()
 			a.has |= hasMetadata
 		case "batches":
-			d.batches(a, k, v)
+			d.batches(a, k)
 		case "contextData":
 			d.push("contextData")
-			a.ContextData = d.raw(v)
+			a.ContextData = d.raw()
 			d.pop()
 		case "task":
-			taskV = v
+			hasTask = true
+			a.Generation = GenerationV3
+			d.push("task")
+			if d.isObject("task") {
+				a.Task = d.task(false)
+			}
+			d.pop()
 		case "tasks":
-			tasksV = v
+			tasksAt = d.i
+			d.push("tasks")
+			d.skip()
+			d.pop()
 		default:
-			d.extra(&a.Extra, k, v)
+			d.extra(&a.Extra, k)
 		}
-	})
+	}
 	if d.err != nil {
 		return a
 	}
+	end := d.i
 	switch {
-	case taskV != nil:
-		a.Generation = GenerationV3
-		d.push("task")
-		if _, ok := d.object(taskV, "task"); ok {
-			a.Task = d.task(taskV, false)
+	case hasTask:
+		if tasksAt >= 0 {
+			d.i = tasksAt
+			d.extra(&a.Extra, []byte("tasks"))
 		}
-		d.pop()
-		if tasksV != nil {
-			d.extra(&a.Extra, []byte("tasks"), tasksV)
-		}
-	case tasksV != nil:
+	case tasksAt >= 0:
 		a.Generation = GenerationLegacy
+		d.i = tasksAt
 		d.push("tasks")
-		arr, ok := d.array(tasksV, "tasks")
-		if ok {
-			a.Tasks = make([]*Task, len(arr))
-			for i, tv := range arr {
-				d.pushIdx(i)
-				if _, ok := d.object(tv, "task"); ok {
-					a.Tasks[i] = d.task(tv, true)
+		if d.isArray("tasks") {
+			for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+				d.pushIdx(n)
+				if d.isObject("task") {
+					a.Tasks = append(a.Tasks, d.task(true))
 				}
 				d.pop()
-				if d.err != nil {
-					break
-				}
+			}
+			if a.Tasks == nil && d.err == nil {
+				a.Tasks = []*Task{}
 			}
 			if len(a.Tasks) > 0 {
 				a.Task = a.Tasks[0]
@@ -431,275 +487,272 @@ func (d *decoder) asset(v *fastjson.Value) *Asset {
 	default:
 		d.fail(`missing "task" (and no legacy "tasks")`)
 	}
+	d.i = end
 	return a
 }
 
 // dataset decodes "dataset": a list of page URLs.
-func (d *decoder) dataset(a *Asset, k []byte, v *fastjson.Value) {
-	if v.Type() != fastjson.TypeArray {
-		d.tolerate(v, k, &a.Extra, "an array of strings")
-		return
-	}
-	arr := v.GetArray()
-	out := make([]string, len(arr))
-	for i, e := range arr {
-		if e.Type() != fastjson.TypeString {
-			d.tolerate(v, k, &a.Extra, "an array of strings")
+func (d *decoder) dataset(a *Asset, k []byte) {
+	start, depth := d.i, d.depth
+	if d.b[d.i] == '[' {
+		out := []string{}
+		for ok := d.beginArray(); ok; ok = d.moreElems() {
+			if d.b[d.i] != '"' {
+				out = nil
+				break
+			}
+			s, ok := d.readString(&d.valBuf)
+			if !ok {
+				return
+			}
+			out = append(out, string(s))
+		}
+		if d.err != nil {
 			return
 		}
-		out[i] = string(e.GetStringBytes())
+		if out != nil {
+			a.Dataset = out
+			return
+		}
 	}
-	a.Dataset = out
+	d.i, d.depth = start, depth
+	d.tolerate(k, &a.Extra, "an array of strings")
 }
 
 // batches decodes "batches", dropping null entries but remembering the
 // source list so it can be written back unchanged.
-func (d *decoder) batches(a *Asset, k []byte, v *fastjson.Value) {
-	if v.Type() != fastjson.TypeArray {
-		d.tolerate(v, k, &a.Extra, "an array of strings")
+func (d *decoder) batches(a *Asset, k []byte) {
+	if d.b[d.i] != '[' {
+		d.tolerate(k, &a.Extra, "an array of strings")
 		return
 	}
-	arr := v.GetArray()
-	out := make([]string, 0, len(arr))
+	start := d.i
+	out := []string{}
 	odd := false
-	for i, e := range arr {
-		switch e.Type() {
-		case fastjson.TypeString:
-			out = append(out, d.intern(e.GetStringBytes()))
-		case fastjson.TypeNull:
+	d.push("batches")
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		switch d.kind() {
+		case 's':
+			s, ok := d.readString(&d.valBuf)
+			if !ok {
+				break
+			}
+			out = append(out, d.intern(s))
+		case 'z':
 			odd = true
+			d.skip()
+		case 0:
 		default:
 			odd = true
-			d.push("batches")
-			d.pushIdx(i)
-			d.warn("expected a batch name (string), got " + describe(e) + "; skipped")
-			d.pop()
+			d.pushIdx(n)
+			desc := d.describe()
+			d.warn("expected a batch name (string), got " + desc + "; skipped")
 			d.pop()
 		}
 	}
+	d.pop()
 	a.Batches = out
-	if odd {
-		d.push("batches")
-		a.rawBatches = d.raw(v)
-		d.pop()
+	if odd && d.err == nil {
+		a.rawBatches = bytes.Clone(d.b[start:d.i])
 	}
 }
 
 // metadata decodes an asset's "metadata" object.
-func (d *decoder) metadata(m *Metadata, o *fastjson.Object) {
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+func (d *decoder) metadata(m *Metadata) {
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		var dst **float64
 		var bit fieldSet
+		var name string
 		switch string(k) {
 		case "width":
-			dst, bit = &m.Width, hasWidth
+			dst, bit, name = &m.Width, hasWidth, "width"
 		case "height":
-			dst, bit = &m.Height, hasHeight
+			dst, bit, name = &m.Height, hasHeight, "height"
 		case "frameTotal":
-			dst, bit = &m.FrameTotal, hasFrameTotal
+			dst, bit, name = &m.FrameTotal, hasFrameTotal, "frameTotal"
 		case "frameRate":
-			dst, bit = &m.FrameRate, hasFrameRate
+			dst, bit, name = &m.FrameRate, hasFrameRate, "frameRate"
 		default:
-			d.extra(&m.Extra, k, v)
-			return
+			d.extra(&m.Extra, k)
+			continue
 		}
-		if v.Type() != fastjson.TypeNumber {
-			d.tolerate(v, k, &m.Extra, "a number")
-			return
+		if d.kind() != 'n' {
+			d.tolerate(k, &m.Extra, "a number")
+			continue
 		}
-		d.push(string(k))
-		f, ok := d.number(v, string(k))
+		d.push(name)
+		f, ok := d.number(name)
 		d.pop()
 		if ok {
 			*dst = d.newFloat(f)
 			m.has |= bit
 		}
-	})
+	}
 }
 
-// task decodes a v3 "task" or one legacy "tasks" entry.
-func (d *decoder) task(v *fastjson.Value, legacy bool) *Task {
+// task decodes a v3 "task" or one legacy "tasks" entry at d.i (an object).
+func (d *decoder) task(legacy bool) *Task {
 	t := &Task{Legacy: legacy}
 	toolsKey := "tools"
 	if legacy {
 		toolsKey = "objects"
 	}
-	v.GetObject().Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "taskId":
-			if s, ok := d.str(v, k, &t.Extra, false); ok {
+			if s, ok := d.str(k, &t.Extra, false); ok {
 				t.TaskID, t.has = s, t.has|hasTaskID
 			}
 		case "stage":
-			if s, ok := d.str(v, k, &t.Extra, true); ok {
+			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.Stage, t.has = s, t.has|hasStage
 			}
 		case "stageId":
-			if s, ok := d.str(v, k, &t.Extra, true); ok {
+			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.StageID, t.has = s, t.has|hasStageID
 			}
 		case "updatedAt":
-			if s, ok := d.str(v, k, &t.Extra, false); ok {
+			if s, ok := d.str(k, &t.Extra, false); ok {
 				t.UpdatedAt, t.has = s, t.has|hasUpdatedAt
 			}
 		case "updatedBy":
-			if s, ok := d.str(v, k, &t.Extra, true); ok {
+			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.UpdatedBy, t.has = s, t.has|hasUpdatedBy
 			}
 		case "brushDataUrl":
-			if s, ok := d.str(v, k, &t.Extra, false); ok {
+			if s, ok := d.str(k, &t.Extra, false); ok {
 				t.BrushDataURL, t.has = s, t.has|hasBrushDataURL
 			}
 		case "medicalBrushDataUrl":
-			if s, ok := d.str(v, k, &t.Extra, false); ok {
+			if s, ok := d.str(k, &t.Extra, false); ok {
 				t.MedicalBrushDataURL, t.has = s, t.has|hasMedicalBrushDataURL
 			}
 		case "isSkipped":
-			if b, ok := d.boolean(v, k, &t.Extra); ok {
+			if b, ok := d.boolean(k, &t.Extra); ok {
 				t.IsSkipped, t.has = b, t.has|hasIsSkipped
 			}
 		case toolsKey:
 			d.push(toolsKey)
-			t.Tools = d.tools(v, toolsKey)
+			t.Tools = d.tools(toolsKey)
 			d.pop()
 		case "classifications":
 			d.push("classifications")
-			t.Classifications = d.classifications(v)
+			t.Classifications = d.classifications()
 			d.pop()
 		case "relations":
 			d.push("relations")
-			t.Relations = d.relations(v)
+			t.Relations = d.relations()
 			d.pop()
 		case "stageHistory":
 			d.push("stageHistory")
-			t.StageHistory = d.stageHistory(v)
+			t.StageHistory = d.stageHistory()
 			d.pop()
 		case "review":
-			if v.Type() != fastjson.TypeObject {
-				d.tolerate(v, k, &t.Extra, "an object")
-				return
+			if d.b[d.i] != '{' {
+				d.tolerate(k, &t.Extra, "an object")
+				continue
 			}
 			d.push("review")
-			t.Review = d.review(v.GetObject())
+			t.Review = d.review()
 			d.pop()
 		default:
-			d.extra(&t.Extra, k, v)
+			d.extra(&t.Extra, k)
 		}
-	})
+	}
 	return t
 }
 
 // review decodes a legacy "review" object.
-func (d *decoder) review(o *fastjson.Object) *Review {
+func (d *decoder) review() *Review {
 	r := &Review{}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		if string(k) == "status" {
-			if s, ok := d.str(v, k, &r.Extra, true); ok {
+			if s, ok := d.str(k, &r.Extra, true); ok {
 				r.Status, r.has = s, r.has|hasStatus
 			}
-			return
+			continue
 		}
-		d.extra(&r.Extra, k, v)
-	})
+		d.extra(&r.Extra, k)
+	}
 	return r
 }
 
 // stageHistory decodes "stageHistory".
-func (d *decoder) stageHistory(v *fastjson.Value) []*StageSnapshot {
-	arr, ok := d.array(v, "stageHistory")
-	if !ok {
+func (d *decoder) stageHistory() []*StageSnapshot {
+	if !d.isArray("stageHistory") {
 		return nil
 	}
-	block := make([]StageSnapshot, len(arr))
-	out := make([]*StageSnapshot, len(arr))
-	for i, e := range arr {
-		d.pushIdx(i)
-		if o, ok := d.object(e, "stageHistory entry"); ok {
-			d.snapshot(&block[i], o)
+	out := []*StageSnapshot{}
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		if d.isObject("stageHistory entry") {
+			s := &StageSnapshot{}
+			d.snapshot(s)
+			out = append(out, s)
 		}
 		d.pop()
-		if d.err != nil {
-			return nil
-		}
-		out[i] = &block[i]
 	}
 	return out
 }
 
 // snapshot decodes one "stageHistory" entry.
-func (d *decoder) snapshot(s *StageSnapshot, o *fastjson.Object) {
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+func (d *decoder) snapshot(s *StageSnapshot) {
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "stage":
-			if x, ok := d.str(v, k, &s.Extra, true); ok {
+			if x, ok := d.str(k, &s.Extra, true); ok {
 				s.Stage, s.has = x, s.has|hasStage
 			}
 		case "stageId":
-			if x, ok := d.str(v, k, &s.Extra, true); ok {
+			if x, ok := d.str(k, &s.Extra, true); ok {
 				s.StageID, s.has = x, s.has|hasStageID
 			}
 		case "completedAt":
-			if x, ok := d.str(v, k, &s.Extra, false); ok {
+			if x, ok := d.str(k, &s.Extra, false); ok {
 				s.CompletedAt, s.has = x, s.has|hasCompletedAt
 			}
 		case "completedBy":
-			if x, ok := d.str(v, k, &s.Extra, true); ok {
+			if x, ok := d.str(k, &s.Extra, true); ok {
 				s.CompletedBy, s.has = x, s.has|hasCompletedBy
 			}
 		case "reviewStatus":
-			if x, ok := d.str(v, k, &s.Extra, true); ok {
+			if x, ok := d.str(k, &s.Extra, true); ok {
 				s.ReviewStatus, s.has = x, s.has|hasReviewStatus
 			}
 		case "brushDataUrl":
-			if x, ok := d.str(v, k, &s.Extra, false); ok {
+			if x, ok := d.str(k, &s.Extra, false); ok {
 				s.BrushDataURL, s.has = x, s.has|hasBrushDataURL
 			}
 		case "tools":
 			d.push("tools")
-			s.Tools = d.tools(v, "tools")
+			s.Tools = d.tools("tools")
 			d.pop()
 		case "classifications":
 			d.push("classifications")
-			s.Classifications = d.classifications(v)
+			s.Classifications = d.classifications()
 			d.pop()
 		case "relations":
 			d.push("relations")
-			s.Relations = d.relations(v)
+			s.Relations = d.relations()
 			d.pop()
 		default:
-			d.extra(&s.Extra, k, v)
+			d.extra(&s.Extra, k)
 		}
-	})
+	}
 }
 
 // tools decodes a "tools" or "objects" list.
-func (d *decoder) tools(v *fastjson.Value, key string) []*Tool {
-	arr, ok := d.array(v, key)
-	if !ok {
+func (d *decoder) tools(key string) []*Tool {
+	if !d.isArray(key) {
 		return nil
 	}
-	block := make([]Tool, len(arr))
-	out := make([]*Tool, len(arr))
-	for i, e := range arr {
-		d.pushIdx(i)
-		d.tool(&block[i], e)
+	out := make([]*Tool, 0, 4)
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		t := d.newTool()
+		d.tool(t)
+		out = append(out, t)
 		d.pop()
-		if d.err != nil {
-			return nil
-		}
-		out[i] = &block[i]
 	}
 	return out
 }
@@ -730,130 +783,121 @@ func geometryKind(k []byte) ToolKind {
 }
 
 // tool decodes one annotation object.
-func (d *decoder) tool(t *Tool, v *fastjson.Value) {
-	o, ok := d.object(v, "tool")
-	if !ok {
+func (d *decoder) tool(t *Tool) {
+	if !d.isObject("tool") {
 		return
 	}
-	outer := d.obj
-	d.obj = ""
-	if idv := o.Get("objectId"); idv != nil {
-		if s, ok := d.strict(idv, "objectId"); ok {
-			t.ObjectID, t.has, d.obj = s, t.has|hasObjectID, s
-		}
-	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
+			if s, ok := d.strict("objectId"); ok {
+				t.ObjectID, t.has = s, t.has|hasObjectID
+			}
 		case "schemaId":
-			if s, ok := d.str(v, k, &t.Extra, true); ok {
+			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.SchemaID, t.has = s, t.has|hasSchemaID
 			}
 		case "title":
-			if s, ok := d.str(v, k, &t.Extra, true); ok {
+			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.Title, t.has = s, t.has|hasTitle
 			}
 		case "classifications":
 			d.push("classifications")
-			t.Classifications = d.classifications(v)
+			t.Classifications = d.classifications()
 			d.pop()
 		case "page":
-			t.Page = d.page(v)
+			t.Page = d.page()
 		case "interpolationStopped":
-			if b, ok := d.boolean(v, k, &t.Extra); ok {
+			if b, ok := d.boolean(k, &t.Extra); ok {
 				t.InterpolationStopped, t.has = b, t.has|hasInterpolationStopped
 			}
 		default:
 			kind := geometryKind(k)
 			if kind == "" {
-				d.extra(&t.Extra, k, v)
-				return
+				d.extra(&t.Extra, k)
+				continue
 			}
 			d.push(string(kind))
 			if t.Kind != "" {
 				d.fail("second geometry key (the object already has " + strconv.Quote(string(t.Kind)) + "); an object has exactly one")
 			} else {
 				t.Kind = kind
-				d.geometry(t, kind, v)
+				d.geometry(t, kind)
 			}
 			d.pop()
 		}
-	})
+	}
 	if d.err == nil && t.Kind == "" && d.warnOn && t.Extra["medical-brush"] == nil {
 		d.warn("no known geometry key; kept as is")
 	}
-	d.obj = outer
 }
 
 // geometry decodes the value of a geometry key; the key is pushed.
-func (d *decoder) geometry(t *Tool, kind ToolKind, v *fastjson.Value) {
+func (d *decoder) geometry(t *Tool, kind ToolKind) {
 	switch kind {
 	case KindBoundingBox:
-		t.BoundingBox = d.boundingBox(t, v)
+		t.BoundingBox = d.boundingBox(t)
 	case KindRotatedBoundingBox:
-		t.RotatedBox = d.rotatedBox(v)
+		t.RotatedBox = d.rotatedBox()
 	case KindPolygon:
-		t.Polygon = d.ring(v, "polygon", "vertex")
+		t.Polygon = d.ring("polygon", "vertex")
 		if d.err == nil && len(t.Polygon) < 3 {
 			d.warn("polygon has " + strconv.Itoa(len(t.Polygon)) + " vertices; a valid polygon needs at least 3")
 		}
 	case KindPolyline:
-		t.Polyline = d.ring(v, "polyline", "vertex")
+		t.Polyline = d.ring("polyline", "vertex")
 		if d.err == nil && len(t.Polyline) < 2 {
 			d.warn("polyline has " + strconv.Itoa(len(t.Polyline)) + " points; a line needs at least 2")
 		}
 	case KindPoint:
-		if p, ok := d.point(v, "point"); ok {
+		if p, ok := d.point("point"); ok {
 			t.Point = &p
 		}
 	case KindSegmentation:
-		t.Segmentation = d.segmentation(v)
+		t.Segmentation = d.segmentation()
 	case KindNER:
-		t.NER = d.ner(v)
+		t.NER = d.ner()
 	case KindPDF:
-		t.PDF = d.pdf(v)
+		t.PDF = d.pdf()
 	default:
-		t.Geometry = d.raw(v)
+		t.Geometry = d.raw()
 	}
 }
 
 const bboxShape = "bounding box must be an object with numeric x, y, width, height"
 
 // boundingBox decodes a "bounding-box" object.
-func (d *decoder) boundingBox(t *Tool, v *fastjson.Value) *BoundingBox {
-	if v.Type() != fastjson.TypeObject {
-		d.fail(bboxShape + "; got " + describe(v))
+func (d *decoder) boundingBox(t *Tool) *BoundingBox {
+	if d.b[d.i] != '{' {
+		if d.kind() != 0 {
+			d.fail(bboxShape + "; got " + d.describe())
+		}
 		return nil
 	}
 	b := &BoundingBox{}
 	var seen fieldSet
-	v.GetObject().Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		var dst *float64
 		var bit fieldSet
+		var name string
 		switch string(k) {
 		case "x":
-			dst, bit = &b.X, 1
+			dst, bit, name = &b.X, 1, "x"
 		case "y":
-			dst, bit = &b.Y, 2
+			dst, bit, name = &b.Y, 2, "y"
 		case "width":
-			dst, bit = &b.Width, 4
+			dst, bit, name = &b.Width, 4, "width"
 		case "height":
-			dst, bit = &b.Height, 8
+			dst, bit, name = &b.Height, 8, "height"
 		default:
-			d.extra(&t.geomExtra, k, v)
-			return
+			d.extra(&t.geomExtra, k)
+			continue
 		}
-		d.push(string(k))
-		*dst, _ = d.number(v, string(k))
+		d.push(name)
+		*dst, _ = d.number(name)
 		d.pop()
 		seen |= bit
-	})
+	}
 	if d.err != nil {
 		return nil
 	}
@@ -872,44 +916,44 @@ func (d *decoder) boundingBox(t *Tool, v *fastjson.Value) *BoundingBox {
 const rboxShape = "rotated bounding box must be an object with numeric x, y, width, height, rotation"
 
 // rotatedBox decodes a "rotated-bounding-box" object.
-func (d *decoder) rotatedBox(v *fastjson.Value) *RotatedBox {
-	if v.Type() != fastjson.TypeObject {
-		d.fail(rboxShape + "; got " + describe(v))
+func (d *decoder) rotatedBox() *RotatedBox {
+	if d.b[d.i] != '{' {
+		if d.kind() != 0 {
+			d.fail(rboxShape + "; got " + d.describe())
+		}
 		return nil
 	}
 	b := &RotatedBox{}
 	var seen fieldSet
-	v.GetObject().Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		var dst *float64
 		var bit fieldSet
+		var name string
 		switch string(k) {
 		case "x":
-			dst, bit = &b.X, 1
+			dst, bit, name = &b.X, 1, "x"
 		case "y":
-			dst, bit = &b.Y, 2
+			dst, bit, name = &b.Y, 2, "y"
 		case "width":
-			dst, bit = &b.Width, 4
+			dst, bit, name = &b.Width, 4, "width"
 		case "height":
-			dst, bit = &b.Height, 8
+			dst, bit, name = &b.Height, 8, "height"
 		case "rotation":
-			dst, bit = &b.Rotation, 16
+			dst, bit, name = &b.Rotation, 16, "rotation"
 		case "corners":
 			d.push("corners")
-			b.Corners = d.ring(v, "corners", "corner")
+			b.Corners = d.ring("corners", "corner")
 			d.pop()
-			return
+			continue
 		default:
-			d.extra(&b.Extra, k, v)
-			return
+			d.extra(&b.Extra, k)
+			continue
 		}
-		d.push(string(k))
-		*dst, _ = d.number(v, string(k))
+		d.push(name)
+		*dst, _ = d.number(name)
 		d.pop()
 		seen |= bit
-	})
+	}
 	if d.err != nil {
 		return nil
 	}
@@ -923,114 +967,114 @@ func (d *decoder) rotatedBox(v *fastjson.Value) *RotatedBox {
 }
 
 // point decodes an [x, y] pair; what names it in messages ("vertex").
-func (d *decoder) point(v *fastjson.Value, what string) (Point, bool) {
-	if v.Type() != fastjson.TypeArray {
-		d.fail(what + " must be [x, y] (2 numbers), got " + describe(v))
-		return Point{}, false
-	}
-	a := v.GetArray()
-	if len(a) != 2 {
-		n := "values"
-		if len(a) == 1 {
-			n = "value"
+func (d *decoder) point(what string) (Point, bool) {
+	if d.b[d.i] != '[' {
+		if d.kind() != 0 {
+			d.fail(what + " must be [x, y] (2 numbers), got " + d.describe())
 		}
-		d.fail(what + " must be [x, y] (2 numbers), got " + strconv.Itoa(len(a)) + " " + n)
 		return Point{}, false
 	}
 	var p Point
-	for i := range 2 {
-		d.pushIdx(i)
-		f, ok := d.number(a[i], "coordinate")
-		d.pop()
-		if !ok {
-			return Point{}, false
+	n := 0
+	for ok := d.beginArray(); ok; ok = d.moreElems() {
+		if n < 2 {
+			d.pushIdx(n)
+			f, ok := d.number("coordinate")
+			d.pop()
+			if !ok {
+				return Point{}, false
+			}
+			p[n] = f
+		} else {
+			d.skip()
 		}
-		p[i] = f
+		n++
+	}
+	if d.err != nil {
+		return Point{}, false
+	}
+	if n != 2 {
+		noun := "values"
+		if n == 1 {
+			noun = "value"
+		}
+		d.fail(what + " must be [x, y] (2 numbers), got " + strconv.Itoa(n) + " " + noun)
+		return Point{}, false
 	}
 	return p, true
 }
 
 // ring decodes a list of [x, y] pairs; what names the list, vertex its
 // elements.
-func (d *decoder) ring(v *fastjson.Value, what, vertex string) []Point {
-	if v.Type() != fastjson.TypeArray {
-		d.fail(what + " must be an array of [x, y] pairs, got " + describe(v))
+func (d *decoder) ring(what, vertex string) []Point {
+	if d.b[d.i] != '[' {
+		if d.kind() != 0 {
+			d.fail(what + " must be an array of [x, y] pairs, got " + d.describe())
+		}
 		return nil
 	}
-	a := v.GetArray()
-	out := make([]Point, len(a))
-	for i, e := range a {
-		d.pushIdx(i)
-		p, ok := d.point(e, vertex)
+	out := make([]Point, 0, 8)
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		p, ok := d.point(vertex)
 		d.pop()
 		if !ok {
 			return nil
 		}
-		out[i] = p
+		out = append(out, p)
 	}
 	return out
 }
 
 // segmentation decodes a "segmentation" object.
-func (d *decoder) segmentation(v *fastjson.Value) *Segmentation {
-	o, ok := d.object(v, "segmentation")
-	if !ok {
+func (d *decoder) segmentation() *Segmentation {
+	if !d.isObject("segmentation") {
 		return nil
 	}
 	s := &Segmentation{}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		if string(k) != "zones" {
-			d.extra(&s.Extra, k, v)
-			return
+			d.extra(&s.Extra, k)
+			continue
 		}
 		s.has |= hasZones
 		d.push("zones")
-		defer d.pop()
-		arr, ok := d.array(v, "zones")
-		if !ok {
-			return
-		}
-		s.Zones = make([]Zone, len(arr))
-		for i, e := range arr {
-			d.pushIdx(i)
-			d.zone(&s.Zones[i], e)
-			d.pop()
-			if d.err != nil {
-				return
+		if d.isArray("zones") {
+			s.Zones = []Zone{}
+			for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+				d.pushIdx(n)
+				var z Zone
+				d.zone(&z)
+				s.Zones = append(s.Zones, z)
+				d.pop()
 			}
 		}
-	})
+		d.pop()
+	}
 	return s
 }
 
 // zone decodes one segmentation zone.
-func (d *decoder) zone(z *Zone, v *fastjson.Value) {
-	o, ok := d.object(v, "zone")
-	if !ok {
+func (d *decoder) zone(z *Zone) {
+	if !d.isObject("zone") {
 		return
 	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "region":
 			z.has |= hasRegion
 			d.push("region")
-			z.Region = d.ring(v, "region", "vertex")
+			z.Region = d.ring("region", "vertex")
 			d.pop()
 		case "holes":
 			z.has |= hasHoles
 			d.push("holes")
-			d.holes(z, v)
+			d.holes(z)
 			d.pop()
 		default:
-			d.extra(&z.Extra, k, v)
+			d.extra(&z.Extra, k)
 		}
-	})
+	}
 	if d.err == nil && z.has&hasRegion == 0 {
 		d.fail(`zone must have a "region" ring`)
 	}
@@ -1038,261 +1082,271 @@ func (d *decoder) zone(z *Zone, v *fastjson.Value) {
 
 // holes decodes a zone's "holes": a list of rings, or (legacy variant) one
 // flat list of pairs, accepted with a warning.
-func (d *decoder) holes(z *Zone, v *fastjson.Value) {
-	arr, ok := d.array(v, "holes")
-	if !ok {
+func (d *decoder) holes(z *Zone) {
+	if !d.isArray("holes") {
 		return
 	}
-	if len(arr) > 0 && arr[0].Type() == fastjson.TypeArray && len(arr[0].GetArray()) == 2 &&
-		arr[0].GetArray()[0].Type() == fastjson.TypeNumber {
-		d.warn("holes is one flat list of [x, y] pairs, not a list of rings; read as one ring")
-		z.flatHoles = true
-		if ring := d.ring(v, "holes", "vertex"); d.err == nil {
-			z.Holes = [][]Point{ring}
+	// Look inside: [[n, ...] ...] is the flat variant, [[[n, n] ...] ...]
+	// the normal one.
+	start := d.i
+	j := start + 1
+	for j < len(d.b) && isSpace[d.b[j]] {
+		j++
+	}
+	if j < len(d.b) && d.b[j] == '[' {
+		j++
+		for j < len(d.b) && isSpace[d.b[j]] {
+			j++
 		}
-		return
-	}
-	z.Holes = make([][]Point, len(arr))
-	for i, e := range arr {
-		d.pushIdx(i)
-		z.Holes[i] = d.ring(e, "hole", "vertex")
-		d.pop()
-		if d.err != nil {
+		if j < len(d.b) && (d.b[j] == '-' || d.b[j] >= '0' && d.b[j] <= '9') {
+			d.warn("holes is one flat list of [x, y] pairs, not a list of rings; read as one ring")
+			z.flatHoles = true
+			if ring := d.ring("holes", "vertex"); d.err == nil {
+				z.Holes = [][]Point{ring}
+			}
 			return
 		}
+	}
+	z.Holes = [][]Point{}
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		z.Holes = append(z.Holes, d.ring("hole", "vertex"))
+		d.pop()
 	}
 }
 
 // ner decodes a "ner" span.
-func (d *decoder) ner(v *fastjson.Value) *NER {
-	o, ok := d.object(v, "ner")
-	if !ok {
+func (d *decoder) ner() *NER {
+	if !d.isObject("ner") {
 		return nil
 	}
 	n := &NER{}
 	var seen fieldSet
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
-		case "start", "end":
-			d.push(string(k))
-			f, _ := d.number(v, string(k))
+		case "start":
+			d.push("start")
+			n.Start, _ = d.number("start")
 			d.pop()
-			if k[0] == 's' {
-				n.Start, seen = f, seen|1
-			} else {
-				n.End, seen = f, seen|2
-			}
+			seen |= 1
+		case "end":
+			d.push("end")
+			n.End, _ = d.number("end")
+			d.pop()
+			seen |= 2
 		case "selection":
-			if s, ok := d.str(v, k, &n.Extra, false); ok {
+			if s, ok := d.str(k, &n.Extra, false); ok {
 				n.Selection, n.has = s, n.has|hasSelection
 			}
 		default:
-			d.extra(&n.Extra, k, v)
+			d.extra(&n.Extra, k)
 		}
-	})
+	}
 	if d.err == nil && seen != 3 {
 		d.fail(`ner must be an object with numeric "start" and "end"`)
 	}
 	return n
 }
 
-// pdf decodes a "pdf" geometry best-effort; the source value is kept in
-// Raw and shapes it cannot read are reported as warnings.
-func (d *decoder) pdf(v *fastjson.Value) *PDF {
-	p := &PDF{Raw: d.raw(v)}
+// pdfJSON is the shape of a "pdf" geometry, for encoding/json.
+type pdfJSON struct {
+	Position struct {
+		BoundingRect pdfRectJSON   `json:"boundingRect"`
+		Rects        []pdfRectJSON `json:"rects"`
+		PageNumber   int           `json:"pageNumber"`
+	} `json:"position"`
+	Content struct {
+		Text  string `json:"text"`
+		Image string `json:"image"`
+	} `json:"content"`
+}
+
+// pdfRectJSON is the JSON shape of a PDFRect.
+type pdfRectJSON struct {
+	X1     float64 `json:"x1"`
+	Y1     float64 `json:"y1"`
+	X2     float64 `json:"x2"`
+	Y2     float64 `json:"y2"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// pdf decodes a "pdf" geometry best-effort: the source value is kept in
+// Raw and a shape it cannot read is reported as a warning.
+func (d *decoder) pdf() *PDF {
+	p := &PDF{Raw: d.raw()}
 	if d.err != nil {
 		return p
 	}
-	if v.Type() != fastjson.TypeObject {
-		d.warn("pdf must be an object, got " + describe(v) + "; kept as is")
+	var v pdfJSON
+	if err := json.Unmarshal(p.Raw, &v); err != nil {
+		d.warn("pdf geometry has an unexpected shape; kept as is")
 		return p
 	}
-	if pos := v.Get("position"); pos != nil {
-		if br := pos.Get("boundingRect"); br != nil {
-			p.BoundingRect = pdfRect(br)
-		}
-		for _, r := range pos.GetArray("rects") {
-			p.Rects = append(p.Rects, pdfRect(r))
-		}
-		if pn := pos.Get("pageNumber"); pn != nil {
-			p.PageNumber = pn.GetInt()
-		}
+	p.BoundingRect = PDFRect(v.Position.BoundingRect)
+	for _, r := range v.Position.Rects {
+		p.Rects = append(p.Rects, PDFRect(r))
 	}
-	if c := v.Get("content"); c != nil {
-		p.Text = string(c.GetStringBytes("text"))
-		p.Image = string(c.GetStringBytes("image"))
-	}
+	p.PageNumber = v.Position.PageNumber
+	p.Text, p.Image = v.Content.Text, v.Content.Image
 	orig := *p
 	orig.Rects = append([]PDFRect(nil), p.Rects...)
 	p.orig = &orig
 	return p
 }
 
-// pdfRect reads one PDF rectangle; missing numbers read as 0.
-func pdfRect(v *fastjson.Value) PDFRect {
-	return PDFRect{
-		X1: v.GetFloat64("x1"), Y1: v.GetFloat64("y1"),
-		X2: v.GetFloat64("x2"), Y2: v.GetFloat64("y2"),
-		Width: v.GetFloat64("width"), Height: v.GetFloat64("height"),
-	}
-}
-
 // classifications decodes a "classifications" list (any depth).
-func (d *decoder) classifications(v *fastjson.Value) []*Classification {
-	arr, ok := d.array(v, "classifications")
-	if !ok {
+func (d *decoder) classifications() []*Classification {
+	if !d.isArray("classifications") {
 		return nil
 	}
-	block := make([]Classification, len(arr))
-	out := make([]*Classification, len(arr))
-	for i, e := range arr {
-		d.pushIdx(i)
-		d.classification(&block[i], e)
+	out := make([]*Classification, 0, 2)
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		c := d.newClassification()
+		d.classification(c)
+		out = append(out, c)
 		d.pop()
-		if d.err != nil {
-			return nil
-		}
-		out[i] = &block[i]
 	}
 	return out
 }
 
 // classification decodes one classification answer.
-func (d *decoder) classification(c *Classification, v *fastjson.Value) {
-	o, ok := d.object(v, "classification")
-	if !ok {
+func (d *decoder) classification(c *Classification) {
+	if !d.isObject("classification") {
 		return
 	}
-	outer := d.obj
-	d.obj = ""
-	if idv := o.Get("objectId"); idv != nil {
-		if s, ok := d.strict(idv, "objectId"); ok {
-			c.ObjectID, c.has, d.obj = s, c.has|hasObjectID, s
-		}
-	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
+			if s, ok := d.strict("objectId"); ok {
+				c.ObjectID, c.has = s, c.has|hasObjectID
+			}
 		case "schemaId":
-			if s, ok := d.str(v, k, &c.Extra, true); ok {
+			if s, ok := d.str(k, &c.Extra, true); ok {
 				c.SchemaID, c.has = s, c.has|hasSchemaID
 			}
 		case "tool":
-			if s, ok := d.str(v, k, &c.Extra, true); ok {
+			if s, ok := d.str(k, &c.Extra, true); ok {
 				c.Tool, c.has = s, c.has|hasTool
 			}
 		case "title":
-			if s, ok := d.str(v, k, &c.Extra, true); ok {
+			if s, ok := d.str(k, &c.Extra, true); ok {
 				c.Title, c.has = s, c.has|hasTitle
 			}
 		case "answer":
 			d.push("answer")
-			c.Answer = d.answer(v)
+			c.Answer = d.answer()
 			d.pop()
 		case "classifications":
 			d.push("classifications")
-			c.Classifications = d.classifications(v)
+			c.Classifications = d.classifications()
 			d.pop()
 		case "page":
-			c.Page = d.page(v)
+			c.Page = d.page()
 		case "interpolationStopped":
-			if b, ok := d.boolean(v, k, &c.Extra); ok {
+			if b, ok := d.boolean(k, &c.Extra); ok {
 				c.InterpolationStopped, c.has = b, c.has|hasInterpolationStopped
 			}
 		default:
-			d.extra(&c.Extra, k, v)
+			d.extra(&c.Extra, k)
 		}
-	})
-	d.obj = outer
+	}
 }
 
 // answer decodes a classification "answer".
-func (d *decoder) answer(v *fastjson.Value) Answer {
-	switch v.Type() {
-	case fastjson.TypeString:
-		return Answer{Values: []string{d.intern(v.GetStringBytes())}, Present: true}
-	case fastjson.TypeArray:
-		arr := v.GetArray()
-		vals := make([]string, len(arr))
-		for i, e := range arr {
-			if e.Type() != fastjson.TypeString {
-				d.warn("answer list holds " + describe(e) + "; kept as raw JSON")
-				return Answer{Present: true, Raw: d.raw(v)}
+func (d *decoder) answer() Answer {
+	start := d.i
+	switch d.kind() {
+	case 's':
+		s, ok := d.readString(&d.valBuf)
+		if !ok {
+			return Answer{}
+		}
+		return Answer{Values: d.oneString(d.intern(s)), Present: true}
+	case 'a':
+		vals := make([]string, 0, 2)
+		depth := d.depth
+		for ok := d.beginArray(); ok; ok = d.moreElems() {
+			if d.b[d.i] != '"' {
+				d.i, d.depth = start, depth
+				raw := d.raw()
+				if d.err == nil {
+					d.warn("answer list holds a value that is not a string; kept as raw JSON")
+				}
+				return Answer{Present: true, Raw: raw}
 			}
-			vals[i] = d.intern(e.GetStringBytes())
+			s, ok := d.readString(&d.valBuf)
+			if !ok {
+				return Answer{}
+			}
+			vals = append(vals, d.intern(s))
 		}
 		return Answer{Values: vals, List: true, Present: true}
-	case fastjson.TypeNull:
+	case 'z':
+		d.skip()
 		return Answer{Present: true, Raw: json.RawMessage("null")}
-	default:
-		d.warn("answer is " + describe(v) + ", not a string or a list of strings; kept as raw JSON")
-		return Answer{Present: true, Raw: d.raw(v)}
+	case 0:
+		return Answer{}
 	}
+	raw := d.raw()
+	if d.err == nil {
+		var t byte = 'o'
+		if raw[0] == 't' || raw[0] == 'f' {
+			t = 'b'
+		} else if raw[0] != '{' {
+			t = 'n'
+		}
+		d.warn("answer is " + describeRaw(t, raw) + ", not a string or a list of strings; kept as raw JSON")
+	}
+	return Answer{Present: true, Raw: raw}
 }
 
 // relations decodes a "relations" list.
-func (d *decoder) relations(v *fastjson.Value) []*Relation {
-	arr, ok := d.array(v, "relations")
-	if !ok {
+func (d *decoder) relations() []*Relation {
+	if !d.isArray("relations") {
 		return nil
 	}
-	block := make([]Relation, len(arr))
-	out := make([]*Relation, len(arr))
-	for i, e := range arr {
-		d.pushIdx(i)
-		d.relation(&block[i], e)
+	out := make([]*Relation, 0, 2)
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		r := d.newRelation()
+		d.relation(r)
+		out = append(out, r)
 		d.pop()
-		if d.err != nil {
-			return nil
-		}
-		out[i] = &block[i]
 	}
 	return out
 }
 
 // relation decodes one relation.
-func (d *decoder) relation(r *Relation, v *fastjson.Value) {
-	o, ok := d.object(v, "relation")
-	if !ok {
+func (d *decoder) relation(r *Relation) {
+	if !d.isObject("relation") {
 		return
 	}
-	outer := d.obj
-	d.obj = ""
-	if idv := o.Get("objectId"); idv != nil {
-		if s, ok := d.strict(idv, "objectId"); ok {
-			r.ObjectID, r.has, d.obj = s, r.has|hasObjectID, s
-		}
-	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if d.err != nil {
-			return
-		}
+	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
+			if s, ok := d.strict("objectId"); ok {
+				r.ObjectID, r.has = s, r.has|hasObjectID
+			}
 		case "schemaId":
-			if s, ok := d.str(v, k, &r.Extra, true); ok {
+			if s, ok := d.str(k, &r.Extra, true); ok {
 				r.SchemaID, r.has = s, r.has|hasSchemaID
 			}
 		case "title":
-			if s, ok := d.str(v, k, &r.Extra, true); ok {
+			if s, ok := d.str(k, &r.Extra, true); ok {
 				r.Title, r.has = s, r.has|hasTitle
 			}
 		case "from":
-			if s, ok := d.strict(v, "from"); ok {
+			if s, ok := d.strict("from"); ok {
 				r.From, r.has = s, r.has|hasFrom
 			}
 		case "to":
-			if s, ok := d.strict(v, "to"); ok {
+			if s, ok := d.strict("to"); ok {
 				r.To, r.has = s, r.has|hasTo
 			}
 		case "direction":
-			if s, ok := d.str(v, k, &r.Extra, true); ok {
+			if s, ok := d.str(k, &r.Extra, true); ok {
 				r.Direction, r.has = s, r.has|hasDirection
 				if s != "straight" && s != "reverse" && s != "bidirectional" {
 					d.push("direction")
@@ -1302,25 +1356,27 @@ func (d *decoder) relation(r *Relation, v *fastjson.Value) {
 			}
 		case "group":
 			d.push("group")
-			if arr, ok := d.array(v, "group"); ok {
-				r.Group = make([]string, len(arr))
-				for i, e := range arr {
-					d.pushIdx(i)
-					if e.Type() != fastjson.TypeString {
-						d.fail("group member must be an objectId (string), got " + describe(e))
-					} else {
-						r.Group[i] = string(e.GetStringBytes())
+			if d.isArray("group") {
+				r.Group = []string{}
+				for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+					d.pushIdx(n)
+					if d.b[d.i] != '"' {
+						if d.kind() != 0 {
+							d.fail("group member must be an objectId (string), got " + d.describe())
+						}
+					} else if s, ok := d.readString(&d.valBuf); ok {
+						r.Group = append(r.Group, string(s))
 					}
 					d.pop()
 				}
 			}
 			d.pop()
 		case "page":
-			r.Page = d.page(v)
+			r.Page = d.page()
 		default:
-			d.extra(&r.Extra, k, v)
+			d.extra(&r.Extra, k)
 		}
-	})
+	}
 	if d.err == nil {
 		single := r.has&(hasFrom|hasTo) != 0
 		switch {
@@ -1330,5 +1386,4 @@ func (d *decoder) relation(r *Relation, v *fastjson.Value) {
 			d.fail(`relation needs "from" and "to" (single) or "group"`)
 		}
 	}
-	d.obj = outer
 }

@@ -8,8 +8,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // encodeFlushSize is the amount of buffered output after which an Encoder
@@ -73,8 +71,8 @@ func (e *Encoder) EncodeRaw(raw json.RawMessage) error {
 	if e.closed {
 		return errors.New("aaf: encode after Close")
 	}
-	if err := fastjson.ValidateBytes(raw); err != nil {
-		return fmt.Errorf("encode raw asset: invalid JSON: %w", err)
+	if err := validJSON(raw); err != nil {
+		return fmt.Errorf("encode raw asset: %w", err)
 	}
 	i := skipSpaceAt(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {

@@ -54,6 +54,8 @@ type Error struct {
 
 	// segs is Path before rendering, used to find the line of the value.
 	segs []pathSeg
+	// lookupID asks the reader to fill ObjectID from the source bytes.
+	lookupID bool
 }
 
 // Error returns the location and the message on one line.

@@ -1,38 +1,28 @@
 package aaf
 
 import (
-	"bytes"
 	"sync"
-
-	"github.com/valyala/fastjson"
 )
 
 // decoders holds decoders for the UnmarshalJSON methods.
 var decoders = sync.Pool{New: func() any { return &decoder{} }}
 
-// unmarshal parses data and converts it with f, reporting problems as an
-// [*Error] (Index -1, lines counted from the start of data).
-func unmarshal(data []byte, f func(d *decoder, v *fastjson.Value)) error {
+// unmarshal decodes data with f, reporting problems as an [*Error] (Index
+// -1, lines counted from the start of data).
+func unmarshal(data []byte, f func(d *decoder)) error {
 	d := decoders.Get().(*decoder)
 	defer decoders.Put(d)
-	d.reset()
-	v, err := d.p.ParseBytes(data)
-	if err == nil {
-		err = fastjson.ValidateBytes(data)
-	}
-	if err != nil {
-		lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
-		return syntaxError(data[lead:], -1, 1+bytes.Count(data[:lead], []byte{'\n'}), int64(lead), err)
-	}
-	f(d, v)
+	d.reset(data)
+	d.document(func() { f(d) })
 	if d.err != nil {
-		e := d.err
-		pos := max(0, locate(data, e.segs))
-		e.Line = 1 + bytes.Count(data[:pos], []byte{'\n'})
-		e.Offset = int64(pos)
-		return e
+		return finish(d.err, data, -1, 1, 0, "", d.errAt)
 	}
 	return nil
+}
+
+// validJSON checks that data is one JSON value, as strictly as the reader.
+func validJSON(data []byte) error {
+	return unmarshal(data, func(d *decoder) { d.skip() })
 }
 
 // marshal runs f on a fresh encoder state.
@@ -54,8 +44,8 @@ func (a Asset) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads one asset and validates it like a [Reader] does; an
 // invalid asset gives an [*Error].
 func (a *Asset) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		x := d.asset(v)
+	return unmarshal(data, func(d *decoder) {
+		x := d.asset()
 		if d.err == nil {
 			var val validator
 			if e := val.asset(x); e != nil {
@@ -80,12 +70,12 @@ func (t Task) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads one task: legacy when it has "objects" and no
 // "tools". Its snapshots are validated like a Reader does.
 func (t *Task) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		if _, ok := d.object(v, "task"); !ok {
+	return unmarshal(data, func(d *decoder) {
+		if !d.isObject("task") {
 			return
 		}
-		legacy := v.Get("objects") != nil && v.Get("tools") == nil
-		x := d.task(v, legacy)
+		legacy := locate(d.b, []pathSeg{{key: "objects"}}) >= 0 && locate(d.b, []pathSeg{{key: "tools"}}) < 0
+		x := d.task(legacy)
 		if d.err == nil {
 			var val validator
 			val.seen = make(map[idKey]int)
@@ -111,13 +101,12 @@ func (h StageSnapshot) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads one stage history entry.
 func (h *StageSnapshot) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		o, ok := d.object(v, "stageHistory entry")
-		if !ok {
+	return unmarshal(data, func(d *decoder) {
+		if !d.isObject("stageHistory entry") {
 			return
 		}
 		var x StageSnapshot
-		d.snapshot(&x, o)
+		d.snapshot(&x)
 		if d.err == nil {
 			*h = x
 		}
@@ -131,9 +120,9 @@ func (t Tool) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads one annotation object.
 func (t *Tool) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
+	return unmarshal(data, func(d *decoder) {
 		var x Tool
-		d.tool(&x, v)
+		d.tool(&x)
 		if d.err == nil {
 			*t = x
 		}
@@ -147,9 +136,9 @@ func (c Classification) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads one classification (with its nested ones).
 func (c *Classification) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
+	return unmarshal(data, func(d *decoder) {
 		var x Classification
-		d.classification(&x, v)
+		d.classification(&x)
 		if d.err == nil {
 			*c = x
 		}
@@ -164,7 +153,7 @@ func (a Answer) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an answer.
 func (a *Answer) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) { *a = d.answer(v) })
+	return unmarshal(data, func(d *decoder) { *a = d.answer() })
 }
 
 // MarshalJSON writes the relation as AAF JSON.
@@ -174,9 +163,9 @@ func (r Relation) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads one relation.
 func (r *Relation) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
+	return unmarshal(data, func(d *decoder) {
 		var x Relation
-		d.relation(&x, v)
+		d.relation(&x)
 		if d.err == nil {
 			*r = x
 		}
@@ -190,13 +179,12 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a metadata object.
 func (m *Metadata) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		o, ok := d.object(v, "metadata")
-		if !ok {
+	return unmarshal(data, func(d *decoder) {
+		if !d.isObject("metadata") {
 			return
 		}
 		var x Metadata
-		d.metadata(&x, o)
+		d.metadata(&x)
 		if d.err == nil {
 			*m = x
 		}
@@ -212,9 +200,9 @@ func (b BoundingBox) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a "bounding-box" object; keys other than x, y,
 // width and height are dropped.
 func (b *BoundingBox) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
+	return unmarshal(data, func(d *decoder) {
 		var t Tool
-		if x := d.boundingBox(&t, v); d.err == nil {
+		if x := d.boundingBox(&t); d.err == nil {
 			*b = *x
 		}
 	})
@@ -227,8 +215,8 @@ func (b RotatedBox) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a "rotated-bounding-box" object.
 func (b *RotatedBox) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		if x := d.rotatedBox(v); d.err == nil {
+	return unmarshal(data, func(d *decoder) {
+		if x := d.rotatedBox(); d.err == nil {
 			*b = *x
 		}
 	})
@@ -241,8 +229,8 @@ func (g Segmentation) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a "segmentation" object.
 func (g *Segmentation) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		if x := d.segmentation(v); d.err == nil {
+	return unmarshal(data, func(d *decoder) {
+		if x := d.segmentation(); d.err == nil {
 			*g = *x
 		}
 	})
@@ -255,8 +243,8 @@ func (n NER) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a "ner" object.
 func (n *NER) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		if x := d.ner(v); d.err == nil {
+	return unmarshal(data, func(d *decoder) {
+		if x := d.ner(); d.err == nil {
 			*n = *x
 		}
 	})
@@ -269,8 +257,8 @@ func (p PDF) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a "pdf" object.
 func (p *PDF) UnmarshalJSON(data []byte) error {
-	return unmarshal(data, func(d *decoder, v *fastjson.Value) {
-		if x := d.pdf(v); d.err == nil {
+	return unmarshal(data, func(d *decoder) {
+		if x := d.pdf(); d.err == nil {
 			*p = *x
 		}
 	})

@@ -8,17 +8,14 @@ import (
 	"io"
 	"iter"
 	"strings"
-
-	"github.com/valyala/fastjson"
 )
 
 // DefaultMaxAssetSize is the largest asset (in bytes of JSON) a [Reader]
 // accepts unless [WithMaxAssetSize] says otherwise.
 const DefaultMaxAssetSize = 64 << 20
 
-// maxDepth bounds the nesting of JSON values inside one asset (the limit of
-// the underlying parser).
-const maxDepth = fastjson.MaxDepth
+// maxDepth bounds the nesting of JSON values inside one asset.
+const maxDepth = 300
 
 // initialBufSize is the size of a Reader's first read buffer.
 const initialBufSize = 64 << 10
@@ -430,34 +427,26 @@ func (r *Reader) scanObject() (int, error) {
 // line and byte offset off of the input.
 func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
 	d := &r.dec
-	d.reset()
-	v, err := d.p.ParseBytes(b)
-	if err == nil {
-		err = fastjson.ValidateBytes(b)
-	}
-	if err != nil {
-		return nil, r.syntax(b, line, off, err)
-	}
-	a := d.asset(v)
+	d.reset(b)
+	var a *Asset
+	d.document(func() { a = d.asset() })
 	if d.err == nil && !r.cfg.noValidate {
 		if e := r.val.asset(a); e != nil {
 			d.err = e
 		}
 	}
 	ext := ""
-	if a != nil {
+	if a != nil && a.has&hasExternalID != 0 {
 		ext = a.ExternalID
 	}
 	if r.cfg.warn != nil {
 		for _, w := range d.warnings {
-			r.place(w, b, line, off, ext)
+			finish(w, b, r.index, line, off, ext, -1)
 			r.cfg.warn(w)
 		}
 	}
 	if d.err != nil {
-		e := d.err
-		r.place(e, b, line, off, ext)
-		return nil, e
+		return nil, finish(d.err, b, r.index, line, off, ext, d.errAt)
 	}
 	if r.cfg.raw {
 		a.raw = bytes.Clone(b)
@@ -467,48 +456,85 @@ func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
 	return a, nil
 }
 
-// place fills the location of e, an error inside the asset b.
-func (r *Reader) place(e *Error, b []byte, line int, off int64, ext string) {
-	e.Index = r.index
+// finish fills the location of e, a problem in the asset b (asset index
+// index, starting at line and offset off of the input), and returns it.
+// at is the offset in b of the problem when the decoder knows it, else -1.
+// A content error in an asset that is not valid JSON further on becomes
+// the syntax error: the syntax is reported first.
+func finish(e *Error, b []byte, index, line int, off int64, ext string, at int) *Error {
+	if e.Err == ErrInvalid && e.lookupID && !json.Valid(b) {
+		e = &Error{Index: -1, Msg: "invalid JSON", Err: ErrSyntax}
+		at = 0
+	}
+	e.Index = index
+	if e.Err == ErrSyntax {
+		return syntaxError(b, index, line, off, e.Msg, at)
+	}
 	e.ExternalID = ext
-	pos := 0
-	if e.segs != nil {
-		if p := locate(b, e.segs); p >= 0 {
-			pos = p
-		}
+	if ext == "" {
+		e.ExternalID = lookupString(b, []pathSeg{{key: "externalId"}})
+	}
+	if e.lookupID && e.ObjectID == "" {
+		e.ObjectID = annotationID(b, e.segs)
+	}
+	pos := at
+	if pos < 0 {
+		pos = max(0, locate(b, e.segs))
 	}
 	e.Line = line + bytes.Count(b[:pos], []byte{'\n'})
 	e.Offset = off + int64(pos)
+	return e
 }
 
-// syntax builds the error for an asset that is not valid JSON.
-func (r *Reader) syntax(b []byte, line int, off int64, perr error) error {
-	return syntaxError(b, r.index, line, off, perr)
+// annotationID returns the objectId of the innermost annotation (tool,
+// classification or relation) on path segs in b, or "".
+func annotationID(b []byte, segs []pathSeg) string {
+	for i := len(segs) - 1; i > 0; i-- {
+		if segs[i].key != "" {
+			continue
+		}
+		switch segs[i-1].key {
+		case "tools", "objects", "classifications", "relations":
+			p := append(append([]pathSeg{}, segs[:i+1]...), pathSeg{key: "objectId"})
+			return lookupString(b, p)
+		}
+	}
+	return ""
+}
+
+// lookupString returns the string at path segs in b, or "".
+func lookupString(b []byte, segs []pathSeg) string {
+	at := locate(b, segs)
+	if at < 0 || at >= len(b) || b[at] != '"' {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(b[at:skipValue(b, at)], &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // syntaxError builds the error for b, which is not valid JSON, locating
-// the problem with encoding/json (only on this error path). perr is the
-// parser's error, used when encoding/json accepts b (nesting too deep).
-func syntaxError(b []byte, index, line int, off int64, perr error) error {
+// the problem with encoding/json so the wording is Go's (only on this
+// error path). msg and at (offset in b, -1 if unknown) are the decoder's
+// view, used when encoding/json accepts b (nesting deeper than maxDepth).
+func syntaxError(b []byte, index, line int, off int64, msg string, at int) *Error {
 	var raw json.RawMessage
 	err := json.Unmarshal(b, &raw)
 	var se *json.SyntaxError
-	if !errors.As(err, &se) {
-		msg := perr.Error()
-		if strings.Contains(msg, "too big depth") {
-			msg = fmt.Sprintf("nesting deeper than %d levels", maxDepth)
+	pos := at
+	if errors.As(err, &se) {
+		msg = "invalid JSON: " + se.Error()
+		pos = int(se.Offset) - 1
+		if strings.Contains(msg, "unexpected end") {
+			msg = "invalid JSON: unexpected end of input"
+			pos = len(bytes.TrimRight(b, " \t\r\n")) - 1
 		}
-		return &Error{Line: line, Offset: off, Index: index, Msg: "invalid JSON: " + msg, Err: ErrSyntax}
-	}
-	msg := se.Error()
-	pos := int(se.Offset) - 1
-	if strings.Contains(msg, "unexpected end") {
-		msg = "unexpected end of input"
-		pos = len(bytes.TrimRight(b, " \t\r\n")) - 1
 	}
 	pos = max(0, min(pos, len(b)-1))
 	return &Error{Line: line + bytes.Count(b[:pos], []byte{'\n'}), Offset: off + int64(pos), Index: index,
-		Msg: "invalid JSON: " + msg, Err: ErrSyntax}
+		Msg: msg, Err: ErrSyntax}
 }
 
 // syntaxAt returns a syntax error at a known place.

@@ -17,9 +17,15 @@ type idKey struct {
 type validator struct {
 	seen map[idKey]int
 	ids  map[string]struct{}
-	segs []pathSeg
-	ord  int
+	segs   []pathSeg
+	prefix []pathSeg
+	ord    int
 }
+
+// maxKeptMapLen is the size above which the validator's maps are
+// replaced instead of cleared, so one huge asset does not slow down every
+// later one.
+const maxKeptMapLen = 4096
 
 // snapshotRef names one snapshot of an asset for the checks.
 type snapshotRef struct {
@@ -56,8 +62,8 @@ func (v *validator) task(t *Task, prefix []pathSeg, toolsKey string) *Error {
 		return e
 	}
 	for i, s := range t.StageHistory {
-		p := append(append([]pathSeg{}, prefix...), pathSeg{key: "stageHistory"}, pathSeg{idx: i})
-		if e := v.snapshot(snapshotRef{s.Tools, s.Classifications, s.Relations, "tools"}, p); e != nil {
+		v.prefix = append(append(v.prefix[:0], prefix...), pathSeg{key: "stageHistory"}, pathSeg{idx: i})
+		if e := v.snapshot(snapshotRef{s.Tools, s.Classifications, s.Relations, "tools"}, v.prefix); e != nil {
 			return e
 		}
 	}
@@ -66,6 +72,10 @@ func (v *validator) task(t *Task, prefix []pathSeg, toolsKey string) *Error {
 
 // snapshot checks one snapshot whose path is prefix.
 func (v *validator) snapshot(s snapshotRef, prefix []pathSeg) *Error {
+	if len(v.seen) > maxKeptMapLen {
+		v.seen = make(map[idKey]int)
+		v.ids = make(map[string]struct{})
+	}
 	clear(v.seen)
 	clear(v.ids)
 	var dupAt, firstAt int
