@@ -15,8 +15,8 @@ type idKey struct {
 // relation endpoints. It is reused for every asset of a Reader; its maps
 // are cleared, not reallocated, between snapshots.
 type validator struct {
-	seen map[idKey]int
-	ids  map[string]struct{}
+	seen   map[idKey]int
+	ids    map[string]struct{}
 	segs   []pathSeg
 	prefix []pathSeg
 	ord    int
