@@ -232,3 +232,27 @@ func TestStorages_S3(t *testing.T) {
 	h.JSON(t, "DELETE", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNoContent, nil)
 	h.JSON(t, "GET", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNotFound, nil)
 }
+
+// TestV2_Export_S3Blob runs the hub on an S3 bucket (versitygw) and
+// PostgreSQL: the scale-out configuration.
+func TestV2_Export_S3Blob(t *testing.T) {
+	t.Parallel()
+	s3 := blobtest.StartS3(t)
+	bucket := s3.CreateBucket(t)
+	h := hubtest.Start(t, &hubtest.Options{Backend: hubtest.Postgres, Configure: func(c *hub.Config) {
+		c.BlobURL = "s3://" + bucket + "?endpoint=" + url.QueryEscape(s3.Endpoint) + "&region=" + blobtest.S3Region + "&use_path_style=true"
+		c.BlobAccessKeyID, c.BlobSecretAccessKey = s3.AccessKey, s3.SecretKey
+	}})
+	h.JSON(t, "GET", "/healthz", "", nil, http.StatusOK, nil)
+	p := createProject(t, h, h.AdminKey, map[string]any{"name": "scaled"})
+	h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, ndjson(t, manyAssets(5)...), http.StatusOK, nil)
+
+	var res v2[hub.V2ExportResponse]
+	h.JSON(t, "GET", "/v2/export?project="+p.ID+"&format=ndjson", h.AdminKey, nil, http.StatusOK, &res)
+	require.True(t, strings.HasPrefix(res.Data.ExportPath, s3.Endpoint+"/"), "S3's own presigned URL: %s", res.Data.ExportPath)
+	status, body := httpGet(t, res.Data.ExportPath)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	entries := readZip(t, body)
+	require.Equal(t, 5, bytes.Count(entries["scaled.ndjson"], []byte("\n")))
+	require.Len(t, s3.ObjectKeys(t, bucket), 1)
+}
