@@ -24,6 +24,6 @@
 // [Generate] writes a deterministic synthetic project for tests and
 // benchmarks.
 //
-// The package depends on the standard library and one JSON parser only; it
+// The package depends on the standard library only; it
 // must never import the hub, database drivers or cloud SDKs.
 package aaf

@@ -2,6 +2,8 @@ package aaf_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,6 +29,17 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("[]"))
 	f.Add([]byte(`{"task":{"tools":[{"objectId":"a","point":[1,2],"page":1},{"objectId":"a","point":[1,2],"page":2}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The decoder is exactly as strict as encoding/json about syntax
+		// (EncodeRaw checks a value with it).
+		trimmed := bytes.TrimSpace(data)
+		if len(trimmed) > 0 && trimmed[0] == '{' && bytes.Count(trimmed, []byte("{"))+bytes.Count(trimmed, []byte("[")) < 300 {
+			err := aaf.NewEncoder(io.Discard, aaf.FormatNDJSON).EncodeRaw(data)
+			if json.Valid(data) {
+				require.NoError(t, err, "encoding/json accepts %q", data)
+			} else {
+				require.Error(t, err, "encoding/json rejects %q", data)
+			}
+		}
 		r := aaf.NewReader(bytes.NewReader(data), aaf.WithMaxAssetSize(1<<20), aaf.WithRaw(), aaf.WithWarnings(func(e *aaf.Error) {
 			if e.Error() == "" {
 				t.Fatal("empty warning")
