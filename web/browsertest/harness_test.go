@@ -24,8 +24,15 @@ const chromiumPath = "/usr/bin/chromium"
 // waitTimeout bounds every wait for something the user would see.
 const waitTimeout = 60 * time.Second
 
-// bundle is one test's hub, browser tab and download directory.
+// bundle is one test's hub and browser.
 type bundle struct {
+	hub     *hubtest.Hub
+	browser context.Context
+}
+
+// tab is a browser tab with its own cookies (a fresh browser context,
+// like a private window) and download directory.
+type tab struct {
 	hub       *hubtest.Hub
 	ctx       context.Context
 	downloads string
@@ -43,18 +50,16 @@ func requireChromium(t *testing.T) {
 	}
 }
 
-// setup starts a real hub and a headless chromium with a tab on it.
+// setup starts a real hub and a headless chromium.
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	requireChromium(t)
-	b := &bundle{hub: hubtest.Start(t, nil), downloads: t.TempDir()}
-	b.ctx = newTab(t, b.downloads)
-	return b
+	return &bundle{hub: hubtest.Start(t, nil), browser: newBrowser(t)}
 }
 
-// newTab starts chromium (headless, no sandbox, temporary profile) and
-// returns a tab whose downloads go to dir; everything closes at cleanup.
-func newTab(t *testing.T, dir string) context.Context {
+// newBrowser starts chromium (headless, no sandbox, temporary profile);
+// it closes at cleanup.
+func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -73,24 +78,38 @@ func newTab(t *testing.T, dir string) context.Context {
 		chromedp.WindowSize(1280, 900),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() {
-		cancelTab()
+		cancel()
 		cancelAlloc()
 	})
-	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior:      browser.SetDownloadBehaviorBehaviorAllow,
-			DownloadPath:  dir,
-			EventsEnabled: new(true),
-		})
-		return err
-	})), "start chromium")
+	require.NoError(t, chromedp.Do(ctx), "start chromium")
 	return ctx
 }
 
+// newTab opens a tab in a fresh browser context; it closes at cleanup.
+func (b *bundle) newTab(t *testing.T) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tb := &tab{hub: b.hub, ctx: ctx, downloads: t.TempDir()}
+	// The first action binds the tab's life to the context it runs with,
+	// so it runs on ctx itself, without a timeout.
+	require.NoError(t, chromedp.Do(ctx), "open tab")
+	tb.do(t,
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior:         browser.SetDownloadBehaviorBehaviorAllow,
+				BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+				DownloadPath:     tb.downloads,
+			})
+			return err
+		}))
+	return tb
+}
+
 // do runs browser actions, each bounded by waitTimeout.
-func (b *bundle) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
+func (b *tab) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
@@ -98,7 +117,7 @@ func (b *bundle) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // text returns the visible text of the first element matching sel.
-func (b *bundle) text(t *testing.T, sel string) string {
+func (b *tab) text(t *testing.T, sel string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
@@ -108,7 +127,7 @@ func (b *bundle) text(t *testing.T, sel string) string {
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, b *bundle, expr string) T {
+func eval[T any](t *testing.T, b *tab, expr string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
@@ -118,7 +137,7 @@ func eval[T any](t *testing.T, b *bundle, expr string) T {
 }
 
 // waitJS waits until a JavaScript expression is true in the page.
-func (b *bundle) waitJS(t *testing.T, what, expr string) {
+func (b *tab) waitJS(t *testing.T, what, expr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
@@ -127,27 +146,27 @@ func (b *bundle) waitJS(t *testing.T, what, expr string) {
 }
 
 // waitText waits until the element matching sel contains want.
-func (b *bundle) waitText(t *testing.T, sel, want string) {
+func (b *tab) waitText(t *testing.T, sel, want string) {
 	t.Helper()
 	b.waitJS(t, fmt.Sprintf("%q in %s", want, sel),
 		fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.includes(%q); })()`, sel, want))
 }
 
 // navigate opens a hub path in the tab.
-func (b *bundle) navigate(t *testing.T, path string) {
+func (b *tab) navigate(t *testing.T, path string) {
 	t.Helper()
 	b.do(t, chromedp.Navigate(b.hub.URL+path))
 }
 
 // signInWithKey signs in through the form with an API key.
-func (b *bundle) signInWithKey(t *testing.T, key string) {
+func (b *tab) signInWithKey(t *testing.T, key string) {
 	t.Helper()
 	b.navigate(t, "/signin")
 	b.do(t,
 		chromedp.Click(chromedp.CSS("summary")),
 		chromedp.SendKeys(chromedp.ID("api_key"), key),
 		chromedp.Submit(chromedp.ID("api_key")),
-		chromedp.WaitVisible(chromedp.CSS(".bell-button")),
+		chromedp.WaitVisible(chromedp.CSS(".bell-button, .flash-error")),
 	)
 }
 
@@ -167,7 +186,7 @@ func screenshotDir() string {
 
 // screenshot saves a full-page PNG of the tab as NAME.png when
 // screenshots are on.
-func (b *bundle) screenshot(t *testing.T, name string) {
+func (b *tab) screenshot(t *testing.T, name string) {
 	t.Helper()
 	dir := screenshotDir()
 	if dir == "" {
@@ -183,7 +202,7 @@ func (b *bundle) screenshot(t *testing.T, name string) {
 
 // waitDownload waits for a completed download in the tab's download
 // directory whose name has the given suffix and returns its path.
-func (b *bundle) waitDownload(t *testing.T, suffix string) string {
+func (b *tab) waitDownload(t *testing.T, suffix string) string {
 	t.Helper()
 	var found string
 	require.Eventually(t, func() bool {
@@ -203,7 +222,7 @@ func (b *bundle) waitDownload(t *testing.T, suffix string) string {
 }
 
 // nodeCount returns how many elements match a CSS selector.
-func (b *bundle) nodeCount(t *testing.T, sel string) int {
+func (b *tab) nodeCount(t *testing.T, sel string) int {
 	t.Helper()
 	return eval[int](t, b, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel))
 }
