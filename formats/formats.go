@@ -140,7 +140,8 @@ func New(configJSON string) (Converter, error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		return nil, fmt.Errorf("%w: option %q of format %q must be %s, got %s %s", ErrConfig, te.Field, name, jsonType(te.Type.String()), te.Value, keys[rootField(te.Field)])
+		opt := optionOf(te.Field)
+		return nil, fmt.Errorf("%w: option %q of format %q must be %s, got %s", ErrConfig, opt, name, typeOf(f.describe(), opt), keys[opt])
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -160,23 +161,33 @@ func optionNames(d convert.Description) []string {
 	return out
 }
 
-func rootField(field string) string {
-	if i := strings.IndexByte(field, '.'); i >= 0 {
-		return field[:i]
+// optionOf returns the option named by an UnmarshalTypeError's field path,
+// which goes through embedded structs ("Common.strict").
+func optionOf(field string) string {
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		return field[i+1:]
 	}
 	return field
 }
 
-func jsonType(goType string) string {
-	switch goType {
-	case "bool":
-		return "a boolean"
-	case "string":
-		return "a string"
-	case "[]string":
-		return "an array of strings"
+// typeOf returns the documented JSON type of an option, with an article.
+func typeOf(d convert.Description, name string) string {
+	docs := append(convert.CommonOptions(), d.Options...)
+	for _, o := range docs {
+		if o.Name != name {
+			continue
+		}
+		switch o.Type {
+		case "boolean":
+			return "a boolean"
+		case "string":
+			return "a string"
+		case "array of string":
+			return "an array of strings"
+		}
+		return o.Type
 	}
-	return "a " + goType
+	return "of another type"
 }
 
 // Run converts assets with c into a zip written to w. The zip's central

@@ -363,47 +363,60 @@ func (r *run) segmentation(it *convert.Item, t *aaf.Tool, width, height float64)
 
 // rle renders zones (with holes, even-odd) into a mask of the image and
 // returns its column-major uncompressed RLE, the mask's bounding box and
-// its area in pixels.
+// its area in pixels. Work outside the painted box is done in bulk, so the
+// cost follows the object's size plus the image width, not the image area.
 func (r *run) rle(zones []aaf.Zone, width, height float64) (*RLE, geom.Rect, float64, bool) {
 	w, h := int(math.Round(width)), int(math.Round(height))
 	if w*h > MaxRLEPixels {
 		return nil, geom.Rect{}, 0, false
 	}
-	if cap(r.mask) < w*h {
+	if len(r.mask) < w*h {
 		r.mask = make([]bool, w*h)
 	}
 	mask := r.mask[:w*h]
-	clear(mask)
-	box := geom.Rect{X0: math.Inf(1), Y0: math.Inf(1), X1: math.Inf(-1), Y1: math.Inf(-1)}
+	x0, y0, x1, y1 := w, h, 0, 0 // painted box, half-open
 	for _, z := range zones {
 		rings := append([][]aaf.Point{z.Region}, z.Holes...)
-		r.fill.Fill(w, h, func(y, x0, x1 int) {
-			for x := x0; x < x1; x++ {
-				mask[y*w+x] = true
+		r.fill.Fill(w, h, func(y, a, b int) {
+			row := mask[y*w : (y+1)*w]
+			for x := a; x < b; x++ {
+				row[x] = true
 			}
+			x0, x1, y0, y1 = min(x0, a), max(x1, b), min(y0, y), max(y1, y+1)
 		}, rings...)
 	}
-	var counts []int
+	if x0 >= x1 {
+		return &RLE{Counts: []int{w * h}, Size: [2]int{h, w}}, geom.Rect{}, 0, true
+	}
+	counts := make([]int, 0, 2*(x1-x0)+2)
 	area, run, cur := 0, 0, false
-	for x := range w {
-		for y := range h {
-			v := mask[y*w+x]
-			if v != cur {
-				counts = append(counts, run)
-				run, cur = 0, v
-			}
-			run++
+	add := func(v bool, n int) {
+		if n == 0 {
+			return
+		}
+		if v != cur {
+			counts = append(counts, run)
+			run, cur = 0, v
+		}
+		run += n
+	}
+	add(false, x0*h) // whole columns left of the box
+	for x := x0; x < x1; x++ {
+		add(false, y0) // above the box
+		for y := y0; y < y1; y++ {
+			i := y*w + x
+			v := mask[i]
+			add(v, 1)
 			if v {
 				area++
-				box.X0, box.X1 = min(box.X0, float64(x)), max(box.X1, float64(x+1))
-				box.Y0, box.Y1 = min(box.Y0, float64(y)), max(box.Y1, float64(y+1))
+				mask[i] = false // leave the buffer clean for the next object
 			}
 		}
+		add(false, h-y1) // below the box
 	}
+	add(false, (w-x1)*h) // whole columns right of the box
 	counts = append(counts, run)
-	if area == 0 {
-		box = geom.Rect{}
-	}
+	box := geom.Rect{X0: float64(x0), Y0: float64(y0), X1: float64(x1), Y1: float64(y1)}
 	return &RLE{Counts: counts, Size: [2]int{h, w}}, box, float64(area), true
 }
 

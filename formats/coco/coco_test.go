@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -89,6 +90,44 @@ func TestConverter_Convert(t *testing.T) {
 			}
 			require.Positive(t, checked, input)
 		}
+	})
+
+	t.Run("RLEKeepsHoles", func(t *testing.T) {
+		t.Parallel()
+		c, err := coco.New(coco.Options{Segmentation: coco.SegmentationRLE})
+		require.NoError(t, err)
+		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		type annotation struct {
+			ObjectID     string          `json:"object_id"`
+			Area         float64         `json:"area"`
+			BBox         [4]float64      `json:"bbox"`
+			Segmentation json.RawMessage `json:"segmentation"`
+		}
+		var doc struct {
+			Annotations []annotation `json:"annotations"`
+		}
+		require.NoError(t, json.Unmarshal(res.Files[coco.FileName], &doc))
+		i := slices.IndexFunc(doc.Annotations, func(a annotation) bool { return a.ObjectID == "e-ring" })
+		require.GreaterOrEqual(t, i, 0)
+		ring := doc.Annotations[i]
+		var rle coco.RLE
+		require.NoError(t, json.Unmarshal(ring.Segmentation, &rle))
+		require.Equal(t, [2]int{50, 100}, rle.Size)
+		// Decode: counts alternate background and object, column-major.
+		h, w := rle.Size[0], rle.Size[1]
+		mask := make([]bool, w*h)
+		pos, v := 0, false
+		for _, n := range rle.Counts {
+			for k := pos; k < pos+n; k++ {
+				mask[(k%h)*w+k/h] = v
+			}
+			pos, v = pos+n, !v
+		}
+		require.Equal(t, w*h, pos)
+		require.True(t, mask[25*w+45], "pixel (45,25) is in the ring")
+		require.False(t, mask[25*w+65], "pixel (65,25) is in the hole")
+		require.Equal(t, 50.0*40-30*20, ring.Area)
+		require.Equal(t, [4]float64{40, 5, 50, 40}, ring.BBox)
 	})
 
 	t.Run("MissingSizeIsReportedPerAsset", func(t *testing.T) {

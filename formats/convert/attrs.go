@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/exporthub/exporthub/aaf"
@@ -118,4 +119,48 @@ func MarshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, keeping the key order:
+// strings become single answers, lists of strings list answers, and any
+// other value a raw answer. Tool is not stored and stays empty.
+func (as *Attrs) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		*as = nil
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("attributes must be a JSON object, got %v", tok)
+	}
+	out := Attrs{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		a := Attr{Key: key, Answer: aaf.Answer{Present: true}}
+		var s string
+		var list []string
+		switch {
+		case json.Unmarshal(raw, &s) == nil:
+			a.Answer.Values = []string{s}
+		case json.Unmarshal(raw, &list) == nil && list != nil:
+			a.Answer.Values, a.Answer.List = list, true
+		default:
+			a.Answer.Raw = raw
+		}
+		out = append(out, a)
+	}
+	*as = out
+	return nil
 }
