@@ -250,9 +250,21 @@ func (g *Gateway) newRESTInstance(p *store.Plugin, now time.Time) *instance {
 				mu.Lock()
 				delete(inFlight, d.Request.Session)
 				mu.Unlock()
-				if err != nil && !stopped && g.reg.holds(inst.id, d.Request.Session) {
-					g.cfg.Events.DispatchFailed(g.ctx, g.reg.info(inst), d.Request.Session, err)
+				if err == nil || stopped || !g.reg.holds(inst.id, d.Request.Session) {
+					return
 				}
+				var refused *refusedError
+				if errors.As(err, &refused) {
+					g.cfg.Events.DispatchFailed(g.ctx, g.reg.info(inst), d.Request.Session, err)
+					return
+				}
+				// The connection broke while the plugin worked on the run:
+				// the plugin went away (a heartbeat will tell for good).
+				info := g.reg.info(inst)
+				g.reg.release(d.Request.Session)
+				g.log.InfoContext(g.ctx, "REST plugin connection lost during a run", slog.String(logKeyRun, d.Request.Session), slog.Any(logKeyError, err))
+				g.cfg.Events.InstanceLost(g.ctx, info, []string{d.Request.Session}, MsgInstanceDisconnected)
+				g.RefreshREST()
 			}()
 			return nil
 		},
@@ -299,7 +311,12 @@ func (g *Gateway) restPost(ctx context.Context, p *store.Plugin, body []byte) er
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("the plugin refused the run: HTTP %d", resp.StatusCode)
+		return &refusedError{status: resp.StatusCode}
 	}
 	return nil
 }
+
+// refusedError is a non-2xx answer to POST {base}/plugin.
+type refusedError struct{ status int }
+
+func (e *refusedError) Error() string { return fmt.Sprintf("the plugin refused the run: HTTP %d", e.status) }

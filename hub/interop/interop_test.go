@@ -1,0 +1,408 @@
+package interop_test
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// expectedBBoxes computes, from the sample, what the seed's example
+// conversion must put in each entry of the zip: entry name -> content.
+func expectedBBoxes(t *testing.T, sep string) map[string]string {
+	t.Helper()
+	f, err := os.Open(sampleFile)
+	require.NoError(t, err)
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.UseNumber()
+		var a struct {
+			ExternalID string `json:"externalId"`
+			Task       struct {
+				Tools []struct {
+					Title string                 `json:"title"`
+					Box   map[string]json.Number `json:"bounding-box"`
+				} `json:"tools"`
+			} `json:"task"`
+		}
+		require.NoError(t, dec.Decode(&a))
+		var lines []string
+		for _, tool := range a.Task.Tools {
+			if tool.Box != nil {
+				lines = append(lines, strings.Join([]string{tool.Title, tool.Box["x"].String(), tool.Box["y"].String(), tool.Box["width"].String(), tool.Box["height"].String()}, " "))
+			}
+		}
+		out[strings.TrimSuffix(a.ExternalID, path.Ext(a.ExternalID))+".txt"] = strings.Join(lines, sep)
+	}
+	require.NoError(t, sc.Err())
+	return out
+}
+
+// zipEntries reads a zip into entry name -> content.
+func zipEntries(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		c, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		out[f.Name] = string(c)
+	}
+	return out
+}
+
+// sseEvent is one event of a text/event-stream.
+type sseEvent struct {
+	ID, Name, Data string
+}
+
+// readSSE reads a whole event stream (until the server ends it).
+func readSSE(t *testing.T, h *testHub, path string) []sseEvent {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.URL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set(auth.HeaderAPIKey, h.AdminKey)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	var out []sseEvent
+	var cur sseEvent
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.Name != "" {
+				out = append(out, cur)
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, "id: "):
+			cur.ID = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.Name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			cur.Data = line[6:]
+		}
+	}
+	return out
+}
+
+func TestInterop_WS(t *testing.T) {
+	t.Parallel()
+	requirePython(t)
+	h := startHub(t, nil, nil)
+
+	t.Run("BBoxesEndToEnd", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{"defaultConfig": map[string]any{"separator-character": "\n"}})
+		py := startPython(t, h, p, nil)
+		h.waitInstances(t, p.ID, 1)
+		inst := h.plugin(t, p.ID).Instances[0]
+		require.Contains(t, inst.RemoteAddr, "127.0.0.1")
+		require.False(t, inst.LastHeartbeat.IsZero())
+
+		run := h.startRun(t, p.ID, map[string]any{"configJSON": `{"separator-character": ";"}`})
+		require.Equal(t, string(store.RunDispatched), run.Status)
+		require.Equal(t, int64(3), run.NumTasks)
+		stream := make(chan []sseEvent, 1)
+		go func() { stream <- readSSE(t, h, "/api/runs/"+run.ID+"/logs/stream") }()
+
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		require.NotEmpty(t, end.ExportID)
+		require.NotNil(t, end.StartedAt)
+		require.NotNil(t, end.EndedAt)
+
+		// The run request arrived exactly as the protocol says.
+		req := py.waitEvent(t, "plugin")["request"].(map[string]any)
+		require.Equal(t, run.ID, req["session"])
+		require.Equal(t, h.project, req["projectId"])
+		require.Equal(t, h.OrgID, req["orgId"])
+		require.Equal(t, h.AdminID, req["runBy"])
+		require.Equal(t, `{"separator-character": ";"}`, req["configJSON"])
+		require.Nil(t, req["stage"])
+		require.Equal(t, []any{}, req["batches"])
+		require.Equal(t, p.ID, req["pluginId"])
+		require.True(t, strings.HasPrefix(req["apiKey"].(string), auth.RunTokenPrefix), "got apiKey %q, want a run token", req["apiKey"])
+
+		// The download is byte for byte what the callback produced.
+		got := h.download(t, end.ExportID)
+		require.Equal(t, py.zipOf(t, run.ID), got)
+		require.Equal(t, expectedBBoxes(t, ";"), zipEntries(t, got))
+		var exp hub.ExportResponse
+		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
+		require.Equal(t, "bboxes.zip", exp.FileName)
+		require.Equal(t, int64(len(got)), exp.Size)
+		require.Len(t, exp.SHA256, 64)
+		require.Equal(t, run.ID, exp.RunID)
+
+		// The log line kept its level, message and extra keys.
+		logs := h.logs(t, run.ID)
+		require.NotEmpty(t, logs)
+		var line *hub.RunLogLine
+		for _, l := range logs {
+			if l.Msg == "converted assets" {
+				line = l
+			}
+		}
+		require.NotNil(t, line, "got logs %v, want the callback's line", logs)
+		require.Equal(t, "INFO", line.Level)
+		require.JSONEq(t, `{"assets": 3, "separator": ";"}`, string(line.Extra))
+		require.False(t, line.Time.IsZero())
+
+		// The live stream carried the same lines, then the end.
+		evs := <-stream
+		require.NotEmpty(t, evs)
+		last := evs[len(evs)-1]
+		require.Equal(t, "end", last.Name)
+		var endEv hub.RunEndEvent
+		require.NoError(t, json.Unmarshal([]byte(last.Data), &endEv))
+		require.Equal(t, string(store.RunSucceeded), endEv.Status)
+		require.Equal(t, end.ExportID, endEv.ExportID)
+		require.Len(t, evs, len(logs)+1)
+		for i, l := range logs {
+			require.Equal(t, strconv.FormatInt(l.Seq, 10), evs[i].ID)
+		}
+
+		// Resuming after the last line gives just the end.
+		again := readSSE(t, h, "/api/runs/"+run.ID+"/logs/stream?after="+strconv.FormatInt(logs[len(logs)-1].Seq, 10))
+		require.Len(t, again, 1)
+		require.Equal(t, "end", again[0].Name)
+
+		// The user who ran it was notified, with the download link.
+		var notes hub.NotificationListResponse
+		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &notes)
+		var note *hub.NotificationResponse
+		for _, n := range notes.Notifications {
+			if n.RunID == run.ID {
+				note = n
+			}
+		}
+		require.NotNil(t, note)
+		require.Equal(t, "Export ready: bboxes.zip — Download", note.Title)
+		require.Equal(t, runs.ExportDownloadPath(end.ExportID), note.Link)
+		require.False(t, note.Read)
+
+		// The run token is revoked with the run.
+		resp := h.Do(t, http.MethodGet, "/v2/project/"+h.project, req["apiKey"].(string), nil)
+		resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	})
+
+	t.Run("PluginKilledMidRun", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		py := startPython(t, h, p, map[string]string{"MODE": "block"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, nil)
+		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		py.kill()
+		end := h.waitEnd(t, run.ID, 20*time.Second)
+		require.Equal(t, string(store.RunLost), end.Status)
+		require.Equal(t, gateway.MsgInstanceDisconnected, end.Message)
+		h.waitInstances(t, p.ID, 0)
+	})
+
+	t.Run("WrongSecret", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		py := startPython(t, h, p, map[string]string{"PLUGIN_SECRET": "00000000-0000-4000-8000-000000000000"})
+		ev := py.waitEvent(t, "error")
+		require.Equal(t, map[string]any{"message": gateway.MsgInvalidSecret}, ev["data"])
+		py.waitEvent(t, "disconnected")
+		require.Empty(t, h.plugin(t, p.ID).Instances)
+	})
+
+	t.Run("NeverAnswers", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{"runTimeout": "2s"})
+		startPython(t, h, p, map[string]string{"MODE": "block"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, nil)
+		end := h.waitEnd(t, run.ID, 20*time.Second)
+		require.Equal(t, string(store.RunTimedOut), end.Status)
+		require.Equal(t, "no response from the plugin within 2s", end.Message)
+		// The instance stays connected: only the run ended.
+		require.Len(t, h.plugin(t, p.ID).Instances, 1)
+	})
+
+	t.Run("CallbackRaises", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		startPython(t, h, p, map[string]string{"MODE": "raise"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, nil)
+		end := h.waitEnd(t, run.ID, 30*time.Second)
+		require.Equal(t, string(store.RunFailed), end.Status)
+		require.Equal(t, runs.MsgPluginError, end.Message)
+		require.Empty(t, end.ExportID)
+		var notes hub.NotificationListResponse
+		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &notes)
+		found := false
+		for _, n := range notes.Notifications {
+			if n.RunID == run.ID {
+				found = true
+				require.Equal(t, "Export failed: "+p.Name+" — "+runs.MsgPluginError, n.Title)
+			}
+		}
+		require.True(t, found, "got no notification for run %s", run.ID)
+	})
+
+	t.Run("UploadMissing", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		startPython(t, h, p, map[string]string{"MODE": "skip-put"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, nil)
+		end := h.waitEnd(t, run.ID, 30*time.Second)
+		require.Equal(t, string(store.RunFailed), end.Status)
+		require.Equal(t, "upload failed: nothing was uploaded as bboxes.zip", end.Message)
+	})
+
+	t.Run("NoInstanceOnline", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		run := h.startRun(t, p.ID, nil)
+		require.Equal(t, string(store.RunFailed), run.Status)
+		require.Equal(t, runs.MsgNoInstance, run.Message)
+		require.NotNil(t, run.EndedAt)
+	})
+
+	t.Run("TwoInstancesShareRuns", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		a := startPython(t, h, p, nil)
+		b := startPython(t, h, p, nil)
+		h.waitInstances(t, p.ID, 2)
+		const n = 6
+		ids := map[string]bool{}
+		for range n {
+			ids[h.startRun(t, p.ID, nil).ID] = true
+		}
+		instances := map[string]int{}
+		for id := range ids {
+			end := h.waitEnd(t, id, 60*time.Second)
+			require.Equal(t, string(store.RunSucceeded), end.Status, "run %s: %s", id, end.Message)
+			instances[end.InstanceID]++
+		}
+		require.Len(t, instances, 2, "got runs on %v, want both instances used", instances)
+		got := append(a.sessions(t), b.sessions(t)...)
+		sort.Strings(got)
+		want := make([]string, 0, n)
+		for id := range ids {
+			want = append(want, id)
+		}
+		sort.Strings(want)
+		require.Equal(t, want, got, "want each run done exactly once, by one instance")
+		require.NotEmpty(t, a.sessions(t))
+		require.NotEmpty(t, b.sessions(t))
+	})
+
+	t.Run("Cancel", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		py := startPython(t, h, p, map[string]string{"MODE": "block"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, nil)
+		py.waitEvent(t, "plugin")
+		var out hub.RunResponse
+		h.JSON(t, http.MethodPost, "/api/runs/"+run.ID+"/cancel", h.AdminKey, nil, http.StatusOK, &out)
+		require.Equal(t, string(store.RunCancelled), out.Status)
+		require.Equal(t, runs.MsgCancelled, out.Message)
+		// Our `cancel` event reached the plugin, which ignores it.
+		ev := py.waitEvent(t, "cancel")
+		require.Equal(t, map[string]any{"session": run.ID}, ev["data"])
+		h.JSON(t, http.MethodPost, "/api/runs/"+run.ID+"/cancel", h.AdminKey, nil, http.StatusConflict, nil)
+	})
+}
+
+func TestInterop_REST(t *testing.T) {
+	t.Parallel()
+	requirePython(t)
+	ports := []int{freePort(t), freePort(t), freePort(t)}
+	h := startHub(t, ports, nil)
+	restPlugin := func(t *testing.T, port int, mode string) (*hub.PluginSecretResponse, *pyPlugin) {
+		p := h.newPlugin(t, map[string]any{"connector": "rest", "baseUrl": "http://127.0.0.1:" + strconv.Itoa(port)})
+		py := startPython(t, h, p, map[string]string{"CONNECTOR": "REST", "PORT": strconv.Itoa(port), "MODE": mode})
+		py.waitEvent(t, "listening")
+		h.waitInstances(t, p.ID, 1)
+		return p, py
+	}
+
+	t.Run("BBoxesEndToEnd", func(t *testing.T) {
+		t.Parallel()
+		p, py := restPlugin(t, ports[0], "bboxes")
+		inst := h.plugin(t, p.ID).Instances[0]
+		require.Equal(t, store.ConnectorREST, inst.Connector)
+		run := h.startRun(t, p.ID, map[string]any{"configJSON": `{"separator-character": "|"}`})
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		got := h.download(t, end.ExportID)
+		require.Equal(t, py.zipOf(t, run.ID), got)
+		require.Equal(t, expectedBBoxes(t, "|"), zipEntries(t, got))
+		var line *hub.RunLogLine
+		for _, l := range h.logs(t, run.ID) {
+			if l.Msg == "converted assets" {
+				line = l
+			}
+		}
+		require.NotNil(t, line)
+		require.Equal(t, "INFO", line.Level)
+		require.JSONEq(t, `{"assets": 3, "separator": "|"}`, string(line.Extra))
+	})
+
+	t.Run("CallbackRaises", func(t *testing.T) {
+		t.Parallel()
+		p, _ := restPlugin(t, ports[1], "raise")
+		run := h.startRun(t, p.ID, nil)
+		end := h.waitEnd(t, run.ID, 30*time.Second)
+		require.Equal(t, string(store.RunFailed), end.Status)
+		require.Equal(t, runs.MsgPluginError, end.Message)
+		var found bool
+		for _, l := range h.logs(t, run.ID) {
+			found = found || l.Msg == "about to fail"
+		}
+		require.True(t, found, "want the log line sent before the failure")
+	})
+
+	t.Run("PluginKilledMidRun", func(t *testing.T) {
+		t.Parallel()
+		p, py := restPlugin(t, ports[2], "block")
+		run := h.startRun(t, p.ID, nil)
+		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		py.kill()
+		end := h.waitEnd(t, run.ID, 20*time.Second)
+		require.Equal(t, string(store.RunLost), end.Status)
+		require.Equal(t, gateway.MsgInstanceDisconnected, end.Message)
+	})
+}
