@@ -218,7 +218,8 @@ func (d *decoder) document(f func()) {
 	}
 	f()
 	if d.err == nil {
-		if d.peek() != 0 {
+		d.ws()
+		if d.i < len(d.b) {
 			d.badChar("after top-level value")
 		}
 	}

@@ -294,10 +294,36 @@ func (s *encState) float(f float64) {
 	s.buf = appendFloat(s.buf, f)
 }
 
-// appendFloat formats f like encoding/json: plain decimals, exponent form
-// only for very small or very large magnitudes.
+// appendFloat formats f like encoding/json: the shortest decimal that
+// reads back as f, in exponent form only for very small or very large
+// magnitudes. Integers and values with at most two decimals (most
+// coordinates) take a fast path with the same result.
 func appendFloat(dst []byte, f float64) []byte {
 	abs := math.Abs(f)
+	if abs < 1e13 {
+		if f == math.Trunc(f) {
+			if f == 0 && math.Signbit(f) {
+				return append(dst, '-', '0')
+			}
+			return strconv.AppendInt(dst, int64(f), 10)
+		}
+		if n := math.Round(f * 100); n/100 == f {
+			// Any other decimal with at most two fraction digits is at
+			// least 0.01 away, far more than half an ulp below 1e13, so
+			// this is the shortest representation.
+			c := int64(n)
+			if c < 0 {
+				dst = append(dst, '-')
+				c = -c
+			}
+			dst = strconv.AppendInt(dst, c/100, 10)
+			frac := c % 100
+			if frac%10 == 0 {
+				return append(dst, '.', byte('0'+frac/10))
+			}
+			return append(dst, '.', byte('0'+frac/10), byte('0'+frac%10))
+		}
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'

@@ -284,17 +284,23 @@ func pad(n, width int) string {
 	return s
 }
 
-// id builds "<prefix><n>-<suffix><m>" style ids without fmt.
-func (g *generator) id(parts ...any) string {
-	g.buf = g.buf[:0]
-	for _, p := range parts {
-		switch v := p.(type) {
-		case string:
-			g.buf = append(g.buf, v...)
-		case int:
-			g.buf = strconv.AppendInt(g.buf, int64(v), 10)
-		}
+// obj returns the id "a<i><kind><j>" (without j when j < 0) of an
+// annotation of asset i.
+func (g *generator) obj(i int, kind string, j int) string {
+	g.buf = append(g.buf[:0], 'a')
+	g.buf = strconv.AppendInt(g.buf, int64(i), 10)
+	g.buf = append(g.buf, kind...)
+	if j >= 0 {
+		g.buf = strconv.AppendInt(g.buf, int64(j), 10)
 	}
+	return string(g.buf)
+}
+
+// sub returns the id "<parent><kind><j>" of an annotation nested in parent.
+func (g *generator) sub(parent, kind string, j int) string {
+	g.buf = append(g.buf[:0], parent...)
+	g.buf = append(g.buf, kind...)
+	g.buf = strconv.AppendInt(g.buf, int64(j), 10)
 	return string(g.buf)
 }
 
@@ -328,19 +334,19 @@ func (g *generator) asset(i int) *Asset {
 	var t *Task
 	switch kind {
 	case AssetKindVideo:
-		a.ExternalID = g.id("clip-", pad(i, 7), ".mp4")
+		a.ExternalID = "clip-" + pad(i, 7) + ".mp4"
 		w, h := 1920.0, 1080.0
 		frames, rate := float64(g.o.Frames), 30.0
 		a.Metadata = Metadata{Width: &w, Height: &h, FrameTotal: &frames, FrameRate: &rate}
 		t = g.videoTask(i)
 	case AssetKindText:
-		a.ExternalID = g.id("doc-", pad(i, 7), ".txt")
+		a.ExternalID = "doc-" + pad(i, 7) + ".txt"
 		var text string
 		text, t = g.textTask(i)
-		a.ContextData = mustJSON(map[string]string{"text": text, "language": "en"})
+		a.ContextData = append(appendString([]byte(`{"language":"en","text":`), text), '}')
 		a.Metadata.has = hasMetadata
 	default:
-		a.ExternalID = g.id("img-", pad(i, 7), ".jpg")
+		a.ExternalID = "img-" + pad(i, 7) + ".jpg"
 		sizes := [...][2]float64{{1280, 720}, {1920, 1080}, {800, 600}, {4000, 3000}}
 		s := sizes[g.rng.IntN(len(sizes))]
 		a.Metadata = Metadata{Width: &s[0], Height: &s[1]}
@@ -359,7 +365,9 @@ func (g *generator) asset(i int) *Asset {
 		a.rawBatches = raw
 	}
 	if i%13 == 0 && a.ContextData == nil {
-		a.ContextData = mustJSON(map[string]any{"camera": g.pick([]string{"front", "rear", "left"}), "sequence": i / 13})
+		b := append([]byte(`{"camera":`), strconv.Quote(g.pick([]string{"front", "rear", "left"}))...)
+		b = append(b, `,"sequence":`...)
+		a.ContextData = append(strconv.AppendInt(b, int64(i/13), 10), '}')
 	}
 	if g.o.Kind == AssetKindMixed && i%10 == 5 {
 		g.legacy(a, t, i)
@@ -479,7 +487,7 @@ var genNotes = []string{
 // nested gives c one nested answer per nested class, recursively.
 func (g *generator) nested(prefix string, c *Classification, sc SchemaClass) {
 	for j, n := range sc.Classifications {
-		child := g.cls(g.id(prefix, "-n", j), n, nil)
+		child := g.cls(g.sub(prefix, "-n", j), n, nil)
 		g.nested(child.ObjectID, child, n)
 		c.Classifications = append(c.Classifications, child)
 	}
@@ -490,7 +498,7 @@ func (g *generator) taskClassifications(i int, which []int) []*Classification {
 	out := make([]*Classification, 0, len(which))
 	for _, k := range which {
 		sc := genTaskClassifications[k]
-		c := g.cls(g.id("a", i, "-c", k), sc, nil)
+		c := g.cls(g.obj(i, "-c", k), sc, nil)
 		g.nested(c.ObjectID, c, sc)
 		out = append(out, c)
 	}
@@ -503,7 +511,7 @@ func (g *generator) imageTask(i int, w, h float64) *Task {
 	tools := make([]*Tool, n)
 	for j := range tools {
 		sc := genImageTools[(j+i)%len(genImageTools)]
-		t := &Tool{ObjectID: g.id("a", i, "-o", j), SchemaID: sc.SchemaID, Title: sc.Title,
+		t := &Tool{ObjectID: g.obj(i, "-o", j), SchemaID: sc.SchemaID, Title: sc.Title,
 			Kind: ToolKind(sc.Tool), Classifications: []*Classification{}}
 		x, y := round2(g.rng.Float64()*w*0.8), round2(g.rng.Float64()*h*0.8)
 		bw, bh := round2(10+g.rng.Float64()*w*0.2), round2(10+g.rng.Float64()*h*0.2)
@@ -533,7 +541,7 @@ func (g *generator) imageTask(i int, w, h float64) *Task {
 			if g.rng.IntN(3) == 0 {
 				continue
 			}
-			cl := g.cls(g.id(t.ObjectID, "-c", k), c, nil)
+			cl := g.cls(g.sub(t.ObjectID, "-c", k), c, nil)
 			g.nested(cl.ObjectID, cl, c)
 			t.Classifications = append(t.Classifications, cl)
 		}
@@ -544,11 +552,11 @@ func (g *generator) imageTask(i int, w, h float64) *Task {
 	}
 	rels := []*Relation{}
 	if n >= 2 {
-		rels = append(rels, &Relation{ObjectID: g.id("a", i, "-r0"), SchemaID: "sch-rel-follows", Title: "Follows",
+		rels = append(rels, &Relation{ObjectID: g.obj(i, "-r", 0), SchemaID: "sch-rel-follows", Title: "Follows",
 			From: tools[0].ObjectID, To: tools[1].ObjectID, Direction: g.pick([]string{"straight", "reverse", "bidirectional"})})
 	}
 	if n >= 3 {
-		rels = append(rels, &Relation{ObjectID: g.id("a", i, "-r1"), SchemaID: "sch-rel-same-lane", Title: "Same lane",
+		rels = append(rels, &Relation{ObjectID: g.obj(i, "-r", 1), SchemaID: "sch-rel-same-lane", Title: "Same lane",
 			Group: []string{tools[0].ObjectID, tools[1].ObjectID, tools[2].ObjectID}})
 	}
 	cls := g.taskClassifications(i, []int{0, 1, 2, 3, 4, 5, 6}[:1+g.rng.IntN(7)])
@@ -559,11 +567,19 @@ func (g *generator) imageTask(i int, w, h float64) *Task {
 // milliseconds or ISO strings, as real exports do.
 func (g *generator) annotationMetadata(i, j int) json.RawMessage {
 	created := genEpoch.Add(time.Duration(i) * time.Minute).Add(time.Duration(j) * time.Second)
-	var at any = created.UnixMilli()
+	b := make([]byte, 0, 120)
+	b = append(b, `{"createdAt":`...)
 	if j%8 == 5 {
-		at = created.Format("2006-01-02T15:04:05.000Z")
+		b = append(b, '"')
+		b = created.AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		b = append(b, '"')
+	} else {
+		b = strconv.AppendInt(b, created.UnixMilli(), 10)
 	}
-	return mustJSON(map[string]any{"createdAt": at, "createdBy": genUsers[i%len(genUsers)], "createdIn": "Label"})
+	b = append(b, `,"createdBy":`...)
+	b = appendString(b, genUsers[i%len(genUsers)])
+	b = append(b, `,"createdIn":"Label"}`...)
+	return b
 }
 
 // rotatedBox builds a rotated box with its corners around the centre.
@@ -595,7 +611,7 @@ func (g *generator) videoTask(i int) *Task {
 	objects := 1 + g.rng.IntN(4)
 	for j := range objects {
 		sc := genVideoTools[(j+i)%len(genVideoTools)]
-		oid := g.id("a", i, "-o", j)
+		oid := g.obj(i, "-o", j)
 		keys := 2 + g.rng.IntN(4)
 		page := g.rng.IntN(max(1, frames/4))
 		x, y := g.rng.Float64()*1600, g.rng.Float64()*800
@@ -613,7 +629,7 @@ func (g *generator) videoTask(i int) *Task {
 				t.Polygon = g.polygon(x, y, 300, 100, 4)
 			}
 			for n, c := range sc.Classifications {
-				cl := g.cls(g.id(oid, "-c", n), c, nil)
+				cl := g.cls(g.sub(oid, "-c", n), c, nil)
 				t.Classifications = append(t.Classifications, cl)
 			}
 			if k == keys-1 && j%2 == 0 {
@@ -628,16 +644,16 @@ func (g *generator) videoTask(i int) *Task {
 	}
 	signal := genTaskClassifications[7]
 	p0, p1 := 0, frames/2
-	c0 := g.cls(g.id("a", i, "-signal"), signal, &p0)
-	c1 := g.cls(g.id("a", i, "-signal"), signal, &p1)
+	c0 := g.cls(g.obj(i, "-signal", -1), signal, &p0)
+	c1 := g.cls(g.obj(i, "-signal", -1), signal, &p1)
 	c1.InterpolationStopped = i%3 == 0
 	cls := []*Classification{c0, c1}
 	cls = append(cls, g.taskClassifications(i, []int{2})...)
 	rels := []*Relation{}
 	if objects >= 2 {
 		rp := *tools[0].Page
-		rels = append(rels, &Relation{ObjectID: g.id("a", i, "-r0"), SchemaID: "sch-rel-yields", Title: "Yields to",
-			From: tools[0].ObjectID, To: g.id("a", i, "-o1"), Direction: "reverse", Page: &rp})
+		rels = append(rels, &Relation{ObjectID: g.obj(i, "-r", 0), SchemaID: "sch-rel-yields", Title: "Yields to",
+			From: tools[0].ObjectID, To: g.obj(i, "-o", 1), Direction: "reverse", Page: &rp})
 	}
 	return g.newTask(i, tools, cls, rels)
 }
@@ -669,17 +685,17 @@ func (g *generator) textTask(i int) (string, *Task) {
 	b.WriteString(" was not there.")
 	text := b.String()
 	mk := func(j int, sc SchemaClass, s, e float64) *Tool {
-		t := &Tool{ObjectID: g.id("a", i, "-o", j), SchemaID: sc.SchemaID, Title: sc.Title, Kind: KindNER,
+		t := &Tool{ObjectID: g.obj(i, "-o", j), SchemaID: sc.SchemaID, Title: sc.Title, Kind: KindNER,
 			NER: &NER{Start: s, End: e, Selection: text[int(s):int(e)]}, Classifications: []*Classification{}}
 		for n, c := range sc.Classifications {
-			t.Classifications = append(t.Classifications, g.cls(g.id(t.ObjectID, "-c", n), c, nil))
+			t.Classifications = append(t.Classifications, g.cls(g.sub(t.ObjectID, "-c", n), c, nil))
 		}
 		return t
 	}
 	tools := []*Tool{mk(0, genTextTools[0], ps, pe), mk(1, genTextTools[1], os, oe), mk(2, genTextTools[2], ls, le)}
 	rels := []*Relation{
-		{ObjectID: g.id("a", i, "-r0"), SchemaID: "sch-rel-works-for", Title: "works_for", From: tools[0].ObjectID, To: tools[1].ObjectID, Direction: "straight"},
-		{ObjectID: g.id("a", i, "-r1"), SchemaID: "sch-rel-located-in", Title: "located_in", From: tools[1].ObjectID, To: tools[2].ObjectID, Direction: "bidirectional"},
+		{ObjectID: g.obj(i, "-r", 0), SchemaID: "sch-rel-works-for", Title: "works_for", From: tools[0].ObjectID, To: tools[1].ObjectID, Direction: "straight"},
+		{ObjectID: g.obj(i, "-r", 1), SchemaID: "sch-rel-located-in", Title: "located_in", From: tools[1].ObjectID, To: tools[2].ObjectID, Direction: "bidirectional"},
 	}
 	return text, g.newTask(i, tools, g.taskClassifications(i, []int{8}), rels)
 }

@@ -36,7 +36,9 @@ func (d *decoder) ws() {
 	}
 }
 
-// peek skips white space and returns the next byte, or 0 at the end.
+// peek skips white space and returns the next byte, or 0 at the end (a
+// NUL byte in the input also gives 0; it is never valid where peek is
+// used, so callers treat both as an error).
 func (d *decoder) peek() byte {
 	d.ws()
 	if d.i >= len(d.b) {
