@@ -152,6 +152,15 @@ func (b *tab) waitText(t *testing.T, sel, want string) {
 		fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.includes(%q); })()`, sel, want))
 }
 
+// typeInto empties a text field and types text into it, key by key.
+func (b *tab) typeInto(t *testing.T, sel, text string) {
+	t.Helper()
+	b.do(t,
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, sel)),
+		chromedp.SendKeys(chromedp.CSS(sel), text),
+	)
+}
+
 // navigate opens a hub path in the tab.
 func (b *tab) navigate(t *testing.T, path string) {
 	t.Helper()
