@@ -18,12 +18,26 @@
 // validated while it is read; an [*Error] names where the problem is (line
 // or byte offset, asset index, externalId and JSON path).
 //
+// # Validation
+//
+// Syntax is checked as strictly as encoding/json does (no NaN or Infinity, no
+// trailing commas, valid escapes). Then, per asset: a "task" object or a
+// legacy "tasks" array; tools, objects, classifications and relations are
+// arrays; every geometry has its JSON shape (a bounding box is an object of
+// four numbers, a vertex is exactly two numbers, numeric strings are not
+// coerced); every number fits a float64 (1e999 is rejected); objectIds are
+// unique per snapshot (the final task, one stageHistory entry, one legacy
+// task) and page; relation endpoints name a tool or relation of the same
+// snapshot. Problems the format tolerates (unknown keys, negative box sizes,
+// short polygons, null batch entries, values of an unexpected type under a
+// descriptive key) are kept and reported to the [WithWarnings] handler.
+//
 // # Writing and generating
 //
 // [NewEncoder] writes assets as NDJSON or as a JSON array, streaming.
 // [Generate] writes a deterministic synthetic project for tests and
 // benchmarks.
 //
-// The package depends on the standard library only; it
-// must never import the hub, database drivers or cloud SDKs.
+// The package depends on the standard library only; it must never import
+// the hub, database drivers or cloud SDKs.
 package aaf

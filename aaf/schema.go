@@ -6,9 +6,12 @@ import "encoding/json"
 // can draw (Tools), the questions they answer (Classifications) and the
 // relation classes. Converters use it for stable class ids and order.
 type CategorySchema struct {
-	Tools           []SchemaClass `json:"tools"`
+	// Tools holds the classes of annotation objects.
+	Tools []SchemaClass `json:"tools"`
+	// Classifications holds the task-level questions.
 	Classifications []SchemaClass `json:"classifications"`
-	Relations       []SchemaClass `json:"relations"`
+	// Relations holds the relation classes.
+	Relations []SchemaClass `json:"relations"`
 }
 
 // SchemaClass is one class of a category schema.
@@ -33,6 +36,8 @@ type SchemaClass struct {
 
 // SchemaOption is one option of a choice classification.
 type SchemaOption struct {
+	// SchemaID is the option's id.
 	SchemaID string `json:"schemaId"`
-	Value    string `json:"value"`
+	// Value is the option label, as written in exported answers.
+	Value string `json:"value"`
 }

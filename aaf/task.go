@@ -73,10 +73,12 @@ type StageSnapshot struct {
 	CompletedBy string
 	// ReviewStatus is set on Review-stage entries ("Accepted", "Rejected").
 	ReviewStatus string
-	// Tools, Classifications and Relations are the annotations of the snapshot.
-	Tools           []*Tool
+	// Tools holds the annotation objects of the snapshot, key "tools".
+	Tools []*Tool
+	// Classifications holds the classification answers of the snapshot.
 	Classifications []*Classification
-	Relations       []*Relation
+	// Relations holds the relations of the snapshot.
+	Relations []*Relation
 	// BrushDataURL is the brush mask of the snapshot, key "brushDataUrl".
 	BrushDataURL string
 	// Extra holds every other key (duration, ...).

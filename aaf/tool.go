@@ -5,17 +5,26 @@ import "encoding/json"
 // ToolKind names the geometry key of an annotation object.
 type ToolKind string
 
-// The geometry keys of annotation objects (aaf.md section 8).
+// The geometry keys of annotation objects, named after the JSON keys.
 const (
-	KindBoundingBox        ToolKind = "bounding-box"
+	// KindBoundingBox is an axis-aligned box ([BoundingBox]).
+	KindBoundingBox ToolKind = "bounding-box"
+	// KindRotatedBoundingBox is a rotated box ([RotatedBox]).
 	KindRotatedBoundingBox ToolKind = "rotated-bounding-box"
-	KindPolygon            ToolKind = "polygon"
-	KindPolyline           ToolKind = "polyline"
-	KindPoint              ToolKind = "point"
-	KindSegmentation       ToolKind = "segmentation"
-	KindNER                ToolKind = "ner"
-	KindPDF                ToolKind = "pdf"
-	KindSpline             ToolKind = "spline"
+	// KindPolygon is a closed ring of vertices.
+	KindPolygon ToolKind = "polygon"
+	// KindPolyline is an open line of points.
+	KindPolyline ToolKind = "polyline"
+	// KindPoint is one [Point].
+	KindPoint ToolKind = "point"
+	// KindSegmentation is a set of zones with holes ([Segmentation]).
+	KindSegmentation ToolKind = "segmentation"
+	// KindNER is a text or audio span ([NER]).
+	KindNER ToolKind = "ner"
+	// KindPDF is a PDF highlight or box ([PDF]).
+	KindPDF ToolKind = "pdf"
+	// KindSpline is a spline, kept raw in Tool.Geometry.
+	KindSpline ToolKind = "spline"
 )
 
 // Point is an [x, y] pair in pixels of the original image, origin top-left.
@@ -89,6 +98,8 @@ func (t *Tool) PageOr(def int) int {
 // negative when the box was drawn from its bottom-right corner; use
 // [BoundingBox.Normalize].
 type BoundingBox struct {
+	// X and Y are the corner the box was drawn from; Width and Height its
+	// extent in pixels (negative when drawn towards the top or left).
 	X, Y, Width, Height float64
 }
 
@@ -107,6 +118,8 @@ func (b BoundingBox) Normalize() BoundingBox {
 // RotatedBox is the "rotated-bounding-box" geometry. Corners is the
 // authoritative shape; Rotation is in degrees.
 type RotatedBox struct {
+	// X, Y, Width and Height are the box before rotation; Rotation is in
+	// degrees (-180..180).
 	X, Y, Width, Height, Rotation float64
 	// Corners holds the four corners of the rotated box.
 	Corners []Point
@@ -147,6 +160,8 @@ type Zone struct {
 // NER is the "ner" geometry: a span of a text (character offsets, End
 // exclusive) or of an audio file (seconds).
 type NER struct {
+	// Start and End are the span: character offsets for text (End
+	// exclusive), seconds for audio.
 	Start, End float64
 	// Selection is the selected text, as exported (may carry stray spaces).
 	Selection string
@@ -180,5 +195,6 @@ type PDF struct {
 // PDFRect is a rectangle of the PDF tool; Width and Height are the size of
 // the rendered page the coordinates refer to.
 type PDFRect struct {
+	// X1, Y1, X2 and Y2 are the corners; Width and Height the page size.
 	X1, Y1, X2, Y2, Width, Height float64
 }
