@@ -145,6 +145,11 @@ func (src *assetSource) copyError(err error) error {
 	return interpretError(err)
 }
 
+// upsertIndexRows is the upsert size from which the temporary table gets
+// indexes and statistics before the merge; below it they cost more than
+// they save.
+const upsertIndexRows = 5000
+
 // importUpsert copies the rows into a temporary table, replaces the assets
 // whose externalId exists and inserts the others in input order. An
 // externalId twice in the input is written once: the last row's values at
@@ -164,10 +169,16 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 	if total == 0 {
 		return nil
 	}
-	for _, q := range []string{
-		`CREATE INDEX ON asset_import (ord)`,
-		`CREATE INDEX ON asset_import (external_id)`,
-		`ANALYZE asset_import`,
+	var steps []string
+	if total >= upsertIndexRows {
+		// Indexes and statistics let the merge use index scans in ord order
+		// instead of sorting every row with its data.
+		steps = append(steps,
+			`CREATE INDEX ON asset_import (ord)`,
+			`CREATE INDEX ON asset_import (external_id)`,
+			`ANALYZE asset_import`)
+	}
+	steps = append(steps,
 		// Keep the last row of each repeated externalId, at the first row's place.
 		`WITH d AS (
 			SELECT external_id, min(ord) AS first_ord, max(ord) AS last_ord
@@ -179,8 +190,8 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 		UPDATE asset_import i SET ord = d.first_ord FROM d
 		WHERE i.external_id = d.external_id AND i.ord = d.last_ord`,
 		`UPDATE assets a SET stage_id = i.stage_id, batches = i.batches, updated_at = i.updated_at, data = i.data
-		FROM asset_import i WHERE a.project_id = $1 AND a.external_id = i.external_id`,
-	} {
+		FROM asset_import i WHERE a.project_id = $1 AND a.external_id = i.external_id`)
+	for _, q := range steps {
 		var args []any
 		if strings.Contains(q, "$1") {
 			args = []any{projectID}

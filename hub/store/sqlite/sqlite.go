@@ -44,8 +44,8 @@ const DefaultMaxReadConns = 4
 // Config configures [New]. Its fields are read once, by New; the zero
 // value of every field but Path means its default.
 type Config struct {
-	// Path is the database file; it is created with its directory's
-	// permissions when missing. Required.
+	// Path is the database file; it is created when missing (its
+	// directory must exist). Required.
 	Path string
 	// BusyTimeout bounds how long a statement waits for a lock held by
 	// another process. Defaults to DefaultBusyTimeout.
