@@ -1,0 +1,437 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zishang520/socket.io/clients/engine/v3/transports"
+	sio "github.com/zishang520/socket.io/clients/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+const (
+	// wsNamespace and wsPath are where plugins connect (plugin-protocol
+	// section 2).
+	wsNamespace = "/plugin"
+	wsPath      = "/socket.io/"
+	// stableAfter is how long a connection must last for the reconnect
+	// backoff to start over; shorter connections count as failed attempts.
+	stableAfter = 10 * time.Second
+	// maxPendingLogs bounds the log events kept while disconnected; older
+	// ones are kept, newer ones dropped (and counted).
+	maxPendingLogs = 10000
+)
+
+// wsConnector keeps a Socket.IO connection to the hub, reconnecting with
+// backoff. It is safe for concurrent use.
+type wsConnector struct {
+	s *server
+
+	mu      sync.Mutex
+	cur     *wsConn        // the connected socket, nil while disconnected
+	pending []pendingEvent // events emitted while disconnected
+	logs    int            // log events in pending
+	dropped int            // log events dropped since the last connection
+}
+
+type pendingEvent struct {
+	event   string
+	payload map[string]any
+}
+
+func newWSConnector(s *server) *wsConnector { return &wsConnector{s: s} }
+
+// wsConn is one Socket.IO connection.
+type wsConn struct {
+	sock      *sio.Socket
+	done      chan struct{} // closed on disconnect
+	closeOnce sync.Once
+	mu        sync.Mutex
+	reason    error // why it disconnected
+	rejected  error // the hub's "error" event, if any
+	lastEmit  atomic.Int64 // UnixNano of the last event emitted
+}
+
+func (c *wsConn) disconnected(reason error) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.reason = reason
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
+
+const (
+	// drainTimeout bounds how long closing a connection waits for the
+	// events already emitted (a run's final response) to be written.
+	drainTimeout = 5 * time.Second
+	// closeLinger is how long a connection stays open after its last
+	// emitted event before a deliberate disconnect: the Socket.IO server
+	// queues incoming events per socket and drops those still queued when
+	// the disconnect arrives.
+	closeLinger = time.Second
+)
+
+// close waits until the events emitted so far left the socket (the
+// client library writes asynchronously and would drop them) and lingers
+// after a recent event, then disconnects.
+func (c *wsConn) close() {
+	deadline := time.Now().Add(drainTimeout)
+	for time.Now().Before(deadline) {
+		eng := c.sock.Io().Engine()
+		if eng == nil || eng.Transport() == nil {
+			break
+		}
+		if eng.WriteBuffer().Len() == 0 && eng.Transport().Writable() {
+			break
+		}
+		select {
+		case <-c.done:
+			deadline = time.Now() // the connection is gone: nothing to wait for
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if wait := time.Until(time.Unix(0, c.lastEmit.Load()).Add(closeLinger)); wait > 0 {
+		select {
+		case <-c.done:
+		case <-time.After(wait):
+		}
+	}
+	c.sock.Disconnect()
+}
+
+func (c *wsConn) result() (reason, rejected error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reason, c.rejected
+}
+
+// serve connects, reconnects after failures with backoff and jitter, and
+// returns nil when ctx is done, ErrUnauthorized when the hub rejects the
+// credentials, or ErrReconnectFailed after MaxReconnectAttempts.
+func (w *wsConnector) serve(ctx context.Context) error {
+	cfg := w.s.cfg
+	log := w.s.log.With(slog.String(LogKeyComponent, "plugin"), slog.String(LogKeyHost, cfg.host.String()))
+	failures := 0  // consecutive failed attempts (dial errors, short-lived connections)
+	attempts := 0  // dial attempts since the last disconnect
+	wasUp := false // a connection existed before (so the next one is a reconnect)
+	for {
+		if failures > 0 {
+			if cfg.maxReconnects > 0 && failures >= cfg.maxReconnects {
+				return fmt.Errorf("%w: %d attempts to reach %s", ErrReconnectFailed, failures, cfg.host)
+			}
+			d := backoffDelay(failures, cfg.reconnectMin, cfg.reconnectMax)
+			log.Info("plugin: reconnecting after a delay", slog.Int(LogKeyAttempt, failures+1), slog.Duration(LogKeyDelay, d))
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		}
+		attempts++
+		conn, err := w.dial(ctx)
+		if ctx.Err() != nil {
+			if conn != nil {
+				conn.sock.Disconnect()
+			}
+			return nil
+		}
+		if err != nil {
+			failures++
+			log.Warn("plugin: connect to the hub", slog.Int(LogKeyAttempt, failures), slog.Any(LogKeyError, err))
+			w.s.reportError(fmt.Errorf("connect to the hub: %w", err))
+			continue
+		}
+		connectedAt := time.Now()
+		log.Info("plugin: connected to the hub")
+		if wasUp && cfg.onReconnect != nil {
+			go cfg.onReconnect(attempts)
+		}
+		wasUp, attempts = true, 0
+		w.attach(conn)
+		stopBeat := w.heartbeats(conn, log)
+
+		select {
+		case <-ctx.Done():
+		case <-conn.done:
+		}
+		stopBeat()
+		w.detach(conn)
+		if ctx.Err() != nil {
+			conn.close()
+			return nil
+		}
+		reason, rejected := conn.result()
+		if errors.Is(rejected, ErrUnauthorized) {
+			conn.sock.Disconnect()
+			return fmt.Errorf("the hub rejected plugin %q: %w", cfg.id, rejected)
+		}
+		log.Warn("plugin: disconnected from the hub", slog.Any(LogKeyReason, reason))
+		if cfg.onDisconnect != nil {
+			go cfg.onDisconnect(reason)
+		}
+		conn.sock.Disconnect() // release the old manager; a new one reconnects
+		if time.Since(connectedAt) >= stableAfter {
+			failures = 0
+		} else {
+			failures++
+		}
+	}
+}
+
+// dial opens one connection to the /plugin namespace and waits until it is
+// connected, failed, or DialTimeout passed.
+func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
+	cfg := w.s.cfg
+	opts := sio.DefaultOptions()
+	opts.SetTransports(types.NewSet(transports.WebSocket))
+	opts.SetPath(wsPath)
+	opts.SetReconnection(false) // reconnects are ours: backoff, jitter, limits, callbacks
+	opts.SetForceNew(true)
+	opts.SetMultiplex(false)
+	opts.SetAutoConnect(false)
+	opts.SetTimeout(cfg.dialTimeout)
+
+	manager := sio.NewManager(cfg.host.String(), opts)
+	sock := manager.Socket(wsNamespace, opts)
+	conn := &wsConn{sock: sock, done: make(chan struct{})}
+	connected := make(chan struct{})
+	failed := make(chan error, 1)
+	var once sync.Once
+
+	sock.On("connect", func(...any) {
+		once.Do(func() { close(connected) })
+	})
+	sock.On("connect_error", func(args ...any) {
+		once.Do(func() { failed <- eventError(args) })
+	})
+	sock.On("disconnect", func(args ...any) {
+		conn.disconnected(disconnectReason(args))
+		once.Do(func() { failed <- fmt.Errorf("disconnected while connecting: %w", disconnectReason(args)) })
+	})
+	sock.On("error", func(args ...any) {
+		// The hub rejects a wrong id or secret with an "error" event and then
+		// disconnects (plugin-protocol section 2).
+		e := hubEventError(args)
+		w.s.log.Warn("plugin: the hub sent an error", slog.Any(LogKeyError, e))
+		conn.mu.Lock()
+		conn.rejected = e
+		conn.mu.Unlock()
+	})
+	sock.On("plugin", func(args ...any) {
+		// Listeners run on the socket's read loop: decode and hand off.
+		w.onPlugin(args)
+	})
+	sock.On("cancel", func(args ...any) {
+		if session := sessionOf(args); session != "" {
+			w.s.cancel(session, errRunCancelled)
+		}
+	})
+	sock.Connect()
+
+	timer := time.NewTimer(cfg.dialTimeout)
+	defer timer.Stop()
+	select {
+	case <-connected:
+		return conn, nil
+	case err := <-failed:
+		sock.Disconnect()
+		return nil, err
+	case <-timer.C:
+		sock.Disconnect()
+		return nil, fmt.Errorf("no connection after %v", cfg.dialTimeout)
+	case <-ctx.Done():
+		sock.Disconnect()
+		return nil, ctx.Err()
+	}
+}
+
+// onPlugin starts the run of a "plugin" event.
+func (w *wsConnector) onPlugin(args []any) {
+	if len(args) == 0 {
+		return
+	}
+	raw, err := json.Marshal(args[0])
+	if err == nil {
+		var req *runRequest
+		if req, err = decodeRunRequest(raw); err == nil {
+			sink := &wsSink{w: w}
+			if err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
+				w.s.fail(context.Background(), req, sink, w.s.runLogger(req, sink), err)
+				return
+			}
+		}
+	}
+	if err != nil {
+		w.s.log.Error("plugin: ignore a run request", slog.Any(LogKeyError, err))
+		w.s.reportError(err)
+	}
+}
+
+// attach makes conn the current connection: it authenticates with a
+// heartbeat first, then sends the events queued while disconnected.
+func (w *wsConnector) attach(conn *wsConn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cur = conn
+	w.emitLocked("heartbeat", w.heartbeatPayload())
+	for _, p := range w.pending {
+		w.emitLocked(p.event, p.payload)
+	}
+	if w.dropped > 0 {
+		w.s.log.Warn("plugin: log events dropped while disconnected", slog.Int(LogKeyDropped, w.dropped))
+	}
+	w.pending, w.logs, w.dropped = nil, 0, 0
+}
+
+func (w *wsConnector) detach(conn *wsConn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur == conn {
+		w.cur = nil
+	}
+}
+
+func (w *wsConnector) heartbeatPayload() map[string]any {
+	return map[string]any{"id": w.s.cfg.id, "secret": w.s.cfg.secret}
+}
+
+// heartbeats sends a heartbeat every HeartbeatInterval on its own goroutine
+// until the returned stop function is called.
+func (w *wsConnector) heartbeats(conn *wsConn, log *slog.Logger) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(w.s.cfg.heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-conn.done:
+				return
+			case <-t.C:
+				w.mu.Lock()
+				if w.cur == conn {
+					w.emitLocked("heartbeat", w.heartbeatPayload())
+				}
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// emit sends an event now, or queues it until the next connection. Log
+// events beyond maxPendingLogs are dropped; responses are always kept.
+func (w *wsConnector) emit(event string, payload map[string]any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur != nil && w.cur.sock.Connected() {
+		w.emitLocked(event, payload)
+		return
+	}
+	if event == "log" {
+		if w.logs >= maxPendingLogs {
+			w.dropped++
+			return
+		}
+		w.logs++
+	}
+	w.pending = append(w.pending, pendingEvent{event: event, payload: payload})
+}
+
+// emitLocked writes an event on the current socket; w.mu must be held.
+func (w *wsConnector) emitLocked(event string, payload map[string]any) {
+	if w.cur == nil {
+		return
+	}
+	w.cur.lastEmit.Store(time.Now().UnixNano())
+	if err := w.cur.sock.Emit(event, payload); err != nil {
+		w.s.log.Debug("plugin: emit", slog.String("event", event), slog.Any(LogKeyError, err))
+	}
+}
+
+// wsSink sends a run's events over the WS connector.
+type wsSink struct{ w *wsConnector }
+
+func (s *wsSink) sendLog(payload map[string]any) { s.w.emit("log", payload) }
+
+func (s *wsSink) respond(_ context.Context, payload map[string]any) error {
+	s.w.emit("response", payload)
+	return nil
+}
+
+func (s *wsSink) close() {}
+
+// eventError turns the arguments of a connect_error event into an error.
+func eventError(args []any) error {
+	if len(args) > 0 {
+		if err, ok := args[0].(error); ok && err != nil {
+			return err
+		}
+		if args[0] != nil {
+			return fmt.Errorf("%v", args[0])
+		}
+	}
+	return errors.New("connection failed")
+}
+
+// disconnectReason turns the arguments of a disconnect event into an error.
+func disconnectReason(args []any) error {
+	reason := "disconnected"
+	if len(args) > 0 {
+		if s, ok := args[0].(string); ok && s != "" {
+			reason = s
+		}
+	}
+	if len(args) > 1 {
+		if err, ok := args[1].(error); ok && err != nil {
+			return fmt.Errorf("%s: %w", reason, err)
+		}
+	}
+	return errors.New(reason)
+}
+
+// hubEventError turns the hub's "error" event ({"message", "code"}) into an
+// *APIError; a missing code means a rejected heartbeat.
+func hubEventError(args []any) error {
+	e := &APIError{Code: CodeUnauthorized, Message: "the hub rejected the plugin"}
+	if len(args) > 0 {
+		if m, ok := args[0].(map[string]any); ok {
+			if s, ok := m["message"].(string); ok && s != "" {
+				e.Message = s
+			}
+			if s, ok := m["code"].(string); ok && s != "" {
+				e.Code = s
+			}
+		} else if s, ok := args[0].(string); ok && s != "" {
+			e.Message = s
+		}
+	}
+	return e
+}
+
+// sessionOf reads "session" from an event's first argument.
+func sessionOf(args []any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	if m, ok := args[0].(map[string]any); ok {
+		s, _ := m["session"].(string)
+		return s
+	}
+	return ""
+}
