@@ -53,8 +53,8 @@ type wsConn struct {
 	done      chan struct{} // closed on disconnect
 	closeOnce sync.Once
 	mu        sync.Mutex
-	reason    error // why it disconnected
-	rejected  error // the hub's "error" event, if any
+	reason    error        // why it disconnected
+	rejected  error        // the hub's "error" event, if any
 	lastEmit  atomic.Int64 // UnixNano of the last event emitted
 }
 
