@@ -87,6 +87,7 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	s.noteRunActivity(r)
 	format := aaf.FormatJSON // Ango's default
 	if v := q.Get("format"); v != "" {
 		if format, err = parseFormatParam(v); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/runs"
 )
@@ -32,6 +33,14 @@ func pluginRunID(r *http.Request) (string, error) {
 		return "", Errorf(http.StatusForbidden, CodeForbidden, "plugin callbacks need the run token of the run request (apiKey), not a user key")
 	}
 	return p.RunID, nil
+}
+
+// noteRunActivity tells the run dispatcher that the plugin holding a run
+// token called the hub (its run moves from dispatched to running).
+func (s *Server) noteRunActivity(r *http.Request) {
+	if p, ok := auth.FromContext(r.Context()); ok && p.IsRunToken() {
+		s.Runs().NoteActivity(r.Context(), p.RunID)
+	}
 }
 
 // readPluginBody reads a callback's JSON body.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/web"
 )
@@ -228,6 +229,7 @@ func (h *webHub) DeletePlugin(ctx context.Context, orgID, id string) error {
 	if err := h.s.store.PluginDelete(ctx, orgID, id); err != nil {
 		return fmt.Errorf("delete plugin: %w", err)
 	}
+	h.s.Runs().Gateway().DisconnectPlugin(id, msgPluginDeleted)
 	return nil
 }
 
@@ -254,15 +256,32 @@ func (h *webHub) RotatePluginSecret(ctx context.Context, p *store.Plugin) (strin
 	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
 		return "", fmt.Errorf("update plugin: %w", err)
 	}
+	h.s.Runs().Gateway().DisconnectPlugin(p.ID, msgSecretRotated)
 	return secret, nil
 }
 
 // PluginInstances lists a plugin's connected instances.
 func (h *webHub) PluginInstances(ctx context.Context, orgID, pluginID string) ([]web.Instance, error) {
-	return nil, nil
+	var out []web.Instance
+	for _, i := range h.s.Runs().Gateway().Instances(pluginID) {
+		if i.OrgID != orgID {
+			continue
+		}
+		out = append(out, web.Instance{ID: i.ID, RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs})
+	}
+	return out, nil
 }
 
-// StartRun starts a run.
+// StartRun starts a run as POST /api/projects/{pid}/plugins/{id}/runs
+// does.
 func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.StartRunParams) (*store.Run, error) {
-	return nil, errors.New("hub: runs are not wired yet")
+	config := params.ConfigJSON
+	run, err := h.s.Runs().Submit(ctx, &runs.SubmitParams{
+		OrgID: p.OrgID, ProjectID: params.ProjectID, PluginID: params.PluginID, UserID: p.UserID,
+		ConfigJSON: &config, Stage: params.Stage, Batches: params.Batches,
+	})
+	if err != nil {
+		return nil, inputError(runError(err, params.ProjectID, params.PluginID))
+	}
+	return run, nil
 }
