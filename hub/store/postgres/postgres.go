@@ -232,12 +232,22 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback(ctx) // the error from fn is what the caller needs
-		return err
+		return withCtxErr(ctx, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return interpretError(err)
+		return withCtxErr(ctx, interpretError(err))
 	}
 	return nil
+}
+
+// withCtxErr adds ctx's error to err when ctx is done: a statement that
+// fails after a cancellation may report only its broken connection.
+func withCtxErr(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if ctxErr == nil || errors.Is(err, ctxErr) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ctxErr, err)
 }
 
 // exec runs one statement and returns the number of rows it changed.

@@ -248,12 +248,23 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback() // the error from fn is what the caller needs
-		return err
+		return withCtxErr(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return interpretError(err)
+		return withCtxErr(ctx, interpretError(err))
 	}
 	return nil
+}
+
+// withCtxErr adds ctx's error to err when ctx is done: database/sql rolls a
+// transaction back as soon as its context ends, and the statement that
+// notices fails with "statement is closed" rather than the cause.
+func withCtxErr(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if ctxErr == nil || errors.Is(err, ctxErr) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ctxErr, err)
 }
 
 // exec runs one write statement and returns the number of rows it changed.
