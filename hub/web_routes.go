@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/exporthub/exporthub/hub/auth"
-	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/web"
@@ -23,10 +21,6 @@ func init() {
 	RegisterRoutes(mountWeb)
 	RegisterAuthenticator(webSessionAuth)
 }
-
-// exportURLExpiry is how long the download URL behind the UI's Download
-// links works; the browser follows it at once.
-const exportURLExpiry = 5 * time.Minute
 
 // mountWeb adds the web UI's routes to mux, behind the hub's panic
 // recovery, metrics and body bounds (the UI authenticates its sessions
@@ -178,62 +172,57 @@ func (h *webHub) DeleteStorage(ctx context.Context, orgID, id string) error {
 	return nil
 }
 
-// ExportURL signs a short-lived download URL of an export file.
-func (h *webHub) ExportURL(ctx context.Context, e *store.Export) (string, error) {
-	var st *store.Storage
-	if e.StorageID != "" {
-		var err error
-		if st, err = h.s.store.StorageGet(ctx, e.OrgID, e.StorageID); err != nil {
-			return "", fmt.Errorf("get storage of export: %w", err)
-		}
-	}
-	b, err := h.s.blobs.Bucket(ctx, st)
-	if err != nil {
-		return "", fmt.Errorf("open export bucket: %w", err)
-	}
-	u, _, err := b.SignedURL(ctx, e.ObjectKey, http.MethodGet, exportURLExpiry)
-	if err != nil {
-		return "", fmt.Errorf("sign export url: %w", err)
-	}
-	return u, nil
-}
-
-// newPluginSecret returns a new plugin secret, shaped like the UUID
-// secrets Ango hands out, with its stored hash and sealed form.
-func (h *webHub) newPluginSecret() (secret string, hash, sealed []byte) {
-	b := []byte(store.NewID() + store.NewID()[:8])
-	secret = fmt.Sprintf("%s-%s-%s-%s-%s", b[0:8], b[8:12], b[12:16], b[16:20], b[20:32])
-	return secret, gateway.HashSecret(secret), h.s.box.Seal([]byte(secret))
-}
-
-// CreatePlugin stores a new plugin with a new secret.
+// CreatePlugin validates and stores a new plugin as POST /api/plugins
+// does, except that its secret is not shown yet: the owner reveals it
+// once in the Development box.
 func (h *webHub) CreatePlugin(ctx context.Context, p *store.Plugin) error {
-	p.ID = store.NewID()
-	_, p.SecretHash, p.SecretEnc = h.newPluginSecret()
+	secret, hash := NewPluginSecret()
+	p.ID, p.SecretHash, p.SecretEnc, p.SecretRevealed = store.NewID(), hash, h.s.box.Seal([]byte(secret)), false
+	p.BaseURL = strings.TrimRight(p.BaseURL, "/")
+	if err := h.s.checkPlugin(p); err != nil {
+		return inputError(err)
+	}
 	if err := h.s.store.PluginInsert(ctx, p); err != nil {
+		if isConflict(err) {
+			return &web.InputError{Message: fmt.Sprintf("a plugin named %q already exists", p.Name)}
+		}
 		return fmt.Errorf("insert plugin: %w", err)
 	}
-	return nil
-}
-
-// UpdatePlugin stores a plugin's editable fields.
-func (h *webHub) UpdatePlugin(ctx context.Context, p *store.Plugin) error {
-	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
-		return fmt.Errorf("update plugin: %w", err)
+	if p.Connector == store.ConnectorREST {
+		h.s.Runs().Gateway().RefreshREST()
 	}
 	return nil
 }
 
-// DeletePlugin deletes a plugin.
+// UpdatePlugin validates and stores a plugin as PATCH /api/plugins/{id}
+// does.
+func (h *webHub) UpdatePlugin(ctx context.Context, p *store.Plugin) error {
+	p.BaseURL = strings.TrimRight(p.BaseURL, "/")
+	if err := h.s.checkPlugin(p); err != nil {
+		return inputError(err)
+	}
+	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
+		if isConflict(err) {
+			return &web.InputError{Message: fmt.Sprintf("a plugin named %q already exists", p.Name)}
+		}
+		return fmt.Errorf("update plugin: %w", err)
+	}
+	h.s.Runs().Gateway().RefreshREST()
+	return nil
+}
+
+// DeletePlugin deletes a plugin and disconnects its instances.
 func (h *webHub) DeletePlugin(ctx context.Context, orgID, id string) error {
 	if err := h.s.store.PluginDelete(ctx, orgID, id); err != nil {
 		return fmt.Errorf("delete plugin: %w", err)
 	}
 	h.s.Runs().Gateway().DisconnectPlugin(id, msgPluginDeleted)
+	h.s.Runs().Gateway().RefreshREST()
 	return nil
 }
 
-// RevealPluginSecret returns the plugin's secret once.
+// RevealPluginSecret returns the plugin's secret once, as POST
+// /api/plugins/{id}/reveal-secret does.
 func (h *webHub) RevealPluginSecret(ctx context.Context, p *store.Plugin) (string, error) {
 	if p.SecretRevealed {
 		return "", &web.InputError{Message: "The secret was already revealed; rotate it to get a new one."}
@@ -249,10 +238,11 @@ func (h *webHub) RevealPluginSecret(ctx context.Context, p *store.Plugin) (strin
 	return string(secret), nil
 }
 
-// RotatePluginSecret gives the plugin a new secret.
+// RotatePluginSecret gives the plugin a new secret and disconnects the
+// instances connected with the old one.
 func (h *webHub) RotatePluginSecret(ctx context.Context, p *store.Plugin) (string, error) {
-	secret, hash, sealed := h.newPluginSecret()
-	p.SecretHash, p.SecretEnc, p.SecretRevealed = hash, sealed, true
+	secret, hash := NewPluginSecret()
+	p.SecretHash, p.SecretEnc, p.SecretRevealed = hash, h.s.box.Seal([]byte(secret)), true
 	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
 		return "", fmt.Errorf("update plugin: %w", err)
 	}
@@ -260,8 +250,9 @@ func (h *webHub) RotatePluginSecret(ctx context.Context, p *store.Plugin) (strin
 	return secret, nil
 }
 
-// PluginInstances lists a plugin's connected instances.
-func (h *webHub) PluginInstances(ctx context.Context, orgID, pluginID string) ([]web.Instance, error) {
+// PluginInstances lists the instances of a plugin of org connected to
+// this hub.
+func (h *webHub) PluginInstances(_ context.Context, orgID, pluginID string) ([]web.Instance, error) {
 	var out []web.Instance
 	for _, i := range h.s.Runs().Gateway().Instances(pluginID) {
 		if i.OrgID != orgID {
@@ -284,4 +275,10 @@ func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.St
 		return nil, inputError(runError(err, params.ProjectID, params.PluginID))
 	}
 	return run, nil
+}
+
+// WatchNotifications wakes the bell of a user when a notification for
+// them is stored on this hub.
+func (h *webHub) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
+	return h.s.Runs().WatchNotifications(userID)
 }

@@ -100,9 +100,6 @@ func (ui *UI) notificationView(ctx context.Context, n *store.Notification) (*not
 		default:
 			v.Title = "Export ready: " + name
 			v.DownloadURL = exportDownloadPath(n.ExportID)
-			if v.Body == n.Title {
-				v.Body = ""
-			}
 		}
 	}
 	if v.Title == "" {
@@ -164,8 +161,13 @@ func (ui *UI) handleNotificationsRead(q *request) {
 }
 
 // handleNotificationStream streams the bell's content as a
-// "notifications" event, first at once and then whenever it changes.
+// "notifications" event, first at once and then whenever it changes: at
+// once when the hub stores a notification for the user, and within the
+// poll interval for changes made elsewhere (another tab marked some read,
+// another hub replica notified).
 func (ui *UI) handleNotificationStream(q *request) {
+	wake, stop := ui.hub.WatchNotifications(q.user.ID)
+	defer stop()
 	es, err := startEvents(q.w)
 	if err != nil {
 		return
@@ -191,6 +193,10 @@ func (ui *UI) handleNotificationStream(q *request) {
 		select {
 		case <-ctx.Done():
 			return
+		case _, ok := <-wake:
+			if !ok {
+				return // the hub is stopping
+			}
 		case <-tick.C:
 		}
 	}

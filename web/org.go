@@ -11,10 +11,11 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-// Password bounds, as the hub enforces them (bcrypt reads 72 bytes).
+// Form bounds, as the hub enforces them (bcrypt reads 72 bytes).
 const (
 	minPasswordLen = 8
 	maxPasswordLen = 72
+	maxKeyNameLen  = 200
 )
 
 // membersData is the data of the members page.
@@ -149,8 +150,8 @@ func (ui *UI) handleKeys(q *request) { ui.showKeys(q, "") }
 // handleKeyCreate creates an API key for the caller and shows it once.
 func (ui *UI) handleKeyCreate(q *request) {
 	name := strings.TrimSpace(q.r.PostFormValue("name"))
-	if name == "" || len(name) > maxPluginNameLen {
-		ui.redirect(q.w, q.r, "/org/keys", "error", fmt.Sprintf("The key needs a name of 1 to %d characters.", maxPluginNameLen))
+	if name == "" || len(name) > maxKeyNameLen {
+		ui.redirect(q.w, q.r, "/org/keys", "error", fmt.Sprintf("The key needs a name of 1 to %d characters.", maxKeyNameLen))
 		return
 	}
 	key, err := ui.hub.IssueKey(q.r.Context(), q.principal(), name)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +18,8 @@ const (
 	defaultTimeoutMinutes = 30
 	// maxTimeoutMinutes bounds a plugin's run timeout (one week).
 	maxTimeoutMinutes = 7 * 24 * 60
-	maxPluginNameLen  = 200
-	maxDescriptionLen = 2000
-	maxConfigLen      = 64 << 10
+	// maxConfigLen bounds a Config JSON text.
+	maxConfigLen = 64 << 10
 )
 
 // pluginForm is the plugin create/edit form.
@@ -54,7 +52,7 @@ func newPluginForm(p *store.Plugin) *pluginForm {
 }
 
 // readPluginForm reads the posted form into f and p; the error says which
-// field is wrong.
+// field is wrong. The hub validates the rest (name, connector, base URL).
 func readPluginForm(r *http.Request, p *store.Plugin) (*pluginForm, error) {
 	f := &pluginForm{
 		Name:              strings.TrimSpace(r.PostFormValue("name")),
@@ -64,21 +62,13 @@ func readPluginForm(r *http.Request, p *store.Plugin) (*pluginForm, error) {
 		Connector:         store.Connector(r.PostFormValue("connector")),
 		BaseURL:           strings.TrimSpace(r.PostFormValue("base_url")),
 	}
-	mins, convErr := strconv.Atoi(strings.TrimSpace(r.PostFormValue("timeout_minutes")))
+	mins, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("timeout_minutes")))
 	f.TimeoutMinutes = mins
-	switch {
-	case f.Name == "":
-		return f, inputErrorf("Name is required.")
-	case len(f.Name) > maxPluginNameLen:
-		return f, inputErrorf("Name is longer than %d characters.", maxPluginNameLen)
-	case len(f.Description) > maxDescriptionLen:
-		return f, inputErrorf("Description is longer than %d characters.", maxDescriptionLen)
-	case len(f.DefaultConfig) > maxConfigLen:
-		return f, inputErrorf("Default Config JSON is longer than %d bytes.", maxConfigLen)
-	case convErr != nil || mins < 1 || mins > maxTimeoutMinutes:
+	if err != nil || mins < 1 || mins > maxTimeoutMinutes {
 		return f, inputErrorf("Run timeout must be a whole number of minutes from 1 to %d.", maxTimeoutMinutes)
-	case f.Connector != store.ConnectorWS && f.Connector != store.ConnectorREST:
-		return f, inputErrorf("Connector must be ws or rest, not %q.", f.Connector)
+	}
+	if len(f.DefaultConfig) > maxConfigLen {
+		return f, inputErrorf("Default Config JSON is longer than %d bytes.", maxConfigLen)
 	}
 	if f.DefaultConfig == "" {
 		f.DefaultConfig = "{}"
@@ -86,12 +76,6 @@ func readPluginForm(r *http.Request, p *store.Plugin) (*pluginForm, error) {
 	if err := CheckConfigJSON(f.DefaultConfig); err != nil {
 		f.ConfigError = "Default " + err.Error()
 		return f, &InputError{Message: f.ConfigError}
-	}
-	if f.Connector == store.ConnectorREST {
-		u, err := url.Parse(f.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return f, inputErrorf("Plugin base URL must be an http(s) URL such as http://127.0.0.1:8080 for the REST connector.")
-		}
 	}
 	p.Name, p.Description, p.DefaultConfig = f.Name, f.Description, f.DefaultConfig
 	p.RunTimeout = time.Duration(mins) * time.Minute

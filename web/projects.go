@@ -123,8 +123,9 @@ type exportRow struct {
 	DownloadURL string
 }
 
-// exportDownloadPath is the UI's download URL of an export.
-func exportDownloadPath(id string) string { return "/exports/" + id + "/download" }
+// exportDownloadPath is the download URL of an export: the hub's API
+// endpoint, which the browser reaches with its session cookie.
+func exportDownloadPath(id string) string { return "/api/exports/" + id + "/download" }
 
 // handleProjectExports lists the project's past exports.
 func (ui *UI) handleProjectExports(q *request) {
@@ -182,23 +183,6 @@ func (ui *UI) userNames(q *request) (map[string]string, error) {
 		m[u.ID] = u.Email
 	}
 	return m, nil
-}
-
-// handleExportDownload sends the browser to a short-lived download URL
-// of an export of the caller's organization.
-func (ui *UI) handleExportDownload(q *request) {
-	e, err := ui.store.ExportGet(q.r.Context(), q.org.ID, q.r.PathValue("id"))
-	if err != nil {
-		ui.fail(q, fmt.Errorf("get export: %w", err))
-		return
-	}
-	u, err := ui.hub.ExportURL(q.r.Context(), e)
-	if err != nil {
-		ui.fail(q, fmt.Errorf("sign export url: %w", err))
-		return
-	}
-	q.w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(q.w, q.r, u, http.StatusSeeOther)
 }
 
 // handleProjectSettings shows the General settings section.

@@ -95,9 +95,10 @@ type Hub interface {
 	// StartRun creates a run for the principal p and dispatches it. The
 	// returned run may already be final (e.g. failed: no instance online).
 	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*store.Run, error)
-	// ExportURL returns a short-lived URL that downloads the export file
-	// as an attachment.
-	ExportURL(ctx context.Context, e *store.Export) (string, error)
+	// WatchNotifications returns a channel that receives the user's new
+	// notifications as they are stored (it may miss some: the bell reads
+	// the store on every wake-up), and a function that stops the watch.
+	WatchNotifications(userID string) (<-chan *store.Notification, func())
 }
 
 // StartRunParams is the input of Hub.StartRun.
@@ -259,7 +260,6 @@ func (ui *UI) Routes() []Route {
 	add("GET /projects/{pid}/settings/plugins", ui.page(ui.handleProjectPlugins))
 	add("POST /projects/{pid}/settings/plugins", ui.form(ui.handleProjectPluginAdd))
 	add("POST /projects/{pid}/settings/plugins/{id}/remove", ui.form(ui.handleProjectPluginRemove))
-	add("GET /exports/{id}/download", ui.page(ui.handleExportDownload))
 
 	add("GET /plugins", ui.page(ui.handlePlugins))
 	add("GET /plugins/new", ui.page(ui.handlePluginNew))
