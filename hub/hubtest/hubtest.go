@@ -7,29 +7,26 @@ package hubtest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/postgres/postgrestest"
 )
 
 // DefaultTestDatabaseURL is the PostgreSQL server used when
 // TEST_DATABASE_URL is not set.
-const DefaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+const DefaultTestDatabaseURL = postgrestest.DefaultURL
 
 // Backend names a database backend.
 type Backend string
@@ -207,43 +204,7 @@ func (h *Hub) JSON(t testing.TB, method, path, key string, body any, want int, o
 // reachable, and fails instead when CI=true.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = DefaultTestDatabaseURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at TEST_DATABASE_URL is not reachable (CI=true): %v", err)
-		}
-		t.Skipf("PostgreSQL at TEST_DATABASE_URL is not reachable: %v", err)
-	}
-	defer conn.Close(context.Background())
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "hubtest_" + hex.EncodeToString(rnd[:])
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return postgrestest.SchemaURL(t)
 }
 
 // NewLogger returns a logger writing warnings and errors to t.Log.
