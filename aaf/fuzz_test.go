@@ -49,6 +49,9 @@ func FuzzReader(f *testing.F) {
 		// makes progress stops within len(data) calls.
 		for range len(data)/2 + 2 {
 			a, err := r.Next()
+			if err == io.EOF && r.Format() == aaf.FormatJSON && trimmed[0] == '[' {
+				require.True(t, json.Valid(data), "reader accepted the array %q", data)
+			}
 			if err != nil {
 				require.NotEmpty(t, err.Error())
 				return
