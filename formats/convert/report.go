@@ -37,6 +37,9 @@ type Report struct {
 	// Conversions counts objects written in a lossy way, per kind, e.g.
 	// "polygon written as its bounding box".
 	Conversions map[string]int `json:"conversions,omitempty"`
+	// Renamed counts assets whose file name was already taken (externalIds
+	// are not unique) and got a "_2", "_3", ... suffix.
+	Renamed int `json:"renamed,omitempty"`
 	// Problems holds the first MaxProblems per-asset problems.
 	Problems []Problem `json:"problems,omitempty"`
 	// ProblemCount is the number of per-asset problems.
@@ -97,6 +100,9 @@ func (r *Report) Log(ctx context.Context, logger *slog.Logger) {
 	for _, what := range slices.Sorted(maps.Keys(r.Conversions)) {
 		logger.InfoContext(ctx, "objects converted: "+what, slog.Int("count", r.Conversions[what]))
 	}
+	if r.Renamed > 0 {
+		logger.WarnContext(ctx, "assets renamed because their file name was already used", slog.Int("count", r.Renamed))
+	}
 	if r.ProblemCount > len(r.Problems) {
 		logger.WarnContext(ctx, fmt.Sprintf("%d more asset problems not listed", r.ProblemCount-len(r.Problems)))
 	}
@@ -115,6 +121,9 @@ func (r *Report) String() string {
 	}
 	for _, what := range slices.Sorted(maps.Keys(r.Conversions)) {
 		fmt.Fprintf(&b, "\nobjects converted, %s: %d", what, r.Conversions[what])
+	}
+	if r.Renamed > 0 {
+		fmt.Fprintf(&b, "\nassets renamed because their file name was already used: %d", r.Renamed)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "\n%s", p)

@@ -112,8 +112,11 @@ func Walk(ctx context.Context, assets iter.Seq2[*aaf.Asset, error], env *Env, o 
 		}
 		name, stem, renamed := names.Name(a, index)
 		if renamed {
-			logger.InfoContext(ctx, fmt.Sprintf("asset[%d] (%q): name already used, written as %q", index, a.ExternalID, name),
-				slog.Int(LogKeyAsset, index))
+			if rep.Renamed < MaxProblems {
+				logger.InfoContext(ctx, fmt.Sprintf("asset[%d] (%q): name already used, written as %q", index, a.ExternalID, name),
+					slog.Int(LogKeyAsset, index))
+			}
+			rep.Renamed++
 		}
 		it := &Item{Index: index, Asset: a, Name: name, Stem: stem}
 		it.Frames, it.stopped = SplitFrames(a, name, stem)

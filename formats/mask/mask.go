@@ -144,6 +144,8 @@ type run struct {
 	instOn  bool
 	semPal  color.Palette
 	instPal color.Palette
+	// semKnown is 1 + the number of classes whose colours semPal holds.
+	semKnown int
 }
 
 // Convert writes the masks and legend.json into zw.
@@ -332,36 +334,46 @@ func (r *run) writeJSON(name string, v any) error {
 	return nil
 }
 
-// semanticPalette returns the palette up to value top: black background,
-// then the class colours. Colours of a class never change, so the palette
-// only grows.
-func (r *run) semanticPalette(top int) color.Palette {
-	for v := len(r.semPal); v <= top; v++ {
-		if v == 0 {
-			r.semPal = append(r.semPal, color.RGBA{A: 255})
-			continue
+// paletteSize is the length of every palette: with more than 16 entries
+// image/png writes 8 bits per pixel straight from the buffer, the fast path
+// (smaller palettes are packed to 1, 2 or 4 bits pixel by pixel).
+const paletteSize = 256
+
+// semanticPalette returns the palette of semantic masks: black background,
+// then the class colours (classes never change colour, so it is built once
+// and extended as classes appear), then filler colours up to paletteSize.
+func (r *run) semanticPalette(int) color.Palette {
+	if r.semPal == nil || r.semKnown != r.classes.Len()+1 {
+		r.semPal = make(color.Palette, paletteSize)
+		r.semPal[0] = color.RGBA{A: 255}
+		for v := 1; v < paletteSize; v++ {
+			rgb := [3]uint8{}
+			if v <= r.classes.Len() {
+				if _, err := fmt.Sscanf(r.classes.Color(v-1), "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2]); err != nil {
+					rgb[0], rgb[1], rgb[2] = convert.PaletteColor(v - 1)
+				}
+			} else {
+				rgb[0], rgb[1], rgb[2] = convert.PaletteColor(v - 1)
+			}
+			r.semPal[v] = color.RGBA{R: rgb[0], G: rgb[1], B: rgb[2], A: 255}
 		}
-		var rgb [3]uint8
-		if _, err := fmt.Sscanf(r.classes.Color(v-1), "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2]); err != nil {
-			rgb[0], rgb[1], rgb[2] = convert.PaletteColor(v - 1)
-		}
-		r.semPal = append(r.semPal, color.RGBA{R: rgb[0], G: rgb[1], B: rgb[2], A: 255})
+		r.semKnown = r.classes.Len() + 1
 	}
-	return r.semPal[:top+1]
+	return r.semPal
 }
 
-// instancePalette returns the palette up to id top: black background,
+// instancePalette returns the palette of instance masks: black background,
 // then distinct colours.
-func (r *run) instancePalette(top int) color.Palette {
-	for v := len(r.instPal); v <= top; v++ {
-		if v == 0 {
-			r.instPal = append(r.instPal, color.RGBA{A: 255})
-			continue
+func (r *run) instancePalette(int) color.Palette {
+	if r.instPal == nil {
+		r.instPal = make(color.Palette, paletteSize)
+		r.instPal[0] = color.RGBA{A: 255}
+		for v := 1; v < paletteSize; v++ {
+			red, green, blue := convert.PaletteColor(v - 1)
+			r.instPal[v] = color.RGBA{R: red, G: green, B: blue, A: 255}
 		}
-		red, green, blue := convert.PaletteColor(v - 1)
-		r.instPal = append(r.instPal, color.RGBA{R: red, G: green, B: blue, A: 255})
 	}
-	return r.instPal[:top+1]
+	return r.instPal
 }
 
 // bufferPool keeps the PNG encoder's buffers between images.
