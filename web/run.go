@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,9 @@ type RunLogEvent struct {
 	Time  time.Time `json:"time"`
 	Level string    `json:"level"`
 	Msg   string    `json:"msg"`
+	// Extra holds the keys the plugin logged beyond the message (e.g. an
+	// "error"), as a JSON object; omitted when none.
+	Extra json.RawMessage `json:"extra,omitempty"`
 }
 
 // RunStatusEvent is the data of a run stream's "status" and "end" events.
@@ -197,7 +201,7 @@ func (ui *UI) sendRunLogs(ctx context.Context, es *eventStream, runID string, af
 			return afterSeq, fmt.Errorf("list run logs: %w", err)
 		}
 		for _, l := range lines {
-			ev := &RunLogEvent{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg}
+			ev := &RunLogEvent{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra}
 			if err := es.send("log", strconv.FormatInt(l.Seq, 10), ev); err != nil {
 				return afterSeq, err
 			}

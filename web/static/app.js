@@ -293,6 +293,11 @@
     return d.toLocaleString();
   }
 
+  function formatClock(iso) {
+    var d = new Date(iso);
+    return isNaN(d.getTime()) ? "" : d.toLocaleTimeString();
+  }
+
   function formatSize(n) {
     if (n === undefined || n === null) {
       return "";
@@ -547,6 +552,7 @@
     var resultEl = dlg.querySelector(".result");
     var running = false;
     var configOK = true;
+    var lastError = "";
 
     function updateRunButton() {
       runBtn.disabled = running || !configOK;
@@ -572,6 +578,7 @@
     function showResult(data) {
       resultEl.hidden = false;
       resultEl.textContent = "";
+      window.setTimeout(function () { resultEl.scrollIntoView({ block: "nearest" }); }, 0);
       if (data.status === "succeeded" && data.export) {
         resultEl.className = "result ok";
         resultEl.appendChild(el("p", null, "Export ready: " + data.export.fileName + " (" + formatSize(data.export.size) + ")."));
@@ -581,12 +588,24 @@
       } else {
         resultEl.className = "result fail";
         resultEl.setAttribute("role", "alert");
-        resultEl.appendChild(el("p", null, "The run " + data.status.replace(/_/g, " ") + ": " + (data.message || "no message from the plugin")));
+        resultEl.appendChild(el("p", null, "The run " + data.status.replace(/_/g, " ") + ": " + (data.message || "no message from the plugin") + "."));
+        if (lastError) {
+          resultEl.appendChild(el("p", { className: "plugin-error" }, "Last error from the plugin: " + lastError));
+        }
       }
     }
     function appendLog(line) {
+      var text = line.msg;
+      var extra = line.extra && typeof line.extra === "object" ? line.extra : {};
+      Object.keys(extra).forEach(function (k) {
+        var v = extra[k];
+        text += " " + k + "=" + (typeof v === "string" ? v : JSON.stringify(v));
+      });
+      if (line.level === "ERROR") {
+        lastError = typeof extra.error === "string" ? extra.error : line.msg;
+      }
       var row = el("div", { className: "lvl-" + line.level });
-      row.textContent = "[" + formatTime(line.time) + "] " + line.level + " " + line.msg;
+      row.textContent = formatClock(line.time) + " " + line.level + " " + text;
       logEl.appendChild(row);
       logEl.scrollTop = logEl.scrollHeight;
     }
@@ -603,6 +622,7 @@
       updateRunButton();
       panel.hidden = false;
       logEl.textContent = "";
+      lastError = "";
       resultEl.hidden = true;
       resultEl.removeAttribute("role");
       setStatus("queued");
@@ -615,8 +635,14 @@
       }, function (err) {
         running = false;
         updateRunButton();
-        setStatus("failed");
-        showResult({ status: "failed", message: err.message });
+        statusEl.textContent = "not started";
+        statusEl.className = "run-status status status-failed";
+        resultEl.hidden = false;
+        resultEl.className = "result fail";
+        resultEl.setAttribute("role", "alert");
+        resultEl.textContent = "";
+        resultEl.appendChild(el("p", null, "The run could not start: " + err.message));
+        resultEl.scrollIntoView({ block: "nearest" });
       });
     });
 

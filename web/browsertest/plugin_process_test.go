@@ -1,0 +1,164 @@
+package browsertest_test
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// pluginProcess is a plugin binary running as a real process connected to
+// the test hub.
+type pluginProcess struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	once sync.Once
+}
+
+// startPlugin runs a plugin binary with the HOST, PLUGIN_ID and
+// PLUGIN_SECRET environment of the Development box; its output goes to
+// the test log, and it is stopped at cleanup.
+func startPlugin(t *testing.T, bin, host, id, secret string) *pluginProcess {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(cmd.Environ(), "HOST="+host, "PLUGIN_ID="+id, "PLUGIN_SECRET="+secret)
+	w := &logWriter{t: t, prefix: "plugin: "}
+	cmd.Stdout, cmd.Stderr = w, w
+	require.NoError(t, cmd.Start(), "start %s", bin)
+	p := &pluginProcess{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait() // the exit status of a stopped plugin does not matter
+		close(p.done)
+	}()
+	t.Cleanup(p.stop)
+	return p
+}
+
+// stop asks the plugin to shut down (SIGTERM) and waits for it, killing
+// it after a grace period.
+func (p *pluginProcess) stop() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM) // it may have exited already
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+}
+
+// logWriter sends a process's output to the test log, line by line.
+type logWriter struct {
+	mu     sync.Mutex
+	t      *testing.T
+	prefix string
+	buf    []byte
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	for {
+		i := strings.IndexByte(string(w.buf), '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		w.t.Log(w.prefix + string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// waitInstances waits until the Development box of the open plugin page
+// lists n connected instances; the list updates without a reload.
+func (b *tab) waitInstances(t *testing.T, n int) {
+	t.Helper()
+	want := fmt.Sprintf("%d instances connected", n)
+	if n == 1 {
+		want = "1 instance connected"
+	}
+	b.waitText(t, "#instances-summary", want)
+}
+
+// openRunDialog opens the plugin's dialog in Settings → Plugins of a
+// project, starting from the project page.
+func (b *tab) openRunDialog(t *testing.T, projectID, pluginID string) {
+	t.Helper()
+	b.navigate(t, "/projects/"+projectID)
+	b.do(t,
+		chromedp.Click(chromedp.ID("tab-settings")),
+		chromedp.WaitVisible(chromedp.CSS(".section-nav")),
+		chromedp.Click(chromedp.CSS(`.section-nav a[href$="/settings/plugins"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-dialog-open="run-`+pluginID+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-dialog-open="run-`+pluginID+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("config-"+pluginID)),
+	)
+}
+
+// runAndWait types config into the open dialog, clicks Run and waits for
+// the run's result; it returns the result's text.
+func (b *tab) runAndWait(t *testing.T, pluginID, config string) string {
+	t.Helper()
+	dlg := "#run-" + pluginID
+	b.typeInto(t, "#config-"+pluginID, config)
+	b.do(t,
+		chromedp.Click(chromedp.CSS(dlg+" [data-run]")),
+		chromedp.WaitVisible(chromedp.CSS(dlg+" .result")),
+	)
+	return b.text(t, dlg+" .result")
+}
+
+func TestUI_RunFailures(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	bin := buildGo(t, "./web/browsertest/testdata/failplugin", t.TempDir())
+	pid := newProject(t, b, "Failures")
+	tb := b.newTab(t)
+	tb.signInWithKey(t, b.hub.AdminKey)
+	plugID := tb.createPlugin(t, "Broken", "Fails every run", `{"format": "csv"}`)
+	secret := tb.revealSecret(t)
+	tb.enablePlugin(t, pid, plugID)
+
+	// The plugin's error: the run fails with the hub's message, and the
+	// plugin's own error shows from its logs.
+	proc := startPlugin(t, bin, b.hub.URL, plugID, secret)
+	tb.navigate(t, "/plugins/"+plugID)
+	tb.waitInstances(t, 1)
+	tb.openRunDialog(t, pid, plugID)
+	result := tb.runAndWait(t, plugID, `{"format": "xml"}`)
+	require.Contains(t, result, "The run failed: the plugin reported an error; see the run logs.")
+	require.Contains(t, result, `Last error from the plugin:`)
+	require.Contains(t, result, `format "xml" is not supported`)
+	logs := tb.text(t, "#run-"+plugID+" .log")
+	require.Contains(t, logs, "INFO checking the config")
+	require.Contains(t, tb.text(t, "#run-"+plugID+" .run-status"), "failed")
+	require.False(t, eval[bool](t, tb, `document.querySelector("#run-`+plugID+` [data-run]").disabled`), "Run can be clicked again")
+	tb.screenshot(t, "09-run-plugin-error")
+
+	// No instance online: stop the plugin process, run again.
+	proc.stop()
+	tb.navigate(t, "/plugins/"+plugID)
+	tb.waitInstances(t, 0)
+	tb.openRunDialog(t, pid, plugID)
+	result = tb.runAndWait(t, plugID, `{"format": "csv"}`)
+	require.Contains(t, result, "The run failed: no plugin instance connected.")
+	tb.screenshot(t, "10-run-no-instance")
+
+	// Both failures reached the bell.
+	tb.waitText(t, ".bell .badge", "2")
+	tb.do(t,
+		chromedp.Click(chromedp.CSS("#run-"+plugID+" .dialog-foot [data-dialog-close]")),
+		chromedp.Click(chromedp.CSS(".bell-button")),
+		chromedp.WaitVisible(chromedp.ID("bell-panel")),
+	)
+	bell := tb.text(t, ".bell-list")
+	require.Contains(t, bell, "Export failed: Broken — no plugin instance connected")
+	require.Contains(t, bell, "Export failed: Broken — the plugin reported an error")
+}
