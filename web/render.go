@@ -40,6 +40,12 @@ var staticVersion = func() string {
 var templateFuncs = template.FuncMap{
 	"static":   func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 	"timeText": timeText,
+	"timeSecText": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
 	"sizeText": sizeText,
 }
 

@@ -251,8 +251,16 @@ func httpStatus(t *testing.T, h *hubtest.Hub, method, path string) int {
 
 // buildGo builds a Go main package of this module into dir and returns
 // the binary's path.
+// It skips the test when the package has no Go files yet, and fails it
+// when CI=true.
 func buildGo(t *testing.T, pkg, dir string) string {
 	t.Helper()
+	if files, _ := filepath.Glob(filepath.Join("..", "..", pkg, "*.go")); len(files) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s has no Go files and CI=true", pkg)
+		}
+		t.Skipf("%s has no Go files yet", pkg)
+	}
 	bin := filepath.Join(dir, filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Dir = filepath.Join("..", "..")

@@ -102,7 +102,6 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	byBatch := tb.text(t, `section[aria-labelledby="batch-title"] tbody`)
 	require.Contains(t, byBatch, "batch-a\t2")
 	require.Contains(t, byBatch, "night-shots\t1")
-	tb.screenshot(t, "03-project-overview")
 
 	// Tabs move with the arrow keys; Enter opens the focused tab.
 	tb.do(t, chromedp.Focus(chromedp.ID("tab-overview")), chromedp.KeyEvent(kb.ArrowRight))
@@ -144,7 +143,6 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	tb.enablePlugin(t, pid, plugID)
 	require.Contains(t, tb.text(t, ".flash-ok"), "Boxes is enabled on this project.")
 	require.Contains(t, tb.text(t, "tbody"), "offline")
-	tb.screenshot(t, "04-settings-plugins")
 	tb.do(t,
 		chromedp.Click(chromedp.CSS(`[data-dialog-open="run-`+plugID+`"]`)),
 		chromedp.WaitVisible(chromedp.ID("run-"+plugID)),

@@ -282,20 +282,25 @@
     });
   }
 
-  function formatTime(iso) {
-    if (!iso) {
-      return "";
-    }
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) {
-      return iso;
-    }
-    return d.toLocaleString();
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
   }
 
+  // formatTime writes a time as the server does: "2006-01-02 15:04 UTC",
+  // or with seconds when withSeconds is true.
+  function formatTime(iso, withSeconds) {
+    var d = new Date(iso);
+    if (!iso || isNaN(d.getTime())) {
+      return iso || "";
+    }
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + (withSeconds ? ":" + pad(d.getUTCSeconds()) : "") + " UTC";
+  }
+
+  // formatClock writes the time of day of a log line, UTC: "15:04:05".
   function formatClock(iso) {
     var d = new Date(iso);
-    return isNaN(d.getTime()) ? "" : d.toLocaleTimeString();
+    return isNaN(d.getTime()) ? "" : pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
   }
 
   function formatSize(n) {
@@ -689,8 +694,8 @@
         var tr = el("tr");
         tr.appendChild(el("td", { className: "mono" }, inst.id));
         tr.appendChild(el("td", null, inst.remoteAddr || ""));
-        tr.appendChild(el("td", null, formatTime(inst.connectedAt)));
-        tr.appendChild(el("td", null, formatTime(inst.lastHeartbeat)));
+        tr.appendChild(el("td", null, formatTime(inst.connectedAt, true)));
+        tr.appendChild(el("td", null, formatTime(inst.lastHeartbeat, true)));
         body.appendChild(tr);
       });
     }

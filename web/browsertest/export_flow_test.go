@@ -1,0 +1,151 @@
+package browsertest_test
+
+import (
+	"archive/zip"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// readZip returns the entries of a zip file by name.
+func readZip(t *testing.T, path string) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err, "open downloaded zip %s", path)
+	defer zr.Close()
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		out[f.Name] = string(b)
+	}
+	return out
+}
+
+// TestUI_ExportFlow is the seed's user flow in a real browser, against a
+// real hub and the Go SDK's bboxes example running as a real plugin
+// process: the owner creates the plugin and starts its process with the
+// Development box's values; a user opens the project, Settings, Plugins,
+// clicks Open, types a config, clicks Run, watches the logs, sees the
+// bell count go up and downloads the zip.
+func TestUI_ExportFlow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	bin := buildGo(t, "./examples/bboxes", t.TempDir())
+	pid := newProject(t, b, "Street scenes")
+	tb := b.newTab(t)
+
+	tb.navigate(t, "/signin")
+	tb.screenshot(t, "01-sign-in")
+	tb.signInWithKey(t, b.hub.AdminKey)
+
+	// The owner creates the plugin, reveals its secret and starts the
+	// plugin process; the Development box lists the instance without a
+	// reload.
+	plugID := tb.createPlugin(t, "Bounding boxes", "Exports the bounding boxes of every asset", `{}`)
+	secret := tb.revealSecret(t)
+	startPlugin(t, bin, tb.text(t, "#plugin-host"), plugID, secret)
+	tb.waitInstances(t, 1)
+	require.Contains(t, tb.text(t, "#plugin-secret"), secret, "the secret stays on the page that revealed it")
+	instances := tb.text(t, "table[data-instances-url] tbody")
+	require.Regexp(t, `127\.0\.0\.1`, instances)
+	tb.screenshot(t, "12-plugin-development")
+	tb.enablePlugin(t, pid, plugID)
+
+	// A user: projects list, project overview, Settings, Plugins, Open.
+	tb.navigate(t, "/projects")
+	tb.screenshot(t, "02-projects")
+	tb.do(t, chromedp.Click(chromedp.CSS(`a[href="/projects/`+pid+`"]`)), chromedp.WaitVisible(chromedp.ID("tab-overview")))
+	tb.screenshot(t, "03-project-overview")
+	tb.do(t,
+		chromedp.Click(chromedp.ID("tab-settings")),
+		chromedp.WaitVisible(chromedp.CSS(".section-nav")),
+		chromedp.Click(chromedp.CSS(`.section-nav a[href$="/settings/plugins"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-dialog-open="run-`+plugID+`"]`)),
+	)
+	require.Contains(t, tb.text(t, "tbody"), "1 online")
+	tb.screenshot(t, "04-settings-plugins")
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(`[data-dialog-open="run-`+plugID+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("config-"+plugID)),
+	)
+	require.Equal(t, "{}", eval[string](t, tb, `document.getElementById("config-`+plugID+`").value`), "the dialog starts with the default config")
+
+	// Type a config, keep all stages and batches, Run; the logs arrive live.
+	dlg := "#run-" + plugID
+	tb.typeInto(t, "#config-"+plugID, "{\n  \"includeEmpty\": true\n}")
+	require.False(t, eval[bool](t, tb, `document.querySelector("`+dlg+` [data-run]").disabled`))
+	require.True(t, eval[bool](t, tb, `document.querySelector(".bell .badge").hidden`), "no unread notification before the run")
+	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
+	tb.waitJS(t, "a log line", `document.querySelectorAll("`+dlg+` .log div").length > 0`)
+	tb.screenshot(t, "06-dialog-live-logs")
+	tb.do(t, chromedp.WaitVisible(chromedp.CSS(dlg+" .result")))
+	result := tb.text(t, dlg+" .result")
+	require.Regexp(t, `Export ready: \S+\.zip \(\d+(\.\d)? (B|KB)\)\.`, result)
+	fileName := regexp.MustCompile(`Export ready: (\S+\.zip)`).FindStringSubmatch(result)[1]
+	require.Contains(t, tb.text(t, dlg+" .run-status"), "succeeded")
+	require.NotEmpty(t, strings.TrimSpace(tb.text(t, dlg+" .log")))
+
+	// The bell counts the new notification without a reload.
+	tb.waitText(t, ".bell .badge", "1")
+	tb.screenshot(t, "07-run-success")
+
+	// Download from the dialog and check the zip's content.
+	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-download]")))
+	path := tb.waitDownload(t, fileName)
+	entries := readZip(t, path)
+	require.NotEmpty(t, entries, "the zip has entries")
+	var all strings.Builder
+	for name, body := range entries {
+		all.WriteString(name + "\n" + body + "\n")
+	}
+	for _, id := range []string{"street-001.jpg"} {
+		require.Contains(t, all.String(), id, "the export names the annotated assets")
+	}
+
+	// The bell lists "Export ready: FILE — Download"; mark it as read.
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(dlg+" .dialog-foot [data-dialog-close]")),
+		chromedp.Click(chromedp.CSS(".bell-button")),
+		chromedp.WaitVisible(chromedp.ID("bell-panel")),
+	)
+	item := tb.text(t, ".bell-list li")
+	require.Contains(t, item, "Export ready: "+fileName+" — Download")
+	require.Equal(t, "true", eval[string](t, tb, `document.querySelector(".bell-button").getAttribute("aria-expanded")`))
+	tb.screenshot(t, "08-notifications")
+	tb.do(t, chromedp.Click(chromedp.CSS(".bell-list [data-read]")))
+	tb.waitJS(t, "the badge to hide", `document.querySelector(".bell .badge").hidden`)
+	require.Equal(t, 0, tb.nodeCount(t, ".bell-list li.unread"))
+
+	// The Exports tab lists the file with who, when and size; its Download
+	// gives the same bytes.
+	tb.navigate(t, "/projects/"+pid+"/exports")
+	row := tb.text(t, "#tabpanel tbody tr")
+	require.Contains(t, row, fileName)
+	require.Contains(t, row, "Bounding boxes")
+	require.Contains(t, row, "admin@localhost")
+	require.Regexp(t, `\d+(\.\d)? (B|KB)`, row)
+	tb.screenshot(t, "11-exports")
+	first, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(path))
+	tb.do(t, chromedp.Click(chromedp.CSS(`#tabpanel a[download]`)))
+	again, err := os.ReadFile(tb.waitDownload(t, fileName))
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+
+	// Readable on a phone: one column, the dialog fits the screen.
+	tb.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	tb.navigate(t, "/projects/"+pid+"/settings/plugins")
+	require.Less(t, eval[float64](t, tb, `document.querySelector(".section-nav").getBoundingClientRect().width`), 400.0)
+	require.LessOrEqual(t, eval[float64](t, tb, `document.documentElement.scrollWidth`), 390.0, "no horizontal scrolling")
+	tb.screenshot(t, "13-phone-settings-plugins")
+}
