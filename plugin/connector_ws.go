@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,7 @@ type wsConn struct {
 	mu        sync.Mutex
 	reason    error        // why it disconnected
 	rejected  error        // the hub's "error" event, if any
-	lastEmit  atomic.Int64 // UnixNano of the last event emitted
+	lastEmit  atomic.Int64 // UnixNano of the last run event emitted
 }
 
 func (c *wsConn) disconnected(reason error) {
@@ -191,6 +192,11 @@ func (w *wsConnector) serve(ctx context.Context) error {
 // connected, failed, or DialTimeout passed.
 func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 	cfg := w.s.cfg
+	// The client library loses the error of a refused connection and only
+	// reports its own timeout; a plain TCP probe fails fast instead.
+	if err := probe(ctx, cfg); err != nil {
+		return nil, err
+	}
 	opts := sio.DefaultOptions()
 	opts.SetTransports(types.NewSet(transports.WebSocket))
 	opts.SetPath(wsPath)
@@ -252,6 +258,24 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 		sock.Disconnect()
 		return nil, ctx.Err()
 	}
+}
+
+// probe checks that the hub accepts TCP connections.
+func probe(ctx context.Context, cfg *config) error {
+	port := cfg.host.Port()
+	if port == "" {
+		port = "80"
+		if cfg.host.Scheme == "https" {
+			port = "443"
+		}
+	}
+	d := net.Dialer{Timeout: cfg.dialTimeout}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(cfg.host.Hostname(), port))
+	if err != nil {
+		return err
+	}
+	_ = c.Close() // only a probe
+	return nil
 }
 
 // onPlugin starts the run of a "plugin" event.
@@ -358,7 +382,9 @@ func (w *wsConnector) emitLocked(event string, payload map[string]any) {
 	if w.cur == nil {
 		return
 	}
-	w.cur.lastEmit.Store(time.Now().UnixNano())
+	if event != "heartbeat" {
+		w.cur.lastEmit.Store(time.Now().UnixNano())
+	}
 	if err := w.cur.sock.Emit(event, payload); err != nil {
 		w.s.log.Debug("plugin: emit", slog.String("event", event), slog.Any(LogKeyError, err))
 	}

@@ -138,6 +138,49 @@ func TestExport_Run(t *testing.T) {
 		require.Equal(t, session, l["session"])
 	})
 
+	t.Run("LogAttributes", func(t *testing.T) {
+		t.Parallel()
+		hub := setup(t)
+		startPlugin(t, hub, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+			req.Logger.With("component", "converter").WithGroup("asset").Warn("odd box",
+				"index", 7,
+				"ratio", 0.5,
+				"skipped", true,
+				"took", 1500*time.Millisecond,
+				"cause", errors.New("negative width"),
+				"raw", []byte("bytes"),
+				"session", "not the session",
+				slog.Group("box", "w", -3),
+			)
+			req.Logger.Debug("not sent: below the hub log level")
+			return countingHandler(ctx, req)
+		})
+		hub.WaitConnected(t, 1)
+		session := hub.Dispatch(t, plugintest.RunRequest{})
+		hub.WaitResult(t, session)
+		l := hub.WaitLog(t, session, "odd box")
+		require.Equal(t, map[string]any{
+			"level":         "WARNING",
+			"msg":           "odd box",
+			"organization":  "org-test",
+			"pluginId":      hub.ID,
+			"runBy":         "user-test",
+			"session":       session,
+			"component":     "converter",
+			"asset.index":   float64(7),
+			"asset.ratio":   0.5,
+			"asset.skipped": true,
+			"asset.took":    "1.5s",
+			"asset.cause":   "negative width",
+			"asset.raw":     "bytes",
+			"asset.session": "not the session",
+			"asset.box.w":   float64(-3),
+		}, l)
+		for _, l := range hub.Logs(session) {
+			require.NotEqual(t, "DEBUG", l["level"])
+		}
+	})
+
 	t.Run("CallbackErrorKeepsServing", func(t *testing.T) {
 		t.Parallel()
 		hub := setup(t)
@@ -620,3 +663,12 @@ func TestExport_RunREST(t *testing.T) {
 		require.Equal(t, "fail", body["status"])
 	})
 }
+
+func newHub(t *testing.T) *plugintest.Hub {
+	t.Helper()
+	hub := plugintest.NewHub(t)
+	hub.SetExportFile(t, testExport)
+	return hub
+}
+
+func testLogger(t *testing.T) *slog.Logger { return plugintest.Logger(t) }

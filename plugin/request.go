@@ -78,7 +78,10 @@ func (e *ConfigError) Error() string {
 	msg := e.Err.Error()
 	var te *json.UnmarshalTypeError
 	if errors.As(e.Err, &te) {
-		msg = fmt.Sprintf("field %q: cannot use JSON %s as %s", e.Field, te.Value, te.Type)
+		msg = fmt.Sprintf("cannot use JSON %s as %s", te.Value, te.Type)
+		if e.Field != "" {
+			msg = fmt.Sprintf("field %q: %s", e.Field, msg)
+		}
 	}
 	return fmt.Sprintf("config JSON: line %d: %s (column %d)", e.Line, msg, e.Column)
 }
@@ -95,14 +98,12 @@ func decodeConfig(text string, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return configError(data, err, dec.InputOffset())
 	}
-	if dec.More() || hasTrailing(data, dec.InputOffset()) {
-		return configError(data, errors.New("unexpected data after the JSON value"), dec.InputOffset())
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		at := int64(len(data)-len(rest)) + 1 // just past the first extra byte
+		return configError(data, errors.New("unexpected data after the JSON value"), at)
 	}
 	return nil
-}
-
-func hasTrailing(data []byte, off int64) bool {
-	return len(bytes.TrimSpace(data[off:])) > 0
 }
 
 func configError(data []byte, err error, fallback int64) error {
