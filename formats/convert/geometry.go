@@ -87,3 +87,41 @@ type ner struct {
 	End       float64 `json:"end"`
 	Selection string  `json:"selection"`
 }
+
+// PolygonRings returns the rings a polygon-only format writes for a polygon
+// (itself) or a segmentation (the region of each zone with at least 3
+// points), or nil after recording why there are none. Holes cannot be
+// written as polygons: a segmentation with holes is recorded as converted
+// with "segmentation holes filled (<format> polygons cannot hold holes)",
+// and one with several zones as "segmentation zones written as one polygon
+// each".
+func PolygonRings(it *Item, t *aaf.Tool, format string) [][]aaf.Point {
+	if t.Kind == aaf.KindPolygon {
+		if len(t.Polygon) < 3 {
+			it.Skip(ReasonShortPolygon)
+			return nil
+		}
+		return [][]aaf.Point{t.Polygon}
+	}
+	var rings [][]aaf.Point
+	holes := false
+	if t.Segmentation != nil {
+		for _, z := range t.Segmentation.Zones {
+			if len(z.Region) >= 3 {
+				rings = append(rings, z.Region)
+				holes = holes || len(z.Holes) > 0
+			}
+		}
+	}
+	if rings == nil {
+		it.Skip(ReasonNoZones)
+		return nil
+	}
+	if holes {
+		it.Converted("segmentation holes filled (" + format + " polygons cannot hold holes)")
+	}
+	if len(rings) > 1 {
+		it.Converted("segmentation zones written as one polygon each")
+	}
+	return rings
+}

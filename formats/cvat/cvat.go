@@ -255,7 +255,7 @@ func (r *run) shapes(it *convert.Item, t *aaf.Tool, width, height float64) []Sha
 		s.XBR, s.YBR = num(rb.CX+rb.W/2), num(rb.CY+rb.H/2)
 		s.Rotation = num(rb.Angle360())
 	case aaf.KindPolygon, aaf.KindSegmentation:
-		rings := polygonRings(it, t)
+		rings := convert.PolygonRings(it, t, "CVAT")
 		if rings == nil {
 			return nil
 		}
@@ -316,39 +316,6 @@ func (r *run) shapes(it *convert.Item, t *aaf.Tool, width, height float64) []Sha
 		out[i].Points = p
 	}
 	return out
-}
-
-// polygonRings returns the rings of a polygon or of a segmentation's zones,
-// or nil after recording why there are none.
-func polygonRings(it *convert.Item, t *aaf.Tool) [][]aaf.Point {
-	if t.Kind == aaf.KindPolygon {
-		if len(t.Polygon) < 3 {
-			it.Skip(convert.ReasonShortPolygon)
-			return nil
-		}
-		return [][]aaf.Point{t.Polygon}
-	}
-	var rings [][]aaf.Point
-	holes := false
-	if t.Segmentation != nil {
-		for _, z := range t.Segmentation.Zones {
-			if len(z.Region) >= 3 {
-				rings = append(rings, z.Region)
-				holes = holes || len(z.Holes) > 0
-			}
-		}
-	}
-	if rings == nil {
-		it.Skip(convert.ReasonNoZones)
-		return nil
-	}
-	if holes {
-		it.Converted("segmentation holes filled (written as polygons)")
-	}
-	if len(rings) > 1 {
-		it.Converted("segmentation zones written as one polygon each")
-	}
-	return rings
 }
 
 // declare remembers that class cls has attribute name, for the meta block.

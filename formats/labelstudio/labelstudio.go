@@ -298,7 +298,7 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 			}
 			regions = []Result{{ID: t.ObjectID, Type: "rectanglelabels", FromName: RectTag, Value: v}}
 		case aaf.KindPolygon, aaf.KindSegmentation:
-			rings := polygonRings(it, t)
+			rings := convert.PolygonRings(it, t, "Label Studio")
 			if rings == nil {
 				continue
 			}
@@ -351,39 +351,6 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 		it.Wrote(1)
 	}
 	return res
-}
-
-// polygonRings returns the rings of a polygon or of a segmentation's zones,
-// or nil after recording why there are none.
-func polygonRings(it *convert.Item, t *aaf.Tool) [][]aaf.Point {
-	if t.Kind == aaf.KindPolygon {
-		if len(t.Polygon) < 3 {
-			it.Skip(convert.ReasonShortPolygon)
-			return nil
-		}
-		return [][]aaf.Point{t.Polygon}
-	}
-	var rings [][]aaf.Point
-	holes := false
-	if t.Segmentation != nil {
-		for _, z := range t.Segmentation.Zones {
-			if len(z.Region) >= 3 {
-				rings = append(rings, z.Region)
-				holes = holes || len(z.Holes) > 0
-			}
-		}
-	}
-	if rings == nil {
-		it.Skip(convert.ReasonNoZones)
-		return nil
-	}
-	if holes {
-		it.Converted("segmentation holes filled (Label Studio polygons cannot hold holes)")
-	}
-	if len(rings) > 1 {
-		it.Converted("segmentation zones written as one polygon each")
-	}
-	return rings
 }
 
 // videoTask builds the task of a video: one videorectangle per tracked box.

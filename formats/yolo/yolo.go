@@ -207,31 +207,9 @@ func segmentLines(it *convert.Item, t *aaf.Tool, width, height float64) [][]floa
 		}
 		c := geom.RotatedCorners(t.RotatedBox)
 		rings = [][]aaf.Point{c[:]}
-	case aaf.KindPolygon:
-		if len(t.Polygon) < 3 {
-			it.Skip(convert.ReasonShortPolygon)
+	case aaf.KindPolygon, aaf.KindSegmentation:
+		if rings = convert.PolygonRings(it, t, "YOLO"); rings == nil {
 			return nil
-		}
-		rings = [][]aaf.Point{t.Polygon}
-	case aaf.KindSegmentation:
-		holes := false
-		if t.Segmentation != nil {
-			for _, z := range t.Segmentation.Zones {
-				if len(z.Region) >= 3 {
-					rings = append(rings, z.Region)
-					holes = holes || len(z.Holes) > 0
-				}
-			}
-		}
-		if len(rings) == 0 {
-			it.Skip(convert.ReasonNoZones)
-			return nil
-		}
-		if holes {
-			it.Converted("segmentation holes filled (YOLO polygons cannot hold holes)")
-		}
-		if len(rings) > 1 {
-			it.Converted("segmentation zones written as one line each")
 		}
 	default:
 		it.Skip(convert.NotExpressible(t.Kind, "YOLO segmentation"))
