@@ -48,6 +48,9 @@ func (e *Encoder) Encode(a *Asset) error {
 	if e.closed {
 		return errors.New("aaf: encode after Close")
 	}
+	if a == nil {
+		return errors.New("aaf: encode nil asset")
+	}
 	n0, start := e.n, len(e.buf)
 	e.sep()
 	s := encState{buf: e.buf, keys: e.keys}
@@ -124,7 +127,7 @@ func (e *Encoder) Flush() error {
 
 // Close finishes the output (the closing "]" of a JSON array, or "[]" when
 // no asset was written) and flushes it. It does not close the writer. A
-// second Close returns nil and writes nothing.
+// second Close writes nothing and returns what the first one returned.
 func (e *Encoder) Close() error {
 	if e.closed {
 		return e.err

@@ -533,7 +533,11 @@ func (g *generator) imageTask(i int, w, h float64) *Task {
 		case KindSegmentation:
 			zone := Zone{Region: g.polygon(x, y, bw, bh, 4+g.rng.IntN(5)), Holes: [][]Point{}}
 			if j%2 == 0 {
-				zone.Holes = append(zone.Holes, []Point{{x + bw*0.4, y + bh*0.4}, {x + bw*0.6, y + bh*0.4}, {x + bw*0.5, y + bh*0.6}})
+				zone.Holes = append(zone.Holes, []Point{
+					{round2(x + bw*0.4), round2(y + bh*0.4)},
+					{round2(x + bw*0.6), round2(y + bh*0.4)},
+					{round2(x + bw*0.5), round2(y + bh*0.6)},
+				})
 			}
 			t.Segmentation = &Segmentation{Zones: []Zone{zone}}
 		}
