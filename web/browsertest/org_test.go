@@ -1,0 +1,160 @@
+package browsertest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/store"
+)
+
+// acceptDialogs accepts the tab's confirm() dialogs (destructive forms
+// ask first) until the test ends.
+func (b *tab) acceptDialogs(t *testing.T) {
+	t.Helper()
+	dialogs := chromedp.Events(b.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) // the tab may be closing
+		}
+	}()
+}
+
+// submitForm submits a form of the page and waits for a flash message;
+// it returns the message.
+func (b *tab) submitForm(t *testing.T, formSel string) string {
+	t.Helper()
+	b.do(t,
+		// The flash of the previous answer goes first, so the wait below
+		// sees the new page's.
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".flash").forEach(e => e.remove())`),
+		chromedp.Click(chromedp.CSS(formSel+` button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	return b.text(t, ".flash")
+}
+
+func TestUI_OrgAdmin(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+
+	t.Run("Members", func(t *testing.T) {
+		t.Parallel()
+		tb := b.newTab(t)
+		tb.acceptDialogs(t)
+		tb.signInWithKey(t, b.hub.AdminKey)
+		tb.navigate(t, "/org/members")
+		tb.do(t,
+			chromedp.SendKeys(chromedp.ID("m-email"), "ann@example.test"),
+			chromedp.SendKeys(chromedp.ID("m-name"), "Ann"),
+			chromedp.SendKeys(chromedp.ID("m-password"), "ann's password"),
+		)
+		require.Equal(t, "ann@example.test was added.", tb.submitForm(t, `form[action="/org/members"]`))
+		require.Contains(t, tb.text(t, "tbody"), "ann@example.test")
+
+		tb.do(t, chromedp.SendKeys(chromedp.ID("m-email"), "ann@example.test"))
+		require.Equal(t, `Cannot add the member: a user with e-mail "ann@example.test" already exists`, tb.submitForm(t, `form[action="/org/members"]`))
+
+		id := eval[string](t, tb, `[...document.querySelectorAll("tbody tr")].find(r => r.textContent.includes("ann@example.test")).querySelector("select").id.slice(5)`)
+		tb.do(t, chromedp.SetValue(chromedp.ID("role-"+id), "admin"))
+		require.Equal(t, "ann@example.test is now admin.", tb.submitForm(t, `form[action="/org/members/`+id+`/role"]`))
+		require.Equal(t, "ann@example.test was removed.", tb.submitForm(t, `form[action="/org/members/`+id+`/delete"]`))
+		require.NotContains(t, tb.text(t, "tbody"), "ann@example.test")
+	})
+
+	t.Run("APIKeys", func(t *testing.T) {
+		t.Parallel()
+		tb := b.newTab(t)
+		tb.acceptDialogs(t)
+		tb.signInWithKey(t, b.hub.AdminKey)
+		tb.navigate(t, "/org/keys")
+		tb.do(t,
+			chromedp.SendKeys(chromedp.ID("k-name"), "ci pipeline"),
+			chromedp.Click(chromedp.CSS(`form[action="/org/keys"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.ID("new-key")),
+		)
+		key := tb.text(t, "#new-key")
+		require.Regexp(t, `^ehk_[a-z2-7]{52}$`, key)
+		tb.screenshot(t, "14-org-api-key-created")
+		tb.navigate(t, "/org/keys")
+		require.NotContains(t, tb.text(t, "body"), key, "the key is shown once")
+		require.Contains(t, tb.text(t, "tbody"), key[:12]+"…")
+
+		// The new key signs in; once revoked it no longer does.
+		other := b.newTab(t)
+		other.signInWithKey(t, key)
+		require.Equal(t, "admin@localhost", other.text(t, ".user-name"))
+		id := eval[string](t, tb, `[...document.querySelectorAll("tbody tr")].find(r => r.textContent.includes("ci pipeline")).querySelector("form").action.split("/").slice(-2)[0]`)
+		require.Equal(t, "The key was revoked.", tb.submitForm(t, `form[action="/org/keys/`+id+`/revoke"]`))
+		require.Contains(t, tb.text(t, "tbody"), "revoked")
+		third := b.newTab(t)
+		third.signInWithKey(t, key)
+		require.Contains(t, third.text(t, ".flash-error"), "That API key is not valid")
+	})
+
+	t.Run("Storages", func(t *testing.T) {
+		t.Parallel()
+		s3 := blobtest.StartS3(t)
+		bucket := s3.CreateBucket(t)
+		tb := b.newTab(t)
+		tb.acceptDialogs(t)
+		tb.signInWithKey(t, b.hub.AdminKey)
+		tb.navigate(t, "/org/storages")
+		fill := func(endpoint, secret string) {
+			tb.do(t,
+				chromedp.SendKeys(chromedp.ID("s-name"), "Team bucket"),
+				chromedp.SendKeys(chromedp.ID("s-bucket"), bucket),
+				chromedp.SendKeys(chromedp.ID("s-endpoint"), endpoint),
+				chromedp.SendKeys(chromedp.ID("s-access"), s3.AccessKey),
+				chromedp.SendKeys(chromedp.ID("s-secret"), secret),
+			)
+		}
+		fill(s3.Endpoint, "not the secret")
+		msg := tb.submitForm(t, `form[action="/org/storages"]`)
+		require.True(t, strings.HasPrefix(msg, `Cannot add the storage: bucket "`+bucket+`" at `+s3.Endpoint+` does not answer with these credentials`), msg)
+		fill(s3.Endpoint, s3.SecretKey)
+		require.Equal(t, "Storage Team bucket was added.", tb.submitForm(t, `form[action="/org/storages"]`))
+		row := tb.text(t, "tbody tr")
+		require.Contains(t, row, bucket)
+		require.NotContains(t, tb.text(t, "body"), s3.SecretKey, "the secret key is never shown")
+		tb.screenshot(t, "15-org-storages")
+		sts, err := b.hub.Server.Store().StorageList(context.Background(), b.hub.OrgID)
+		require.NoError(t, err)
+		require.Len(t, sts, 1)
+		require.Equal(t, "The storage was deleted.", tb.submitForm(t, `form[action="/org/storages/`+sts[0].ID+`/delete"]`))
+		require.Contains(t, tb.text(t, ".card"), "No storages")
+	})
+
+	t.Run("MemberSeesNoAdminPages", func(t *testing.T) {
+		t.Parallel()
+		_, key := b.hub.NewUser(t, b.hub.OrgID, store.RoleMember)
+		pid := newProject(t, b, "Member view")
+		tb := b.newTab(t)
+		tb.signInWithKey(t, key)
+		require.NotContains(t, tb.text(t, ".site-nav"), "Organization")
+		tb.navigate(t, "/org/members")
+		require.Equal(t, "Not allowed", tb.text(t, "h1"))
+		tb.navigate(t, "/projects/"+pid+"/settings/plugins")
+		require.Contains(t, tb.text(t, "#tabpanel"), "Ask an organization admin to add one.")
+		require.Equal(t, 0, tb.nodeCount(t, "#add-plugin"))
+		// A member's own plugin shows its Development box; another's does not.
+		plugID := tb.createPlugin(t, "Mine", "", "{}")
+		require.Equal(t, 1, tb.nodeCount(t, "#dev-title"))
+		admin := b.newTab(t)
+		admin.signInWithKey(t, b.hub.AdminKey)
+		other := admin.createPlugin(t, "Theirs", "", "{}")
+		tb.navigate(t, "/plugins/"+other)
+		require.Equal(t, 0, tb.nodeCount(t, "#dev-title"))
+		require.Contains(t, tb.text(t, "main"), "Only the plugin's owner and organization admins see its development settings.")
+		require.Equal(t, "403 this needs an organization admin or the plugin's owner", tb.fetchStatus(t, "GET", "/ui/plugins/"+other+"/instances", nil, ""))
+		require.Equal(t, `200 `, tb.fetchStatus(t, "GET", "/ui/plugins/"+plugID+"/instances", nil, ""))
+	})
+}
