@@ -60,6 +60,10 @@ const (
 	hasFrameRate
 )
 
+// maxWarnings bounds the warnings reported for one asset; locating each
+// one costs a scan of the asset.
+const maxWarnings = 100
+
 // maxInterned bounds the string intern table of a decoder so memory does
 // not grow with the number of assets.
 const maxInterned = 4096
@@ -77,6 +81,7 @@ type decoder struct {
 	err      *Error
 	errAt    int // offset in b of a syntax error
 	warnings []*Error
+	dropped  int // warnings over maxWarnings
 	warnOn   bool
 
 	strs   map[string]string
@@ -139,6 +144,7 @@ func (d *decoder) reset(b []byte) {
 	d.path = d.path[:0]
 	d.err = nil
 	d.errAt = -1
+	d.dropped = 0
 	d.warnings = d.warnings[:0]
 }
 
@@ -163,6 +169,10 @@ func (d *decoder) failAt(i int, msg string) {
 // warn records a tolerated problem at the current path.
 func (d *decoder) warn(msg string) {
 	if !d.warnOn {
+		return
+	}
+	if len(d.warnings) >= maxWarnings {
+		d.dropped++
 		return
 	}
 	d.warnings = append(d.warnings, &Error{Offset: -1, Index: -1, Path: renderPath(d.path), Msg: msg, Err: ErrInvalid,

@@ -444,6 +444,10 @@ func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
 			finish(w, b, r.index, line, off, ext, -1)
 			r.cfg.warn(w)
 		}
+		if d.dropped > 0 {
+			w := &Error{Index: -1, Msg: fmt.Sprintf("%d more warnings in this asset not reported", d.dropped), Err: ErrInvalid}
+			r.cfg.warn(finish(w, b, r.index, line, off, ext, 0))
+		}
 	}
 	if d.err != nil {
 		return nil, finish(d.err, b, r.index, line, off, ext, d.errAt)

@@ -179,6 +179,18 @@ func TestReader_Next_Warnings(t *testing.T) {
 	}
 }
 
+func TestReader_Next_WarningsPerAssetAreBounded(t *testing.T) {
+	t.Parallel()
+	var tools []string
+	for i := range 150 {
+		tools = append(tools, tool("o"+strings.Repeat("x", i), `"polygon":[[1,2]]`))
+	}
+	_, err, warnings := readAll(t, strings.NewReader(v3(`"tools":[`+strings.Join(tools, ",")+`]`)))
+	require.NoError(t, err)
+	require.Len(t, warnings, 101)
+	require.Equal(t, `asset[0] ("x.jpg") line 1: 50 more warnings in this asset not reported`, warnings[100].Error())
+}
+
 func TestReader_WithoutValidation(t *testing.T) {
 	t.Parallel()
 	input := v3(`"tools":[` + tool("d", `"point":[1,2]`) + `,` + tool("d", `"point":[1,2]`) + `],"relations":[{"objectId":"r","from":"d","to":"gone"}]`)
