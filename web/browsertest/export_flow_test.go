@@ -2,10 +2,10 @@ package browsertest_test
 
 import (
 	"archive/zip"
+	"encoding/json"
 	"io"
 	"os"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -79,37 +79,51 @@ func TestUI_ExportFlow(t *testing.T) {
 	)
 	require.Equal(t, "{}", eval[string](t, tb, `document.getElementById("config-`+plugID+`").value`), "the dialog starts with the default config")
 
-	// Type a config, keep all stages and batches, Run; the logs arrive live.
+	// Type a config, pick the stage Complete and the batch batch-a (2 of
+	// the 3 assets), Run; the logs arrive live.
 	dlg := "#run-" + plugID
-	tb.typeInto(t, "#config-"+plugID, "{\n  \"includeEmpty\": true\n}")
+	tb.typeInto(t, "#config-"+plugID, "{\n  \"separator-character\": \"; \"\n}")
 	require.False(t, eval[bool](t, tb, `document.querySelector("`+dlg+` [data-run]").disabled`))
+	batchA := eval[string](t, tb, `[...document.querySelectorAll("`+dlg+` input[name=batch]")].find(c => c.parentElement.textContent.trim() === "batch-a").value`)
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("stage-"+plugID), "Complete"),
+		chromedp.Click(chromedp.CSS(dlg+` input[value="`+batchA+`"]`)),
+	)
 	require.True(t, eval[bool](t, tb, `document.querySelector(".bell .badge").hidden`), "no unread notification before the run")
 	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
 	tb.waitJS(t, "a log line", `document.querySelectorAll("`+dlg+` .log div").length > 0`)
 	tb.screenshot(t, "06-dialog-live-logs")
 	tb.do(t, chromedp.WaitVisible(chromedp.CSS(dlg+" .result")))
 	result := tb.text(t, dlg+" .result")
-	require.Regexp(t, `Export ready: \S+\.zip \(\d+(\.\d)? (B|KB)\)\.`, result)
-	fileName := regexp.MustCompile(`Export ready: (\S+\.zip)`).FindStringSubmatch(result)[1]
+	fileName := pid + ".zip"
+	require.Regexp(t, `Export ready: `+regexp.QuoteMeta(fileName)+` \(\d+ B\)\.`, result)
 	require.Contains(t, tb.text(t, dlg+" .run-status"), "succeeded")
-	require.NotEmpty(t, strings.TrimSpace(tb.text(t, dlg+" .log")))
+	logs := tb.text(t, dlg+" .log")
+	require.Contains(t, logs, "INFO bounding boxes: conversion started separator=; ")
+	require.Contains(t, logs, "INFO bounding boxes: conversion finished assets=2")
 
 	// The bell counts the new notification without a reload.
 	tb.waitText(t, ".bell .badge", "1")
 	tb.screenshot(t, "07-run-success")
 
-	// Download from the dialog and check the zip's content.
+	// Download from the dialog: the zip holds the plugin's JSON for the 2
+	// assets of the stage and batch chosen.
 	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-download]")))
 	path := tb.waitDownload(t, fileName)
 	entries := readZip(t, path)
-	require.NotEmpty(t, entries, "the zip has entries")
-	var all strings.Builder
-	for name, body := range entries {
-		all.WriteString(name + "\n" + body + "\n")
+	require.Len(t, entries, 1)
+	var rows []struct {
+		ExternalID  string `json:"externalId"`
+		URL         string `json:"URL"`
+		Annotations string `json:"Annotations"`
 	}
-	for _, id := range []string{"street-001.jpg"} {
-		require.Contains(t, all.String(), id, "the export names the annotated assets")
-	}
+	require.NoError(t, json.Unmarshal([]byte(entries[pid+".json"]), &rows), "entry %s.json", pid)
+	require.Len(t, rows, 2)
+	require.Equal(t, "street-001.jpg", rows[0].ExternalID)
+	require.Equal(t, "https://assets.example.com/street/street-001.jpg", rows[0].URL)
+	require.Equal(t, "Car 100 200 320 180", rows[0].Annotations)
+	require.Equal(t, "street-002.jpg", rows[1].ExternalID)
+	require.Empty(t, rows[1].Annotations)
 
 	// The bell lists "Export ready: FILE — Download"; mark it as read.
 	tb.do(t,
