@@ -232,6 +232,10 @@ type Dispatch struct {
 	// plugin answers it when the run is over). Zero means
 	// DefaultRESTDispatchTimeout from now.
 	Deadline time.Time
+	// OnReserved, when set, is called with the chosen instance before the
+	// run is sent (e.g. to record the dispatch first, so that nothing the
+	// plugin does can come before it). An error cancels the dispatch.
+	OnReserved func(InstanceInfo) error
 }
 
 // Dispatch sends a run to the least busy instance of d.Request.PluginID
@@ -246,6 +250,12 @@ func (g *Gateway) Dispatch(ctx context.Context, d *Dispatch) (InstanceInfo, erro
 	inst, err := g.reg.reserve(d.Request.PluginID, d.Request.Session)
 	if err != nil {
 		return InstanceInfo{}, err
+	}
+	if d.OnReserved != nil {
+		if err := d.OnReserved(g.reg.info(inst)); err != nil {
+			g.reg.release(d.Request.Session)
+			return InstanceInfo{}, err
+		}
 	}
 	if err := inst.send(ctx, d); err != nil {
 		g.reg.release(d.Request.Session)

@@ -286,11 +286,7 @@ func (m *Manager) markRunning(ctx context.Context, ar *activeRun) {
 		ID: ar.run.ID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunRunning, At: time.Now().UTC(),
 	})
 	if errors.Is(err, store.ErrConflict) {
-		// Still queued (Submit has not recorded the dispatch yet) or
-		// already past running: try again on the next sign of life.
-		m.mu.Lock()
-		ar.running = false
-		m.mu.Unlock()
+		// Already past running (the response came first).
 		return
 	}
 	if err != nil {

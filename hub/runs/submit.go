@@ -154,22 +154,25 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 			NumTasks:   numTasks,
 		},
 		Deadline: deadline,
+		// The dispatch is recorded before the plugin gets the run, so
+		// its logs and response always find the run dispatched.
+		OnReserved: func(inst gateway.InstanceInfo) error {
+			_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+				ID: run.ID, From: []store.RunStatus{store.RunQueued}, Status: store.RunDispatched,
+				InstanceID: inst.ID, At: time.Now().UTC(),
+			})
+			return err
+		},
 	})
 	switch {
 	case errors.Is(err, gateway.ErrNoInstance):
 		m.finish(run.ID, store.RunFailed, MsgNoInstance)
+	case errors.Is(err, store.ErrConflict):
+		// The run ended (cancelled) before it was sent.
 	case err != nil:
 		m.log.WarnContext(ctx, "dispatch run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
 		m.finish(run.ID, store.RunFailed, "the hub could not send the run to the plugin instance")
 	default:
-		_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-			ID: run.ID, From: []store.RunStatus{store.RunQueued}, Status: store.RunDispatched,
-			InstanceID: inst.ID, At: time.Now().UTC(),
-		})
-		if err != nil && !errors.Is(err, store.ErrConflict) {
-			// The run is with the plugin; only its recorded status lags.
-			m.log.WarnContext(ctx, "record dispatch", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
-		}
 		m.log.InfoContext(ctx, "run dispatched", slog.String(logKeyRun, run.ID), slog.String(logKeyPlugin, plug.ID), slog.String(logKeyInstance, inst.ID))
 	}
 	out, err := m.st.RunGet(ctx, p.OrgID, run.ID)

@@ -1,0 +1,328 @@
+// Package runstest runs export plugin instances in Go for tests and
+// benchmarks of the hub: each [Plugin] is a real Socket.IO client (the
+// zishang520 Go client) speaking the plugin protocol as the Python SDK
+// does: heartbeat, `plugin`, GET /v2/export, getUploadUrl, PUT,
+// getSignedUrl, `log`, `response`.
+package runstest
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	ceio "github.com/zishang520/socket.io/clients/engine/v3/transports"
+	cio "github.com/zishang520/socket.io/clients/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/exporthub/exporthub/hub/gateway"
+)
+
+// Run is one run as a Plugin's Handler sees it.
+type Run struct {
+	// Request is the run request as received.
+	Request gateway.RunRequest
+	// Assets holds the lines of the export's first zip entry (nil with
+	// Options.SkipExport).
+	Assets [][]byte
+	// StorageID, when a Handler sets it, sends the file to that
+	// organization storage instead of the hub's.
+	StorageID string
+	p         *Plugin
+}
+
+// Log sends a `log` event for the run.
+func (r *Run) Log(level, msg string, extra map[string]any) {
+	payload := map[string]any{
+		"level": level, "organization": r.Request.OrgID, "pluginId": r.Request.PluginID,
+		"runBy": r.Request.RunBy, "session": r.Request.Session, "msg": msg,
+	}
+	for k, v := range extra {
+		payload[k] = v
+	}
+	_ = r.p.sock.Emit(gateway.EventLog, payload)
+}
+
+// Handler makes the file of a run; an error makes the plugin answer
+// {"error": true}.
+type Handler func(ctx context.Context, r *Run) (fileName string, body []byte, err error)
+
+// Options configures a Plugin.
+type Options struct {
+	// Host is the hub's base URL; ID and Secret the plugin's credentials.
+	Host, ID, Secret string
+	// Handler makes each run's file. Defaults to TinyZip.
+	Handler Handler
+	// SkipExport skips GET /v2/export (a plugin that needs no assets).
+	SkipExport bool
+	// OnRequest is called, on the socket's goroutine, when a `plugin`
+	// event arrives; nil to skip.
+	OnRequest func(req *gateway.RunRequest, at time.Time)
+	// HTTPClient makes the plugin's HTTP calls. Defaults to a client with
+	// a 60s timeout.
+	HTTPClient *http.Client
+}
+
+// Plugin is one connected plugin instance.
+type Plugin struct {
+	opts Options
+	sock *cio.Socket
+	hc   *http.Client
+
+	mu     sync.Mutex
+	errs   []error
+	closed bool
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// TinyZip is the default Handler: a zip holding one small text file.
+func TinyZip(_ context.Context, r *Run) (string, []byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("result.txt")
+	if err != nil {
+		return "", nil, err
+	}
+	fmt.Fprintf(w, "run %s: %d assets\n", r.Request.Session, len(r.Assets))
+	if err := zw.Close(); err != nil {
+		return "", nil, err
+	}
+	return "result.zip", buf.Bytes(), nil
+}
+
+// Connect connects an instance and sends its first heartbeat; it returns
+// once the namespace is connected (the hub registers the instance right
+// after). Close it when done.
+func Connect(ctx context.Context, o Options) (*Plugin, error) {
+	if o.Handler == nil {
+		o.Handler = TinyZip
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	pctx, cancel := context.WithCancel(context.Background())
+	p := &Plugin{opts: o, hc: hc, ctx: pctx, cancel: cancel}
+	opts := cio.DefaultOptions()
+	opts.SetTransports(types.NewSet(ceio.WebSocket))
+	opts.SetReconnection(false)
+	opts.SetForceNew(true)
+	p.sock = cio.NewManager(o.Host, opts).Socket(gateway.Namespace, opts)
+	connected := make(chan struct{})
+	var once sync.Once
+	_ = p.sock.On("connect", func(...any) {
+		_ = p.sock.Emit(gateway.EventHeartbeat, map[string]any{"id": o.ID, "secret": o.Secret})
+		once.Do(func() { close(connected) })
+	})
+	_ = p.sock.On(gateway.EventPlugin, func(args ...any) {
+		at := time.Now()
+		if len(args) == 0 {
+			return
+		}
+		b, err := json.Marshal(args[0])
+		if err != nil {
+			p.fail(fmt.Errorf("encode run request: %w", err))
+			return
+		}
+		var req gateway.RunRequest
+		if err := json.Unmarshal(b, &req); err != nil {
+			p.fail(fmt.Errorf("decode run request: %w", err))
+			return
+		}
+		if o.OnRequest != nil {
+			o.OnRequest(&req, at)
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.run(&req)
+		}()
+	})
+	p.sock.Connect()
+	select {
+	case <-connected:
+		return p, nil
+	case <-ctx.Done():
+		p.Close()
+		return nil, fmt.Errorf("connect plugin instance: %w", ctx.Err())
+	}
+}
+
+// Close disconnects the instance and waits for its runs to stop.
+func (p *Plugin) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	p.sock.Disconnect()
+	p.wg.Wait()
+}
+
+// Emit sends any event, for tests of how the hub treats odd plugins.
+func (p *Plugin) Emit(event string, payload any) error { return p.sock.Emit(event, payload) }
+
+// Connected reports whether the socket is connected.
+func (p *Plugin) Connected() bool { return p.sock.Connected() }
+
+// Errors returns the errors the instance met while running runs.
+func (p *Plugin) Errors() []error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]error(nil), p.errs...)
+}
+
+func (p *Plugin) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.errs = append(p.errs, err)
+}
+
+// run does one run and answers it.
+func (p *Plugin) run(req *gateway.RunRequest) {
+	ctx := p.ctx
+	r := &Run{Request: *req, p: p}
+	if !p.opts.SkipExport {
+		assets, err := p.export(ctx, req)
+		if err != nil {
+			p.fail(err)
+			return // as the SDK: no response, the hub times the run out
+		}
+		r.Assets = assets
+	}
+	name, body, err := p.opts.Handler(ctx, r)
+	if err != nil {
+		_ = p.sock.Emit(gateway.EventResponse, map[string]any{"error": true, "session": req.Session})
+		return
+	}
+	signed, err := p.upload(ctx, req, r.StorageID, name, body)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	_ = p.sock.Emit(gateway.EventResponse, map[string]any{"export": true, "response": signed, "session": req.Session})
+}
+
+// v2 calls a /v2 GET endpoint with the run's token and decodes data.
+func (p *Plugin) v2(ctx context.Context, req *gateway.RunRequest, path string, q url.Values, out any) error {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, p.opts.Host+path+"?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	hr.Header.Set("apikey", req.APIKey)
+	resp, err := p.hc.Do(hr)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d: %s", path, resp.StatusCode, b)
+	}
+	env := struct {
+		Data any `json:"data"`
+	}{Data: out}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return fmt.Errorf("GET %s: decode: %w", path, err)
+	}
+	return nil
+}
+
+// export downloads the run's NDJSON export and returns its lines.
+func (p *Plugin) export(ctx context.Context, req *gateway.RunRequest) ([][]byte, error) {
+	stage, _ := json.Marshal(req.Stage)
+	batches, _ := json.Marshal(req.Batches)
+	var data struct {
+		ExportPath string `json:"exportPath"`
+	}
+	q := url.Values{"project": {req.ProjectID}, "format": {"ndjson"}, "stage": {string(stage)}, "batches": {string(batches)}}
+	if err := p.v2(ctx, req, "/v2/export", q, &data); err != nil {
+		return nil, err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, data.ExportPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.hc.Do(hr)
+	if err != nil {
+		return nil, fmt.Errorf("download export: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("download export: HTTP %d: %v", resp.StatusCode, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("open export zip: %w", err)
+	}
+	if len(zr.File) == 0 {
+		return nil, errors.New("export zip is empty")
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	content, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	var lines [][]byte
+	for _, l := range bytes.Split(content, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
+}
+
+// upload PUTs body through getUploadUrl and returns the getSignedUrl URL.
+func (p *Plugin) upload(ctx context.Context, req *gateway.RunRequest, storageID, name string, body []byte) (string, error) {
+	var up struct {
+		UploadURL string `json:"uploadUrl"`
+	}
+	q := url.Values{"name": {name}, "project": {req.ProjectID}, "type": {"exports"}}
+	if storageID != "" {
+		q.Set("storageId", storageID)
+	}
+	if err := p.v2(ctx, req, "/v2/getUploadUrl", q, &up); err != nil {
+		return "", err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPut, up.UploadURL, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	resp, err := p.hc.Do(hr)
+	if err != nil {
+		return "", fmt.Errorf("PUT upload: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("PUT upload: HTTP %d", resp.StatusCode)
+	}
+	var sig struct {
+		SignedURL string `json:"signedUrl"`
+	}
+	q.Set("name", up.UploadURL)
+	if err := p.v2(ctx, req, "/v2/getSignedUrl", q, &sig); err != nil {
+		return "", err
+	}
+	return sig.SignedURL, nil
+}

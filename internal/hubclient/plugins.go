@@ -1,0 +1,126 @@
+package hubclient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/exporthub/exporthub/hub"
+)
+
+// errNoPlugin is returned when a call needs a plugin id.
+var errNoPlugin = errors.New("hubclient: plugin id is required")
+
+// CreatePlugin creates an export plugin; the answer holds its secret,
+// shown this once.
+func (c *Client) CreatePlugin(ctx context.Context, req *hub.PluginCreateRequest) (*hub.PluginSecretResponse, error) {
+	var out hub.PluginSecretResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPlugins lists the organization's plugins, by name, with their
+// connected instances.
+func (c *Client) ListPlugins(ctx context.Context) ([]*hub.PluginResponse, error) {
+	var out hub.PluginListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/plugins", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Plugins, nil
+}
+
+// GetPlugin returns a plugin with its connected instances.
+func (c *Client) GetPlugin(ctx context.Context, id string) (*hub.PluginResponse, error) {
+	if id == "" {
+		return nil, errNoPlugin
+	}
+	var out hub.PluginResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/plugins/"+pathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdatePlugin changes the fields of req that are set.
+func (c *Client) UpdatePlugin(ctx context.Context, id string, req *hub.PluginUpdateRequest) (*hub.PluginResponse, error) {
+	if id == "" {
+		return nil, errNoPlugin
+	}
+	var out hub.PluginResponse
+	if err := c.DoJSON(ctx, http.MethodPatch, "/api/plugins/"+pathEscape(id), req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeletePlugin deletes a plugin; its connected instances are
+// disconnected.
+func (c *Client) DeletePlugin(ctx context.Context, id string) error {
+	if id == "" {
+		return errNoPlugin
+	}
+	return c.DoJSON(ctx, http.MethodDelete, "/api/plugins/"+pathEscape(id), nil, nil)
+}
+
+// RotatePluginSecret gives a plugin a new secret and returns it;
+// instances connected with the old one are disconnected.
+func (c *Client) RotatePluginSecret(ctx context.Context, id string) (*hub.PluginSecretResponse, error) {
+	if id == "" {
+		return nil, errNoPlugin
+	}
+	var out hub.PluginSecretResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/rotate-secret", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RevealPluginSecret returns a plugin's current secret once; ErrConflict
+// when it was shown already.
+func (c *Client) RevealPluginSecret(ctx context.Context, id string) (*hub.PluginSecretResponse, error) {
+	if id == "" {
+		return nil, errNoPlugin
+	}
+	var out hub.PluginSecretResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/reveal-secret", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EnablePlugin enables a plugin on a project (idempotent).
+func (c *Client) EnablePlugin(ctx context.Context, projectID, pluginID string) error {
+	if projectID == "" {
+		return errNoProject
+	}
+	if pluginID == "" {
+		return errNoPlugin
+	}
+	return c.DoJSON(ctx, http.MethodPost, "/api/projects/"+pathEscape(projectID)+"/plugins/"+pathEscape(pluginID), nil, nil)
+}
+
+// DisablePlugin disables a plugin on a project; ErrNotFound when it was
+// not enabled.
+func (c *Client) DisablePlugin(ctx context.Context, projectID, pluginID string) error {
+	if projectID == "" {
+		return errNoProject
+	}
+	if pluginID == "" {
+		return errNoPlugin
+	}
+	return c.DoJSON(ctx, http.MethodDelete, "/api/projects/"+pathEscape(projectID)+"/plugins/"+pathEscape(pluginID), nil, nil)
+}
+
+// ListProjectPlugins lists the plugins enabled on a project.
+func (c *Client) ListProjectPlugins(ctx context.Context, projectID string) ([]*hub.PluginResponse, error) {
+	if projectID == "" {
+		return nil, errNoProject
+	}
+	var out hub.PluginListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/plugins", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Plugins, nil
+}

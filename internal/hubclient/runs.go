@@ -1,0 +1,325 @@
+package hubclient
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/auth"
+)
+
+// errNoRun is returned when a call needs a run id.
+var errNoRun = errors.New("hubclient: run id is required")
+
+// errNoExport is returned when a call needs an export id.
+var errNoExport = errors.New("hubclient: export id is required")
+
+// StartRunParams is the input of StartRun.
+type StartRunParams struct {
+	ProjectID string
+	PluginID  string
+	// ConfigJSON is the Config JSON text; nil sends none (the plugin's
+	// default is used).
+	ConfigJSON *string
+	// Stage filters assets by stage id or name; "" for all.
+	Stage string
+	// Batches filters assets by batch ids or names.
+	Batches []string
+}
+
+// StartRun runs a plugin on a project (a click on Run). The answer is the
+// run, dispatched, or failed at once when no plugin instance is online.
+func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunResponse, error) {
+	if p.ProjectID == "" {
+		return nil, errNoProject
+	}
+	if p.PluginID == "" {
+		return nil, errNoPlugin
+	}
+	req := &hub.RunCreateRequest{Stage: p.Stage, Batches: p.Batches}
+	if p.ConfigJSON != nil {
+		b, err := json.Marshal(*p.ConfigJSON)
+		if err != nil {
+			return nil, fmt.Errorf("encode config: %w", err)
+		}
+		req.ConfigJSON = b
+	}
+	var out hub.RunResponse
+	path := "/api/projects/" + pathEscape(p.ProjectID) + "/plugins/" + pathEscape(p.PluginID) + "/runs"
+	if err := c.DoJSON(ctx, http.MethodPost, path, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetRun returns a run.
+func (c *Client) GetRun(ctx context.Context, id string) (*hub.RunResponse, error) {
+	if id == "" {
+		return nil, errNoRun
+	}
+	var out hub.RunResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/runs/"+pathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListRunsParams filters ListRuns.
+type ListRunsParams struct {
+	// ProjectID and PluginID keep the runs of one project or plugin.
+	ProjectID string
+	PluginID  string
+	// Limit bounds the list (the hub's default is 100).
+	Limit int
+}
+
+// ListRuns lists the organization's runs, newest first.
+func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hub.RunResponse, error) {
+	q := url.Values{}
+	if p.ProjectID != "" {
+		q.Set("project", p.ProjectID)
+	}
+	if p.PluginID != "" {
+		q.Set("plugin", p.PluginID)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	path := "/api/runs"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out hub.RunListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Runs, nil
+}
+
+// CancelRun cancels an active run; ErrConflict when it already ended.
+func (c *Client) CancelRun(ctx context.Context, id string) (*hub.RunResponse, error) {
+	if id == "" {
+		return nil, errNoRun
+	}
+	var out hub.RunResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/runs/"+pathEscape(id)+"/cancel", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RunLogs returns the stored log lines of a run after seq after, and the
+// run's status when they were read.
+func (c *Client) RunLogs(ctx context.Context, id string, after int64) (*hub.RunLogsResponse, error) {
+	if id == "" {
+		return nil, errNoRun
+	}
+	var out hub.RunLogsResponse
+	path := "/api/runs/" + pathEscape(id) + "/logs?after=" + strconv.FormatInt(after, 10)
+	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// followRetries is how many times FollowRunLogs reconnects a broken
+// stream in a row before giving up.
+const followRetries = 5
+
+// FollowRunLogs streams a run's log lines after seq after to onLine, live,
+// and returns the run's end once it ended. A broken stream is resumed
+// where it stopped (Last-Event-ID). It returns early with ctx's error or
+// onLine's.
+func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLine func(*hub.RunLogLine) error) (*hub.RunEndEvent, error) {
+	if id == "" {
+		return nil, errNoRun
+	}
+	fails := 0
+	for {
+		end, last, err := c.followOnce(ctx, id, after, onLine)
+		if end != nil {
+			return end, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ae *APIError
+		var le *lineError
+		if errors.As(err, &ae) || errors.As(err, &le) {
+			return nil, err
+		}
+		if last > after {
+			after, fails = last, 0
+		} else if fails++; fails > followRetries {
+			return nil, fmt.Errorf("follow run %s logs: %w", id, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(fails) * 500 * time.Millisecond):
+		}
+	}
+}
+
+// lineError wraps an error returned by the caller's onLine.
+type lineError struct{ err error }
+
+func (e *lineError) Error() string { return e.err.Error() }
+func (e *lineError) Unwrap() error { return e.err }
+
+// followOnce reads one connection of the log stream. It returns the end
+// event if it came, and the last seq seen.
+func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine func(*hub.RunLogLine) error) (*hub.RunEndEvent, int64, error) {
+	req, err := c.NewRequest(ctx, http.MethodGet, "/api/runs/"+pathEscape(id)+"/logs/stream", nil)
+	if err != nil {
+		return nil, after, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if after > 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(after, 10))
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, after, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	var event, data string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = line[len("event: "):]
+		case strings.HasPrefix(line, "data: "):
+			data = line[len("data: "):]
+		case line == "":
+			switch event {
+			case "log":
+				var l hub.RunLogLine
+				if err := json.Unmarshal([]byte(data), &l); err != nil {
+					return nil, after, fmt.Errorf("decode log event: %w", err)
+				}
+				if err := onLine(&l); err != nil {
+					return nil, after, &lineError{err}
+				}
+				after = l.Seq
+			case "end":
+				var end hub.RunEndEvent
+				if err := json.Unmarshal([]byte(data), &end); err != nil {
+					return nil, after, fmt.Errorf("decode end event: %w", err)
+				}
+				return &end, after, nil
+			}
+			event, data = "", ""
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, after, fmt.Errorf("read log stream: %w", err)
+	}
+	return nil, after, io.ErrUnexpectedEOF
+}
+
+// GetExport returns an export file's record.
+func (c *Client) GetExport(ctx context.Context, id string) (*hub.ExportResponse, error) {
+	if id == "" {
+		return nil, errNoExport
+	}
+	var out hub.ExportResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/exports/"+pathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListExports lists a project's export files, newest first.
+func (c *Client) ListExports(ctx context.Context, projectID string) ([]*hub.ExportResponse, error) {
+	if projectID == "" {
+		return nil, errNoProject
+	}
+	var out hub.ExportListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/exports", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Exports, nil
+}
+
+// DownloadExport writes an export file to w and returns its size. It
+// follows the hub's redirect to a presigned URL without sending the API
+// key there. There is no default timeout: bound it with ctx.
+func (c *Client) DownloadExport(ctx context.Context, id string, w io.Writer) (int64, error) {
+	if id == "" {
+		return 0, errNoExport
+	}
+	req, err := c.NewRequest(ctx, http.MethodGet, "/api/exports/"+pathEscape(id)+"/download", nil)
+	if err != nil {
+		return 0, err
+	}
+	hc := *c.httpClient()
+	hc.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		// A presigned URL carries its own authorization; the API key
+		// stays with the hub.
+		r.Header.Del(auth.HeaderAPIKey)
+		r.Header.Del("Authorization")
+		return nil
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("download export %s: %w", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, decodeError(resp)
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("download export %s: %w", id, err)
+	}
+	return n, nil
+}
+
+// ListNotifications returns the caller's notifications, newest first, and
+// the unread count.
+func (c *Client) ListNotifications(ctx context.Context, limit int) (*hub.NotificationListResponse, error) {
+	path := "/api/notifications"
+	if limit > 0 {
+		path += "?limit=" + strconv.Itoa(limit)
+	}
+	var out hub.NotificationListResponse
+	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MarkNotificationsRead marks notifications read (all when ids is empty)
+// and returns the unread count.
+func (c *Client) MarkNotificationsRead(ctx context.Context, ids []string) (int, error) {
+	var out hub.UnreadCountResponse
+	if err := c.DoJSON(ctx, http.MethodPost, "/api/notifications/read", &hub.MarkReadRequest{IDs: ids}, &out); err != nil {
+		return 0, err
+	}
+	return out.Unread, nil
+}
+
+// SetWebhook sets the organization's webhook URL (admins); the answer
+// holds the signing secret when it was just made.
+func (c *Client) SetWebhook(ctx context.Context, req *hub.WebhookRequest) (*hub.WebhookResponse, error) {
+	var out hub.WebhookResponse
+	if err := c.DoJSON(ctx, http.MethodPut, "/api/org/webhook", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
