@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/exporthub/exporthub/hub/store"
 )
 
 // maxAPIBody bounds the JSON bodies of the UI's endpoints.
@@ -40,13 +42,10 @@ func (ui *UI) apiFail(q *request, err error) {
 		writeFail(q.w, http.StatusBadRequest, "bad_request", ie.Message)
 	case errors.Is(err, errForbidden):
 		writeFail(q.w, http.StatusForbidden, "forbidden", "this needs an organization admin or the plugin's owner")
+	case errors.Is(err, store.ErrNotFound):
+		writeFail(q.w, http.StatusNotFound, "not_found", "not found")
 	default:
-		msg := ui.userMessage(q.r, err)
-		status := http.StatusInternalServerError
-		if msg == "not found" {
-			status = http.StatusNotFound
-		}
-		writeFail(q.w, status, http.StatusText(status), msg)
+		writeFail(q.w, http.StatusInternalServerError, "internal", ui.userMessage(q.r, err))
 	}
 }
 

@@ -25,8 +25,6 @@ type notificationView struct {
 	Kind  string `json:"kind"`
 	Title string `json:"title"`
 	Body  string `json:"body,omitempty"`
-	// Link is a page of the UI the notification is about ("" for none).
-	Link string `json:"link,omitempty"`
 	// DownloadURL downloads the export of an "export ready" notification.
 	DownloadURL string    `json:"downloadUrl,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`

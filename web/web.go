@@ -293,15 +293,6 @@ func (ui *UI) Routes() []Route {
 	return rs
 }
 
-// Handler returns the UI on a mux of its own (for serving the UI alone).
-func (ui *UI) Handler() http.Handler {
-	mux := http.NewServeMux()
-	for _, r := range ui.Routes() {
-		mux.Handle(r.Pattern, r.Handler)
-	}
-	return mux
-}
-
 // secureHeaders sets the headers every UI response carries: a strict
 // content security policy (no inline script or style), no framing, no
 // MIME sniffing, no referrer across origins.

@@ -471,9 +471,6 @@
         if (n.downloadUrl) {
           li.appendChild(document.createTextNode(" \u2014 "));
           li.appendChild(el("a", { href: n.downloadUrl, download: "" }, "Download"));
-        } else if (n.link) {
-          li.appendChild(document.createTextNode(" \u2014 "));
-          li.appendChild(el("a", { href: n.link }, "Open"));
         }
         if (n.body) {
           li.appendChild(el("div", null, n.body));
@@ -686,7 +683,7 @@
       }
       if (list.length === 0) {
         var tr = el("tr");
-        tr.appendChild(el("td", { colspan: "4", className: "empty" }, "No instance connected. Start your plugin with this ID and secret."));
+        tr.appendChild(el("td", { colspan: "5", className: "empty" }, "No instance connected. Start your plugin with this ID and secret."));
         body.appendChild(tr);
         return;
       }
@@ -696,6 +693,7 @@
         tr.appendChild(el("td", null, inst.remoteAddr || ""));
         tr.appendChild(el("td", null, formatTime(inst.connectedAt, true)));
         tr.appendChild(el("td", null, formatTime(inst.lastHeartbeat, true)));
+        tr.appendChild(el("td", { className: "num" }, String(inst.runs || 0)));
         body.appendChild(tr);
       });
     }
