@@ -49,7 +49,7 @@ func newRESTConnector(s *server) (*restConnector, error) {
 	c.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
+		ReadTimeout:       time.Minute, // the body only; answers wait for the run
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return c, nil
@@ -109,9 +109,20 @@ func (c *restConnector) handlePlugin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sink := newRESTSink(c.s, req.APIKey)
-	if err := c.s.dispatch(req, sink); err != nil {
+	over, err := c.s.dispatch(req, sink)
+	if err != nil {
 		sink.close()
 		writeRESTError(w, http.StatusServiceUnavailable, CodeUnavailable, "the plugin is shutting down")
+		return
+	}
+	// Like the Python SDK, answer when the run is over: a hub that gives up
+	// on the run (cancel, timeout) aborts this request, which cancels the
+	// run. The result itself goes to /v2/pluginResponse.
+	select {
+	case <-over:
+	case <-r.Context().Done():
+		c.s.cancel(req.Session, errRunCancelled)
+		<-over
 		return
 	}
 	writeRESTJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{"session": req.Session}})

@@ -288,7 +288,7 @@ func (w *wsConnector) onPlugin(args []any) {
 		var req *runRequest
 		if req, err = decodeRunRequest(raw); err == nil {
 			sink := &wsSink{w: w}
-			if err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
+			if _, err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
 				w.s.fail(context.Background(), req, sink, w.s.runLogger(req, sink), err)
 				return
 			}

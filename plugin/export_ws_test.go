@@ -606,8 +606,9 @@ func TestExport_RunREST(t *testing.T) {
 	t.Run("ExportSucceeds", func(t *testing.T) {
 		t.Parallel()
 		hub, base := setup(t, countingHandler)
-		session, status := hub.PostRun(t, base, plugintest.RunRequest{ProjectID: "rest-1"})
-		require.Equal(t, http.StatusOK, status)
+		run := hub.PostRun(t, base, plugintest.RunRequest{ProjectID: "rest-1"})
+		require.Equal(t, http.StatusOK, run.Wait(t), "the plugin answers once the run is over")
+		session := run.Session
 		res := hub.WaitResult(t, session)
 		require.True(t, res.Export, "got %v", res.Payload)
 		entries := plugintest.ZipEntries(t, hub.Download(t, res))
@@ -620,8 +621,7 @@ func TestExport_RunREST(t *testing.T) {
 		t.Parallel()
 		hub, base := setup(t, countingHandler)
 		hub.Secret = "wrong"
-		_, status := hub.PostRun(t, base, plugintest.RunRequest{})
-		require.Equal(t, http.StatusUnauthorized, status)
+		require.Equal(t, http.StatusUnauthorized, hub.PostRun(t, base, plugintest.RunRequest{}).Wait(t))
 	})
 
 	t.Run("CallbackError", func(t *testing.T) {
@@ -629,7 +629,7 @@ func TestExport_RunREST(t *testing.T) {
 		hub, base := setup(t, func(context.Context, *plugin.Request) (*plugin.Response, error) {
 			return nil, errors.New("no boxes")
 		})
-		session, _ := hub.PostRun(t, base, plugintest.RunRequest{})
+		session := hub.PostRun(t, base, plugintest.RunRequest{}).Session
 		require.True(t, hub.WaitResult(t, session).Error)
 		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "no boxes")
 	})
@@ -642,10 +642,27 @@ func TestExport_RunREST(t *testing.T) {
 			<-ctx.Done()
 			return nil, context.Cause(ctx)
 		})
-		session, _ := hub.PostRun(t, base, plugintest.RunRequest{})
+		run := hub.PostRun(t, base, plugintest.RunRequest{})
 		<-started
-		require.Equal(t, http.StatusOK, hub.CancelREST(t, base, session))
-		require.True(t, hub.WaitResult(t, session).Error)
+		require.Equal(t, http.StatusOK, hub.CancelREST(t, base, run.Session))
+		require.True(t, hub.WaitResult(t, run.Session).Error)
+		require.Contains(t, hub.WaitLog(t, run.Session, "run failed")["error"], "run cancelled by the hub")
+		require.Equal(t, http.StatusOK, run.Wait(t))
+	})
+
+	t.Run("AbortedRequestCancelsTheRun", func(t *testing.T) {
+		t.Parallel()
+		started := make(chan struct{}, 1)
+		hub, base := setup(t, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+			started <- struct{}{}
+			<-ctx.Done()
+			return nil, context.Cause(ctx)
+		})
+		run := hub.PostRun(t, base, plugintest.RunRequest{})
+		<-started
+		run.Abort() // the hub gave up on the run
+		require.True(t, hub.WaitResult(t, run.Session).Error)
+		require.Contains(t, hub.WaitLog(t, run.Session, "run failed")["error"], "run cancelled by the hub")
 	})
 
 	t.Run("BadBody", func(t *testing.T) {

@@ -130,13 +130,14 @@ func (s *server) shutdown() {
 	}
 }
 
-// dispatch starts a run on its own goroutine. It returns ErrShuttingDown
-// (and starts nothing) once shutdown began.
-func (s *server) dispatch(w *runRequest, sink runSink) error {
+// dispatch starts a run on its own goroutine and returns a channel closed
+// when the run is over (its response sent). It returns ErrShuttingDown (and
+// starts nothing) once shutdown began.
+func (s *server) dispatch(w *runRequest, sink runSink) (<-chan struct{}, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrShuttingDown
+		return nil, ErrShuttingDown
 	}
 	s.runs.Add(1)
 	ctx, cancel := context.WithCancelCause(s.runsCtx)
@@ -152,8 +153,10 @@ func (s *server) dispatch(w *runRequest, sink runSink) error {
 	s.active[w.Session] = me
 	s.mu.Unlock()
 
+	over := make(chan struct{})
 	go func() {
 		defer s.runs.Done()
+		defer close(over)
 		defer func() {
 			if stopTimer != nil {
 				stopTimer()
@@ -180,7 +183,7 @@ func (s *server) dispatch(w *runRequest, sink runSink) error {
 		}
 		s.execute(ctx, w, sink)
 	}()
-	return nil
+	return over, nil
 }
 
 // cancel cancels the run of session, if it is running here.

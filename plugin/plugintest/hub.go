@@ -3,6 +3,7 @@ package plugintest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -368,14 +369,63 @@ func (h *Hub) Cancel(t testing.TB, session string) {
 	}
 }
 
-// PostRun starts a run on a REST plugin at base (POST {base}/plugin with
-// the Secret header) and returns its session and the HTTP status.
-func (h *Hub) PostRun(t testing.TB, base string, req RunRequest) (string, int) {
+// RESTRun is a run posted to a REST plugin; the plugin answers the POST
+// when the run is over.
+type RESTRun struct {
+	// Session is the run's session.
+	Session string
+
+	done   chan struct{}
+	cancel context.CancelFunc
+	status int
+	err    error
+}
+
+// Wait waits for the plugin's answer to the POST and returns its HTTP
+// status (0 when the request failed or was aborted).
+func (r *RESTRun) Wait(t testing.TB) int {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(WaitTimeout):
+		t.Fatalf("plugintest: no answer to POST /plugin of %s after %v", r.Session, WaitTimeout)
+	}
+	return r.status
+}
+
+// Abort gives up on the run the way a hub does (cancel, timeout): it
+// aborts the pending POST.
+func (r *RESTRun) Abort() { r.cancel() }
+
+// PostRun starts a run on a REST plugin at base: POST {base}/plugin with
+// the Secret header, on its own goroutine (the plugin answers when the run
+// is over).
+func (h *Hub) PostRun(t testing.TB, base string, req RunRequest) *RESTRun {
 	t.Helper()
 	req = h.fill(req)
 	body, _ := json.Marshal(req) // plain fields always encode
-	status := h.post(t, strings.TrimRight(base, "/")+"/plugin", h.Secret, body)
-	return req.Session, status
+	ctx, cancel := context.WithCancel(context.Background())
+	run := &RESTRun{Session: req.Session, done: make(chan struct{}), cancel: cancel}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/plugin", bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		t.Fatalf("plugintest: %v", err)
+	}
+	hr.Header.Set("Secret", h.Secret)
+	hr.Header.Set("Content-Type", "application/json")
+	go func() {
+		defer close(run.done)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			run.err = err
+			return
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body) // drain for connection reuse
+		run.status = resp.StatusCode
+	}()
+	t.Cleanup(cancel)
+	return run
 }
 
 // CancelREST cancels a run on a REST plugin (POST {base}/cancel).
