@@ -255,7 +255,9 @@ func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, ex
 	m.mu.Lock()
 	delete(m.active, id)
 	m.mu.Unlock()
-	if status == store.RunCancelled {
+	if status == store.RunCancelled || status == store.RunTimedOut {
+		// The plugin stops working on a run nobody waits for any more
+		// (the Go SDK cancels the callback's context).
 		m.gw.Cancel(id)
 	} else {
 		m.gw.Release(id)
