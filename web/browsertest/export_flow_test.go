@@ -156,7 +156,20 @@ func TestUI_ExportFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, again)
 
-	// Readable on a phone: one column, the dialog fits the screen.
+	// Rotating the secret shows the new one once and cuts off the process
+	// that used the old one.
+	tb.acceptDialogs(t)
+	tb.navigate(t, "/plugins/"+plugID)
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(`form[action$="/secret/rotate"] button`)),
+		chromedp.WaitVisible(chromedp.ID("plugin-secret")),
+	)
+	rotated := tb.text(t, "#plugin-secret")
+	require.NotEqual(t, secret, rotated)
+	require.Len(t, rotated, 36)
+	tb.waitInstances(t, 0)
+
+	// Readable on a phone: one column, no sideways scrolling.
 	tb.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	tb.navigate(t, "/projects/"+pid+"/settings/plugins")
 	require.Less(t, eval[float64](t, tb, `document.querySelector(".section-nav").getBoundingClientRect().width`), 400.0)
