@@ -271,32 +271,19 @@ func (ui *UI) handleProjectPlugins(q *request) {
 	q.show(ui, http.StatusOK, "project_plugins", p.Name+": plugins", "projects", d)
 }
 
-// handleProjectPluginAdd enables a plugin on the project (admins).
+// handleProjectPluginAdd enables the form's plugin on the project.
 func (ui *UI) handleProjectPluginAdd(q *request) {
-	if !q.isAdmin() {
-		ui.fail(q, errForbidden)
-		return
-	}
-	ctx := q.r.Context()
-	p, err := ui.loadProject(q)
-	if err != nil {
-		ui.fail(q, err)
-		return
-	}
-	pl, err := ui.store.PluginGet(ctx, q.org.ID, q.r.PostFormValue("plugin_id"))
-	if err != nil {
-		ui.fail(q, fmt.Errorf("get plugin: %w", err))
-		return
-	}
-	if err := ui.store.ProjectPluginEnable(ctx, q.org.ID, p.ID, pl.ID); err != nil {
-		ui.fail(q, fmt.Errorf("enable plugin: %w", err))
-		return
-	}
-	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+" is enabled on this project.")
+	ui.changeProjectPlugin(q, q.r.PostFormValue("plugin_id"), true)
 }
 
-// handleProjectPluginRemove disables a plugin on the project (admins).
+// handleProjectPluginRemove disables the path's plugin on the project.
 func (ui *UI) handleProjectPluginRemove(q *request) {
+	ui.changeProjectPlugin(q, q.r.PathValue("id"), false)
+}
+
+// changeProjectPlugin enables or disables a plugin on the path's project
+// (admins) and goes back to Settings → Plugins.
+func (ui *UI) changeProjectPlugin(q *request, pluginID string, enable bool) {
 	if !q.isAdmin() {
 		ui.fail(q, errForbidden)
 		return
@@ -307,14 +294,18 @@ func (ui *UI) handleProjectPluginRemove(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	pl, err := ui.store.PluginGet(ctx, q.org.ID, q.r.PathValue("id"))
+	pl, err := ui.store.PluginGet(ctx, q.org.ID, pluginID)
 	if err != nil {
 		ui.fail(q, fmt.Errorf("get plugin: %w", err))
 		return
 	}
-	if err := ui.store.ProjectPluginDisable(ctx, q.org.ID, p.ID, pl.ID); err != nil {
-		ui.fail(q, fmt.Errorf("disable plugin: %w", err))
+	change, done := ui.store.ProjectPluginDisable, " was removed from this project."
+	if enable {
+		change, done = ui.store.ProjectPluginEnable, " is enabled on this project."
+	}
+	if err := change(ctx, q.org.ID, p.ID, pl.ID); err != nil {
+		ui.fail(q, fmt.Errorf("change project plugins: %w", err))
 		return
 	}
-	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+" was removed from this project.")
+	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+done)
 }

@@ -165,6 +165,11 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	// Escape closes the dialog.
 	tb.do(t, chromedp.KeyEvent(kb.Escape))
 	require.False(t, eval[bool](t, tb, fmt.Sprintf(`document.getElementById("run-%s").open`, plugID)))
+
+	// Remove takes the plugin off the project (after a confirmation).
+	tb.acceptDialogs(t)
+	require.Equal(t, "Boxes was removed from this project.", tb.submitForm(t, `form[action$="/settings/plugins/`+plugID+`/remove"]`))
+	require.Contains(t, tb.text(t, "#tabpanel"), "No plugin is enabled on this project yet.")
 }
 
 // TestUI_ConfigJSONCheck runs the browser's Config JSON check on the cases
