@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub/hubtest"
 )
 
 // readZip returns the entries of a zip file by name.
@@ -38,13 +40,29 @@ func readZip(t *testing.T, path string) map[string]string {
 // bell count go up and downloads the zip.
 func TestUI_ExportFlow(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			exportFlow(t, backend)
+		})
+	}
+}
+
+// exportFlow is TestUI_ExportFlow on a hub with the given database.
+func exportFlow(t *testing.T, backend hubtest.Backend) {
+	b := setup(t, backend)
 	bin := buildGo(t, "./examples/bboxes", t.TempDir())
 	pid := newProject(t, b, "Street scenes")
 	tb := b.newTab(t)
+	// One set of screenshots is enough: the SQLite run takes them.
+	shot := func(name string) {
+		if backend == hubtest.SQLite {
+			tb.screenshot(t, name)
+		}
+	}
 
 	tb.navigate(t, "/signin")
-	tb.screenshot(t, "01-sign-in")
+	shot("01-sign-in")
 	tb.signInWithKey(t, b.hub.AdminKey)
 
 	// The owner creates the plugin, reveals its secret and starts the
@@ -57,14 +75,14 @@ func TestUI_ExportFlow(t *testing.T) {
 	require.Contains(t, tb.text(t, "#plugin-secret"), secret, "the secret stays on the page that revealed it")
 	instances := tb.text(t, "table[data-instances-url] tbody")
 	require.Regexp(t, `127\.0\.0\.1`, instances)
-	tb.screenshot(t, "12-plugin-development")
+	shot("12-plugin-development")
 	tb.enablePlugin(t, pid, plugID)
 
 	// A user: projects list, project overview, Settings, Plugins, Open.
 	tb.navigate(t, "/projects")
-	tb.screenshot(t, "02-projects")
+	shot("02-projects")
 	tb.do(t, chromedp.Click(chromedp.CSS(`a[href="/projects/`+pid+`"]`)), chromedp.WaitVisible(chromedp.ID("tab-overview")))
-	tb.screenshot(t, "03-project-overview")
+	shot("03-project-overview")
 	tb.do(t,
 		chromedp.Click(chromedp.ID("tab-settings")),
 		chromedp.WaitVisible(chromedp.CSS(".section-nav")),
@@ -72,7 +90,7 @@ func TestUI_ExportFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-dialog-open="run-`+plugID+`"]`)),
 	)
 	require.Contains(t, tb.text(t, "tbody"), "1 online")
-	tb.screenshot(t, "04-settings-plugins")
+	shot("04-settings-plugins")
 	tb.do(t,
 		chromedp.Click(chromedp.CSS(`[data-dialog-open="run-`+plugID+`"]`)),
 		chromedp.WaitVisible(chromedp.ID("config-"+plugID)),
@@ -92,7 +110,7 @@ func TestUI_ExportFlow(t *testing.T) {
 	require.True(t, eval[bool](t, tb, `document.querySelector(".bell .badge").hidden`), "no unread notification before the run")
 	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
 	tb.waitJS(t, "a log line", `document.querySelectorAll("`+dlg+` .log div").length > 0`)
-	tb.screenshot(t, "06-dialog-live-logs")
+	shot("06-dialog-live-logs")
 	tb.do(t, chromedp.WaitVisible(chromedp.CSS(dlg+" .result")))
 	result := tb.text(t, dlg+" .result")
 	fileName := pid + ".zip"
@@ -104,7 +122,7 @@ func TestUI_ExportFlow(t *testing.T) {
 
 	// The bell counts the new notification without a reload.
 	tb.waitText(t, ".bell .badge", "1")
-	tb.screenshot(t, "07-run-success")
+	shot("07-run-success")
 
 	// Download from the dialog: the zip holds the plugin's JSON for the 2
 	// assets of the stage and batch chosen.
@@ -134,7 +152,7 @@ func TestUI_ExportFlow(t *testing.T) {
 	item := tb.text(t, ".bell-list li")
 	require.Contains(t, item, "Export ready: "+fileName+" — Download")
 	require.Equal(t, "true", eval[string](t, tb, `document.querySelector(".bell-button").getAttribute("aria-expanded")`))
-	tb.screenshot(t, "08-notifications")
+	shot("08-notifications")
 	tb.do(t, chromedp.Click(chromedp.CSS(".bell-list [data-read]")))
 	tb.waitJS(t, "the badge to hide", `document.querySelector(".bell .badge").hidden`)
 	require.Equal(t, 0, tb.nodeCount(t, ".bell-list li.unread"))
@@ -147,7 +165,7 @@ func TestUI_ExportFlow(t *testing.T) {
 	require.Contains(t, row, "Bounding boxes")
 	require.Contains(t, row, "admin@localhost")
 	require.Regexp(t, `\d+(\.\d)? (B|KB)`, row)
-	tb.screenshot(t, "11-exports")
+	shot("11-exports")
 	first, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.Remove(path))
@@ -174,5 +192,5 @@ func TestUI_ExportFlow(t *testing.T) {
 	tb.navigate(t, "/projects/"+pid+"/settings/plugins")
 	require.Less(t, eval[float64](t, tb, `document.querySelector(".section-nav").getBoundingClientRect().width`), 400.0)
 	require.LessOrEqual(t, eval[float64](t, tb, `document.documentElement.scrollWidth`), 390.0, "no horizontal scrolling")
-	tb.screenshot(t, "13-phone-settings-plugins")
+	shot("13-phone-settings-plugins")
 }

@@ -50,11 +50,16 @@ func requireChromium(t *testing.T) {
 	}
 }
 
-// setup starts a real hub and a headless chromium.
-func setup(t *testing.T) *bundle {
+// setup starts a real hub (on SQLite, or on the backend given) and a
+// headless chromium.
+func setup(t *testing.T, backend ...hubtest.Backend) *bundle {
 	t.Helper()
 	requireChromium(t)
-	return &bundle{hub: hubtest.Start(t, nil), browser: newBrowser(t)}
+	opts := &hubtest.Options{}
+	if len(backend) > 0 {
+		opts.Backend = backend[0]
+	}
+	return &bundle{hub: hubtest.Start(t, opts), browser: newBrowser(t)}
 }
 
 // newBrowser starts chromium (headless, no sandbox, temporary profile);
