@@ -7,8 +7,10 @@
 # /usr/bin/time -v. The baseline is `exporthub aaf validate` on the same file:
 # reading and validating every asset, which every conversion also does.
 #
-# Prints one row per format: seconds, assets/s, speed relative to the
-# baseline, peak RSS in MiB, and the zip size.
+# Prints one row per format: wall seconds, assets per wall second, CPU
+# seconds (user + system), assets per CPU second, CPU cost relative to the
+# baseline (CPU figures are steadier than wall time on a shared machine),
+# peak RSS in MiB, and the zip size.
 #
 # Usage: scripts/bench_formats.sh [SIZE...]        (default: 100000 1000000)
 # Environment:
@@ -46,7 +48,8 @@ mkdir -p "$work/tmp"
 bin="$work/exporthub"
 go build -o "$bin" ./cmd/exporthub
 
-# measure LABEL CMD...: runs CMD under /usr/bin/time -v and sets $secs and $rss_mib.
+# measure CMD...: runs CMD under /usr/bin/time -v and sets $secs (wall),
+# $cpu (user + system seconds) and $rss_mib.
 measure() {
   local log="$work/time.log"
   if ! /usr/bin/time -v "$@" >"$work/cmd.out" 2>"$log"; then
@@ -58,30 +61,33 @@ measure() {
       n = split($2, p, ":"); s = 0
       for (i = 1; i <= n; i++) s = s * 60 + p[i]
       print s }' "$log")
+  cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$log")
   rss_mib=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log")
 }
 
-printf 'go %s, %s CPUs, asset kind %s\n' "$(go env GOVERSION)" "$(nproc)" "$kind"
+# row NAME N ZIP: prints the figures of the last measure for N assets.
+row() {
+  awk -v name="$1" -v n="$2" -v s="$secs" -v c="$cpu" -v bc="$base_cpu" -v rss="$rss_mib" -v zip="$3" 'BEGIN {
+    printf "%-14s %8.2f %10.0f %8.2f %10.0f %8.2f %9s %8s\n", name, s, n / s, c, n / c, c / bc, rss, zip }'
+}
+
+printf 'go %s, %s CPUs, load average %s, asset kind %s\n' "$(go env GOVERSION)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$kind"
 for n in "${sizes[@]}"; do
   export_file="$work/export-$n.ndjson"
   "$bin" aaf gen --assets "$n" --seed 1 --kind "$kind" --no-history --format ndjson >"$export_file"
   "$bin" aaf gen --kind "$kind" --project >"$work/schema.json"
   measure "$bin" aaf validate "$export_file"
-  base_secs=$secs
-  base_rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+  base_cpu=$cpu
   printf '\n%d assets (%s MiB of NDJSON)\n' "$n" "$(du -m "$export_file" | cut -f1)"
-  printf '%-14s %9s %10s %9s %10s %10s\n' format seconds assets/s ratio "peak MiB" "zip MiB"
-  printf '%-14s %9.2f %10s %9s %10s %10s\n' "baseline" "$base_secs" "$base_rate" "1.00" "$rss_mib" "-"
+  printf '%-14s %8s %10s %8s %10s %8s %9s %8s\n' format "wall s" assets/s "cpu s" "/cpu s" "cpu x" "peak MiB" "zip MiB"
+  row baseline "$n" -
   for name in "${selected[@]}"; do
     cfg=${configs[$name]:?unknown format $name}
     out="$work/out-$name"
     rm -rf "$out"
     measure "$bin" formats dev --export "$export_file" --config "$cfg" --out "$out" \
       --project "bench" --schema "$work/schema.json" --temp-dir "$work/tmp"
-    rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
-    ratio=$(awk -v b="$base_secs" -v s="$secs" 'BEGIN { printf "%.2f", b / s }')
-    zip_mib=$(du -m "$out"/*.zip | cut -f1)
-    printf '%-14s %9.2f %10s %9s %10s %10s\n' "$name" "$secs" "$rate" "$ratio" "$rss_mib" "$zip_mib"
+    row "$name" "$n" "$(du -m "$out"/*.zip | cut -f1)"
     rm -rf "$out"
   done
   rm -f "$export_file"

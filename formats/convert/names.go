@@ -3,6 +3,7 @@ package convert
 import (
 	"hash/fnv"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,15 +20,16 @@ const maxStemBytes = 200
 // invalid on common file systems with "_", and when the stem (the name
 // without extension) was already given out, appends "_2", "_3", ... .
 //
-// It remembers a 64-bit hash per stem, about 16 bytes per asset, instead
-// of the names themselves. A Namer is not safe for concurrent use.
+// It remembers a 64-bit hash per stem (about 8 bytes per asset, see
+// [hashSet]) instead of the names themselves. A Namer is not safe for
+// concurrent use.
 type Namer struct {
-	seen map[uint64]struct{}
+	seen hashSet
 }
 
 // NewNamer returns an empty Namer.
 func NewNamer() *Namer {
-	return &Namer{seen: make(map[uint64]struct{})}
+	return &Namer{}
 }
 
 // Name returns the file name and stem for the asset at position index, and
@@ -50,8 +52,8 @@ func (n *Namer) Name(a *aaf.Asset, index int) (name, stem string, renamed bool) 
 		h := fnv.New64a()
 		h.Write([]byte(candidate))
 		sum := h.Sum64()
-		if _, taken := n.seen[sum]; !taken {
-			n.seen[sum] = struct{}{}
+		if !n.seen.has(sum) {
+			n.seen.add(sum)
 			break
 		}
 		candidate = stem + "_" + strconv.Itoa(i)
@@ -86,4 +88,64 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// recentMax is how many hashes a hashSet keeps in its map before sorting
+// them into a run.
+const recentMax = 1 << 14
+
+// hashSet is a set of 64-bit hashes that costs about 8 bytes per entry, a
+// quarter of a Go map's: the latest entries sit in a small map, older ones
+// in sorted runs that merge like a binary counter (so there are O(log n)
+// runs, each searched by bisection).
+type hashSet struct {
+	recent map[uint64]struct{}
+	runs   [][]uint64 // sorted; lengths decrease from first to last
+}
+
+func (s *hashSet) has(h uint64) bool {
+	if _, ok := s.recent[h]; ok {
+		return true
+	}
+	for _, r := range s.runs {
+		if _, ok := slices.BinarySearch(r, h); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *hashSet) add(h uint64) {
+	if s.recent == nil {
+		s.recent = make(map[uint64]struct{}, recentMax)
+	}
+	s.recent[h] = struct{}{}
+	if len(s.recent) < recentMax {
+		return
+	}
+	run := make([]uint64, 0, len(s.recent))
+	for k := range s.recent {
+		run = append(run, k)
+	}
+	slices.Sort(run)
+	clear(s.recent)
+	for len(s.runs) > 0 && len(s.runs[len(s.runs)-1]) <= len(run) {
+		last := s.runs[len(s.runs)-1]
+		s.runs = s.runs[:len(s.runs)-1]
+		run = mergeSorted(last, run)
+	}
+	s.runs = append(s.runs, run)
+}
+
+// mergeSorted merges two sorted slices into a new one.
+func mergeSorted(a, b []uint64) []uint64 {
+	out := make([]uint64, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] <= b[0] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
