@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	engine "github.com/zishang520/socket.io/clients/engine/v3"
 	"github.com/zishang520/socket.io/clients/engine/v3/transports"
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -24,6 +25,10 @@ const (
 	// stableAfter is how long a connection must last for the reconnect
 	// backoff to start over; shorter connections count as failed attempts.
 	stableAfter = 10 * time.Second
+	// lostOpenPoll and lostOpenAfter detect a connection whose engine is
+	// open while its namespace never connects (see dial).
+	lostOpenPoll  = 50 * time.Millisecond
+	lostOpenAfter = 3 * time.Second
 	// maxPendingLogs bounds the log events kept while disconnected; older
 	// ones are kept, newer ones dropped (and counted).
 	maxPendingLogs = 10000
@@ -245,18 +250,39 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 
 	timer := time.NewTimer(cfg.dialTimeout)
 	defer timer.Stop()
-	select {
-	case <-connected:
-		return conn, nil
-	case err := <-failed:
-		sock.Disconnect()
-		return nil, err
-	case <-timer.C:
-		sock.Disconnect()
-		return nil, fmt.Errorf("no connection after %v", cfg.dialTimeout)
-	case <-ctx.Done():
-		sock.Disconnect()
-		return nil, ctx.Err()
+	tick := time.NewTicker(lostOpenPoll)
+	defer tick.Stop()
+	var openSince time.Time
+	for {
+		select {
+		case <-connected:
+			return conn, nil
+		case err := <-failed:
+			sock.Disconnect()
+			return nil, err
+		case <-timer.C:
+			sock.Disconnect()
+			return nil, fmt.Errorf("no connection after %v", cfg.dialTimeout)
+		case <-ctx.Done():
+			sock.Disconnect()
+			return nil, ctx.Err()
+		case <-tick.C:
+			// The client library registers its "open" listener after the
+			// engine started connecting; on a fast network the event can
+			// fire first and the namespace then never connects. Give up on
+			// such a connection early instead of waiting for DialTimeout.
+			eng := manager.Engine()
+			if eng == nil || eng.ReadyState() != engine.SocketStateOpen {
+				openSince = time.Time{}
+				continue
+			}
+			if openSince.IsZero() {
+				openSince = time.Now()
+			} else if time.Since(openSince) >= lostOpenAfter {
+				sock.Disconnect()
+				return nil, fmt.Errorf("connection open but the %s namespace did not connect within %v", wsNamespace, lostOpenAfter)
+			}
+		}
 	}
 }
 

@@ -102,3 +102,41 @@ func ExampleAPIError() {
 	// true
 	// 401 UNAUTHORIZED
 }
+
+// FromEnv reads the variables the Python SDK reads.
+func ExampleFromEnv() {
+	os.Setenv("HOST", "http://hub.internal:7420")
+	os.Setenv("PLUGIN_ID", "65f0a1b2c3d4e5f600000042")
+	os.Setenv("PLUGIN_SECRET", "a-secret")
+	os.Setenv("CONNECTOR", "REST")
+	os.Setenv("PORT", "9000")
+	defer func() {
+		for _, k := range []string{"HOST", "PLUGIN_ID", "PLUGIN_SECRET", "CONNECTOR", "PORT"} {
+			os.Unsetenv(k)
+		}
+	}()
+	e, err := plugin.New(plugin.HandlerFunc(labelsPerAsset), plugin.FromEnv())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(e.Host, e.ID, e.Connector, e.Port)
+	// Output:
+	// http://hub.internal:7420 65f0a1b2c3d4e5f600000042 rest 9000
+}
+
+// A Request logs without its API key.
+func ExampleRequest_LogValue() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	req := &plugin.Request{Session: "s1", ProjectID: "p1", APIKey: "ehk_secret"}
+	logger.Info("run", "req", req)
+	// Output:
+	// level=INFO msg=run req.session=s1 req.project_id=p1 req.org_id="" req.run_by="" req.num_tasks=0
+}

@@ -55,6 +55,17 @@ type Request struct {
 	run *runState
 }
 
+// LogValue logs the request's identifiers only: never the API key.
+func (r *Request) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String(LogKeySession, r.Session),
+		slog.String(LogKeyProject, r.ProjectID),
+		slog.String("org_id", r.OrgID),
+		slog.String("run_by", r.RunBy),
+		slog.Int("num_tasks", r.NumTasks),
+	)
+}
+
 // DecodeConfig parses ConfigJSON into v (as encoding/json does; unknown keys
 // are ignored). An empty or blank config decodes as {}. A malformed config
 // returns a [*ConfigError] whose message names the line, e.g.
