@@ -13,7 +13,8 @@
 //     filled (reported); point -> keypointlabels. Coordinates are
 //     percentages of the image size from the asset's metadata (an image or
 //     video asset without width/height is skipped and reported), with
-//     original_width/original_height set.
+//     original_width/original_height set, clamped to the image (rotated
+//     boxes are not clamped).
 //   - video (assets with metadata.frameTotal): one videorectangle per
 //     tracked object; its keyframes (AAF "page", 0-based) become sequence
 //     entries with frame = page + 1, and a keyframe followed by an
@@ -281,6 +282,7 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 	zero := 0
 	for _, t := range tools {
 		var regions []Result
+		moved := false
 		switch t.Kind {
 		case aaf.KindBoundingBox, aaf.KindRotatedBoundingBox:
 			if t.BoundingBox == nil && t.RotatedBox == nil {
@@ -289,7 +291,12 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 			}
 			v := map[string]any{}
 			if t.BoundingBox != nil {
-				b := geom.FromBox(*t.BoundingBox)
+				var b geom.Rect
+				b, moved = geom.FromBox(*t.BoundingBox).Clamp(width, height)
+				if b.Empty() {
+					it.Skip(convert.ReasonOutside)
+					continue
+				}
 				v["x"], v["y"], v["width"], v["height"], v["rotation"] = pct(b.X0, width), pct(b.Y0, height), pct(b.W(), width), pct(b.H(), height), 0.0
 			} else {
 				rb := geom.FromRotatedBox(t.RotatedBox)
@@ -302,24 +309,35 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 			if rings == nil {
 				continue
 			}
-			for i, ring := range rings {
-				pts := make([][2]float64, len(ring))
-				for j, p := range ring {
+			for _, ring := range rings {
+				clamped, m := geom.ClampPoints(ring, width, height)
+				if b, _ := geom.Bounds(clamped); b.Empty() {
+					continue
+				}
+				moved = moved || m
+				pts := make([][2]float64, len(clamped))
+				for j, p := range clamped {
 					pts[j] = [2]float64{pct(p[0], width), pct(p[1], height)}
 				}
 				id := t.ObjectID
-				if i > 0 {
-					id += "_" + strconv.Itoa(i+1)
+				if len(regions) > 0 {
+					id += "_" + strconv.Itoa(len(regions)+1)
 				}
 				regions = append(regions, Result{ID: id, Type: "polygonlabels", FromName: PolygonTag, Value: map[string]any{"points": pts, "closed": true}})
+			}
+			if regions == nil {
+				it.Skip(convert.ReasonOutside)
+				continue
 			}
 		case aaf.KindPoint:
 			if t.Point == nil {
 				it.Skip(convert.NoGeometry(t))
 				continue
 			}
+			var p []aaf.Point
+			p, moved = geom.ClampPoints([]aaf.Point{*t.Point}, width, height)
 			regions = []Result{{ID: t.ObjectID, Type: "keypointlabels", FromName: KeypointTag,
-				Value: map[string]any{"x": pct(t.Point[0], width), "y": pct(t.Point[1], height), "width": keypointSize}}}
+				Value: map[string]any{"x": pct(p[0][0], width), "y": pct(p[0][1], height), "width": keypointSize}}}
 		default:
 			it.Skip(convert.NotExpressible(t.Kind, "Label Studio images"))
 			continue
@@ -328,6 +346,9 @@ func (r *run) imageResults(it *convert.Item, tools []*aaf.Tool, width, height fl
 		if !ok {
 			it.Skip(r.classes.NotListed(t))
 			continue
+		}
+		if moved {
+			it.Converted("coordinates clamped to the image")
 		}
 		name := r.classes.Names()[cls]
 		attrs := convert.Flatten(t.Classifications)
