@@ -166,6 +166,9 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	authMu       sync.Mutex
+	authByEngine map[string]int // Engine.IO connection id -> authenticated sockets
+
 	startOnce sync.Once
 	closeOnce sync.Once
 	pollNow   chan struct{}
@@ -181,12 +184,13 @@ func New(cfg *Config) (*Gateway, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
-		cfg:     c,
-		log:     c.Logger.With(slog.String(logKeyComponent, "gateway")),
-		reg:     newRegistry(),
-		ctx:     ctx,
-		cancel:  cancel,
-		pollNow: make(chan struct{}, 1),
+		cfg:          c,
+		log:          c.Logger.With(slog.String(logKeyComponent, "gateway")),
+		reg:          newRegistry(),
+		ctx:          ctx,
+		cancel:       cancel,
+		pollNow:      make(chan struct{}, 1),
+		authByEngine: make(map[string]int),
 	}
 	g.initSocketIO()
 	return g, nil

@@ -161,6 +161,7 @@ func (b *testBundle) connect(t *testing.T, id, secret string) *client {
 	opts := cio.DefaultOptions()
 	opts.SetTransports(types.NewSet(ceio.WebSocket))
 	opts.SetReconnection(false)
+	opts.SetAutoConnect(false) // one explicit Connect below, never two CONNECT packets
 	m := cio.NewManager(b.url, opts)
 	c := &client{s: m.Socket(gateway.Namespace, opts), events: map[string][]map[string]any{}}
 	c.s.OnAny(func(args ...any) {

@@ -52,6 +52,8 @@ type conn struct {
 	s           *sio.Socket
 	remote      string
 	connectedAt time.Time
+	// engineID identifies the underlying Engine.IO connection.
+	engineID string
 
 	mu     sync.Mutex
 	inst   *instance // nil while anonymous
@@ -60,7 +62,7 @@ type conn struct {
 }
 
 func (g *Gateway) onConnection(s *sio.Socket) {
-	c := &conn{g: g, s: s, connectedAt: time.Now().UTC()}
+	c := &conn{g: g, s: s, connectedAt: time.Now().UTC(), engineID: s.Conn().Id()}
 	if hs := s.Handshake(); hs != nil {
 		c.remote = hs.Address
 	}
@@ -76,25 +78,28 @@ func (c *conn) anonymousTimeout() {
 	c.mu.Lock()
 	anonymous := c.inst == nil && !c.closed
 	c.mu.Unlock()
+	if anonymous && c.g.authenticatedOn(c.engineID) {
+		// A client library that sent the namespace CONNECT twice left
+		// this socket behind; its sibling on the same connection is the
+		// instance, and a namespace disconnect would reach the client
+		// as the end of that instance. The socket goes with the
+		// connection.
+		c.g.log.DebugContext(c.g.ctx, "duplicate namespace socket left alone", slog.String(logKeyInstance, string(c.s.Id())))
+		return
+	}
 	if anonymous {
 		c.g.log.InfoContext(c.g.ctx, "closing socket without a valid heartbeat", slog.String(logKeyInstance, string(c.s.Id())), slog.String(logKeyRemote, c.remote))
 		c.reject(MsgNoHeartbeat)
 	}
 }
 
-// rejectGrace is how long a rejected client has to close its connection
-// after the namespace disconnect before the hub closes it.
-const rejectGrace = 5 * time.Second
-
-// reject tells the client why and disconnects it: the `error` event, then
-// the namespace disconnect, in order on the connection (closing the
-// connection at once could lose the event), then, if the client keeps
-// the connection open, the connection itself.
+// reject tells the client why and disconnects it from the namespace: the
+// `error` event, then the namespace disconnect, in order on the
+// connection (closing the connection at once could lose the event). The
+// SDKs close their connection on it.
 func (c *conn) reject(msg string) {
 	_ = c.s.Emit(EventError, map[string]any{"message": msg})
-	conn := c.s.Conn()
 	c.s.Disconnect(false)
-	time.AfterFunc(rejectGrace, func() { conn.Close(false) })
 }
 
 func (c *conn) onHeartbeat(args []any) {
@@ -138,6 +143,7 @@ func (c *conn) onHeartbeat(args []any) {
 		inst = c.newInstance(p, now)
 		c.inst = inst
 		c.g.reg.add(inst)
+		c.g.markAuthenticated(c.engineID, 1)
 		c.g.log.InfoContext(c.g.ctx, "plugin instance connected", slog.String(logKeyPlugin, p.ID), slog.String(logKeyInstance, inst.id), slog.String(logKeyRemote, c.remote))
 	}
 	c.mu.Unlock()
@@ -204,6 +210,7 @@ func (c *conn) onDisconnect() {
 	if inst == nil {
 		return
 	}
+	c.g.markAuthenticated(c.engineID, -1)
 	info := c.g.reg.info(inst)
 	runs := c.g.reg.remove(inst)
 	c.g.log.InfoContext(c.g.ctx, "plugin instance disconnected", slog.String(logKeyPlugin, inst.pluginID), slog.String(logKeyInstance, inst.id), slog.Int("runs", len(runs)))
@@ -219,4 +226,24 @@ func firstObject(args []any) (map[string]any, bool) {
 	}
 	m, ok := args[0].(map[string]any)
 	return m, ok && m != nil
+}
+
+// markAuthenticated counts the authenticated sockets of an Engine.IO
+// connection.
+func (g *Gateway) markAuthenticated(engineID string, delta int) {
+	g.authMu.Lock()
+	defer g.authMu.Unlock()
+	if n := g.authByEngine[engineID] + delta; n > 0 {
+		g.authByEngine[engineID] = n
+	} else {
+		delete(g.authByEngine, engineID)
+	}
+}
+
+// authenticatedOn reports whether an Engine.IO connection carries an
+// authenticated socket.
+func (g *Gateway) authenticatedOn(engineID string) bool {
+	g.authMu.Lock()
+	defer g.authMu.Unlock()
+	return g.authByEngine[engineID] > 0
 }

@@ -99,9 +99,20 @@ func TinyZip(_ context.Context, r *Run) (string, []byte, error) {
 	return "result.zip", buf.Bytes(), nil
 }
 
+// attemptTimeout bounds one connection attempt. The Go client library
+// can miss its engine's "open" event (the engine connects before the
+// manager listens), and then waits for its own 20s timeout; Connect
+// retries sooner instead.
+const attemptTimeout = 3 * time.Second
+
+// heartbeatDelay is the pause between the namespace connect and the
+// first heartbeat.
+const heartbeatDelay = 50 * time.Millisecond
+
 // Connect connects an instance and sends its first heartbeat; it returns
 // once the namespace is connected (the hub registers the instance right
-// after). Close it when done.
+// after), retrying stalled attempts until ctx is done. Close it when
+// done.
 func Connect(ctx context.Context, o Options) (*Plugin, error) {
 	if o.Handler == nil {
 		o.Handler = TinyZip
@@ -110,18 +121,70 @@ func Connect(ctx context.Context, o Options) (*Plugin, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
+	for {
+		p, err := connectOnce(ctx, o, hc)
+		if err == nil {
+			return p, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connect plugin instance: %w (last attempt: %v)", ctx.Err(), err)
+		}
+	}
+}
+
+// connectOnce makes one connection attempt.
+func connectOnce(ctx context.Context, o Options, hc *http.Client) (*Plugin, error) {
 	pctx, cancel := context.WithCancel(context.Background())
 	p := &Plugin{opts: o, hc: hc, ctx: pctx, cancel: cancel}
 	opts := cio.DefaultOptions()
 	opts.SetTransports(types.NewSet(ceio.WebSocket))
 	opts.SetReconnection(false)
 	opts.SetForceNew(true)
-	p.sock = cio.NewManager(o.Host, opts).Socket(gateway.Namespace, opts)
+	opts.SetTimeout(attemptTimeout)
+	// The connection opens first and the namespace joins after: when
+	// the two overlap, the client library may send the namespace CONNECT
+	// twice (once from its "open" listener, once from Connect seeing the
+	// connection open), and the server closes the connection.
+	opts.SetAutoConnect(false)
+	m := cio.NewManager(o.Host, opts)
+	opened := make(chan error, 1)
+	m.Open(func(err error) { opened <- err })
+	wait := time.NewTimer(attemptTimeout + time.Second)
+	defer wait.Stop()
+	select {
+	case err := <-opened:
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("connect plugin instance: %w", err)
+		}
+	case <-wait.C:
+		cancel()
+		m.Engine().Close()
+		return nil, fmt.Errorf("connect plugin instance: connection not open within %s", attemptTimeout+time.Second)
+	case <-ctx.Done():
+		cancel()
+		m.Engine().Close()
+		return nil, fmt.Errorf("connect plugin instance: %w", ctx.Err())
+	}
+	p.sock = m.Socket(gateway.Namespace, opts)
 	connected := make(chan struct{})
+	connErr := make(chan error, 1)
+	_ = p.sock.On("connect_error", func(args ...any) {
+		select {
+		case connErr <- fmt.Errorf("connect plugin instance: %v", args):
+		default:
+		}
+	})
 	var once sync.Once
 	_ = p.sock.On("connect", func(...any) {
-		_ = p.sock.Emit(gateway.EventHeartbeat, map[string]any{"id": o.ID, "secret": o.Secret})
-		once.Do(func() { close(connected) })
+		// The server library (v3.0.6) answers the namespace CONNECT a
+		// moment before it can route the namespace's packets; a packet
+		// sent in that moment makes it close the connection. A short
+		// pause before the first heartbeat keeps clear of it.
+		time.AfterFunc(heartbeatDelay, func() {
+			_ = p.sock.Emit(gateway.EventHeartbeat, map[string]any{"id": o.ID, "secret": o.Secret})
+			once.Do(func() { close(connected) })
+		})
 	})
 	_ = p.sock.On(gateway.EventPlugin, func(args ...any) {
 		at := time.Now()
@@ -148,9 +211,16 @@ func Connect(ctx context.Context, o Options) (*Plugin, error) {
 		}()
 	})
 	p.sock.Connect()
+	wait.Reset(attemptTimeout + time.Second)
 	select {
 	case <-connected:
 		return p, nil
+	case err := <-connErr:
+		p.Close()
+		return nil, err
+	case <-wait.C:
+		p.Close()
+		return nil, fmt.Errorf("connect plugin instance: no answer within %s", attemptTimeout+time.Second)
 	case <-ctx.Done():
 		p.Close()
 		return nil, fmt.Errorf("connect plugin instance: %w", ctx.Err())

@@ -1,0 +1,128 @@
+package hub_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/hubtest"
+	"github.com/exporthub/exporthub/hub/runs/runstest"
+	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/hubclient"
+)
+
+// fixedZip is a Handler returning the same bytes every time.
+func fixedZip(body []byte) runstest.Handler {
+	return func(context.Context, *runstest.Run) (string, []byte, error) { return "fixed.zip", body, nil }
+}
+
+func TestExportAPI_HubStorage(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		rb := setupRuns(t, b, nil)
+		h := rb.h
+		body := []byte(strings.Repeat("exporthub ", 1000))
+		p := rb.plugin(t, nil)
+		rb.connect(t, p, runstest.Options{SkipExport: true, Handler: fixedZip(body)})
+		end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
+		require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
+
+		var exp hub.ExportResponse
+		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
+		sum := sha256.Sum256(body)
+		require.Equal(t, hex.EncodeToString(sum[:]), exp.SHA256)
+		require.Equal(t, int64(len(body)), exp.Size)
+		require.Equal(t, "fixed.zip", exp.FileName)
+		require.Empty(t, exp.StorageID)
+		require.True(t, strings.HasPrefix(exp.ObjectKey, "orgs/"+h.OrgID+"/projects/"+rb.project.ID+"/exports/"), "got key %s", exp.ObjectKey)
+
+		var list hub.ExportListResponse
+		h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/exports", h.AdminKey, nil, http.StatusOK, &list)
+		require.Len(t, list.Exports, 1)
+		require.Equal(t, exp.ID, list.Exports[0].ID)
+
+		resp := h.Do(t, http.MethodGet, "/api/exports/"+exp.ID+"/download", h.AdminKey, nil)
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, body, got)
+		require.Equal(t, `attachment; filename=fixed.zip`, resp.Header.Get("Content-Disposition"))
+
+		req, err := http.NewRequest(http.MethodGet, h.URL+"/api/exports/"+exp.ID+"/download", nil)
+		require.NoError(t, err)
+		req.Header.Set("apikey", h.AdminKey)
+		req.Header.Set("Range", "bytes=10-19")
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		part, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusPartialContent, resp.StatusCode)
+		require.Equal(t, body[10:20], part)
+
+		o := h.NewOrg(t, "Other")
+		h.JSON(t, http.MethodGet, "/api/exports/"+exp.ID, o.AdminKey, nil, http.StatusNotFound, nil)
+		h.JSON(t, http.MethodGet, "/api/exports/"+exp.ID+"/download", o.AdminKey, nil, http.StatusNotFound, nil)
+		h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/exports", o.AdminKey, nil, http.StatusNotFound, nil)
+	})
+}
+
+func TestExportAPI_OrgStorage(t *testing.T) {
+	t.Parallel()
+	s3 := blobtest.StartS3(t)
+	bucket := s3.CreateBucket(t)
+	rb := setupRuns(t, hubtest.SQLite, nil)
+	h := rb.h
+	var st hub.StorageResponse
+	h.JSON(t, http.MethodPost, "/api/storages", h.AdminKey, map[string]any{
+		"name": "ours", "endpoint": s3.Endpoint, "bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey,
+	}, http.StatusCreated, &st)
+
+	body := []byte("zip bytes in the organization's bucket")
+	p := rb.plugin(t, nil)
+	rb.connect(t, p, runstest.Options{SkipExport: true, Handler: func(ctx context.Context, r *runstest.Run) (string, []byte, error) {
+		r.StorageID = st.ID
+		return "own.zip", body, nil
+	}})
+	end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
+	require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
+	var exp hub.ExportResponse
+	h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
+	require.Equal(t, st.ID, exp.StorageID)
+	require.Equal(t, bucket, exp.Bucket)
+	require.Equal(t, int64(len(body)), exp.Size)
+	require.Contains(t, s3.ObjectKeys(t, bucket), exp.ObjectKey)
+
+	// The download is a redirect to the storage's presigned URL.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequest(http.MethodGet, h.URL+"/api/exports/"+exp.ID+"/download", nil)
+	require.NoError(t, err)
+	req.Header.Set("apikey", h.AdminKey)
+	resp, err := noFollow.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	ep, _ := url.Parse(s3.Endpoint)
+	require.Equal(t, ep.Host, loc.Host)
+	status, got := httpGet(t, loc.String())
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, body, got)
+
+	// The Go client follows it without sending the API key there.
+	var buf strings.Builder
+	n, err := hubclient.New(h.URL, h.AdminKey).DownloadExport(context.Background(), exp.ID, &buf)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(body)), n)
+	require.Equal(t, string(body), buf.String())
+}
