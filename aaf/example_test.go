@@ -47,6 +47,37 @@ func ExampleError() {
 	// 0 poly.jpg task.tools[0].polygon[1][0] true
 }
 
+func ExampleWithContinueOnInvalid() {
+	input := `{"externalId":"a.jpg","task":{"tools":[{"objectId":"o1","point":[1]}]}}
+{"externalId":"b.jpg","task":{"tools":[]}}
+{"externalId":"c.jpg"}
+{"externalId":"d.jpg","task":{
+`
+	const maxErrors = 20 // the caller bounds the work
+	r := aaf.NewReader(strings.NewReader(input), aaf.WithContinueOnInvalid())
+	var errs []error
+	valid := 0
+	for _, err := range r.All() {
+		if err != nil {
+			errs = append(errs, err)
+			if len(errs) == maxErrors {
+				break
+			}
+			continue
+		}
+		valid++
+	}
+	for _, err := range errs {
+		fmt.Println(err)
+	}
+	fmt.Println(valid, "valid of", r.Index())
+	// Output:
+	// asset[0] ("a.jpg") line 1: task.tools[0].point (objectId "o1"): point must be [x, y] (2 numbers), got 1 value
+	// asset[2] ("c.jpg") line 3: missing "task" (and no legacy "tasks")
+	// asset[3] line 4: invalid JSON: unexpected end of input
+	// 1 valid of 4
+}
+
 func ExampleEncoder() {
 	enc := aaf.NewEncoder(os.Stdout, aaf.FormatJSON)
 	for a, err := range aaf.Assets(strings.NewReader(`{"externalId":"x.jpg","custom":{"kept":true},"task":{"tools":[]}}`)) {

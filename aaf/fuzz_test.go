@@ -3,9 +3,11 @@ package aaf_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -27,6 +29,8 @@ func FuzzReader(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[]"))
+	f.Add([]byte("{\"task\":{\"tools\":[{\"objectId\":\"a\",\"point\":[1]}]}}\n{\"task\":{\n[1]\n{\"task\":{}}\n"))
+	f.Add([]byte(`[{"task":5}, 1, "s\"]", [[]], null, {"task":{}}, {"task":{"tools":[1,]}}, {}]`))
 	f.Add([]byte(`{"task":{"tools":[{"objectId":"a","point":[1,2],"page":1},{"objectId":"a","point":[1,2],"page":2}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The decoder is exactly as strict as encoding/json about syntax
@@ -35,7 +39,12 @@ func FuzzReader(f *testing.F) {
 		if len(trimmed) > 0 && trimmed[0] == '{' && bytes.Count(trimmed, []byte("{"))+bytes.Count(trimmed, []byte("[")) < 300 {
 			err := aaf.NewEncoder(io.Discard, aaf.FormatNDJSON).EncodeRaw(data)
 			if json.Valid(data) {
-				require.NoError(t, err, "encoding/json accepts %q", data)
+				// encoding/json takes 1e999 as valid JSON; AAF rejects a
+				// number beyond float64 (ErrInvalid, not a syntax error).
+				if err != nil {
+					require.ErrorIs(t, err, aaf.ErrInvalid, "encoding/json accepts %q", data)
+					require.ErrorContains(t, err, "out of range")
+				}
 			} else {
 				require.Error(t, err, "encoding/json rejects %q", data)
 			}
@@ -45,6 +54,8 @@ func FuzzReader(f *testing.F) {
 				t.Fatal("empty warning")
 			}
 		}))
+		// What the reader returned: each asset's bytes, then its error.
+		var seq []string
 		// Each asset needs at least two bytes ("{}"), so a reader that
 		// makes progress stops within len(data) calls.
 		for range len(data)/2 + 2 {
@@ -54,9 +65,14 @@ func FuzzReader(f *testing.F) {
 			}
 			if err != nil {
 				require.NotEmpty(t, err.Error())
+				if err != io.EOF {
+					seq = append(seq, "error: "+err.Error())
+				}
+				checkContinueOnInvalid(t, data, seq)
 				return
 			}
 			require.NotEmpty(t, a.Raw())
+			seq = append(seq, string(a.Raw()))
 			out, err := a.MarshalJSON()
 			require.NoError(t, err)
 			var again aaf.Asset
@@ -67,4 +83,60 @@ func FuzzReader(f *testing.F) {
 		}
 		t.Fatalf("reader did not stop on %d bytes", len(data))
 	})
+}
+
+// checkContinueOnInvalid reads data again with WithContinueOnInvalid: the
+// reader must stop, give the same assets as without the option up to the
+// first error, report errors and assets in increasing asset order, and
+// end either cleanly or with an error that Next and Err keep returning.
+// seq is what the reader gave without the option.
+func checkContinueOnInvalid(t *testing.T, data []byte, seq []string) {
+	r := aaf.NewReader(bytes.NewReader(data), aaf.WithMaxAssetSize(1<<20), aaf.WithRaw(), aaf.WithContinueOnInvalid())
+	var got []string
+	last := -1
+	for range len(data) + 2 {
+		a, err := r.Next()
+		if err == io.EOF {
+			require.NoError(t, r.Err())
+			requireSamePrefix(t, seq, got)
+			return
+		}
+		if err != nil {
+			got = append(got, "error: "+err.Error())
+			var ae *aaf.Error
+			if errors.As(err, &ae) && ae.Index >= 0 {
+				require.Greater(t, ae.Index, last, "error %v after asset %d", err, last)
+				last = ae.Index
+			}
+			if r.Err() != nil {
+				require.Equal(t, err, r.Err())
+				_, again := r.Next()
+				require.Equal(t, err, again)
+				requireSamePrefix(t, seq, got)
+				return
+			}
+			require.ErrorAs(t, err, &ae, "an error the reader goes on after is an *aaf.Error")
+			require.False(t, errors.Is(err, aaf.ErrTooLarge))
+			continue
+		}
+		got = append(got, string(a.Raw()))
+		require.Equal(t, last+1, r.Index()-1, "asset index")
+		last = r.Index() - 1
+	}
+	t.Fatalf("reader with WithContinueOnInvalid did not stop on %d bytes", len(data))
+}
+
+// requireSamePrefix checks that got (read with WithContinueOnInvalid)
+// starts with the assets of want (read without it) and, when want ended
+// cleanly, equals it.
+func requireSamePrefix(t *testing.T, want, got []string) {
+	n := len(want)
+	if n > 0 && strings.HasPrefix(want[n-1], "error: ") {
+		n-- // the error itself may differ: skipping a non-object element finds its syntax error first
+	} else {
+		require.Equal(t, want, got)
+		return
+	}
+	require.Greater(t, len(got), n)
+	require.Equal(t, want[:n], got[:n])
 }

@@ -29,6 +29,7 @@ type readerConfig struct {
 	maxSize    int
 	warn       func(*Error)
 	noValidate bool
+	goOn       bool
 }
 
 // WithRaw makes the reader keep each asset's exact source bytes, available
@@ -65,6 +66,27 @@ func WithWarnings(f func(*Error)) ReaderOption {
 // that was validated before (e.g. stored by the hub after validation).
 func WithoutValidation() ReaderOption {
 	return func(c *readerConfig) { c.noValidate = true }
+}
+
+// WithContinueOnInvalid makes the reader go on after an asset it rejects,
+// so that one pass over the input can report all its problems. Next
+// returns the rejected asset's [*Error], located as usual, and the next
+// call reads the next asset; the rejected asset keeps its index, so the
+// errors and assets that follow carry their true positions.
+//
+// The reader goes on after an asset that breaks the AAF rules
+// ([ErrInvalid]; in a JSON array an element that is not an object is
+// skipped), and after an NDJSON line that is not valid JSON ([ErrSyntax]):
+// NDJSON lines are independent, so the next line is still an asset. It
+// stops as it does without the option after a syntax error in a JSON
+// array (where the next element starts is no longer known), after an
+// asset over the size limit ([ErrTooLarge]) and after a read error; Next
+// then keeps returning that error and [Reader.Err] returns it. The reader
+// does not count errors: the caller decides how many it collects.
+//
+// Off by default: the reader stops at the first error.
+func WithContinueOnInvalid() ReaderOption {
+	return func(c *readerConfig) { c.goOn = true }
 }
 
 // Reader reads assets one at a time from an AAF stream: a JSON array of
@@ -137,12 +159,26 @@ func (r *Reader) Line() int { return r.curLine }
 // starts; -1 before the first asset.
 func (r *Reader) Offset() int64 { return r.curOff }
 
-// Index returns the number of assets returned so far.
+// Index returns the number of assets returned so far; with
+// [WithContinueOnInvalid] the rejected assets count too. It is the index
+// the next asset gets.
 func (r *Reader) Index() int { return r.index }
+
+// Err returns the error that ended the input, the one Next keeps
+// returning; nil while Next can go on and after a clean end (io.EOF).
+// Without [WithContinueOnInvalid] every error ends the input.
+func (r *Reader) Err() error {
+	if r.err == io.EOF {
+		return nil
+	}
+	return r.err
+}
 
 // All returns an iterator over the remaining assets. It yields (asset, nil)
 // for each asset and stops after yielding (nil, err) for the first error;
-// it stops without an error at the end of the input.
+// it stops without an error at the end of the input. With
+// [WithContinueOnInvalid] it yields the error of each rejected asset and
+// goes on, stopping after an error that ends the input (see [Reader.Err]).
 func (r *Reader) All() iter.Seq2[*Asset, error] {
 	return func(yield func(*Asset, error) bool) {
 		for {
@@ -150,7 +186,7 @@ func (r *Reader) All() iter.Seq2[*Asset, error] {
 			if err == io.EOF {
 				return
 			}
-			if !yield(a, err) || err != nil {
+			if !yield(a, err) || err != nil && r.err != nil {
 				return
 			}
 		}
@@ -160,17 +196,30 @@ func (r *Reader) All() iter.Seq2[*Asset, error] {
 // Next returns the next asset, or io.EOF after the last one. Bad input
 // gives an [*Error] naming the asset and where the problem is; a read
 // error from the underlying reader is returned wrapped. After an error,
-// Next keeps returning it.
+// Next keeps returning it, unless [WithContinueOnInvalid] lets the reader
+// go on past the rejected asset.
 func (r *Reader) Next() (*Asset, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
 	a, err := r.next()
 	if err != nil {
-		r.err = err
-		return nil, err
+		return nil, r.fail(err)
 	}
 	return a, nil
+}
+
+// fail records err, the error of the last call to next, and returns it:
+// it ends the input unless the reader goes on after rejected assets and
+// the input is still split into assets correctly after this one.
+func (r *Reader) fail(err error) error {
+	if e, ok := err.(*Error); ok && r.cfg.goOn && e.Index >= 0 &&
+		(e.Err == ErrInvalid || e.Err == ErrSyntax && r.format == FormatNDJSON) {
+		r.index++ // the rejected asset keeps its index
+		return err
+	}
+	r.err = err
+	return err
 }
 
 func (r *Reader) next() (*Asset, error) {
@@ -350,7 +399,13 @@ func (r *Reader) nextElement() (*Asset, error) {
 	}
 	line, off := r.line, r.base+int64(r.r)
 	if c != '{' {
-		return nil, r.notObject(c, line, off)
+		err := r.notObject(c, line, off)
+		if r.cfg.goOn && err.(*Error).Err == ErrInvalid {
+			if serr := r.skipElement(c, line, off); serr != nil {
+				return nil, serr
+			}
+		}
+		return nil, err
 	}
 	n, err := r.scanObject()
 	if err != nil {
@@ -363,6 +418,87 @@ func (r *Reader) nextElement() (*Asset, error) {
 	r.advance(n)
 	r.state = stateNext
 	return r.decode(b, line, off)
+}
+
+// skipElement moves past the array element starting with c at buf[r]
+// (at line and offset off), which is not an object, so that a reader that
+// goes on after invalid assets finds the next one. An element that is not
+// valid JSON gives the syntax error instead, which ends the input.
+func (r *Reader) skipElement(c byte, line int, off int64) error {
+	var n int
+	var err error
+	switch c {
+	case '[':
+		n, err = r.scanObject() // counts brackets of both kinds
+	case '"':
+		n, err = r.scanString()
+	default:
+		n, err = r.scanScalar()
+	}
+	if err != nil {
+		return err
+	}
+	if n > r.cfg.maxSize {
+		return r.tooLarge()
+	}
+	b := r.buf[r.r : r.r+n]
+	if !json.Valid(b) {
+		return syntaxError(b, r.index, line, off, "invalid JSON", 0)
+	}
+	r.advance(n)
+	r.state = stateNext
+	return nil
+}
+
+// scanString finds the end of the JSON string starting at buf[r]; it
+// returns its length.
+func (r *Reader) scanString() (int, error) {
+	i := 1
+	for {
+		b := r.buf[r.r:r.w]
+		for i < len(b) {
+			switch b[i] {
+			case '\\':
+				i += 2 // may step past the data read so far; the next fill brings it
+				continue
+			case '"':
+				return i + 1, nil
+			}
+			i++
+		}
+		if i > r.cfg.maxSize {
+			return 0, r.tooLarge()
+		}
+		if !r.fill() {
+			return 0, r.unexpectedEnd(r.index)
+		}
+	}
+}
+
+// scanScalar finds the end of the number or literal (true, false, null)
+// starting at buf[r]; it returns its length. Its bytes are checked later.
+func (r *Reader) scanScalar() (int, error) {
+	i := 0
+	for {
+		b := r.buf[r.r:r.w]
+		for i < len(b) && isScalarByte(b[i]) {
+			i++
+		}
+		if i < len(b) {
+			return i, nil
+		}
+		if i > r.cfg.maxSize {
+			return 0, r.tooLarge()
+		}
+		if !r.fill() {
+			return i, nil // a scalar may end the input; the array's end is checked next
+		}
+	}
+}
+
+// isScalarByte reports whether c can be part of a JSON number or literal.
+func isScalarByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '+' || c == '-'
 }
 
 // scanObject finds the end of the object starting at buf[r]; it returns

@@ -3,6 +3,7 @@ package aaf_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -224,4 +225,298 @@ func TestReader_MaxAssetSize(t *testing.T) {
 			require.ErrorIs(t, err, aaf.ErrTooLarge)
 		})
 	}
+}
+
+// readResults reads r to its end and describes every call to Next: "ok
+// EXT" for an asset, the error text for an error. After an error that ends
+// the input it checks that Next keeps returning it and that Err returns it.
+func readResults(t *testing.T, r *aaf.Reader) []string {
+	t.Helper()
+	var got []string
+	for range 100 {
+		a, err := r.Next()
+		if err == io.EOF {
+			require.NoError(t, r.Err(), "Err after a clean end")
+			return got
+		}
+		if err == nil {
+			got = append(got, "ok "+a.ExternalID)
+			continue
+		}
+		got = append(got, err.Error())
+		if r.Err() != nil {
+			require.Equal(t, err, r.Err())
+			_, again := r.Next()
+			require.Equal(t, err, again, "Next keeps returning the error that ended the input")
+			return got
+		}
+	}
+	t.Fatal("reader did not stop")
+	return nil
+}
+
+// withBox returns a one-line v3 asset named ext whose only tool has the
+// bounding box box (JSON).
+func withBox(ext, box string) string {
+	return `{"externalId":"` + ext + `","task":{"tools":[{"objectId":"o-` + ext + `","bounding-box":` + box + `}]}}`
+}
+
+func TestReader_Next_ContinueOnInvalid(t *testing.T) {
+	t.Parallel()
+	badBox := withBox("b", "[1,2]")
+	noTask := `{"externalId":"d"}`
+	oddPoly := `{"externalId":"e","task":{"tools":[{"objectId":"p","polygon":[[1,2],[3]]}]}}`
+	big := `{"externalId":"big","contextData":{"text":"` + strings.Repeat("y", 5000) + `"},"task":{}}`
+	boxMsg := `task.tools[0]."bounding-box" (objectId "o-b"): bounding box must be an object with numeric x, y, width, height; got array`
+	for _, tc := range []struct {
+		name  string
+		input string
+		opts  []aaf.ReaderOption
+		want  []string
+		err   error // what Err returns at the end (nil: the input was read to its end)
+		// stop is the first error without the option when it differs:
+		// skipping a non-object element finds its syntax error first.
+		stop string
+	}{
+		{
+			name:  "NDJSONSeveralInvalid",
+			input: strings.Join([]string{minimal("a"), badBox, minimal("c"), noTask, oddPoly, minimal("f")}, "\n") + "\n",
+			want: []string{
+				"ok a",
+				`asset[1] ("b") line 2: ` + boxMsg,
+				"ok c",
+				`asset[3] ("d") line 4: missing "task" (and no legacy "tasks")`,
+				`asset[4] ("e") line 5: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
+				"ok f",
+			},
+		},
+		{
+			name:  "JSONArraySeveralInvalid",
+			input: "[\n  " + strings.Join([]string{minimal("a"), badBox, minimal("c"), noTask, oddPoly, minimal("f")}, ",\n  ") + "\n]\n",
+			want: []string{
+				"ok a",
+				`asset[1] ("b") line 3: ` + boxMsg,
+				"ok c",
+				`asset[3] ("d") line 5: missing "task" (and no legacy "tasks")`,
+				`asset[4] ("e") line 6: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
+				"ok f",
+			},
+		},
+		{
+			name:  "NDJSONSyntaxErrorGoesOn",
+			input: minimal("a") + "\n" + badBox + "\n" + `{"externalId":"c","task":{` + "\n\n" + `[1,2]` + "\n" + `}` + "\n" + minimal("f") + "\n",
+			want: []string{
+				"ok a",
+				`asset[1] ("b") line 2: ` + boxMsg,
+				"asset[2] line 3: invalid JSON: unexpected end of input",
+				"asset[3] line 5: asset must be a JSON object, got an array",
+				"asset[4] line 6: invalid JSON: invalid character '}' looking for beginning of value",
+				"ok f",
+			},
+		},
+		{
+			name:  "JSONArraySyntaxErrorEnds",
+			input: "[\n" + minimal("a") + ",\n" + badBox + ",\n" + `{"externalId":"c","task":{"tools":[1,]}}` + ",\n" + minimal("d") + "\n]",
+			want: []string{
+				"ok a",
+				`asset[1] ("b") line 3: ` + boxMsg,
+				"asset[2] line 4: invalid JSON: invalid character ']' looking for beginning of value",
+			},
+			err: aaf.ErrSyntax,
+		},
+		{
+			name:  "JSONArrayBadSeparatorEnds",
+			input: "[" + badBox + " " + minimal("b") + "]",
+			want: []string{
+				`asset[0] ("b") line 1: ` + boxMsg,
+				"line 1: invalid JSON: invalid character '{' after array element",
+			},
+			err: aaf.ErrSyntax,
+		},
+		{
+			name:  "JSONArrayElementsThatAreNotObjectsAreSkipped",
+			input: `[` + minimal("a") + `, 5, "x\"]}", [1, {"y": [2]}], null, true, -1.5e3, ` + minimal("g") + `]`,
+			want: []string{
+				"ok a",
+				"asset[1] line 1: asset must be a JSON object, got a number",
+				"asset[2] line 1: asset must be a JSON object, got a string",
+				"asset[3] line 1: asset must be a JSON object, got an array",
+				"asset[4] line 1: asset must be a JSON object, got null",
+				"asset[5] line 1: asset must be a JSON object, got a boolean",
+				"asset[6] line 1: asset must be a JSON object, got a number",
+				"ok g",
+			},
+		},
+		{
+			name:  "JSONArrayBrokenElementEnds",
+			input: "[\n" + minimal("a") + ",\n[1}, " + minimal("c") + "]",
+			want:  []string{"ok a", "asset[1] line 3: invalid JSON: invalid character '}' after array element"},
+			err:   aaf.ErrSyntax,
+			stop:  "asset[1] line 3: asset must be a JSON object, got an array",
+		},
+		{
+			name:  "JSONArrayUnterminatedStringEnds",
+			input: "[" + minimal("a") + `, "abc`,
+			want:  []string{"ok a", "asset[1] line 1: invalid JSON: unexpected end of input"},
+			err:   aaf.ErrSyntax,
+			stop:  "asset[1] line 1: asset must be a JSON object, got a string",
+		},
+		{
+			name:  "JSONArrayMissingBracketAfterInvalid",
+			input: "[" + badBox + ", 7",
+			want: []string{
+				`asset[0] ("b") line 1: ` + boxMsg,
+				"asset[1] line 1: asset must be a JSON object, got a number",
+				"line 1: invalid JSON: unexpected end of input (missing ']' at the end of the array)",
+			},
+			err: aaf.ErrSyntax,
+		},
+		{
+			name:  "TooLargeEnds",
+			input: minimal("a") + "\n" + badBox + "\n" + big + "\n" + minimal("d") + "\n",
+			opts:  []aaf.ReaderOption{aaf.WithMaxAssetSize(4096)},
+			want: []string{
+				"ok a",
+				`asset[1] ("b") line 2: ` + boxMsg,
+				"asset[2] line 3: asset is larger than the limit of 4096 bytes",
+			},
+			err: aaf.ErrTooLarge,
+		},
+		{
+			name:  "TooLargeNonObjectElementEnds",
+			input: `[` + badBox + `, "` + strings.Repeat("z", 5000) + `", ` + minimal("c") + `]`,
+			opts:  []aaf.ReaderOption{aaf.WithMaxAssetSize(4096)},
+			want: []string{
+				`asset[0] ("b") line 1: ` + boxMsg,
+				"asset[1] line 1: asset is larger than the limit of 4096 bytes",
+			},
+			err: aaf.ErrTooLarge,
+		},
+		{
+			name:  "DuplicatesAndDanglingRelations",
+			input: `{"externalId":"a","task":{"tools":[{"objectId":"x","point":[1,2]},{"objectId":"x","point":[3,4]}]}}` + "\n" + `{"externalId":"b","task":{"relations":[{"objectId":"r","from":"x","to":"gone"}]}}` + "\n",
+			want: []string{
+				`asset[0] ("a") line 1: task.tools[1]: duplicate objectId "x" (also at task.tools[0])`,
+				`asset[1] ("b") line 2: task.relations[0].from (objectId "r"): relation endpoint "x" matches no tool or relation in this snapshot`,
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, split := range []bool{false, true} {
+				var in io.Reader = strings.NewReader(tc.input)
+				if split {
+					in = iotest.OneByteReader(in) // moves every buffer boundary
+				}
+				r := aaf.NewReader(in, append(tc.opts, aaf.WithContinueOnInvalid())...)
+				require.Equal(t, tc.want, readResults(t, r), "one byte at a time: %v", split)
+				if tc.err == nil {
+					require.NoError(t, r.Err())
+					require.Equal(t, len(tc.want), r.Index(), "rejected assets count in Index")
+				} else {
+					require.ErrorIs(t, r.Err(), tc.err)
+				}
+			}
+
+			// Without the option the reader stops at the first error.
+			var first []string
+			for _, s := range tc.want {
+				first = append(first, s)
+				if !strings.HasPrefix(s, "ok ") {
+					if tc.stop != "" {
+						first[len(first)-1] = tc.stop
+					}
+					break
+				}
+			}
+			require.Equal(t, first, readResults(t, aaf.NewReader(strings.NewReader(tc.input), tc.opts...)))
+		})
+	}
+}
+
+func TestReader_Next_ContinueOnInvalidLocations(t *testing.T) {
+	t.Parallel()
+	lines := []string{minimal("a"), withBox("b", "[1,2]"), "", `  {"externalId":"c","task":{"tools":[{"objectId":"q","point":[1,"2"]}]}}`}
+	input := strings.Join(lines, "\n") + "\n"
+	r := aaf.NewReader(strings.NewReader(input), aaf.WithContinueOnInvalid())
+	var errs []*aaf.Error
+	for a, err := range r.All() {
+		if err != nil {
+			var ae *aaf.Error
+			require.ErrorAs(t, err, &ae)
+			require.ErrorIs(t, err, aaf.ErrInvalid)
+			errs = append(errs, ae)
+			continue
+		}
+		require.Equal(t, "a", a.ExternalID)
+		require.Equal(t, 1, r.Line())
+	}
+	require.Len(t, errs, 2)
+	require.Equal(t, &aaf.Error{Line: 2, Offset: int64(strings.Index(input, "[1,2]")), Index: 1, ExternalID: "b",
+		Path: `task.tools[0]."bounding-box"`, ObjectID: "o-b", Err: aaf.ErrInvalid,
+		Msg: "bounding box must be an object with numeric x, y, width, height; got array"}, clearUnexported(errs[0]))
+	require.Equal(t, &aaf.Error{Line: 4, Offset: int64(strings.Index(input, `"2"`)), Index: 2, ExternalID: "c",
+		Path: "task.tools[0].point[1]", ObjectID: "q", Err: aaf.ErrInvalid,
+		Msg: `coordinate must be a number, got string "2"`}, clearUnexported(errs[1]))
+	require.Equal(t, 3, r.Index())
+	require.NoError(t, r.Err())
+}
+
+// clearUnexported copies the exported fields of e, so it can be compared
+// with a literal.
+func clearUnexported(e *aaf.Error) *aaf.Error {
+	return &aaf.Error{Line: e.Line, Offset: e.Offset, Index: e.Index, ExternalID: e.ExternalID, Path: e.Path,
+		ObjectID: e.ObjectID, Msg: e.Msg, Err: e.Err}
+}
+
+func TestReader_All_ContinueOnInvalid(t *testing.T) {
+	t.Parallel()
+	t.Run("CallerBoundsTheErrors", func(t *testing.T) {
+		t.Parallel()
+		var lines []string
+		for i := range 50 {
+			lines = append(lines, withBox(fmt.Sprintf("bad-%d", i), `{"x":1}`))
+		}
+		const limit = 20
+		r := aaf.NewReader(strings.NewReader(strings.Join(lines, "\n")), aaf.WithContinueOnInvalid())
+		var errs []error
+		for _, err := range r.All() {
+			if err != nil {
+				errs = append(errs, err)
+				if len(errs) == limit {
+					break
+				}
+			}
+		}
+		require.Len(t, errs, limit)
+		require.EqualError(t, errs[limit-1], `asset[19] ("bad-19") line 20: task.tools[0]."bounding-box" (objectId "o-bad-19"): bounding box must be an object with numeric x, y, width, height; "y" is missing`)
+		require.Equal(t, limit, r.Index(), "the reader stopped where the caller stopped")
+	})
+	t.Run("StopsAfterTheErrorThatEndsTheInput", func(t *testing.T) {
+		t.Parallel()
+		input := "[" + withBox("a", "1") + ",\n" + `{"externalId":"b","task":{]}` + ",\n" + minimal("c") + "]"
+		var got []string
+		for a, err := range aaf.Assets(strings.NewReader(input), aaf.WithContinueOnInvalid()) {
+			if err != nil {
+				got = append(got, err.Error())
+				continue
+			}
+			got = append(got, a.ExternalID)
+		}
+		require.Equal(t, []string{
+			`asset[0] ("a") line 1: task.tools[0]."bounding-box" (objectId "o-a"): bounding box must be an object with numeric x, y, width, height; got number 1`,
+			"asset[1] line 2: invalid JSON: invalid character ']' looking for beginning of object key string",
+		}, got)
+	})
+	t.Run("ReadErrorEnds", func(t *testing.T) {
+		t.Parallel()
+		boom := errors.New("disk on fire")
+		r := aaf.NewReader(io.MultiReader(strings.NewReader(withBox("a", "[]")+"\n"+minimal("b")+"\n"), iotest.ErrReader(boom)),
+			aaf.WithContinueOnInvalid())
+		got := readResults(t, r)
+		require.Len(t, got, 3)
+		require.Equal(t, "ok b", got[1])
+		require.Equal(t, "read aaf input: disk on fire", got[2])
+		require.ErrorIs(t, r.Err(), boom)
+	})
 }
