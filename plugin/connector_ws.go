@@ -29,6 +29,9 @@ const (
 	// open while its namespace never connects (see dial).
 	lostOpenPoll  = 50 * time.Millisecond
 	lostOpenAfter = 3 * time.Second
+	// maxRejections is how many connections in a row the hub may reject
+	// (an "error" event, then a disconnect) before Run gives up.
+	maxRejections = 3
 	// maxPendingLogs bounds the log events kept while disconnected; older
 	// ones are kept, newer ones dropped (and counted).
 	maxPendingLogs = 10000
@@ -124,9 +127,10 @@ func (c *wsConn) result() (reason, rejected error) {
 func (w *wsConnector) serve(ctx context.Context) error {
 	cfg := w.s.cfg
 	log := w.s.log.With(slog.String(LogKeyComponent, "plugin"), slog.String(LogKeyHost, cfg.host.String()))
-	failures := 0  // consecutive failed attempts (dial errors, short-lived connections)
-	attempts := 0  // dial attempts since the last disconnect
-	wasUp := false // a connection existed before (so the next one is a reconnect)
+	rejections := 0 // consecutive connections ended by an "error" event
+	failures := 0   // consecutive failed attempts (dial errors, short-lived connections)
+	attempts := 0   // dial attempts since the last disconnect
+	wasUp := false  // a connection existed before (so the next one is a reconnect)
 	for {
 		if failures > 0 {
 			if cfg.maxReconnects > 0 && failures >= cfg.maxReconnects {
@@ -176,16 +180,25 @@ func (w *wsConnector) serve(ctx context.Context) error {
 			return nil
 		}
 		reason, rejected := conn.result()
-		if errors.Is(rejected, ErrUnauthorized) {
-			conn.sock.Disconnect()
-			return fmt.Errorf("the hub rejected plugin %q: %w", cfg.id, rejected)
+		stable := time.Since(connectedAt) >= stableAfter
+		if rejected != nil {
+			// One rejection may be a hub hiccup; the same answer on
+			// maxRejections connections in a row means the id or secret is
+			// wrong (or was rotated, or the plugin deleted).
+			rejections++
+			if rejections >= maxRejections {
+				conn.sock.Disconnect()
+				return fmt.Errorf("the hub rejected plugin %q %d times: %w", cfg.id, rejections, rejected)
+			}
+		} else if stable {
+			rejections = 0
 		}
 		log.Warn("plugin: disconnected from the hub", slog.Any(LogKeyReason, reason))
 		if cfg.onDisconnect != nil {
 			go cfg.onDisconnect(reason)
 		}
 		conn.sock.Disconnect() // release the old manager; a new one reconnects
-		if time.Since(connectedAt) >= stableAfter {
+		if stable && rejected == nil {
 			failures = 0
 		} else {
 			failures++
@@ -246,31 +259,57 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 			w.s.cancel(session, errRunCancelled)
 		}
 	})
-	sock.Connect()
-
 	timer := time.NewTimer(cfg.dialTimeout)
 	defer timer.Stop()
+	fail := func(err error) (*wsConn, error) {
+		sock.Disconnect() // releases the manager and its engine
+		return nil, err
+	}
+	// Open the Engine.IO connection first, then connect the namespace once:
+	// connecting the namespace while the engine opens can make the client
+	// library send the namespace CONNECT twice, and the hub then rejects
+	// the extra, anonymous socket of the same connection.
+	opened := make(chan error, 1)
+	manager.Open(func(err error) {
+		select {
+		case opened <- err:
+		default:
+		}
+	})
+	if err := waitOpen(ctx, manager, opened, timer, cfg.dialTimeout); err != nil {
+		return fail(err)
+	}
+	sock.Connect()
+	select {
+	case <-connected:
+		return conn, nil
+	case err := <-failed:
+		return fail(err)
+	case <-timer.C:
+		return fail(fmt.Errorf("no connection after %v", cfg.dialTimeout))
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
+}
+
+// waitOpen waits until the manager's engine connection is open.
+func waitOpen(ctx context.Context, manager *sio.Manager, opened <-chan error, timer *time.Timer, timeout time.Duration) error {
 	tick := time.NewTicker(lostOpenPoll)
 	defer tick.Stop()
 	var openSince time.Time
 	for {
 		select {
-		case <-connected:
-			return conn, nil
-		case err := <-failed:
-			sock.Disconnect()
-			return nil, err
+		case err := <-opened:
+			return err
 		case <-timer.C:
-			sock.Disconnect()
-			return nil, fmt.Errorf("no connection after %v", cfg.dialTimeout)
+			return fmt.Errorf("no connection after %v", timeout)
 		case <-ctx.Done():
-			sock.Disconnect()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-tick.C:
 			// The client library registers its "open" listener after the
 			// engine started connecting; on a fast network the event can
-			// fire first and the namespace then never connects. Give up on
-			// such a connection early instead of waiting for DialTimeout.
+			// fire first and the manager then never opens. Give up on such
+			// a connection early instead of waiting for DialTimeout.
 			eng := manager.Engine()
 			if eng == nil || eng.ReadyState() != engine.SocketStateOpen {
 				openSince = time.Time{}
@@ -279,8 +318,7 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 			if openSince.IsZero() {
 				openSince = time.Now()
 			} else if time.Since(openSince) >= lostOpenAfter {
-				sock.Disconnect()
-				return nil, fmt.Errorf("connection open but the %s namespace did not connect within %v", wsNamespace, lostOpenAfter)
+				return fmt.Errorf("connection open but not usable after %v (lost open event)", lostOpenAfter)
 			}
 		}
 	}

@@ -301,7 +301,8 @@ func orDefault[T comparable](v, def T) T {
 //
 // Run reconnects after a lost connection (ConnectorWS) and returns an error
 // only for invalid fields (ErrInvalidOption), a hub that rejects the id and
-// secret (ErrUnauthorized), exhausted reconnect attempts
+// secret on three connections in a row (ErrUnauthorized, when the hub's
+// "error" event carries no other code), exhausted reconnect attempts
 // (ErrReconnectFailed), a REST port that cannot be listened on, or a second
 // call (ErrClosed).
 func (e *Export) Run(ctx context.Context) error {

@@ -400,7 +400,7 @@ func TestExport_RunReconnect(t *testing.T) {
 		var ae *plugin.APIError
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, "invalid plugin id or secret", ae.Message)
-		require.Equal(t, 1, hub.Rejected())
+		require.Equal(t, 3, hub.Rejected(), "the plugin retries twice before giving up")
 	})
 }
 
