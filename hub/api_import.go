@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,38 +46,95 @@ type ImportError struct {
 	Offset int64 `json:"offset"`
 	// Path is the JSON path inside the asset (task.tools[0].bounding-box).
 	Path string `json:"path,omitempty"`
+	// ObjectID is the objectId of the annotation the problem is in, when
+	// there is one.
+	ObjectID string `json:"objectId,omitempty"`
 	// Message says what is wrong.
 	Message string `json:"message"`
 }
 
-// importErrors collects validation errors of an import up to a bound.
-// The AAF reader stops at the first problem, so today it holds one; the
-// wire format lists several so a reader that goes on can report more.
-type importErrors struct {
-	max   int
-	list  []ImportError
-	total int
-	first error
+// ImportFailResponse is the body of an import rejected for invalid AAF
+// (400, code invalid_aaf): the fail envelope with the problems found.
+type ImportFailResponse struct {
+	Status  string `json:"status"` // always "fail"
+	Message string `json:"message"`
+	Code    string `json:"code"` // always CodeInvalidAAF
+	// Errors lists the first problems of the input in input order, at
+	// most Config.MaxImportErrors of them.
+	Errors []ImportError `json:"errors"`
+	// Truncated is true when the input has more problems than Errors
+	// lists, or when the rest of the input could not be checked.
+	Truncated bool `json:"truncated"`
 }
 
+// errImportRejected ends the rows of an import whose input holds invalid
+// AAF, so the store rolls the import back; importErrors has the details.
+var errImportRejected = errors.New("import rejected: invalid AAF")
+
+// importErrors collects the problems of a rejected import, up to max.
+type importErrors struct {
+	max       int
+	list      []ImportError
+	first     *aaf.Error
+	seen      int   // problems found, at most max+1
+	truncated bool  // more problems than listed, or the input not read to its end
+	cut       error // why the input could not be read to its end
+}
+
+// add records ae; the problem after the max-th only marks the list
+// truncated.
 func (e *importErrors) add(ae *aaf.Error) {
-	e.total++
+	e.seen++
 	if e.first == nil {
 		e.first = ae
 	}
-	if len(e.list) < e.max {
-		e.list = append(e.list, ImportError{Index: ae.Index, ExternalID: ae.ExternalID, Line: ae.Line,
-			Offset: ae.Offset, Path: ae.Path, Message: ae.Msg})
+	if len(e.list) == e.max {
+		e.truncated = true
+		return
+	}
+	e.list = append(e.list, ImportError{Index: ae.Index, ExternalID: ae.ExternalID, Line: ae.Line,
+		Offset: ae.Offset, Path: ae.Path, ObjectID: ae.ObjectID, Message: ae.Msg})
+}
+
+// readRest reads the input on after the first problem, which rejected the
+// import (the store has rolled it back, nothing is written), to list more
+// problems. It stops at the problem after the max-th, at the end of the
+// input and where the reader cannot go on.
+func (e *importErrors) readRest(rd *aaf.Reader, body *readErrRecorder) {
+	for !e.truncated && rd.Err() == nil {
+		_, err := rd.Next()
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		var ae *aaf.Error
+		if body.err != nil || !errors.As(err, &ae) {
+			// The body failed (too large, connection cut): what is
+			// left is unknown, and the truncated JSON is not a problem
+			// of the file.
+			e.truncated, e.cut = true, cmp.Or(body.err, err)
+			return
+		}
+		e.add(ae)
 	}
 }
 
-// err returns the *Error answering the rejected import.
-func (e *importErrors) err() error {
-	msg := fmt.Sprintf("invalid AAF, nothing was imported: %v", e.first)
-	if e.total > 1 {
-		msg = fmt.Sprintf("invalid AAF, nothing was imported: %d problems, the first: %v", e.total, e.first)
+// response returns the body answering the rejected import.
+func (e *importErrors) response() *ImportFailResponse {
+	msg := "invalid AAF, nothing was imported: " + e.first.Error()
+	switch more := e.seen - 1; {
+	case e.cut != nil && more > 0:
+		msg += fmt.Sprintf(" (and %d more; the rest of the input was not checked: %v)", more, e.cut)
+	case e.cut != nil:
+		msg += fmt.Sprintf(" (the rest of the input was not checked: %v)", e.cut)
+	case e.truncated:
+		msg += fmt.Sprintf(" (and at least %d more)", more)
+	case more > 0:
+		msg += fmt.Sprintf(" (and %d more)", more)
 	}
-	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidAAF, Message: msg, Errors: e.list}
+	return &ImportFailResponse{Status: "fail", Message: msg, Code: CodeInvalidAAF, Errors: e.list, Truncated: e.truncated}
 }
 
 // importTracker remembers the stages and batches an import references.
@@ -111,9 +169,12 @@ func (t *importTracker) see(a *aaf.Asset) error {
 
 // handleProjectImport serves POST /api/projects/{id}/import: the body (a
 // JSON array or NDJSON) is streamed through the AAF reader into one store
-// transaction. Any invalid asset rejects the whole import (400 invalid_aaf
-// listing the first problems with their locations). Stages and batches
-// the assets reference but the project lacks are added to the project.
+// transaction. Any invalid asset rejects the whole import: the first one
+// ends the rows, so the store rolls back, then the rest of the body is
+// read (outside the transaction, writing nothing) to answer 400
+// invalid_aaf listing up to Config.MaxImportErrors problems with their
+// locations. Stages and batches the assets reference but the project
+// lacks are added to the project.
 func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, err := s.LoadProject(ctx, r.PathValue("id"))
@@ -134,15 +195,13 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	errs := &importErrors{max: s.cfg.MaxImportErrors}
 	tr := &importTracker{stages: map[string]string{}, batches: map[string]bool{}}
 	body := &readErrRecorder{r: r.Body}
-	rd := aaf.NewReader(body, aaf.WithRaw())
+	rd := aaf.NewReader(body, aaf.WithRaw(), aaf.WithContinueOnInvalid())
 	rows := func(yield func(*store.Asset, error) bool) {
 		for {
 			a, err := rd.Next()
 			if errors.Is(err, io.EOF) {
 				return
 			}
-			// The reader stops at the first problem (Next keeps returning
-			// it), so the answer lists that one.
 			if err != nil && body.err != nil {
 				// The body failed (too large, connection cut): that is
 				// the problem, not the truncated JSON it left behind.
@@ -151,8 +210,9 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 			}
 			var ae *aaf.Error
 			if errors.As(err, &ae) {
+				// No row after the first problem: the store rolls back.
 				errs.add(ae)
-				yield(nil, errs.err())
+				yield(nil, errImportRejected)
 				return
 			}
 			if err != nil {
@@ -169,6 +229,11 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	res, err := s.store.AssetImport(ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: mode, Rows: rows})
+	if errors.Is(err, errImportRejected) {
+		errs.readRest(rd, body)
+		WriteJSON(w, http.StatusBadRequest, errs.response())
+		return
+	}
 	if err != nil {
 		if isConflict(err) {
 			err = &Error{Status: http.StatusConflict, Code: CodeConflict, Err: err,

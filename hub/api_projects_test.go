@@ -194,6 +194,154 @@ func TestProjects_Import(t *testing.T) {
 	})
 }
 
+func TestProjects_ImportInvalid(t *testing.T) {
+	t.Parallel()
+	const maxErrors = 5
+	// encode returns the one-line JSON of each asset.
+	encode := func(t *testing.T, assets ...map[string]any) []string {
+		t.Helper()
+		lines := strings.Split(strings.TrimSuffix(ndjson(t, assets...), "\n"), "\n")
+		require.Len(t, lines, len(assets))
+		return lines
+	}
+	asNDJSON := func(lines []string) string { return strings.Join(lines, "\n") + "\n" }
+	asArray := func(lines []string) string { return "[\n" + strings.Join(lines, ",\n") + "\n]\n" }
+	// at returns the offset in body of marker plus delta.
+	at := func(t *testing.T, body, marker string, delta int) int64 {
+		t.Helper()
+		i := strings.Index(body, marker)
+		require.GreaterOrEqual(t, i, 0, "marker %q in %s", marker, body)
+		return int64(i + delta)
+	}
+	badBox := func(ext string) map[string]any {
+		a := testAsset(ext, "Label")
+		a["task"].(map[string]any)["tools"].([]any)[0].(map[string]any)["bounding-box"] = []any{1, 2}
+		return a
+	}
+	noTask := testAsset("no-task", "Label")
+	delete(noTask, "task")
+	badPoint := testAsset("bad-point", "Label")
+	badPoint["task"].(map[string]any)["tools"] = []any{map[string]any{"objectId": "pt", "schemaId": "s", "point": []any{1, "2x"}}}
+	const boxMsg = "bounding box must be an object with numeric x, y, width, height; got array"
+
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b, Configure: func(c *hub.Config) {
+			c.MaxImportBytes = 64 << 10
+			c.MaxImportErrors = maxErrors
+		}})
+		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "batches": []string{"b1"}})
+		path := "/api/projects/" + p.ID + "/import"
+		h.JSON(t, "POST", path, h.AdminKey, ndjson(t, manyAssets(3)...), http.StatusOK, nil)
+		var before hub.ProjectResponse
+		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &before)
+		require.EqualValues(t, 3, before.Counts.Total)
+		// reject posts body, requires the 400 and that the project did
+		// not change, and returns the answer.
+		reject := func(t *testing.T, body string) *hub.ImportFailResponse {
+			t.Helper()
+			var fail hub.ImportFailResponse
+			h.JSON(t, "POST", path, h.AdminKey, body, http.StatusBadRequest, &fail)
+			require.Equal(t, "fail", fail.Status)
+			require.Equal(t, "invalid_aaf", fail.Code)
+			var after hub.ProjectResponse
+			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &after)
+			require.Equal(t, before.Counts, after.Counts, "nothing was imported")
+			require.Equal(t, before.Batches, after.Batches, "no batch was added")
+			require.Equal(t, before.Stages, after.Stages, "no stage was added")
+			return &fail
+		}
+
+		t.Run("ThreeInvalidAssetsListed", func(t *testing.T) {
+			lines := encode(t, testAsset("three-1", "Label", "new-batch"), badBox("bad-box"), testAsset("three-2", "New stage"),
+				noTask, badPoint, testAsset("three-3", "Label"))
+			for _, tc := range []struct {
+				name  string
+				body  string
+				first int // line of the first asset
+			}{
+				{"NDJSON", asNDJSON(lines), 1},
+				{"JSONArray", asArray(lines), 2},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					fail := reject(t, tc.body)
+					require.Equal(t, []hub.ImportError{
+						{Index: 1, ExternalID: "bad-box", Line: tc.first + 1, Offset: at(t, tc.body, `"bounding-box":[1,2]`, len(`"bounding-box":`)),
+							Path: `task.tools[0]."bounding-box"`, ObjectID: "obj-bad-box", Message: boxMsg},
+						{Index: 3, ExternalID: "no-task", Line: tc.first + 3, Offset: at(t, tc.body, `{"asset":"https://assets.example.test/no-task"`, 0),
+							Message: `missing "task" (and no legacy "tasks")`},
+						{Index: 4, ExternalID: "bad-point", Line: tc.first + 4, Offset: at(t, tc.body, `"2x"`, 0),
+							Path: "task.tools[0].point[1]", ObjectID: "pt", Message: `coordinate must be a number, got string "2x"`},
+					}, fail.Errors)
+					require.False(t, fail.Truncated)
+					require.Equal(t, fmt.Sprintf(`invalid AAF, nothing was imported: asset[1] ("bad-box") line %d: task.tools[0]."bounding-box" (objectId "obj-bad-box"): %s (and 2 more)`, tc.first+1, boxMsg), fail.Message)
+				})
+			}
+		})
+		t.Run("ExactlyMaxErrors", func(t *testing.T) {
+			var assets []map[string]any
+			for i := range maxErrors {
+				assets = append(assets, testAsset(fmt.Sprintf("max-%d", i), "Label"), badBox(fmt.Sprintf("bad-%d", i)))
+			}
+			fail := reject(t, ndjson(t, assets...))
+			require.Len(t, fail.Errors, maxErrors)
+			require.False(t, fail.Truncated, "the whole input was read: there is no further problem")
+			require.Equal(t, 2*maxErrors-1, fail.Errors[maxErrors-1].Index)
+			require.True(t, strings.HasSuffix(fail.Message, fmt.Sprintf("(and %d more)", maxErrors-1)), fail.Message)
+		})
+		t.Run("MoreThanMaxErrorsTruncated", func(t *testing.T) {
+			var assets []map[string]any
+			for i := range 3 * maxErrors {
+				assets = append(assets, badBox(fmt.Sprintf("many-%d", i)))
+			}
+			fail := reject(t, asArray(encode(t, assets...)))
+			require.Len(t, fail.Errors, maxErrors)
+			for i, e := range fail.Errors {
+				require.Equal(t, i, e.Index)
+				require.Equal(t, fmt.Sprintf("many-%d", i), e.ExternalID)
+				require.Equal(t, i+2, e.Line)
+			}
+			require.True(t, fail.Truncated)
+			require.True(t, strings.HasSuffix(fail.Message, fmt.Sprintf("(and at least %d more)", maxErrors)), fail.Message)
+		})
+		t.Run("SyntaxErrorEndsAJSONArray", func(t *testing.T) {
+			lines := encode(t, badBox("syn-1"), testAsset("syn-2", "Label"))
+			lines = append(lines, `{"externalId":"syn-3","task":{"tools":[1,]}}`)
+			lines = append(lines, encode(t, badBox("syn-4"))...)
+			body := asArray(lines)
+			fail := reject(t, body)
+			require.Equal(t, []hub.ImportError{
+				{Index: 0, ExternalID: "syn-1", Line: 2, Offset: at(t, body, `"bounding-box":[1,2]`, len(`"bounding-box":`)),
+					Path: `task.tools[0]."bounding-box"`, ObjectID: "obj-syn-1", Message: boxMsg},
+				{Index: 2, Line: 4, Offset: at(t, body, `,]`, 1), Message: "invalid JSON: invalid character ']' looking for beginning of value"},
+			}, fail.Errors, "the array cannot be read past the syntax error")
+			require.False(t, fail.Truncated)
+		})
+		t.Run("SyntaxErrorInNDJSONGoesOn", func(t *testing.T) {
+			lines := encode(t, testAsset("nd-1", "Label"))
+			lines = append(lines, `{"externalId":"nd-2","task":{`)
+			lines = append(lines, encode(t, badBox("nd-3"))...)
+			fail := reject(t, asNDJSON(lines))
+			require.Len(t, fail.Errors, 2)
+			require.Equal(t, hub.ImportError{Index: 1, Line: 2, Offset: int64(len(lines[0]) + len(lines[1])),
+				Message: "invalid JSON: unexpected end of input"}, fail.Errors[0])
+			require.Equal(t, 2, fail.Errors[1].Index)
+			require.Equal(t, "nd-3", fail.Errors[1].ExternalID)
+			require.Equal(t, 3, fail.Errors[1].Line)
+		})
+		t.Run("BodyTooLargeAfterInvalid", func(t *testing.T) {
+			big := manyAssets(300)
+			for i, a := range big {
+				a["externalId"] = fmt.Sprintf("big-%d", i)
+			}
+			fail := reject(t, ndjson(t, append([]map[string]any{badBox("first")}, big...)...))
+			require.Len(t, fail.Errors, 1)
+			require.Equal(t, "first", fail.Errors[0].ExternalID)
+			require.True(t, fail.Truncated, "the rest of the body was not checked")
+			require.True(t, strings.HasSuffix(fail.Message, "(the rest of the input was not checked: http: request body too large)"), fail.Message)
+		})
+	})
+}
+
 func TestProjects_Export(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {

@@ -24,9 +24,16 @@ func newAAFCommand(s IO) *cobra.Command {
 	return cmd
 }
 
+// DefaultMaxErrors is how many problems "aaf validate" reports per file
+// unless --max-errors says otherwise.
+const DefaultMaxErrors = 20
+
 // newAAFValidateCommand returns "exporthub aaf validate FILE...".
 func newAAFValidateCommand(s IO) *cobra.Command {
-	var warnings bool
+	var (
+		warnings  bool
+		maxErrors int
+	)
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check AAF files (JSON array or NDJSON; - reads stdin)",
@@ -34,15 +41,23 @@ func newAAFValidateCommand(s IO) *cobra.Command {
 from the first byte; "-" reads standard input) and checks every asset.
 
 For a good file it prints "FILE: ok: N assets" to stdout. For a bad file it
-prints "FILE: <problem>" to stderr, naming the asset, the line and the JSON
-path, and goes on with the next file. The exit status is 1 when any file is
-bad.`,
+prints "FILE: <problem>" to stderr for each problem, naming the asset, the
+line and the JSON path, and goes on with the next file. The exit status is
+1 when any file is bad.
+
+A file is read past an invalid asset so that all its problems show at once,
+up to --max-errors per file; then "FILE: more problems not listed" follows.
+A syntax error ends the reading of a JSON array (NDJSON goes on with the
+next line), and so does an asset over the size limit. --max-errors 1
+stops at the first problem.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if maxErrors < 1 {
+				return fmt.Errorf("--max-errors must be at least 1, got %d", maxErrors)
+			}
 			bad := 0
 			for _, name := range args {
-				if err := validateAAFFile(cmd.Context(), s, name, warnings); err != nil {
-					fmt.Fprintf(s.Err, "%s: %v\n", name, err)
+				if !validateAAFFile(cmd.Context(), s, name, warnings, maxErrors) {
 					bad++
 				}
 			}
@@ -53,17 +68,20 @@ bad.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&warnings, "warnings", "w", false, "also print tolerated problems (FILE: warning: ...) to stderr")
+	cmd.Flags().IntVar(&maxErrors, "max-errors", DefaultMaxErrors, "problems to report per file before going on with the next (1: stop at the first)")
 	return cmd
 }
 
-// validateAAFFile reads every asset of the file name ("-" for stdin) and
-// prints the count; it returns the first problem.
-func validateAAFFile(ctx context.Context, s IO, name string, warnings bool) error {
+// validateAAFFile reads every asset of the file name ("-" for stdin),
+// prints its problems (at most maxErrors) to s.Err, or the asset count to
+// s.Out when there are none. It reports whether the file is good.
+func validateAAFFile(ctx context.Context, s IO, name string, warnings bool, maxErrors int) bool {
 	var in io.Reader = s.In
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return err
+			fmt.Fprintf(s.Err, "%s: %v\n", name, err)
+			return false
 		}
 		defer f.Close()
 		in = f
@@ -74,22 +92,37 @@ func validateAAFFile(ctx context.Context, s IO, name string, warnings bool) erro
 			fmt.Fprintf(s.Err, "%s: warning: %v\n", name, w)
 		}))
 	}
-	n := 0
+	if maxErrors > 1 {
+		opts = append(opts, aaf.WithContinueOnInvalid())
+	}
+	n, problems := 0, 0
 	for _, err := range aaf.Assets(in, opts...) {
-		if err != nil {
-			return err
+		if err == nil {
+			err = ctx.Err()
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if err != nil {
+			problems++
+			if problems > maxErrors {
+				fmt.Fprintf(s.Err, "%s: more problems not listed (--max-errors %d)\n", name, maxErrors)
+				break
+			}
+			fmt.Fprintf(s.Err, "%s: %v\n", name, err)
+			if maxErrors == 1 || ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		n++
+	}
+	if problems > 0 {
+		return false
 	}
 	noun := "assets"
 	if n == 1 {
 		noun = "asset"
 	}
 	fmt.Fprintf(s.Out, "%s: ok: %d %s\n", name, n, noun)
-	return nil
+	return true
 }
 
 // newAAFGenCommand returns "exporthub aaf gen".

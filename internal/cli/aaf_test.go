@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,63 @@ func TestAAFValidate(t *testing.T) {
 		require.Equal(t, 0, code)
 		require.Equal(t, "-: ok: 1 asset\n", out)
 		require.Equal(t, `-: warning: asset[0] ("w.jpg") line 1: task.tools[0].polygon (objectId "o"): polygon has 2 vertices; a valid polygon needs at least 3`+"\n", errOut)
+	})
+	t.Run("EveryProblemOfAFile", func(t *testing.T) {
+		t.Parallel()
+		lines := []string{
+			`{"externalId":"a.jpg","task":{}}`,
+			`{"externalId":"b.jpg","task":{"tools":[{"objectId":"o","polygon":[[1,2],[3]]}]}}`,
+			`{"externalId":"c.jpg"}`,
+			`{"externalId":"d.jpg","task":{`,
+			`{"externalId":"e.jpg","task":{"tools":[{"objectId":"p","point":["1",2]}]}}`,
+			`{"externalId":"f.jpg","task":{}}`,
+		}
+		nd := writeFile(t, t.TempDir(), "many.ndjson", strings.Join(lines, "\n")+"\n")
+		arr := writeFile(t, t.TempDir(), "many.json", "[\n"+strings.Join(lines[:3], ",\n")+",\n"+lines[4]+",\n"+lines[3]+",\n"+lines[5]+"\n]\n")
+		const (
+			polygon = `asset[1] ("b.jpg") line %d: task.tools[0].polygon[1] (objectId "o"): vertex must be [x, y] (2 numbers), got 1 value`
+			noTask  = `asset[2] ("c.jpg") line %d: missing "task" (and no legacy "tasks")`
+			point   = `asset[%d] ("e.jpg") line %d: task.tools[0].point[0] (objectId "p"): coordinate must be a number, got string "1"`
+		)
+		for _, tc := range []struct {
+			name string
+			args []string
+			want []string
+		}{
+			{"NDJSON", []string{nd}, []string{
+				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset[3] line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 4, 5),
+			}},
+			{"JSONArraySyntaxErrorEndsIt", []string{arr}, []string{
+				fmt.Sprintf(polygon, 3), fmt.Sprintf(noTask, 4), fmt.Sprintf(point, 3, 5),
+				"asset[4] line 8: invalid JSON: unexpected end of input", // the open object takes the rest of the array
+			}},
+			{"MaxErrors", []string{"--max-errors", "2", nd}, []string{
+				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "more problems not listed (--max-errors 2)",
+			}},
+			{"MaxErrorsExactlyReached", []string{"--max-errors", "4", nd}, []string{
+				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset[3] line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 4, 5),
+			}},
+			{"MaxErrorsOneStopsAtTheFirst", []string{"--max-errors", "1", nd}, []string{fmt.Sprintf(polygon, 2)}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				out, errOut, code := runAAF(t, "", append([]string{"aaf", "validate"}, tc.args...)...)
+				require.Equal(t, 1, code)
+				require.Empty(t, out)
+				name := tc.args[len(tc.args)-1]
+				var want strings.Builder
+				for _, w := range tc.want {
+					want.WriteString(name + ": " + w + "\n")
+				}
+				require.Equal(t, want.String(), errOut)
+			})
+		}
+	})
+	t.Run("BadMaxErrors", func(t *testing.T) {
+		t.Parallel()
+		_, errOut, code := runAAF(t, "", "aaf", "validate", "--max-errors", "0", good)
+		require.Equal(t, 1, code)
+		require.Equal(t, "error: --max-errors must be at least 1, got 0\n", errOut)
 	})
 	t.Run("NoArguments", func(t *testing.T) {
 		t.Parallel()

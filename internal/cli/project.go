@@ -284,8 +284,8 @@ project.`,
 	return cmd
 }
 
-// importError prints the located problems of a rejected import and
-// returns the error to exit with.
+// importError prints the located problems of a rejected import, one per
+// line, and returns the error to exit with.
 func importError(s IO, err error) error {
 	var ae *hubclient.APIError
 	if !errors.As(err, &ae) || len(ae.Errors) == 0 {
@@ -307,10 +307,19 @@ func importError(s IO, err error) error {
 		if e.Line > 0 {
 			where = append(where, fmt.Sprintf("line %d", e.Line))
 		}
+		if e.Line <= 0 && e.Offset >= 0 {
+			where = append(where, fmt.Sprintf("offset %d", e.Offset))
+		}
 		if e.Path != "" {
 			where = append(where, e.Path)
 		}
+		if e.ObjectID != "" {
+			where = append(where, fmt.Sprintf("objectId %q", e.ObjectID))
+		}
 		fmt.Fprintf(s.Err, "  %s: %s\n", strings.Join(where, ", "), e.Message)
+	}
+	if ae.Truncated {
+		fmt.Fprintln(s.Err, "  (more problems not listed)")
 	}
 	return &ExitError{Code: 1}
 }

@@ -81,6 +81,33 @@ func TestProjectCommand(t *testing.T) {
 		require.Contains(t, errOut, "invalid AAF, nothing was imported")
 		require.Contains(t, errOut, `asset 1, externalId "z-2", line 2`)
 	})
+	t.Run("ImportInvalidListsEveryProblem", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad3.ndjson")
+		require.NoError(t, os.WriteFile(bad, []byte(assetLine("y-1", "Label", "b1")+
+			`{"externalId":"y-2","task":[]}`+"\n"+
+			`{"externalId":"y-3","task":{"tools":[{"objectId":"pt","point":[1,"2"]}]}}`+"\n"+
+			`{"externalId":"y-4","task":{`+"\n"), 0o600))
+		_, errOut, err := run(t, "", append([]string{"project", "import", bad, "--project", id}, hostFlags...)...)
+		require.Equal(t, 1, cli.ExitCode(err))
+		require.Equal(t, `invalid AAF, nothing was imported: asset[1] ("y-2") line 2: task: task must be an object, got array (and 2 more)
+  asset 1, externalId "y-2", line 2, task: task must be an object, got array
+  asset 2, externalId "y-3", line 3, task.tools[0].point[1], objectId "pt": coordinate must be a number, got string "2"
+  asset 3, line 4: invalid JSON: unexpected end of input
+`, errOut)
+	})
+	t.Run("ImportInvalidTruncated", func(t *testing.T) {
+		var file strings.Builder
+		for i := range hub.DefaultMaxImportErrors + 5 {
+			fmt.Fprintf(&file, `{"externalId":"x-%d","task":5}`+"\n", i)
+		}
+		_, errOut, err := run(t, file.String(), append([]string{"project", "import", "-", "--project", id}, hostFlags...)...)
+		require.Equal(t, 1, cli.ExitCode(err))
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		require.Len(t, lines, 1+hub.DefaultMaxImportErrors+1, errOut)
+		require.True(t, strings.HasSuffix(lines[0], fmt.Sprintf("(and at least %d more)", hub.DefaultMaxImportErrors)), lines[0])
+		require.Equal(t, fmt.Sprintf(`  asset %d, externalId "x-%[1]d", line %d, task: task must be an object, got number 5`, hub.DefaultMaxImportErrors-1, hub.DefaultMaxImportErrors), lines[hub.DefaultMaxImportErrors])
+		require.Equal(t, "  (more problems not listed)", lines[len(lines)-1])
+	})
 	t.Run("ExportToFile", func(t *testing.T) {
 		outFile := filepath.Join(dir, "out.ndjson")
 		_, errOut, err := run(t, "", append([]string{"project", "export", "--project", id, "--stage", "Complete", "-o", outFile}, hostFlags...)...)

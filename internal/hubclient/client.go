@@ -38,6 +38,9 @@ type APIError struct {
 	// Errors holds the detailed problems some answers carry (e.g. the
 	// AAF errors of a rejected import), raw.
 	Errors json.RawMessage
+	// Truncated is true when Errors does not list every problem (a
+	// rejected import with more problems than the hub lists).
+	Truncated bool
 }
 
 // Error returns the hub's message.
@@ -130,12 +133,13 @@ func decodeError(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20)) // a truncated body still gives the status
 	e := &APIError{StatusCode: resp.StatusCode}
 	var body struct {
-		Message string          `json:"message"`
-		Code    string          `json:"code"`
-		Errors  json.RawMessage `json:"errors"`
+		Message   string          `json:"message"`
+		Code      string          `json:"code"`
+		Errors    json.RawMessage `json:"errors"`
+		Truncated bool            `json:"truncated"`
 	}
 	if json.Unmarshal(b, &body) == nil && (body.Message != "" || body.Code != "") {
-		e.Message, e.Code, e.Errors = body.Message, body.Code, body.Errors
+		e.Message, e.Code, e.Errors, e.Truncated = body.Message, body.Code, body.Errors, body.Truncated
 	} else {
 		e.Message = strings.TrimSpace(string(b))
 		if len(e.Message) > 200 {

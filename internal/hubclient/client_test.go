@@ -41,6 +41,7 @@ func TestClient_Projects(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, http.StatusBadRequest, ae.StatusCode)
 	require.Contains(t, string(ae.Errors), `"index":0`)
+	require.False(t, ae.Truncated, "one problem, all listed")
 
 	_, err = c.Import(ctx, &hubclient.ImportParams{ProjectID: p.ID, Body: strings.NewReader(oneAsset)})
 	require.ErrorIs(t, err, hubclient.ErrConflict)

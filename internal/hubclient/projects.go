@@ -68,8 +68,9 @@ type ImportParams struct {
 
 // Import streams an AAF file into a project. The hub validates all of it
 // and writes all or nothing; a rejected file gives an *APIError with Code
-// "invalid_aaf" whose Errors list the problems and their locations. There
-// is no default timeout: bound it with ctx.
+// "invalid_aaf" whose Errors list the first problems and their locations
+// (Truncated when there are more). There is no default timeout: bound it
+// with ctx.
 func (c *Client) Import(ctx context.Context, p *ImportParams) (*hub.ImportResponse, error) {
 	if p.ProjectID == "" {
 		return nil, errNoProject
