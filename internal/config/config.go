@@ -89,6 +89,15 @@ var Fields = []*Field{
 		set: func(s *Settings, v string) (err error) { s.Hub.MaxObjectBytes, err = ParseSize(v); return err }},
 	{Name: "signed-url-expiry", Usage: "lifetime of presigned URLs, e.g. 1h (default 1h)",
 		set: func(s *Settings, v string) (err error) { s.Hub.SignedURLExpiry, err = parseDuration(v); return err }},
+	{Name: "rest-plugin-urls", Usage: "comma-separated base URLs REST connector plugins may have, e.g. http://127.0.0.1:8080 (default: none; the REST connector is off)",
+		set: func(s *Settings, v string) error {
+			for _, u := range strings.Split(v, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					s.Hub.Runs.RESTAllowedURLs = append(s.Hub.Runs.RESTAllowedURLs, u)
+				}
+			}
+			return nil
+		}},
 	{Name: "log-level", Usage: "debug, info, warn or error (default info)",
 		set: func(s *Settings, v string) error { return s.LogLevel.UnmarshalText([]byte(v)) }},
 	{Name: "log-format", Usage: "text or json (default text)",
