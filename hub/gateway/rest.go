@@ -319,6 +319,7 @@ func (g *Gateway) restPost(ctx context.Context, p *store.Plugin, body []byte) er
 // refusedError is a non-2xx answer to POST {base}/plugin.
 type refusedError struct{ status int }
 
+// Error says which status the plugin answered.
 func (e *refusedError) Error() string {
 	return fmt.Sprintf("the plugin refused the run: HTTP %d", e.status)
 }

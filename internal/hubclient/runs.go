@@ -173,7 +173,10 @@ func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLi
 // lineError wraps an error returned by the caller's onLine.
 type lineError struct{ err error }
 
+// Error returns the callback's message.
 func (e *lineError) Error() string { return e.err.Error() }
+
+// Unwrap returns the callback's error.
 func (e *lineError) Unwrap() error { return e.err }
 
 // followOnce reads one connection of the log stream. It returns the end
