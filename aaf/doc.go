@@ -16,7 +16,9 @@
 // [NewReader] detects a JSON array or NDJSON input and yields one asset at a
 // time; memory does not grow with the number of assets. Every asset is
 // validated while it is read; an [*Error] names where the problem is (line
-// or byte offset, asset index, externalId and JSON path).
+// or byte offset, asset index, externalId and JSON path). The reader stops
+// at the first error unless [WithContinueOnInvalid] lets it report a
+// rejected asset and go on with the next one.
 //
 // # Validation
 //
