@@ -291,6 +291,25 @@ func TestHub_WebSocket(t *testing.T) {
 		require.True(t, found, "the run's log must hold the plugin's record")
 	})
 
+	t.Run("StageAndBatchFilters", func(t *testing.T) {
+		t.Parallel()
+		h := startHub(t)
+		id, secret := h.newPlugin(t, map[string]any{})
+		got := make(chan [2]any, 1)
+		startPlugin(t, h.url, id, secret, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+			got <- [2]any{req.Stage, req.Batches}
+			return listHandler(ctx, req)
+		})
+		h.waitInstances(t, id, 1)
+		run := h.waitEnd(t, h.startRun(t, id, map[string]any{"batches": []string{"night-shots"}}))
+		require.Equal(t, string(store.RunSucceeded), run.Status, "message: %s", run.Message)
+		require.Equal(t, map[string]string{"list.txt": "street-001.jpg 6\n"}, h.download(t, run.ExportID),
+			"the export holds only the batch's assets")
+		filters := <-got
+		require.Equal(t, "", filters[0])
+		require.Len(t, filters[1], 1, "the request carries the batch filter")
+	})
+
 	t.Run("CallbackErrorFailsTheRunAndKeepsServing", func(t *testing.T) {
 		t.Parallel()
 		h := startHub(t)
