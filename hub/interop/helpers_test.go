@@ -28,6 +28,9 @@ const python = "/usr/bin/python3"
 // sampleFile is the AAF sample the plugin converts: 3 image assets.
 const sampleFile = "testdata/image_small.ndjson"
 
+// bboxesDir holds the seed's example conversion the Python plugin runs.
+const bboxesDir = "../../examples/bboxes/python"
+
 // requirePython skips the test when python lacks the plugin's modules,
 // or fails it when CI=true.
 func requirePython(t *testing.T) {
@@ -164,6 +167,24 @@ func (h *testHub) download(t *testing.T, exportID string) []byte {
 	return b
 }
 
+// waitNotification waits for the notification of a run (it is made just
+// after the run's status turns final).
+func (h *testHub) waitNotification(t *testing.T, runID string) *hub.NotificationResponse {
+	t.Helper()
+	var note *hub.NotificationResponse
+	waitFor(t, "notification of run "+runID, 20*time.Second, func() bool {
+		var list hub.NotificationListResponse
+		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &list)
+		for _, n := range list.Notifications {
+			if n.RunID == runID {
+				note = n
+			}
+		}
+		return note != nil
+	})
+	return note
+}
+
 // pyPlugin is a running Python plugin process.
 type pyPlugin struct {
 	cmd    *exec.Cmd
@@ -179,9 +200,11 @@ func startPython(t *testing.T, h *testHub, p *hub.PluginSecretResponse, env map[
 	t.Helper()
 	script, err := filepath.Abs("testdata/ango_plugin.py")
 	require.NoError(t, err)
+	bboxes, err := filepath.Abs(bboxesDir)
+	require.NoError(t, err)
 	pp := &pyPlugin{outDir: t.TempDir(), exited: make(chan struct{})}
 	base := map[string]string{
-		"HOST": h.URL, "PLUGIN_ID": p.ID, "PLUGIN_SECRET": p.Secret, "OUT_DIR": pp.outDir,
+		"HOST": h.URL, "PLUGIN_ID": p.ID, "PLUGIN_SECRET": p.Secret, "OUT_DIR": pp.outDir, "BBOXES_DIR": bboxes,
 		"PYTHONUNBUFFERED": "1", "PATH": os.Getenv("PATH"),
 	}
 	for k, v := range env {

@@ -7,9 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"os"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,39 +25,61 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
+// bboxRow is one row of the seed's example output.
+type bboxRow struct {
+	ExternalID  string `json:"externalId"`
+	URL         string `json:"URL"`
+	Annotations string `json:"Annotations"`
+}
+
 // expectedBBoxes computes, from the sample, what the seed's example
-// conversion must put in each entry of the zip: entry name -> content.
-func expectedBBoxes(t *testing.T, sep string) map[string]string {
+// conversion must write: each bounding box as "title x y w h" (numbers
+// rounded half to even), one asset's boxes joined by sep.
+func expectedBBoxes(t *testing.T, sep string) []bboxRow {
 	t.Helper()
 	f, err := os.Open(sampleFile)
 	require.NoError(t, err)
 	defer f.Close()
-	out := map[string]string{}
+	var out []bboxRow
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.UseNumber()
 		var a struct {
+			Asset      string `json:"asset"`
 			ExternalID string `json:"externalId"`
 			Task       struct {
 				Tools []struct {
-					Title string                 `json:"title"`
-					Box   map[string]json.Number `json:"bounding-box"`
+					Title string             `json:"title"`
+					Box   map[string]float64 `json:"bounding-box"`
 				} `json:"tools"`
 			} `json:"task"`
 		}
-		require.NoError(t, dec.Decode(&a))
-		var lines []string
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &a))
+		var boxes []string
 		for _, tool := range a.Task.Tools {
-			if tool.Box != nil {
-				lines = append(lines, strings.Join([]string{tool.Title, tool.Box["x"].String(), tool.Box["y"].String(), tool.Box["width"].String(), tool.Box["height"].String()}, " "))
+			if tool.Box == nil {
+				continue
 			}
+			parts := []string{tool.Title}
+			for _, k := range []string{"x", "y", "width", "height"} {
+				parts = append(parts, strconv.Itoa(int(math.RoundToEven(tool.Box[k]))))
+			}
+			boxes = append(boxes, strings.Join(parts, " "))
 		}
-		out[strings.TrimSuffix(a.ExternalID, path.Ext(a.ExternalID))+".txt"] = strings.Join(lines, sep)
+		out = append(out, bboxRow{ExternalID: a.ExternalID, URL: a.Asset, Annotations: strings.Join(boxes, sep)})
 	}
 	require.NoError(t, sc.Err())
 	return out
+}
+
+// bboxesOf reads the rows of the example's zip.
+func bboxesOf(t *testing.T, b []byte, projectID string) []bboxRow {
+	t.Helper()
+	entries := zipEntries(t, b)
+	require.Len(t, entries, 1)
+	var rows []bboxRow
+	require.NoError(t, json.Unmarshal([]byte(entries[projectID+".json"]), &rows), "entries: %v", entries)
+	return rows
 }
 
 // zipEntries reads a zip into entry name -> content.
@@ -132,7 +154,7 @@ func TestInterop_WS(t *testing.T) {
 		require.False(t, inst.LastHeartbeat.IsZero())
 
 		run := h.startRun(t, p.ID, map[string]any{"configJSON": `{"separator-character": ";"}`})
-		require.Equal(t, string(store.RunDispatched), run.Status)
+		require.NotEqual(t, string(store.RunFailed), run.Status, run.Message)
 		require.Equal(t, int64(3), run.NumTasks)
 		stream := make(chan []sseEvent, 1)
 		go func() { stream <- readSSE(t, h, "/api/runs/"+run.ID+"/logs/stream") }()
@@ -158,10 +180,10 @@ func TestInterop_WS(t *testing.T) {
 		// The download is byte for byte what the callback produced.
 		got := h.download(t, end.ExportID)
 		require.Equal(t, py.zipOf(t, run.ID), got)
-		require.Equal(t, expectedBBoxes(t, ";"), zipEntries(t, got))
+		require.Equal(t, expectedBBoxes(t, ";"), bboxesOf(t, got, h.project))
 		var exp hub.ExportResponse
 		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
-		require.Equal(t, "bboxes.zip", exp.FileName)
+		require.Equal(t, h.project+".zip", exp.FileName)
 		require.Equal(t, int64(len(got)), exp.Size)
 		require.Len(t, exp.SHA256, 64)
 		require.Equal(t, run.ID, exp.RunID)
@@ -200,16 +222,8 @@ func TestInterop_WS(t *testing.T) {
 		require.Equal(t, "end", again[0].Name)
 
 		// The user who ran it was notified, with the download link.
-		var notes hub.NotificationListResponse
-		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &notes)
-		var note *hub.NotificationResponse
-		for _, n := range notes.Notifications {
-			if n.RunID == run.ID {
-				note = n
-			}
-		}
-		require.NotNil(t, note)
-		require.Equal(t, "Export ready: bboxes.zip — Download", note.Title)
+		note := h.waitNotification(t, run.ID)
+		require.Equal(t, "Export ready: "+h.project+".zip — Download", note.Title)
 		require.Equal(t, runs.ExportDownloadPath(end.ExportID), note.Link)
 		require.False(t, note.Read)
 
@@ -266,16 +280,7 @@ func TestInterop_WS(t *testing.T) {
 		require.Equal(t, string(store.RunFailed), end.Status)
 		require.Equal(t, runs.MsgPluginError, end.Message)
 		require.Empty(t, end.ExportID)
-		var notes hub.NotificationListResponse
-		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &notes)
-		found := false
-		for _, n := range notes.Notifications {
-			if n.RunID == run.ID {
-				found = true
-				require.Equal(t, "Export failed: "+p.Name+" — "+runs.MsgPluginError, n.Title)
-			}
-		}
-		require.True(t, found, "got no notification for run %s", run.ID)
+		require.Equal(t, "Export failed: "+p.Name+" — "+runs.MsgPluginError, h.waitNotification(t, run.ID).Title)
 	})
 
 	t.Run("UploadMissing", func(t *testing.T) {
@@ -286,7 +291,7 @@ func TestInterop_WS(t *testing.T) {
 		run := h.startRun(t, p.ID, nil)
 		end := h.waitEnd(t, run.ID, 30*time.Second)
 		require.Equal(t, string(store.RunFailed), end.Status)
-		require.Equal(t, "upload failed: nothing was uploaded as bboxes.zip", end.Message)
+		require.Equal(t, "upload failed: nothing was uploaded as "+h.project+".zip", end.Message)
 	})
 
 	t.Run("NoInstanceOnline", func(t *testing.T) {
@@ -369,7 +374,7 @@ func TestInterop_REST(t *testing.T) {
 		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
 		got := h.download(t, end.ExportID)
 		require.Equal(t, py.zipOf(t, run.ID), got)
-		require.Equal(t, expectedBBoxes(t, "|"), zipEntries(t, got))
+		require.Equal(t, expectedBBoxes(t, "|"), bboxesOf(t, got, h.project))
 		var line *hub.RunLogLine
 		for _, l := range h.logs(t, run.ID) {
 			if l.Msg == "converted assets" {
@@ -403,6 +408,8 @@ func TestInterop_REST(t *testing.T) {
 		py.kill()
 		end := h.waitEnd(t, run.ID, 20*time.Second)
 		require.Equal(t, string(store.RunLost), end.Status)
-		require.Equal(t, gateway.MsgInstanceDisconnected, end.Message)
+		// Whichever the hub notices first: the run's connection breaking
+		// or the next heartbeat failing.
+		require.Contains(t, []string{gateway.MsgInstanceDisconnected, gateway.MsgRESTHeartbeatLost}, end.Message)
 	})
 }

@@ -24,9 +24,10 @@ Environment: HOST, PLUGIN_ID, PLUGIN_SECRET (required); CONNECTOR, PORT,
 HEARTBEAT_SECONDS; OUT_DIR (the callback writes each run's zip there as
 <session>.zip, so tests compare the hub's download with it byte for byte);
 MODE selects the callback:
-  bboxes     the seed's example: bounding boxes to "class x y w h" lines
-             joined by the config's "separator-character" (default "\\n"),
-             one <externalId stem>.txt per asset, zipped as bboxes.zip;
+  bboxes     the seed's example, sample_callback of
+             examples/bboxes/python/bboxes_plugin.py (found through
+             BBOXES_DIR): bounding boxes to "class x y w h" strings joined
+             by the config's "separator-character";
   raise      the callback raises (the SDK then responds {"error": true});
   block      the callback logs "blocking" and never returns;
   skip-put   like bboxes but the zip is never PUT (fault injection: the
@@ -105,24 +106,22 @@ class ExportResult:
 
 
 def bboxes_callback(data):
-    """The seed's example conversion."""
+    """The seed's example conversion, as the SDK calls a callback."""
+    sys.path.insert(0, os.environ["BBOXES_DIR"])
+    import bboxes_plugin
+
+    count = [0]
+
+    def counted(assets):
+        for asset in assets:
+            count[0] += 1
+            yield asset
+
+    data["jsonExport"] = counted(data["jsonExport"])
+    file_name, buf = bboxes_plugin.sample_callback(data)
     config = json.loads(data.get("configJSON") or "{}")
-    separator = config.get("separator-character", "\n")
-    logger = data["logger"]
-    buf = io.BytesIO()
-    count = 0
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for asset in data["jsonExport"]:
-            lines = []
-            for tool in (asset.get("task") or {}).get("tools") or []:
-                box = tool.get("bounding-box")
-                if box:
-                    lines.append("%s %s %s %s %s" % (tool.get("title"), box["x"], box["y"], box["width"], box["height"]))
-            stem = os.path.splitext(asset["externalId"])[0]
-            zf.writestr(stem + ".txt", separator.join(lines))
-            count += 1
-    logger.info("converted assets", assets=count, separator=separator)
-    return ExportResult(buf, "bboxes.zip")
+    data["logger"].info("converted assets", assets=count[0], separator=bboxes_plugin.separator_from_config(config))
+    return ExportResult(buf, file_name)
 
 
 def callback(data):
