@@ -92,12 +92,12 @@ func (m *Manager) flushLogs(ctx context.Context, ar *activeRun, final bool) {
 	lg.pending = nil
 	lg.scheduled = false
 	lg.mu.Unlock()
-	max := m.cfg.MaxLogLines
+	limit := m.cfg.MaxLogLines
 	if len(lines) > 0 {
-		if lg.stored >= max {
+		if lg.stored >= limit {
 			lg.dropped += len(lines)
 		} else {
-			kept, err := m.st.RunLogAppend(ctx, ar.run.ID, lines, max)
+			kept, err := m.st.RunLogAppend(ctx, ar.run.ID, lines, limit)
 			if err != nil {
 				// Logs are best effort: the run goes on without them.
 				m.log.WarnContext(ctx, "store run logs", slog.String(logKeyRun, ar.run.ID), slog.Int("lines", len(lines)), slog.Any(logKeyError, err))
@@ -111,9 +111,9 @@ func (m *Manager) flushLogs(ctx context.Context, ar *activeRun, final bool) {
 		note := &store.RunLog{
 			Time:  time.Now().UTC(),
 			Level: gateway.LevelWarning,
-			Msg:   fmt.Sprintf("%d log lines dropped: a run keeps at most %d lines", lg.dropped, max),
+			Msg:   fmt.Sprintf("%d log lines dropped: a run keeps at most %d lines", lg.dropped, limit),
 		}
-		if _, err := m.st.RunLogAppend(ctx, ar.run.ID, []*store.RunLog{note}, max+1); err != nil {
+		if _, err := m.st.RunLogAppend(ctx, ar.run.ID, []*store.RunLog{note}, limit+1); err != nil {
 			m.log.WarnContext(ctx, "store dropped-lines note", slog.String(logKeyRun, ar.run.ID), slog.Any(logKeyError, err))
 		}
 		lg.dropped = 0
