@@ -43,6 +43,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := coco.New(coco.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+		require.NoError(t, formatstest.ValidateCOCO(res.Files[coco.FileName]))
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("RoundTripBoxes", func(t *testing.T) {
 		t.Parallel()
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {

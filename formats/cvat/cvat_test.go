@@ -65,6 +65,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := cvat.New(cvat.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+		requireStructure(t, res.Files[cvat.FileName])
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("RoundTripBoxes", func(t *testing.T) {
 		t.Parallel()
 		c, err := cvat.New(cvat.Options{})

@@ -158,3 +158,20 @@ func Golden(t testing.TB, dir string, res Result) {
 		require.Equal(t, string(data), string(files[name]), "%s/%s differs from the golden file (run go test -update and review)", dir, name)
 	}
 }
+
+// GeneratedOptions are the generator options of the golden tests on
+// generated data: a few mixed assets (images, a video, a text, a legacy
+// image) with a short video.
+var GeneratedOptions = aaf.GenOptions{Assets: 6, Seed: 42, Kind: aaf.AssetKindMixed, NoHistory: true, Frames: 30, Tools: 4}
+
+// Generated returns the assets generated with o (as an iterator that never
+// fails) and the category schema they use.
+func Generated(o aaf.GenOptions) (iter.Seq2[*aaf.Asset, error], aaf.CategorySchema) {
+	return func(yield func(*aaf.Asset, error) bool) {
+		for a := range aaf.GenerateAssets(o) {
+			if !yield(a, nil) {
+				return
+			}
+		}
+	}, aaf.GenSchema(o)
+}

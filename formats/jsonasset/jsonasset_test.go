@@ -33,6 +33,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := jsonasset.New(jsonasset.Options{Indent: true})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("OneFilePerAssetReadsBack", func(t *testing.T) {
 		t.Parallel()
 		c, err := jsonasset.New(jsonasset.Options{})

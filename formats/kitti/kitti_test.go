@@ -46,6 +46,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := kitti.New(kitti.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("SizeIsOptional", func(t *testing.T) {
 		t.Parallel()
 		c, err := kitti.New(kitti.Options{})

@@ -34,6 +34,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := labelstudio.New(labelstudio.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+		requireConsistent(t, res.Files)
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("VideoTrackEndsWhereInterpolationStopped", func(t *testing.T) {
 		t.Parallel()
 		c, err := labelstudio.New(labelstudio.Options{})

@@ -36,6 +36,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := mask.New(mask.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(aaf.GenOptions{Assets: 1, Seed: 42, Kind: aaf.AssetKindVideo, NoHistory: true, Frames: 10})
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("PixelsFollowShapesAndHoles", func(t *testing.T) {
 		t.Parallel()
 		c, err := mask.New(mask.Options{})

@@ -46,6 +46,17 @@ func TestConverter_Convert(t *testing.T) {
 		})
 	}
 
+	t.Run("GeneratedGolden", func(t *testing.T) {
+		t.Parallel()
+		c, err := yolo.New(yolo.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+		require.NoError(t, formatstest.ValidateYOLO(res.Files, formatstest.YOLODetect))
+		formatstest.Golden(t, filepath.Join("testdata", "generated"), res)
+	})
 	t.Run("RoundTripBoxes", func(t *testing.T) {
 		t.Parallel()
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {
