@@ -168,6 +168,50 @@ type Store interface {
 	RunSetStatus(ctx context.Context, p *RunSetStatusParams) (*Run, error)
 	// RunListActive returns every run not in a final state, oldest first.
 	RunListActive(ctx context.Context) ([]*Run, error)
+	// RunDispatch picks the instance of plugin p.PluginID, on a node whose
+	// lease has not ended, with the fewest active runs (ties: the one
+	// given a run least recently, then the one connected first), and
+	// moves run p.RunID from queued to dispatched on it (InstanceID,
+	// NodeID, DispatchedAt), in one transaction: concurrent dispatches of
+	// a plugin, from any process, count each other's runs. ErrNotFound
+	// when no instance of the plugin is on a live node (or the run does
+	// not exist); ErrConflict when the run is no longer queued.
+	RunDispatch(ctx context.Context, p *RunDispatchParams) (*RunDispatchResult, error)
+
+	// NodeRegister records that a hub process started as node p.ID with
+	// p.Incarnation: it creates or replaces the node's row (StartedAt and
+	// LastSeen now, the lease ending p.Lease from now) and deletes the
+	// plugin instances the node's row listed. It returns the row it
+	// replaced, nil when there was none.
+	NodeRegister(ctx context.Context, p *NodeLeaseParams) (prev *Node, err error)
+	// NodeRenew extends the lease of node p.ID, incarnation p.Incarnation,
+	// to p.Lease from now. ErrNotFound when the node has no row or its row
+	// belongs to another incarnation (the node was considered stopped and
+	// removed, or another process registered the same id).
+	NodeRenew(ctx context.Context, p *NodeLeaseParams) error
+	// NodeDelete deletes node id's row, if it belongs to incarnation, with
+	// its plugin instances. A missing row is not an error.
+	NodeDelete(ctx context.Context, id, incarnation string) error
+	// NodeDeleteExpired deletes the nodes whose lease has ended, with
+	// their plugin instances, and returns their ids in order.
+	NodeDeleteExpired(ctx context.Context) ([]string, error)
+	// NodeList returns every node ordered by ID, with Expired set.
+	NodeList(ctx context.Context) ([]*Node, error)
+
+	// InstanceUpsert records a plugin instance connected to node i.NodeID,
+	// or updates it (RemoteAddr, ConnectedAt, LastHeartbeat). ErrNotFound
+	// when the node or the plugin does not exist. Runs is ignored.
+	InstanceUpsert(ctx context.Context, i *Instance) error
+	// InstanceHeartbeat sets the LastHeartbeat of an instance; ErrNotFound
+	// when it is not recorded.
+	InstanceHeartbeat(ctx context.Context, nodeID, id string, at time.Time) error
+	// InstanceDelete forgets an instance of a node; a missing one is not
+	// an error.
+	InstanceDelete(ctx context.Context, nodeID, id string) error
+	// InstanceList returns the instances of a plugin on nodes whose lease
+	// has not ended, with Runs set, oldest connection first (ties by
+	// NodeID, then ID).
+	InstanceList(ctx context.Context, pluginID string) ([]*Instance, error)
 
 	// RunLogAppend appends log lines to a run, assigning Seq in order
 	// (1, 2, ... per run) and writing it, with RunID and a zero Time set to
@@ -440,7 +484,11 @@ type Run struct {
 	// InstanceID names the plugin instance the run went to.
 	InstanceID string
 	// ExportID is set once the run succeeded.
-	ExportID     string
+	ExportID string
+	// NodeID names the hub process holding the run: the one that created
+	// it until it is dispatched, then the one its instance is connected
+	// to (it enforces the timeout and receives the plugin's events).
+	NodeID       string
 	NumTasks     int64
 	Deadline     *time.Time
 	CreatedAt    time.Time
@@ -466,9 +514,71 @@ type RunSetStatusParams struct {
 	Message    string
 	InstanceID string
 	ExportID   string
-	NumTasks   int64
-	Deadline   *time.Time
-	At         time.Time
+	// NodeID, when set, changes the node holding the run.
+	NodeID   string
+	NumTasks int64
+	Deadline *time.Time
+	At       time.Time
+}
+
+// RunDispatchParams is the input of Store.RunDispatch.
+type RunDispatchParams struct {
+	RunID    string
+	PluginID string
+	// At is the dispatch time. Defaults to now.
+	At time.Time
+}
+
+// RunDispatchResult is the output of Store.RunDispatch.
+type RunDispatchResult struct {
+	// Run is the dispatched run.
+	Run *Run
+	// Instance is the chosen instance; its Runs counts this run.
+	Instance *Instance
+}
+
+// Node is a hub process sharing the store with other replicas.
+type Node struct {
+	ID string
+	// Incarnation is a random value the process chose when it started; it
+	// tells a restarted process from its previous life.
+	Incarnation string
+	StartedAt   time.Time
+	// LastSeen is when the lease was last renewed.
+	LastSeen time.Time
+	// ExpiresAt is when the lease ends; nil for a lease that never ends
+	// (a single-process hub).
+	ExpiresAt *time.Time
+	// Expired is true when the lease has ended by the database's clock
+	// (read only: set by NodeList and NodeRegister).
+	Expired bool
+}
+
+// NodeLeaseParams is the input of Store.NodeRegister and Store.NodeRenew.
+type NodeLeaseParams struct {
+	ID          string
+	Incarnation string
+	// Lease is how long the lease lasts from now, by the database's clock
+	// (PostgreSQL's, so that replicas' clocks need not agree); 0 means it
+	// never ends.
+	Lease time.Duration
+}
+
+// Instance is a plugin instance connected to one hub node.
+type Instance struct {
+	NodeID string
+	// ID names the instance (the Socket.IO socket id).
+	ID        string
+	PluginID  string
+	OrgID     string
+	Connector Connector
+	// RemoteAddr is the plugin process's address as the node saw it.
+	RemoteAddr    string
+	ConnectedAt   time.Time
+	LastHeartbeat time.Time
+	// Runs is how many runs dispatched to the instance are active (read
+	// only: set by InstanceList and RunDispatch).
+	Runs int
 }
 
 // RunLog is one log line of a run.

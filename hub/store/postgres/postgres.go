@@ -78,7 +78,14 @@ func (c *Config) validate() error {
 // Store is the PostgreSQL implementation of [store.Store]. It is safe for
 // concurrent use.
 type Store struct {
-	pool      *pgxpool.Pool
+	pool *pgxpool.Pool
+	// connConfig opens the dedicated connections of Listen.
+	connConfig *pgx.ConnConfig
+	// schema is the connections' current schema; notification channels
+	// are named after it, so hubs in other schemas of the database do
+	// not hear them.
+	schema    string
+	log       *slog.Logger
 	closeOnce sync.Once
 }
 
@@ -109,7 +116,7 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", interpretError(err))
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, connConfig: pcfg.ConnConfig.Copy(), log: cfg.Logger.With(slog.String("component", "store"))}
 	if err := pool.Ping(ctx); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("connect: %w", interpretError(err))
@@ -123,6 +130,10 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 	if _, err := s.migrate(ctx, cfg.Logger); err != nil {
 		s.pool.Close()
 		return nil, err
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&s.schema); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("postgres: find current schema: %w", interpretError(err))
 	}
 	return s, nil
 }

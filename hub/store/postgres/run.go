@@ -12,7 +12,7 @@ import (
 )
 
 const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
-	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at`
+	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
@@ -22,7 +22,7 @@ func scanRun(row pgx.Row) (*store.Run, error) {
 	var r store.Run
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		&r.Stage, &r.Batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &r.Deadline, &r.CreatedAt, &r.DispatchedAt,
-		&r.StartedAt, &r.EndedAt); err != nil {
+		&r.StartedAt, &r.EndedAt, &r.NodeID); err != nil {
 		return nil, err
 	}
 	r.Batches = listOrNil(r.Batches)
@@ -42,10 +42,10 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	}
 	r.CreatedAt = orNow(r.CreatedAt)
 	_, err := s.exec(ctx, `INSERT INTO runs (`+runColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage,
 		textArray(r.Batches), r.InstanceID, r.ExportID, r.NumTasks, tsPtr(r.Deadline), r.CreatedAt,
-		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt))
+		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt), r.NodeID)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -145,6 +145,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	}
 	if p.ExportID != "" {
 		add("export_id", p.ExportID)
+	}
+	if p.NodeID != "" {
+		add("node_id", p.NodeID)
 	}
 	if p.NumTasks != 0 {
 		add("num_tasks", p.NumTasks)

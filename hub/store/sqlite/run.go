@@ -11,7 +11,7 @@ import (
 )
 
 const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
-	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at`
+	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
@@ -26,7 +26,7 @@ func scanRun(row scanner) (*store.Run, error) {
 	)
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		&r.Stage, &batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &deadline, &created, &dispatched, &started,
-		&ended); err != nil {
+		&ended, &r.NodeID); err != nil {
 		return nil, err
 	}
 	var err error
@@ -52,10 +52,10 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	r.CreatedAt = orNow(r.CreatedAt)
-	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage, batches,
 		r.InstanceID, r.ExportID, r.NumTasks, nullMicros(r.Deadline), micros(r.CreatedAt), nullMicros(r.DispatchedAt),
-		nullMicros(r.StartedAt), nullMicros(r.EndedAt))
+		nullMicros(r.StartedAt), nullMicros(r.EndedAt), r.NodeID)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -155,6 +155,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	}
 	if p.ExportID != "" {
 		add("export_id", p.ExportID)
+	}
+	if p.NodeID != "" {
+		add("node_id", p.NodeID)
 	}
 	if p.NumTasks != 0 {
 		add("num_tasks", p.NumTasks)

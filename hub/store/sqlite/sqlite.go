@@ -94,6 +94,8 @@ type Store struct {
 	rdb *sql.DB
 	// wdb has exactly one connection; every write goes through it.
 	wdb *sql.DB
+	// notes carries Notify to Listen within this process.
+	notes notifier
 
 	closeOnce sync.Once
 }

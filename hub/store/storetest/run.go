@@ -24,7 +24,7 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		r := &store.Run{
 			ID: store.NewID(), OrgID: o.ID, ProjectID: p.ID, PluginID: pl.ID, UserID: u.ID,
 			Status: store.RunQueued, Message: "waiting", ConfigJSON: `{"z":1,"a":2}`, Stage: "s1",
-			Batches: []string{"b1", "b2"}, InstanceID: "inst", NumTasks: 42, Deadline: ptr(at(30)), CreatedAt: at(0),
+			Batches: []string{"b1", "b2"}, InstanceID: "inst", NodeID: "hub-1:7420", NumTasks: 42, Deadline: ptr(at(30)), CreatedAt: at(0),
 		}
 		require.NoError(t, b.s.RunInsert(b.ctx, r))
 		want := *r

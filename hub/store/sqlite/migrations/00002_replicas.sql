@@ -1,0 +1,38 @@
+-- Hub nodes (the one process using this file) with their leases, the
+-- plugin instances connected to each, and the node holding each run.
+
+-- +goose Up
+CREATE TABLE hub_nodes (
+    id          TEXT PRIMARY KEY,
+    incarnation TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    -- expires_at is NULL for a lease that never ends (a single process).
+    expires_at  INTEGER
+);
+
+CREATE TABLE plugin_instances (
+    node_id        TEXT NOT NULL REFERENCES hub_nodes (id) ON DELETE CASCADE,
+    id             TEXT NOT NULL,
+    plugin_id      TEXT NOT NULL REFERENCES plugins (id) ON DELETE CASCADE,
+    org_id         TEXT NOT NULL,
+    connector      TEXT NOT NULL DEFAULT 'ws',
+    remote_addr    TEXT NOT NULL DEFAULT '',
+    connected_at   INTEGER NOT NULL,
+    last_heartbeat INTEGER NOT NULL,
+    -- dispatch_seq orders the instances of a plugin by their last run
+    -- (0: none yet), for round robin among equally busy instances.
+    dispatch_seq   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (node_id, id)
+) WITHOUT ROWID;
+CREATE INDEX plugin_instances_plugin ON plugin_instances (plugin_id);
+
+ALTER TABLE runs ADD COLUMN node_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_instance_active ON runs (node_id, instance_id)
+    WHERE status IN ('dispatched', 'running', 'uploaded');
+
+-- +goose Down
+DROP INDEX runs_instance_active;
+ALTER TABLE runs DROP COLUMN node_id;
+DROP TABLE plugin_instances;
+DROP TABLE hub_nodes;
