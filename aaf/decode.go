@@ -2,8 +2,10 @@ package aaf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -68,6 +70,10 @@ const maxWarnings = 100
 // not grow with the number of assets.
 const maxInterned = 4096
 
+// internCacheBits is the log2 of the number of slots of the decoder's
+// intern cache.
+const internCacheBits = 10
+
 // decoder turns one asset's bytes into the model in a single pass,
 // checking the syntax and the types, and collecting the first error and
 // any warnings. A decoder is reused for every asset of a Reader; it is not
@@ -84,17 +90,45 @@ type decoder struct {
 	dropped  int // warnings over maxWarnings
 	warnOn   bool
 
-	strs   map[string]string
-	keyBuf []byte
-	valBuf []byte
-	floats []float64
-	ints   []int
+	strs     map[string]string
+	strCache [1 << internCacheBits]string
+	keyBuf   []byte
+	valBuf   []byte
+	floats   []float64
+	ints     []int
 
 	// Slabs the model's structs are allocated from, a chunk at a time.
-	toolSlab []Tool
-	clsSlab  []Classification
-	relSlab  []Relation
-	strSlab  []string
+	toolSlab  []Tool
+	clsSlab   []Classification
+	relSlab   []Relation
+	snapSlab  []StageSnapshot
+	strSlab   []string
+	boxSlab   []BoundingBox
+	rboxSlab  []RotatedBox
+	pointSlab []Point
+	segSlab   []Segmentation
+	nerSlab   []NER
+
+	// Slabs the model's lists and raw values are cut from (slab.go), and
+	// the scratch stacks the lists are built on.
+	toolPtrs   slab[*Tool]
+	clsPtrs    slab[*Classification]
+	relPtrs    slab[*Relation]
+	points     slab[Point]
+	strList    slab[string]
+	rawBytes   slab[byte]
+	toolStack  []*Tool
+	clsStack   []*Classification
+	relStack   []*Relation
+	pointStack []Point
+	strStack   []string
+	spans      []strSpan
+
+	// shareStrings makes the strings of an asset's annotations share one
+	// allocation (see later); a Reader's decoders set it.
+	shareStrings bool
+	strBytes     []byte
+	fixups       []strFixup
 }
 
 // slabChunk is the number of structs allocated at once for a slab.
@@ -127,6 +161,15 @@ func (d *decoder) newRelation() *Relation {
 	return &d.relSlab[len(d.relSlab)-1]
 }
 
+// newSnapshot returns a zeroed StageSnapshot from the slab.
+func (d *decoder) newSnapshot() *StageSnapshot {
+	if len(d.snapSlab) == cap(d.snapSlab) {
+		d.snapSlab = make([]StageSnapshot, 0, slabChunk)
+	}
+	d.snapSlab = d.snapSlab[:len(d.snapSlab)+1]
+	return &d.snapSlab[len(d.snapSlab)-1]
+}
+
 // oneString returns a one-element slice holding s, from the slab; its
 // capacity is 1 so that appending to it copies.
 func (d *decoder) oneString(s string) []string {
@@ -146,6 +189,9 @@ func (d *decoder) reset(b []byte) {
 	d.errAt = -1
 	d.dropped = 0
 	d.warnings = d.warnings[:0]
+	clear(d.fixups)
+	d.fixups = d.fixups[:0]
+	d.strBytes = d.strBytes[:0]
 }
 
 // fail records the first content error at the current path.
@@ -186,17 +232,31 @@ func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
 // intern returns b as a string, sharing one copy of short values that
 // repeat across assets (class ids, titles, answers).
 func (d *decoder) intern(b []byte) string {
-	if len(b) > 64 {
+	n := len(b)
+	if n > 64 || n == 0 {
 		return string(b)
 	}
-	if s, ok := d.strs[string(b)]; ok {
+	// A direct-mapped cache keyed by a few bytes answers most lookups
+	// with one comparison; the map behind it holds the rest.
+	var h uint64
+	if n >= 8 {
+		h = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	} else {
+		h = uint64(b[0]) | uint64(b[n-1])<<8 | uint64(b[n>>1])<<16
+	}
+	h = ((h ^ uint64(n)) * 0x9e3779b97f4a7c15) >> (64 - internCacheBits)
+	if s := d.strCache[h]; s == string(b) {
 		return s
 	}
-	if d.strs == nil || len(d.strs) >= maxInterned {
-		d.strs = make(map[string]string, 256)
+	s, ok := d.strs[string(b)]
+	if !ok {
+		if d.strs == nil || len(d.strs) >= maxInterned {
+			d.strs = make(map[string]string, 256)
+		}
+		s = string(b)
+		d.strs[s] = s
 	}
-	s := string(b)
-	d.strs[s] = s
+	d.strCache[h] = s
 	return s
 }
 
@@ -262,7 +322,7 @@ func (d *decoder) raw() json.RawMessage {
 	if v == nil {
 		return nil
 	}
-	return bytes.Clone(v)
+	return d.rawBytes.copyOf(v, rawChunk)
 }
 
 // extra stores the value of an unknown key.
@@ -336,19 +396,36 @@ func describeRaw(t byte, r []byte) string {
 	return "object"
 }
 
-// strict decodes a string key that must be a string (ids that validation
-// relies on).
-func (d *decoder) strict(key string) (string, bool) {
+// text is str for a string that is not interned: it is set in *dst
+// through later, and ok reports whether a string was read.
+func (d *decoder) text(dst *string, k []byte, m *map[string]json.RawMessage) bool {
 	if d.i < len(d.b) && d.b[d.i] == '"' {
 		s, ok := d.readString(&d.valBuf)
-		return string(s), ok
+		if ok {
+			d.later(dst, s)
+		}
+		return ok
+	}
+	d.tolerate(k, m, "a string")
+	return false
+}
+
+// strict decodes into *dst (through later) a key that must be a string
+// (ids that validation relies on); ok reports whether it was one.
+func (d *decoder) strict(dst *string, key string) bool {
+	if d.i < len(d.b) && d.b[d.i] == '"' {
+		s, ok := d.readString(&d.valBuf)
+		if ok {
+			d.later(dst, s)
+		}
+		return ok
 	}
 	d.push(key)
 	if d.kind() != 0 {
 		d.fail(key + " must be a string, got " + d.describe())
 	}
 	d.pop()
-	return "", false
+	return false
 }
 
 // boolean decodes a tolerated boolean key.
@@ -611,8 +688,8 @@ func (d *decoder) task(legacy bool) *Task {
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "taskId":
-			if s, ok := d.str(k, &t.Extra, false); ok {
-				t.TaskID, t.has = s, t.has|hasTaskID
+			if d.text(&t.TaskID, k, &t.Extra) {
+				t.has |= hasTaskID
 			}
 		case "stage":
 			if s, ok := d.str(k, &t.Extra, true); ok {
@@ -623,20 +700,20 @@ func (d *decoder) task(legacy bool) *Task {
 				t.StageID, t.has = s, t.has|hasStageID
 			}
 		case "updatedAt":
-			if s, ok := d.str(k, &t.Extra, false); ok {
-				t.UpdatedAt, t.has = s, t.has|hasUpdatedAt
+			if d.text(&t.UpdatedAt, k, &t.Extra) {
+				t.has |= hasUpdatedAt
 			}
 		case "updatedBy":
 			if s, ok := d.str(k, &t.Extra, true); ok {
 				t.UpdatedBy, t.has = s, t.has|hasUpdatedBy
 			}
 		case "brushDataUrl":
-			if s, ok := d.str(k, &t.Extra, false); ok {
-				t.BrushDataURL, t.has = s, t.has|hasBrushDataURL
+			if d.text(&t.BrushDataURL, k, &t.Extra) {
+				t.has |= hasBrushDataURL
 			}
 		case "medicalBrushDataUrl":
-			if s, ok := d.str(k, &t.Extra, false); ok {
-				t.MedicalBrushDataURL, t.has = s, t.has|hasMedicalBrushDataURL
+			if d.text(&t.MedicalBrushDataURL, k, &t.Extra) {
+				t.has |= hasMedicalBrushDataURL
 			}
 		case "isSkipped":
 			if b, ok := d.boolean(k, &t.Extra); ok {
@@ -697,7 +774,7 @@ func (d *decoder) stageHistory() []*StageSnapshot {
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 		d.pushIdx(n)
 		if d.isObject("stageHistory entry") {
-			s := &StageSnapshot{}
+			s := d.newSnapshot()
 			d.snapshot(s)
 			out = append(out, s)
 		}
@@ -719,8 +796,8 @@ func (d *decoder) snapshot(s *StageSnapshot) {
 				s.StageID, s.has = x, s.has|hasStageID
 			}
 		case "completedAt":
-			if x, ok := d.str(k, &s.Extra, false); ok {
-				s.CompletedAt, s.has = x, s.has|hasCompletedAt
+			if d.text(&s.CompletedAt, k, &s.Extra) {
+				s.has |= hasCompletedAt
 			}
 		case "completedBy":
 			if x, ok := d.str(k, &s.Extra, true); ok {
@@ -731,8 +808,8 @@ func (d *decoder) snapshot(s *StageSnapshot) {
 				s.ReviewStatus, s.has = x, s.has|hasReviewStatus
 			}
 		case "brushDataUrl":
-			if x, ok := d.str(k, &s.Extra, false); ok {
-				s.BrushDataURL, s.has = x, s.has|hasBrushDataURL
+			if d.text(&s.BrushDataURL, k, &s.Extra) {
+				s.has |= hasBrushDataURL
 			}
 		case "tools":
 			d.push("tools")
@@ -757,15 +834,15 @@ func (d *decoder) tools(key string) []*Tool {
 	if !d.isArray(key) {
 		return nil
 	}
-	out := make([]*Tool, 0, 4)
+	base := len(d.toolStack)
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 		d.pushIdx(n)
 		t := d.newTool()
 		d.tool(t)
-		out = append(out, t)
+		d.toolStack = append(d.toolStack, t)
 		d.pop()
 	}
-	return out
+	return popList(&d.toolStack, base, &d.toolPtrs, ptrChunk)
 }
 
 // geometryKind returns the ToolKind for a known geometry key.
@@ -801,8 +878,8 @@ func (d *decoder) tool(t *Tool) {
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
-			if s, ok := d.strict("objectId"); ok {
-				t.ObjectID, t.has = s, t.has|hasObjectID
+			if d.strict(&t.ObjectID, "objectId") {
+				t.has |= hasObjectID
 			}
 		case "schemaId":
 			if s, ok := d.str(k, &t.Extra, true); ok {
@@ -862,7 +939,9 @@ func (d *decoder) geometry(t *Tool, kind ToolKind) {
 		}
 	case KindPoint:
 		if p, ok := d.point("point"); ok {
-			t.Point = &p
+			pp := one(&d.pointSlab, geomChunk)
+			*pp = p
+			t.Point = pp
 		}
 	case KindSegmentation:
 		t.Segmentation = d.segmentation()
@@ -885,7 +964,7 @@ func (d *decoder) boundingBox(t *Tool) *BoundingBox {
 		}
 		return nil
 	}
-	b := &BoundingBox{}
+	b := one(&d.boxSlab, geomChunk)
 	var seen fieldSet
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		var dst *float64
@@ -934,7 +1013,7 @@ func (d *decoder) rotatedBox() *RotatedBox {
 		}
 		return nil
 	}
-	b := &RotatedBox{}
+	b := one(&d.rboxSlab, geomChunk)
 	var seen fieldSet
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		var dst *float64
@@ -1024,17 +1103,18 @@ func (d *decoder) ring(what, vertex string) []Point {
 		}
 		return nil
 	}
-	out := make([]Point, 0, 8)
+	base := len(d.pointStack)
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 		d.pushIdx(n)
 		p, ok := d.point(vertex)
 		d.pop()
 		if !ok {
+			d.pointStack = d.pointStack[:base]
 			return nil
 		}
-		out = append(out, p)
+		d.pointStack = append(d.pointStack, p)
 	}
-	return out
+	return popList(&d.pointStack, base, &d.points, pointChunk)
 }
 
 // segmentation decodes a "segmentation" object.
@@ -1042,7 +1122,7 @@ func (d *decoder) segmentation() *Segmentation {
 	if !d.isObject("segmentation") {
 		return nil
 	}
-	s := &Segmentation{}
+	s := one(&d.segSlab, geomChunk)
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		if string(k) != "zones" {
 			d.extra(&s.Extra, k)
@@ -1131,7 +1211,7 @@ func (d *decoder) ner() *NER {
 	if !d.isObject("ner") {
 		return nil
 	}
-	n := &NER{}
+	n := one(&d.nerSlab, geomChunk)
 	var seen fieldSet
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
@@ -1146,8 +1226,8 @@ func (d *decoder) ner() *NER {
 			d.pop()
 			seen |= 2
 		case "selection":
-			if s, ok := d.str(k, &n.Extra, false); ok {
-				n.Selection, n.has = s, n.has|hasSelection
+			if d.text(&n.Selection, k, &n.Extra) {
+				n.has |= hasSelection
 			}
 		default:
 			d.extra(&n.Extra, k)
@@ -1211,15 +1291,15 @@ func (d *decoder) classifications() []*Classification {
 	if !d.isArray("classifications") {
 		return nil
 	}
-	out := make([]*Classification, 0, 2)
+	base := len(d.clsStack)
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 		d.pushIdx(n)
 		c := d.newClassification()
 		d.classification(c)
-		out = append(out, c)
+		d.clsStack = append(d.clsStack, c)
 		d.pop()
 	}
-	return out
+	return popList(&d.clsStack, base, &d.clsPtrs, ptrChunk)
 }
 
 // classification decodes one classification answer.
@@ -1230,8 +1310,8 @@ func (d *decoder) classification(c *Classification) {
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
-			if s, ok := d.strict("objectId"); ok {
-				c.ObjectID, c.has = s, c.has|hasObjectID
+			if d.strict(&c.ObjectID, "objectId") {
+				c.has |= hasObjectID
 			}
 		case "schemaId":
 			if s, ok := d.str(k, &c.Extra, true); ok {
@@ -1276,10 +1356,12 @@ func (d *decoder) answer() Answer {
 		}
 		return Answer{Values: d.oneString(d.intern(s)), Present: true}
 	case 'a':
-		vals := make([]string, 0, 2)
+		base := len(d.strStack)
 		depth := d.depth
 		for ok := d.beginArray(); ok; ok = d.moreElems() {
 			if d.b[d.i] != '"' {
+				clear(d.strStack[base:])
+				d.strStack = d.strStack[:base]
 				d.i, d.depth = start, depth
 				raw := d.raw()
 				if d.err == nil {
@@ -1289,11 +1371,13 @@ func (d *decoder) answer() Answer {
 			}
 			s, ok := d.readString(&d.valBuf)
 			if !ok {
+				clear(d.strStack[base:])
+				d.strStack = d.strStack[:base]
 				return Answer{}
 			}
-			vals = append(vals, d.intern(s))
+			d.strStack = append(d.strStack, d.intern(s))
 		}
-		return Answer{Values: vals, List: true, Present: true}
+		return Answer{Values: popList(&d.strStack, base, &d.strList, strChunk), List: true, Present: true}
 	case 'z':
 		d.skip()
 		return Answer{Present: true, Raw: json.RawMessage("null")}
@@ -1318,15 +1402,15 @@ func (d *decoder) relations() []*Relation {
 	if !d.isArray("relations") {
 		return nil
 	}
-	out := make([]*Relation, 0, 2)
+	base := len(d.relStack)
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 		d.pushIdx(n)
 		r := d.newRelation()
 		d.relation(r)
-		out = append(out, r)
+		d.relStack = append(d.relStack, r)
 		d.pop()
 	}
-	return out
+	return popList(&d.relStack, base, &d.relPtrs, ptrChunk)
 }
 
 // relation decodes one relation.
@@ -1337,8 +1421,8 @@ func (d *decoder) relation(r *Relation) {
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "objectId":
-			if s, ok := d.strict("objectId"); ok {
-				r.ObjectID, r.has = s, r.has|hasObjectID
+			if d.strict(&r.ObjectID, "objectId") {
+				r.has |= hasObjectID
 			}
 		case "schemaId":
 			if s, ok := d.str(k, &r.Extra, true); ok {
@@ -1349,12 +1433,12 @@ func (d *decoder) relation(r *Relation) {
 				r.Title, r.has = s, r.has|hasTitle
 			}
 		case "from":
-			if s, ok := d.strict("from"); ok {
-				r.From, r.has = s, r.has|hasFrom
+			if d.strict(&r.From, "from") {
+				r.has |= hasFrom
 			}
 		case "to":
-			if s, ok := d.strict("to"); ok {
-				r.To, r.has = s, r.has|hasTo
+			if d.strict(&r.To, "to") {
+				r.has |= hasTo
 			}
 		case "direction":
 			if s, ok := d.str(k, &r.Extra, true); ok {
@@ -1368,7 +1452,7 @@ func (d *decoder) relation(r *Relation) {
 		case "group":
 			d.push("group")
 			if d.isArray("group") {
-				r.Group = []string{}
+				base, spans := len(d.strStack), len(d.spans)
 				for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
 					d.pushIdx(n)
 					if d.b[d.i] != '"' {
@@ -1376,10 +1460,16 @@ func (d *decoder) relation(r *Relation) {
 							d.fail("group member must be an objectId (string), got " + d.describe())
 						}
 					} else if s, ok := d.readString(&d.valBuf); ok {
-						r.Group = append(r.Group, string(s))
+						d.strStack = append(d.strStack, "")
+						d.spans = append(d.spans, d.stash(s))
 					}
 					d.pop()
 				}
+				r.Group = popList(&d.strStack, base, &d.strList, strChunk)
+				for i, sp := range d.spans[spans:] {
+					d.place(&r.Group[i], sp)
+				}
+				d.spans = d.spans[:spans]
 			}
 			d.pop()
 		case "page":

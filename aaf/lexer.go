@@ -1,6 +1,7 @@
 package aaf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -184,16 +185,39 @@ func (d *decoder) moreElems() bool {
 	return false
 }
 
+// Masks for plainRun's test of eight bytes at a time.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainRun returns the index of the first byte at or after i in b that
+// ends the fast path of a string scan (a quote, a backslash or a control
+// character), or len(b). It tests eight bytes at a time: a byte is zero,
+// or below 0x20, exactly when its high bit survives v-ones & ^v.
+func plainRun(b []byte, i int) int {
+	for i+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * ones)
+		bs := w ^ ('\\' * ones)
+		if ((q-ones)&^q|(bs-ones)&^bs|(w-0x20*ones)&^w)&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(b) && plainStringByte[b[i]] {
+		i++
+	}
+	return i
+}
+
 // readString reads the string at d.i (which is '"') and returns its
 // unescaped content: a slice of the input when it has no escapes, else of
 // *buf. The result is valid until the next read into *buf.
 func (d *decoder) readString(buf *[]byte) ([]byte, bool) {
 	start := d.i + 1
-	i := start
 	b := d.b
-	for i < len(b) && plainStringByte[b[i]] {
-		i++
-	}
+	i := plainRun(b, start)
 	if i < len(b) && b[i] == '"' {
 		d.i = i + 1
 		return b[start:i], true
@@ -305,11 +329,8 @@ func (d *decoder) hex4(i int) (rune, int) {
 // skipString moves past the string at d.i, checking it.
 func (d *decoder) skipString() bool {
 	start := d.i + 1
-	i := start
 	b := d.b
-	for i < len(b) && plainStringByte[b[i]] {
-		i++
-	}
+	i := plainRun(b, start)
 	if i < len(b) && b[i] == '"' {
 		d.i = i + 1
 		return true

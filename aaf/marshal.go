@@ -78,8 +78,6 @@ func (t *Task) UnmarshalJSON(data []byte) error {
 		x := d.task(legacy)
 		if d.err == nil {
 			var val validator
-			val.seen = make(map[idKey]int)
-			val.ids = make(map[string]struct{})
 			key := "tools"
 			if legacy {
 				key = "objects"

@@ -138,6 +138,7 @@ func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
 		o(&rd.cfg)
 	}
 	rd.dec.warnOn = rd.cfg.warn != nil
+	rd.dec.shareStrings = true
 	return rd
 }
 
@@ -566,6 +567,7 @@ func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
 	d.reset(b)
 	var a *Asset
 	d.document(func() { a = d.asset() })
+	d.settle()
 	if d.err == nil && !r.cfg.noValidate {
 		if e := r.val.asset(a); e != nil {
 			d.err = e

