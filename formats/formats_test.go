@@ -138,6 +138,7 @@ func TestGenerated(t *testing.T) {
 		for _, cfg := range configs {
 			t.Run(string(kind)+"/"+cfg, func(t *testing.T) {
 				t.Parallel()
+				o := o // each subtest adjusts its own copy
 				if strings.Contains(cfg, "mask") {
 					o.Assets = 3 // full-size PNG encoding is slow under -race
 				}
