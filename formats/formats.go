@@ -6,9 +6,9 @@
 // The converters live in one package per format (formats/coco,
 // formats/yolo, formats/voc, formats/csv, formats/jsonasset, formats/cvat,
 // formats/labelstudio, formats/kitti, formats/mask); the pieces they share
-// are in formats/convert, formats/geom, formats/raster and
-// formats/zipstream. Every converter streams the AAF iterator and writes
-// the zip as it goes, so memory does not grow with the export.
+// are in formats/convert, formats/geom and formats/raster, and the zip is
+// written by internal/zipstream. Every converter streams the AAF iterator
+// and writes the zip as it goes, so memory does not grow with the export.
 package formats
 
 import (
@@ -34,7 +34,7 @@ import (
 	"github.com/exporthub/exporthub/formats/mask"
 	"github.com/exporthub/exporthub/formats/voc"
 	"github.com/exporthub/exporthub/formats/yolo"
-	"github.com/exporthub/exporthub/formats/zipstream"
+	"github.com/exporthub/exporthub/internal/zipstream"
 )
 
 // Converter converts a stream of assets into files of one format, written

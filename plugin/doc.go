@@ -42,7 +42,8 @@
 // The export is never held in memory: the SDK spools the downloaded zip to a
 // temporary file and decodes its first entry one asset at a time through
 // [Request.Export]. The result is uploaded as a stream too; [Zip] builds the
-// zip in a temporary file while the callback converts.
+// zip in a temporary file while the callback converts, with memory that does
+// not grow with the number of entries.
 //
 // # Connectors
 //
@@ -61,6 +62,6 @@
 // sentinels [ErrUnauthorized], [ErrNotFound], [ErrRunNotFound] and
 // [ErrExportFailed] with errors.Is.
 //
-// The package depends on the standard library, package aaf and the Socket.IO
-// client only.
+// The package depends on the standard library, package aaf, the Socket.IO
+// client and the module's own streaming zip writer only.
 package plugin

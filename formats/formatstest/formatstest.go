@@ -23,7 +23,7 @@ import (
 
 	"github.com/exporthub/exporthub/aaf"
 	"github.com/exporthub/exporthub/formats/convert"
-	"github.com/exporthub/exporthub/formats/zipstream"
+	"github.com/exporthub/exporthub/internal/zipstream"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of formats tests")

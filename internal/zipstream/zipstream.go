@@ -10,6 +10,9 @@
 // (more than 65535 entries or more than 4 GiB), so any reader that follows
 // the central directory (archive/zip, Info-ZIP unzip, Python's zipfile)
 // opens the result.
+//
+// The package depends on the standard library only: the plugin SDK (package
+// plugin, whose Zip is built on it) and the built-in formats share it.
 package zipstream
 
 import (
@@ -23,6 +26,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -46,6 +50,8 @@ const (
 	maxUint16          = math.MaxUint16
 	maxUint32          = math.MaxUint32
 	fileMode           = 0o100644 // regular file, rw-r--r--
+	dirMode            = 0o040755 // directory, rwxr-xr-x
+	msdosDir           = 0x10     // MS-DOS directory attribute
 	centralHeaderLen   = 46
 	localHeaderLen     = 30
 	zip64EndLen        = 56
@@ -56,7 +62,8 @@ const (
 	bufSize            = 64 << 10
 )
 
-// ErrClosed is returned by Create and Close after the Writer was closed.
+// ErrClosed is returned by Create and Close after the Writer was closed
+// or aborted.
 var ErrClosed = errors.New("zipstream: writer closed")
 
 // Options tunes a Writer. The zero value means all defaults.
@@ -97,6 +104,7 @@ type entry struct {
 	name    string
 	offset  uint64
 	method  uint16
+	dir     bool // a directory entry: no content
 	crc     hash.Hash32
 	size    uint64 // uncompressed bytes written
 	dataBeg uint64 // output offset where the compressed data starts
@@ -119,7 +127,9 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 
 // Create starts a deflated entry called name and returns the writer for
 // its content, valid until the next Create or Close. The name must be a
-// relative slash-separated path; the caller keeps names unique.
+// relative slash-separated path; the caller keeps names unique. A name
+// ending in "/" is a directory entry: it is stored empty, and writing to it
+// returns an error.
 func (z *Writer) Create(name string) (io.Writer, error) {
 	return z.create(name, methodDeflate)
 }
@@ -140,6 +150,10 @@ func (z *Writer) create(name string, method uint16) (io.Writer, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
+	dir := strings.HasSuffix(name, "/")
+	if dir {
+		method = methodStore
+	}
 	if err := z.finishEntry(); err != nil {
 		return nil, z.fail(err)
 	}
@@ -151,7 +165,7 @@ func (z *Writer) create(name string, method uint16) (io.Writer, error) {
 		z.spool = f
 		z.spoolBuf = bufio.NewWriterSize(f, bufSize)
 	}
-	e := &entry{name: name, offset: z.w.n, method: method, crc: crc32.NewIEEE()}
+	e := &entry{name: name, offset: z.w.n, method: method, dir: dir, crc: crc32.NewIEEE()}
 	hdr := make([]byte, localHeaderLen, localHeaderLen+len(name))
 	b := le(hdr)
 	b.u32(sigLocalHeader)
@@ -171,6 +185,9 @@ func (z *Writer) create(name string, method uint16) (io.Writer, error) {
 	}
 	e.dataBeg = z.w.n
 	z.cur = e
+	if dir {
+		return dirWriter{name: name}, nil
+	}
 	if method == methodStore {
 		return &entryWriter{z: z, e: e, dst: z.w}, nil
 	}
@@ -268,7 +285,11 @@ func (z *Writer) spoolCentral(e *entry, crc uint32, csize uint64) error {
 	b.u16(0) // comment length
 	b.u16(0) // disk number start
 	b.u16(0) // internal attributes
-	b.u32(fileMode << 16)
+	if e.dir {
+		b.u32(dirMode<<16 | msdosDir)
+	} else {
+		b.u32(fileMode << 16)
+	}
 	b.u32(off32)
 	if _, err := z.spoolBuf.Write(hdr); err != nil {
 		return fmt.Errorf("spool central directory: %w", err)
@@ -354,6 +375,15 @@ func (z *Writer) Close() error {
 	return nil
 }
 
+// Abort gives up on the archive: it removes the spool file and writes
+// nothing more, leaving the output incomplete. Later calls of Create and
+// Close return ErrClosed; Abort after Close or Abort does nothing.
+func (z *Writer) Abort() {
+	z.closed = true
+	z.cur = nil
+	z.removeSpool()
+}
+
 // Entries returns the number of entries created so far.
 func (z *Writer) Entries() uint64 {
 	if z.cur != nil {
@@ -402,6 +432,17 @@ func (w *entryWriter) Write(p []byte) (int, error) {
 		return n, w.z.fail(fmt.Errorf("write entry %q: %w", w.e.name, err))
 	}
 	return n, nil
+}
+
+// dirWriter is the writer of a directory entry, which has no content.
+type dirWriter struct{ name string }
+
+// Write fails unless p is empty.
+func (d dirWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		return 0, fmt.Errorf("zipstream: write to directory entry %q", d.name)
+	}
+	return 0, nil
 }
 
 // checkName rejects names a zip cannot hold or an extractor would misplace.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/formats/zipstream"
+	"github.com/exporthub/exporthub/internal/zipstream"
 )
 
 func readAll(t *testing.T, data []byte) map[string]string {
@@ -86,6 +86,27 @@ func TestWriter_Create(t *testing.T) {
 		require.Equal(t, "69999\n", got["labels/069999.txt"])
 	})
 
+	t.Run("DirectoryEntries", func(t *testing.T) {
+		t.Parallel()
+		var buf bytes.Buffer
+		zw := zipstream.NewWriter(&buf, zipstream.Options{TempDir: t.TempDir()})
+		d, err := zw.Create("labels/")
+		require.NoError(t, err)
+		_, err = d.Write([]byte("x"))
+		require.EqualError(t, err, `zipstream: write to directory entry "labels/"`)
+		w, err := zw.Create("labels/a.txt")
+		require.NoError(t, err)
+		_, err = io.WriteString(w, "a")
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		require.Equal(t, map[string]string{"labels/": "", "labels/a.txt": "a"}, readAll(t, buf.Bytes()))
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		require.NoError(t, err)
+		require.True(t, zr.File[0].FileInfo().IsDir(), "got mode %v, want a directory", zr.File[0].Mode())
+		require.Equal(t, zip.Store, zr.File[0].Method)
+		require.False(t, zr.File[1].FileInfo().IsDir())
+	})
+
 	t.Run("EmptyArchive", func(t *testing.T) {
 		t.Parallel()
 		var buf bytes.Buffer
@@ -140,6 +161,23 @@ func TestWriter_Create(t *testing.T) {
 		left, err = os.ReadDir(dir)
 		require.NoError(t, err)
 		require.Empty(t, left)
+	})
+
+	t.Run("AbortRemovesSpool", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		var buf bytes.Buffer
+		zw := zipstream.NewWriter(&buf, zipstream.Options{TempDir: dir})
+		_, err := zw.Create("a.txt")
+		require.NoError(t, err)
+		zw.Abort()
+		left, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Empty(t, left)
+		_, err = zw.Create("b.txt")
+		require.ErrorIs(t, err, zipstream.ErrClosed)
+		require.ErrorIs(t, zw.Close(), zipstream.ErrClosed)
+		zw.Abort()
 	})
 
 	t.Run("UnzipAcceptsArchive", func(t *testing.T) {
