@@ -3,6 +3,7 @@ package aaf_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -55,8 +56,8 @@ func reportPerAsset(b *testing.B, n int, run func()) {
 }
 
 // BenchmarkDecode compares the aaf reader (decode into the model and
-// validate) with a naive encoding/json decode of the same NDJSON into
-// maps, which does no validation at all.
+// validate; sequential, and with WithWorkers) with a naive encoding/json
+// decode of the same NDJSON into maps, which does no validation at all.
 func BenchmarkDecode(b *testing.B) {
 	data, n := benchInput()
 	b.Run("Reader", func(b *testing.B) {
@@ -75,6 +76,24 @@ func BenchmarkDecode(b *testing.B) {
 			require.Equal(b, n, got)
 		})
 	})
+	for _, workers := range []int{2, 4} {
+		b.Run(fmt.Sprintf("ReaderWorkers%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			reportPerAsset(b, n, func() {
+				r := aaf.NewReader(bytes.NewReader(data), aaf.WithWorkers(workers))
+				got := 0
+				for {
+					_, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					require.NoError(b, err)
+					got++
+				}
+				require.Equal(b, n, got)
+			})
+		})
+	}
 	b.Run("ReaderWithRaw", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		reportPerAsset(b, n, func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,7 +18,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes to the reader: it must never panic or
 // hang, must stop with an error or io.EOF, and every asset it accepts must
-// encode to JSON that it accepts again as the same asset.
+// encode to JSON that it accepts again as the same asset. A reader with
+// WithWorkers(3) must see exactly what the sequential one sees.
 func FuzzReader(f *testing.F) {
 	for _, pattern := range []string{"testdata/*.json", "testdata/*.ndjson", "testdata/malformed/*.json", "testdata/malformed/*.ndjson"} {
 		files, err := filepath.Glob(pattern)
@@ -69,6 +71,7 @@ func FuzzReader(f *testing.F) {
 					seq = append(seq, "error: "+err.Error())
 				}
 				checkContinueOnInvalid(t, data, seq)
+				checkWorkers(t, data)
 				return
 			}
 			require.NotEmpty(t, a.Raw())
@@ -83,6 +86,21 @@ func FuzzReader(f *testing.F) {
 		}
 		t.Fatalf("reader did not stop on %d bytes", len(data))
 	})
+}
+
+// checkWorkers reads data sequentially and with WithWorkers(3), with and
+// without WithContinueOnInvalid, and requires the same assets, warnings
+// and errors.
+func checkWorkers(t *testing.T, data []byte) {
+	for _, goOn := range []bool{false, true} {
+		opts := []aaf.ReaderOption{aaf.WithMaxAssetSize(1 << 20), aaf.WithRaw()}
+		if goOn {
+			opts = append(opts, aaf.WithContinueOnInvalid())
+		}
+		want := readTrace(t, bytes.NewReader(data), true, opts...)
+		got := readTrace(t, bytes.NewReader(data), true, append(opts, aaf.WithWorkers(3))...)
+		requireSameTrace(t, want, got, fmt.Sprintf("WithWorkers(3), WithContinueOnInvalid: %v", goOn))
+	}
 }
 
 // checkContinueOnInvalid reads data again with WithContinueOnInvalid: the

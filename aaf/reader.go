@@ -30,6 +30,7 @@ type readerConfig struct {
 	warn       func(*Error)
 	noValidate bool
 	goOn       bool
+	workers    int
 }
 
 // WithRaw makes the reader keep each asset's exact source bytes, available
@@ -89,68 +90,82 @@ func WithContinueOnInvalid() ReaderOption {
 	return func(c *readerConfig) { c.goOn = true }
 }
 
+// WithWorkers makes the reader decode and validate assets on n
+// goroutines, so that reading uses several cores. Next still returns the
+// assets in input order, with exactly the assets, errors (the same first
+// error, with the same location) and warnings (in input order, on the
+// goroutine that calls Next) of a reader without the option; every other
+// option works the same.
+//
+// Next frames the input itself (the underlying reader is only ever read
+// by the goroutine that calls Next) and hands batches of consecutive
+// assets to the workers, keeping at most 2n+2 batches of up to 16 assets
+// and 64 KiB in flight (a single asset larger than that makes a batch of
+// its own), so memory stays bounded. The goroutines start with the first
+// call to Next and end when the input ends or at [Reader.Close].
+//
+// n <= 1 means no extra goroutine: the assets are decoded by Next on the
+// caller's goroutine, the default. A good n is runtime.GOMAXPROCS(0).
+func WithWorkers(n int) ReaderOption {
+	return func(c *readerConfig) { c.workers = n }
+}
+
 // Reader reads assets one at a time from an AAF stream: a JSON array of
 // assets or NDJSON (one asset per line, blank lines skipped). It detects
 // the format from the first non-space byte ('[' means a JSON array). Each
 // asset is validated as it is read; memory does not grow with the number
 // of assets. A Reader is not safe for concurrent use.
+//
+// With [WithWorkers] the assets are decoded on several goroutines; call
+// [Reader.Close] when done with such a reader (see there).
 type Reader struct {
-	src io.Reader
 	cfg readerConfig
-
-	buf     []byte
-	r, w    int   // unread data is buf[r:w]
-	base    int64 // input offset of buf[0]
-	line    int   // line of buf[r]
-	eof     bool
-	readErr error
-
-	started bool
-	format  Format
-	state   int // JSON arrays: stateFirst, stateNext or stateDone
-	scanned int // bytes after r already scanned for the current asset
-	depth   int
-	inStr   bool
-
-	skippedLines int // newlines skipped by the last skipSpace
+	f   framer
 
 	index   int
 	curLine int
 	curOff  int64
 	err     error
 
-	dec decoder
-	val validator
+	dec assetDecoder // sequential decoding
+	par *parallel    // WithWorkers: set by the first Next, nil after the end
 }
 
-// States of a Reader inside a JSON array.
-const (
-	stateFirst = iota // after '[': an element or ']' comes next
-	stateNext         // after an element: ',' or ']' comes next
-	stateDone         // after ']'
-)
+// ErrClosed is what [Reader.Next] returns after [Reader.Close] when the
+// input had not ended before.
+var ErrClosed = errors.New("aaf: reader closed")
 
-// NewReader returns a Reader for r. Nothing is read until the first call
-// to Next.
+// NewReader returns a Reader for r. Nothing is read, and no goroutine is
+// started, until the first call to Next.
 func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
-	rd := &Reader{src: r, line: 1, curOff: -1, cfg: readerConfig{maxSize: DefaultMaxAssetSize}}
+	rd := &Reader{curOff: -1, cfg: readerConfig{maxSize: DefaultMaxAssetSize}}
 	for _, o := range opts {
 		o(&rd.cfg)
 	}
-	rd.dec.warnOn = rd.cfg.warn != nil
-	rd.dec.shareStrings = true
+	rd.f = framer{src: r, maxSize: rd.cfg.maxSize, goOn: rd.cfg.goOn, line: 1}
+	rd.dec.init(&rd.cfg)
 	return rd
 }
 
 // Assets returns an iterator over the assets of r; see [NewReader] and
-// [Reader.All].
+// [Reader.All]. The reader is closed when the loop ends (see
+// [Reader.Close]), so a loop that stops early releases its goroutines; a
+// second loop over the same iterator yields [ErrClosed] once.
 func Assets(r io.Reader, opts ...ReaderOption) iter.Seq2[*Asset, error] {
-	return NewReader(r, opts...).All()
+	rd := NewReader(r, opts...)
+	return func(yield func(*Asset, error) bool) {
+		defer rd.Close()
+		for a, err := range rd.All() {
+			if !yield(a, err) {
+				return
+			}
+		}
+	}
 }
 
 // Format returns the detected container format. It is valid after the
 // first call to Next; an empty input reads as FormatNDJSON.
-func (r *Reader) Format() Format { return r.format }
+func (r *Reader) Format() Format { return r.f.format }
 
 // Line returns the 1-based line where the asset last returned by Next
 // starts; 0 before the first asset.
@@ -167,7 +182,8 @@ func (r *Reader) Index() int { return r.index }
 
 // Err returns the error that ended the input, the one Next keeps
 // returning; nil while Next can go on and after a clean end (io.EOF).
-// Without [WithContinueOnInvalid] every error ends the input.
+// Without [WithContinueOnInvalid] every error ends the input. After
+// [Reader.Close] in the middle of the input it returns [ErrClosed].
 func (r *Reader) Err() error {
 	if r.err == io.EOF {
 		return nil
@@ -180,6 +196,10 @@ func (r *Reader) Err() error {
 // it stops without an error at the end of the input. With
 // [WithContinueOnInvalid] it yields the error of each rejected asset and
 // goes on, stopping after an error that ends the input (see [Reader.Err]).
+//
+// A loop that stops early leaves the reader where it stopped: the next
+// Next or All goes on from there. It does not close the reader; see
+// [Reader.Close] and [Assets].
 func (r *Reader) All() iter.Seq2[*Asset, error] {
 	return func(yield func(*Asset, error) bool) {
 		for {
@@ -198,378 +218,111 @@ func (r *Reader) All() iter.Seq2[*Asset, error] {
 // gives an [*Error] naming the asset and where the problem is; a read
 // error from the underlying reader is returned wrapped. After an error,
 // Next keeps returning it, unless [WithContinueOnInvalid] lets the reader
-// go on past the rejected asset.
+// go on past the rejected asset. With [WithWorkers] the assets, errors
+// and warnings are exactly those of a reader without it, in the same
+// order.
 func (r *Reader) Next() (*Asset, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	a, err := r.next()
+	var a *Asset
+	var err error
+	if r.cfg.workers > 1 {
+		a, err = r.nextParallel()
+	} else {
+		a, err = r.next()
+	}
 	if err != nil {
 		return nil, r.fail(err)
 	}
+	r.index++
 	return a, nil
+}
+
+// Close releases the reader: with [WithWorkers] it stops the decoding
+// goroutines and waits for them to return, which takes at most the
+// decoding of one batch of assets (they never read the underlying reader:
+// Next does). Close does not close the underlying reader; the caller may
+// close it once Close returns. After Close, Next returns the error that
+// had ended the input, io.EOF after a clean end, or else [ErrClosed].
+// Close always returns nil; calling it again does nothing.
+//
+// A reader read to its end or to an error that ends the input has no
+// goroutine left, and a reader without WithWorkers never has any, so
+// Close is needed only to abandon a WithWorkers reader in the middle of
+// its input; [Assets] does it when its loop ends. An abandoned reader
+// that is not closed releases its goroutines once it is garbage
+// collected.
+func (r *Reader) Close() error {
+	if r.err == nil {
+		r.err = ErrClosed
+	}
+	r.stopParallel()
+	return nil
 }
 
 // fail records err, the error of the last call to next, and returns it:
 // it ends the input unless the reader goes on after rejected assets and
 // the input is still split into assets correctly after this one.
 func (r *Reader) fail(err error) error {
-	if e, ok := err.(*Error); ok && r.cfg.goOn && e.Index >= 0 &&
-		(e.Err == ErrInvalid || e.Err == ErrSyntax && r.format == FormatNDJSON) {
+	if goesOn(err, r.cfg.goOn, r.f.format) {
 		r.index++ // the rejected asset keeps its index
 		return err
 	}
 	r.err = err
+	r.stopParallel()
 	return err
 }
 
+// goesOn reports whether a reader can go on after err: with
+// [WithContinueOnInvalid], after a rejected asset as long as the input is
+// still split into assets correctly after it.
+func goesOn(err error, goOn bool, format Format) bool {
+	e, ok := err.(*Error)
+	return ok && goOn && e.Index >= 0 && (e.Err == ErrInvalid || e.Err == ErrSyntax && format == FormatNDJSON)
+}
+
+// next frames and decodes the next asset on the caller's goroutine.
 func (r *Reader) next() (*Asset, error) {
-	if !r.started {
-		r.started = true
-		if !r.skipSpace() {
-			r.format = FormatNDJSON
-			return nil, r.endErr()
-		}
-		if r.r+3 <= r.w && bytes.HasPrefix(r.buf[r.r:r.w], []byte("\xef\xbb\xbf")) {
-			r.r += 3
-			if !r.skipSpace() {
-				r.format = FormatNDJSON
-				return nil, r.endErr()
-			}
-		}
-		if r.buf[r.r] == '[' {
-			r.format = FormatJSON
-			r.r++
-		} else {
-			r.format = FormatNDJSON
-		}
-	}
-	if r.format == FormatNDJSON {
-		return r.nextLine()
-	}
-	return r.nextElement()
-}
-
-// endErr returns io.EOF, or the read error that ended the input.
-func (r *Reader) endErr() error {
-	if r.readErr != nil {
-		return fmt.Errorf("read aaf input: %w", r.readErr)
-	}
-	return io.EOF
-}
-
-// fill reads more input into buf, keeping buf[r:w]. It returns false when
-// the input is exhausted.
-func (r *Reader) fill() bool {
-	if r.eof {
-		return false
-	}
-	if r.r > 0 {
-		n := copy(r.buf, r.buf[r.r:r.w])
-		r.base += int64(r.r)
-		r.w = n
-		r.r = 0
-	}
-	if r.buf == nil {
-		r.buf = make([]byte, initialBufSize)
-	} else if r.w == len(r.buf) {
-		nb := make([]byte, 2*len(r.buf))
-		copy(nb, r.buf[:r.w])
-		r.buf = nb
-	}
-	for range 100 {
-		n, err := r.src.Read(r.buf[r.w:])
-		r.w += n
-		if err != nil {
-			r.eof = true
-			if err != io.EOF {
-				r.readErr = err
-			}
-			return n > 0
-		}
-		if n > 0 {
-			return true
-		}
-	}
-	r.eof = true
-	r.readErr = io.ErrNoProgress
-	return false
-}
-
-// advance moves r past n bytes, counting lines.
-func (r *Reader) advance(n int) {
-	r.line += bytes.Count(r.buf[r.r:r.r+n], []byte{'\n'})
-	r.r += n
-}
-
-// skipSpace skips JSON white space; it returns false at the end of input.
-func (r *Reader) skipSpace() bool {
-	r.skippedLines = 0
-	for {
-		for r.r < r.w {
-			switch r.buf[r.r] {
-			case '\n':
-				r.line++
-				r.skippedLines++
-			case ' ', '\t', '\r':
-			default:
-				return true
-			}
-			r.r++
-		}
-		if !r.fill() {
-			return false
-		}
-	}
-}
-
-// nextLine reads the next non-blank NDJSON line.
-func (r *Reader) nextLine() (*Asset, error) {
-	for {
-		i := bytes.IndexByte(r.buf[r.r+r.scanned:r.w], '\n')
-		end := -1
-		if i >= 0 {
-			end = r.r + r.scanned + i
-		} else {
-			r.scanned = r.w - r.r
-			if r.scanned > r.cfg.maxSize {
-				return nil, r.tooLarge()
-			}
-			if r.fill() {
-				continue
-			}
-			if r.r == r.w || r.readErr != nil {
-				return nil, r.endErr()
-			}
-			end = r.w
-		}
-		r.scanned = 0
-		line, start := r.line, r.r
-		b := r.buf[start:end]
-		r.r = end
-		if end < r.w {
-			r.r++
-			r.line++
-		}
-		lead := len(b) - len(bytes.TrimLeft(b, " \t\r"))
-		b = bytes.TrimRight(b[lead:], " \t\r")
-		if len(b) == 0 {
-			continue
-		}
-		off := r.base + int64(start+lead)
-		if len(b) > r.cfg.maxSize {
-			r.line, r.curOff = line, off
-			return nil, r.tooLarge()
-		}
-		if b[0] != '{' {
-			return nil, r.notObject(b[0], line, off)
-		}
-		return r.decode(b, line, off)
-	}
-}
-
-// nextElement reads the next element of a JSON array.
-func (r *Reader) nextElement() (*Asset, error) {
-	if r.state == stateDone {
-		return nil, r.endErr()
-	}
-	if !r.skipSpace() {
-		return nil, r.unexpectedEnd(-1)
-	}
-	c := r.buf[r.r]
-	if c == ']' {
-		r.r++
-		r.state = stateDone
-		if r.skipSpace() {
-			return nil, r.syntaxAt(-1, r.line, r.base+int64(r.r), "invalid JSON: data after the closing ']' of the array")
-		}
-		return nil, r.endErr()
-	}
-	if r.state == stateNext {
-		if c != ',' {
-			return nil, r.syntaxAt(-1, r.line, r.base+int64(r.r), fmt.Sprintf("invalid JSON: invalid character %s after array element", quoteChar(c)))
-		}
-		r.r++
-		if !r.skipSpace() {
-			return nil, r.unexpectedEnd(r.index)
-		}
-		c = r.buf[r.r]
-		if c == ']' {
-			return nil, r.syntaxAt(r.index, r.line, r.base+int64(r.r), "invalid JSON: invalid character ']' looking for beginning of value")
-		}
-	}
-	line, off := r.line, r.base+int64(r.r)
-	if c != '{' {
-		err := r.notObject(c, line, off)
-		if r.cfg.goOn && err.(*Error).Err == ErrInvalid {
-			if serr := r.skipElement(c, line, off); serr != nil {
-				return nil, serr
-			}
-		}
-		return nil, err
-	}
-	n, err := r.scanObject()
+	fr, err := r.f.next()
 	if err != nil {
 		return nil, err
 	}
-	if n > r.cfg.maxSize {
-		return nil, r.tooLarge()
-	}
-	b := r.buf[r.r : r.r+n]
-	r.advance(n)
-	r.state = stateNext
-	return r.decode(b, line, off)
-}
-
-// skipElement moves past the array element starting with c at buf[r]
-// (at line and offset off), which is not an object, so that a reader that
-// goes on after invalid assets finds the next one. An element that is not
-// valid JSON gives the syntax error instead, which ends the input.
-func (r *Reader) skipElement(c byte, line int, off int64) error {
-	var n int
-	var err error
-	switch c {
-	case '[':
-		n, err = r.scanObject() // counts brackets of both kinds
-	case '"':
-		n, err = r.scanString()
-	default:
-		n, err = r.scanScalar()
-	}
+	a, err := r.dec.decode(fr, r.cfg.warn)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n > r.cfg.maxSize {
-		return r.tooLarge()
-	}
-	b := r.buf[r.r : r.r+n]
-	if !json.Valid(b) {
-		return syntaxError(b, r.index, line, off, "invalid JSON", 0)
-	}
-	r.advance(n)
-	r.state = stateNext
-	return nil
+	r.curLine, r.curOff = fr.line, fr.off
+	return a, nil
 }
 
-// scanString finds the end of the JSON string starting at buf[r]; it
-// returns its length.
-func (r *Reader) scanString() (int, error) {
-	i := 1
-	for {
-		b := r.buf[r.r:r.w]
-		for i < len(b) {
-			switch b[i] {
-			case '\\':
-				i += 2 // may step past the data read so far; the next fill brings it
-				continue
-			case '"':
-				return i + 1, nil
-			}
-			i++
-		}
-		if i > r.cfg.maxSize {
-			return 0, r.tooLarge()
-		}
-		if !r.fill() {
-			return 0, r.unexpectedEnd(r.index)
-		}
-	}
+// assetDecoder decodes and validates framed assets, one at a time. The
+// sequential reader has one; with WithWorkers each worker has its own.
+type assetDecoder struct {
+	cfg *readerConfig
+	dec decoder
+	val validator
 }
 
-// scanScalar finds the end of the number or literal (true, false, null)
-// starting at buf[r]; it returns its length. Its bytes are checked later.
-func (r *Reader) scanScalar() (int, error) {
-	i := 0
-	for {
-		b := r.buf[r.r:r.w]
-		for i < len(b) && isScalarByte(b[i]) {
-			i++
-		}
-		if i < len(b) {
-			return i, nil
-		}
-		if i > r.cfg.maxSize {
-			return 0, r.tooLarge()
-		}
-		if !r.fill() {
-			return i, nil // a scalar may end the input; the array's end is checked next
-		}
-	}
+// init prepares w for the options in cfg.
+func (w *assetDecoder) init(cfg *readerConfig) {
+	w.cfg = cfg
+	w.dec.warnOn = cfg.warn != nil
+	w.dec.shareStrings = true
 }
 
-// isScalarByte reports whether c can be part of a JSON number or literal.
-func isScalarByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '+' || c == '-'
-}
-
-// scanObject finds the end of the object starting at buf[r]; it returns
-// its length. Strings (with escapes) are skipped; brackets are only
-// counted, the parser checks them.
-func (r *Reader) scanObject() (int, error) {
-	r.scanned, r.depth, r.inStr = 1, 1, false
-	for {
-		b := r.buf[r.r:r.w]
-		i := r.scanned
-		for i < len(b) {
-			if r.inStr {
-				q := bytes.IndexByte(b[i:], '"')
-				seg := b[i:]
-				if q >= 0 {
-					seg = seg[:q]
-				}
-				if bs := bytes.IndexByte(seg, '\\'); bs >= 0 {
-					i += bs
-					if i+1 >= len(b) {
-						break // the escaped byte is not read yet
-					}
-					i += 2
-					continue
-				}
-				if q < 0 {
-					i = len(b)
-					break
-				}
-				i += q + 1
-				r.inStr = false
-				continue
-			}
-			switch b[i] {
-			case '"':
-				r.inStr = true
-			case '{', '[':
-				r.depth++
-				if r.depth > maxDepth {
-					r.advance(i)
-					return 0, r.syntaxAt(r.index, r.line, r.base+int64(r.r), fmt.Sprintf("invalid JSON: nesting deeper than %d levels", maxDepth))
-				}
-			case '}', ']':
-				r.depth--
-				if r.depth == 0 {
-					return i + 1, nil
-				}
-			}
-			i++
-		}
-		r.scanned = i
-		if r.scanned > r.cfg.maxSize {
-			return 0, r.tooLarge()
-		}
-		if !r.fill() {
-			return 0, r.unexpectedEnd(r.index)
-		}
-	}
-}
-
-// decode parses, converts and validates the asset in b, which starts at
-// line and byte offset off of the input.
-func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
-	d := &r.dec
+// decode parses, converts and validates the asset fr. It passes the
+// asset's warnings, located, to warn (when the reader has a handler),
+// also when it rejects the asset.
+func (w *assetDecoder) decode(fr frame, warn func(*Error)) (*Asset, error) {
+	b, line, off, index := fr.b, fr.line, fr.off, fr.index
+	d := &w.dec
 	d.reset(b)
 	var a *Asset
 	d.document(func() { a = d.asset() })
 	d.settle()
-	if d.err == nil && !r.cfg.noValidate {
-		if e := r.val.asset(a); e != nil {
+	if d.err == nil && !w.cfg.noValidate {
+		if e := w.val.asset(a); e != nil {
 			d.err = e
 		}
 	}
@@ -577,24 +330,22 @@ func (r *Reader) decode(b []byte, line int, off int64) (*Asset, error) {
 	if a != nil && a.has&hasExternalID != 0 {
 		ext = a.ExternalID
 	}
-	if r.cfg.warn != nil {
-		for _, w := range d.warnings {
-			finish(w, b, r.index, line, off, ext, -1)
-			r.cfg.warn(w)
+	if w.cfg.warn != nil {
+		for _, e := range d.warnings {
+			finish(e, b, index, line, off, ext, -1)
+			warn(e)
 		}
 		if d.dropped > 0 {
-			w := &Error{Index: -1, Msg: fmt.Sprintf("%d more warnings in this asset not reported", d.dropped), Err: ErrInvalid}
-			r.cfg.warn(finish(w, b, r.index, line, off, ext, 0))
+			e := &Error{Index: -1, Msg: fmt.Sprintf("%d more warnings in this asset not reported", d.dropped), Err: ErrInvalid}
+			warn(finish(e, b, index, line, off, ext, 0))
 		}
 	}
 	if d.err != nil {
-		return nil, finish(d.err, b, r.index, line, off, ext, d.errAt)
+		return nil, finish(d.err, b, index, line, off, ext, d.errAt)
 	}
-	if r.cfg.raw {
+	if w.cfg.raw {
 		a.raw = bytes.Clone(b)
 	}
-	r.curLine, r.curOff = line, off
-	r.index++
 	return a, nil
 }
 
@@ -677,55 +428,6 @@ func syntaxError(b []byte, index, line int, off int64, msg string, at int) *Erro
 	pos = max(0, min(pos, len(b)-1))
 	return &Error{Line: line + bytes.Count(b[:pos], []byte{'\n'}), Offset: off + int64(pos), Index: index,
 		Msg: msg, Err: ErrSyntax}
-}
-
-// syntaxAt returns a syntax error at a known place.
-func (r *Reader) syntaxAt(index, line int, off int64, msg string) error {
-	return &Error{Line: line, Offset: off, Index: index, Msg: msg, Err: ErrSyntax}
-}
-
-// unexpectedEnd reports input that ends inside the array or an asset, at
-// the last line that holds data.
-func (r *Reader) unexpectedEnd(index int) error {
-	if r.readErr != nil {
-		return r.endErr()
-	}
-	data := bytes.TrimRight(r.buf[r.r:r.w], " \t\r\n")
-	line := r.line + bytes.Count(data, []byte{'\n'})
-	if len(data) == 0 {
-		line = max(1, r.line-r.skippedLines)
-	}
-	msg := "invalid JSON: unexpected end of input"
-	if index < 0 {
-		msg += " (missing ']' at the end of the array)"
-	}
-	return r.syntaxAt(index, line, r.base+int64(r.r+len(data)), msg)
-}
-
-// tooLarge reports an asset over the size limit.
-func (r *Reader) tooLarge() error {
-	return &Error{Line: r.line, Offset: r.base + int64(r.r), Index: r.index,
-		Msg: fmt.Sprintf("asset is larger than the limit of %d bytes", r.cfg.maxSize), Err: ErrTooLarge}
-}
-
-// notObject reports an array element or NDJSON line that is not an object.
-func (r *Reader) notObject(c byte, line int, off int64) error {
-	kind := ""
-	switch {
-	case c == '"':
-		kind = "a string"
-	case c == '-' || c >= '0' && c <= '9':
-		kind = "a number"
-	case c == 't' || c == 'f':
-		kind = "a boolean"
-	case c == 'n':
-		kind = "null"
-	case c == '[':
-		kind = "an array"
-	default:
-		return r.syntaxAt(r.index, line, off, fmt.Sprintf("invalid JSON: invalid character %s looking for beginning of value", quoteChar(c)))
-	}
-	return &Error{Line: line, Offset: off, Index: r.index, Msg: "asset must be a JSON object, got " + kind, Err: ErrInvalid}
 }
 
 // quoteChar formats c like encoding/json does in its messages.

@@ -59,10 +59,12 @@ func TestReader_Next_Samples(t *testing.T) {
 			require.Len(t, assets, want)
 
 			// The same through a reader that returns one byte at a time,
-			// which moves every buffer boundary.
-			again, err, _ := readAll(t, iotest.OneByteReader(bytes.NewReader(data)))
-			require.NoError(t, err)
-			require.Equal(t, assets, again)
+			// which moves every buffer boundary, and with workers.
+			for _, m := range readerModes {
+				again, err, _ := readAll(t, iotest.OneByteReader(bytes.NewReader(data)), m.opts...)
+				require.NoError(t, err, m.name)
+				require.Equal(t, assets, again, m.name)
+			}
 		})
 	}
 }
@@ -86,20 +88,22 @@ func TestReader_Format(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := aaf.NewReader(strings.NewReader(tc.input))
-			n := 0
-			for {
-				_, err := r.Next()
-				if err == io.EOF {
-					break
+			for _, m := range readerModes {
+				r := aaf.NewReader(strings.NewReader(tc.input), m.opts...)
+				n := 0
+				for {
+					_, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					require.NoError(t, err, m.name)
+					n++
 				}
-				require.NoError(t, err)
-				n++
+				require.Equal(t, tc.n, n, m.name)
+				require.Equal(t, tc.want, r.Format(), m.name)
+				_, err := r.Next()
+				require.ErrorIs(t, err, io.EOF, "%s: Next after the end keeps returning io.EOF", m.name)
 			}
-			require.Equal(t, tc.n, n)
-			require.Equal(t, tc.want, r.Format())
-			_, err := r.Next()
-			require.ErrorIs(t, err, io.EOF, "Next after the end keeps returning io.EOF")
 		})
 	}
 }
@@ -113,8 +117,17 @@ func minimal(ext string) string {
 
 func TestReader_LineOffset(t *testing.T) {
 	t.Parallel()
+	for _, m := range readerModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			testLineOffset(t, m.opts)
+		})
+	}
+}
+
+func testLineOffset(t *testing.T, opts []aaf.ReaderOption) {
 	input := "\n" + minimal("a") + "\n\n" + minimal("b") + "\n"
-	r := aaf.NewReader(strings.NewReader(input), aaf.WithRaw())
+	r := aaf.NewReader(strings.NewReader(input), append(opts, aaf.WithRaw())...)
 	a, err := r.Next()
 	require.NoError(t, err)
 	require.Equal(t, 2, r.Line())
@@ -128,7 +141,7 @@ func TestReader_LineOffset(t *testing.T) {
 	require.Equal(t, 2, r.Index())
 
 	arr := "[\n  " + minimal("a") + ",\n  " + minimal("b") + "\n]\n"
-	r = aaf.NewReader(strings.NewReader(arr), aaf.WithRaw())
+	r = aaf.NewReader(strings.NewReader(arr), append(opts, aaf.WithRaw())...)
 	_, err = r.Next()
 	require.NoError(t, err)
 	b, err = r.Next()
@@ -175,13 +188,15 @@ func TestReader_Next_Malformed(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			_, err, _ := readAll(t, bytes.NewReader(readFile(t, "malformed/"+tc.file)))
-			require.EqualError(t, err, tc.want)
-			require.ErrorIs(t, err, tc.kind)
-			var ae *aaf.Error
-			require.True(t, errors.As(err, &ae))
-			require.Equal(t, tc.index, ae.Index)
-			require.Equal(t, tc.path, ae.Path)
+			for _, m := range readerModes {
+				_, err, _ := readAll(t, bytes.NewReader(readFile(t, "malformed/"+tc.file)), m.opts...)
+				require.EqualError(t, err, tc.want, m.name)
+				require.ErrorIs(t, err, tc.kind, m.name)
+				var ae *aaf.Error
+				require.True(t, errors.As(err, &ae), m.name)
+				require.Equal(t, tc.index, ae.Index, m.name)
+				require.Equal(t, tc.path, ae.Path, m.name)
+			}
 		})
 	}
 }
@@ -189,12 +204,14 @@ func TestReader_Next_Malformed(t *testing.T) {
 func TestReader_ReadError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("disk on fire")
-	r := aaf.NewReader(io.MultiReader(strings.NewReader("["+minimal("a")+","), iotest.ErrReader(boom)))
-	_, err := r.Next()
-	require.NoError(t, err)
-	_, err = r.Next()
-	require.ErrorIs(t, err, boom)
-	require.ErrorContains(t, err, "read aaf input: disk on fire")
+	for _, m := range readerModes {
+		r := aaf.NewReader(io.MultiReader(strings.NewReader("["+minimal("a")+","), iotest.ErrReader(boom)), m.opts...)
+		_, err := r.Next()
+		require.NoError(t, err, m.name)
+		_, err = r.Next()
+		require.ErrorIs(t, err, boom, m.name)
+		require.ErrorContains(t, err, "read aaf input: disk on fire", m.name)
+	}
 }
 
 func TestReader_LongLine(t *testing.T) {
@@ -202,10 +219,12 @@ func TestReader_LongLine(t *testing.T) {
 	// A line far beyond bufio.Scanner's 64 KiB default.
 	long := strings.Repeat("x", 300<<10)
 	line := `{"externalId":"long.txt","contextData":{"text":"` + long + `"},"task":{}}`
-	assets, err, _ := readAll(t, strings.NewReader(minimal("a")+"\n"+line+"\n"+minimal("b")+"\n"))
-	require.NoError(t, err)
-	require.Len(t, assets, 3)
-	require.Contains(t, string(assets[1].ContextData), long)
+	for _, m := range readerModes {
+		assets, err, _ := readAll(t, strings.NewReader(minimal("a")+"\n"+line+"\n"+minimal("b")+"\n"), m.opts...)
+		require.NoError(t, err, m.name)
+		require.Len(t, assets, 3, m.name)
+		require.Contains(t, string(assets[1].ContextData), long, m.name)
+	}
 }
 
 func TestReader_MaxAssetSize(t *testing.T) {
@@ -219,10 +238,12 @@ func TestReader_MaxAssetSize(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assets, err, _ := readAll(t, strings.NewReader(tc.input), aaf.WithMaxAssetSize(4096))
-			require.Len(t, assets, 1)
-			require.EqualError(t, err, tc.want)
-			require.ErrorIs(t, err, aaf.ErrTooLarge)
+			for _, m := range readerModes {
+				assets, err, _ := readAll(t, strings.NewReader(tc.input), append(m.opts, aaf.WithMaxAssetSize(4096))...)
+				require.Len(t, assets, 1, m.name)
+				require.EqualError(t, err, tc.want, m.name)
+				require.ErrorIs(t, err, aaf.ErrTooLarge, m.name)
+			}
 		})
 	}
 }
@@ -403,18 +424,20 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			for _, split := range []bool{false, true} {
-				var in io.Reader = strings.NewReader(tc.input)
-				if split {
-					in = iotest.OneByteReader(in) // moves every buffer boundary
-				}
-				r := aaf.NewReader(in, append(tc.opts, aaf.WithContinueOnInvalid())...)
-				require.Equal(t, tc.want, readResults(t, r), "one byte at a time: %v", split)
-				if tc.err == nil {
-					require.NoError(t, r.Err())
-					require.Equal(t, len(tc.want), r.Index(), "rejected assets count in Index")
-				} else {
-					require.ErrorIs(t, r.Err(), tc.err)
+			for _, m := range readerModes {
+				for _, split := range []bool{false, true} {
+					var in io.Reader = strings.NewReader(tc.input)
+					if split {
+						in = iotest.OneByteReader(in) // moves every buffer boundary
+					}
+					r := aaf.NewReader(in, append(append(m.opts, tc.opts...), aaf.WithContinueOnInvalid())...)
+					require.Equal(t, tc.want, readResults(t, r), "%s, one byte at a time: %v", m.name, split)
+					if tc.err == nil {
+						require.NoError(t, r.Err())
+						require.Equal(t, len(tc.want), r.Index(), "rejected assets count in Index")
+					} else {
+						require.ErrorIs(t, r.Err(), tc.err)
+					}
 				}
 			}
 
@@ -429,7 +452,9 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 					break
 				}
 			}
-			require.Equal(t, first, readResults(t, aaf.NewReader(strings.NewReader(tc.input), tc.opts...)))
+			for _, m := range readerModes {
+				require.Equal(t, first, readResults(t, aaf.NewReader(strings.NewReader(tc.input), append(m.opts, tc.opts...)...)), m.name)
+			}
 		})
 	}
 }

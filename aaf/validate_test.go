@@ -19,14 +19,18 @@ func tool(id, members string) string {
 	return `{"objectId":"` + id + `","schemaId":"s","title":"T",` + members + `}`
 }
 
-func TestReader_Next_ValidationErrors(t *testing.T) {
-	t.Parallel()
+// validationCase is one input of the validation rules' table and the
+// error it gives.
+type validationCase struct {
+	name  string
+	input string
+	want  string
+}
+
+// validationErrorCases returns the validation rules' table.
+func validationErrorCases() []validationCase {
 	box := `"bounding-box":{"x":1,"y":2,"width":3,"height":4}`
-	for _, tc := range []struct {
-		name  string
-		input string
-		want  string
-	}{
+	return []validationCase{
 		// Rule 1: container.
 		{"LineNotObject", `[1,2]`, `asset[0] line 1: asset must be a JSON object, got a number`},
 		{"NDJSONLineNotObject", minimal("a") + "\n\"text\"\n", `asset[1] line 2: asset must be a JSON object, got a string`},
@@ -101,11 +105,18 @@ func TestReader_Next_ValidationErrors(t *testing.T) {
 		{"RelationWithoutTo", v3(`"tools":[` + tool("o", box) + `],"relations":[{"objectId":"r","from":"o"}]`), `asset[0] ("x.jpg") line 1: task.relations[0] (objectId "r"): relation needs "from" and "to" (single) or "group"`},
 		{"RelationFromNotString", v3(`"relations":[{"objectId":"r","from":1,"to":"o"}]`), `asset[0] ("x.jpg") line 1: task.relations[0].from (objectId "r"): from must be a string, got number 1`},
 		{"RelationGroupMemberNotString", v3(`"relations":[{"objectId":"r","group":[null]}]`), `asset[0] ("x.jpg") line 1: task.relations[0].group[0] (objectId "r"): group member must be an objectId (string), got null`},
-	} {
+	}
+}
+
+func TestReader_Next_ValidationErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range validationErrorCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err, _ := readAll(t, strings.NewReader(tc.input))
-			require.EqualError(t, err, tc.want)
+			for _, m := range readerModes {
+				_, err, _ := readAll(t, strings.NewReader(tc.input), m.opts...)
+				require.EqualError(t, err, tc.want, m.name)
+			}
 		})
 	}
 }
@@ -168,13 +179,15 @@ func TestReader_Next_Warnings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err, warnings := readAll(t, strings.NewReader(tc.input))
-			require.NoError(t, err)
-			var got []string
-			for _, w := range warnings {
-				got = append(got, w.Error())
+			for _, m := range readerModes {
+				_, err, warnings := readAll(t, strings.NewReader(tc.input), m.opts...)
+				require.NoError(t, err, m.name)
+				var got []string
+				for _, w := range warnings {
+					got = append(got, w.Error())
+				}
+				require.Equal(t, tc.want, got, m.name)
 			}
-			require.Equal(t, tc.want, got)
 		})
 	}
 }

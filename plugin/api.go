@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -236,10 +237,23 @@ func openExportZip(path string) (*aaf.Reader, func(), error) {
 		_ = zr.Close() // nothing was read from it
 		return nil, nil, fmt.Errorf("open export zip entry %q: %w", zr.File[0].Name, err)
 	}
-	return aaf.NewReader(rc), func() {
+	r, closeFn := newExportReader(rc, func() {
 		_ = rc.Close() // read-only: nothing to flush
 		_ = zr.Close()
-	}, nil
+	})
+	return r, closeFn, nil
+}
+
+// newExportReader returns the reader of a run's export, which decodes and
+// validates the assets on GOMAXPROCS goroutines, and the function that
+// releases it: it stops those goroutines (a callback may leave the export
+// unread), then calls closeSrc.
+func newExportReader(src io.Reader, closeSrc func()) (*aaf.Reader, func()) {
+	r := aaf.NewReader(src, aaf.WithWorkers(runtime.GOMAXPROCS(0)))
+	return r, func() {
+		_ = r.Close() // always nil
+		closeSrc()
+	}
 }
 
 // download GETs raw (the export zip) into a new file of dir, bounded by

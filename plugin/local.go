@@ -154,7 +154,8 @@ func openLocalExport(path string) (*aaf.Reader, func(), error) {
 		_ = f.Close() // nothing was read from it
 		return nil, nil, fmt.Errorf("open export: %w", err)
 	}
-	return aaf.NewReader(f), func() { _ = f.Close() }, nil
+	r, closeFn := newExportReader(f, func() { _ = f.Close() })
+	return r, closeFn, nil
 }
 
 // writeFileAtomic copies r into path through a temp file renamed into

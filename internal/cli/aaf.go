@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -86,7 +87,9 @@ func validateAAFFile(ctx context.Context, s IO, name string, warnings bool, maxE
 		defer f.Close()
 		in = f
 	}
-	var opts []aaf.ReaderOption
+	// Workers decode on every core; warnings and problems still come in
+	// file order, and the loop's early break (aaf.Assets) stops them.
+	opts := []aaf.ReaderOption{aaf.WithWorkers(runtime.GOMAXPROCS(0))}
 	if warnings {
 		opts = append(opts, aaf.WithWarnings(func(w *aaf.Error) {
 			fmt.Fprintf(s.Err, "%s: warning: %v\n", name, w)
