@@ -51,6 +51,7 @@ func Main(h Handler, opts ...Option) {
 //	      credentials come from PLUGIN_ID and PLUGIN_SECRET, the rest from
 //	      HOST, CONNECTOR and PORT, then opts, then the flags.
 //	dev -export FILE [-config JSON | -config-file FILE] [-out DIR] [-project ID]
+//	    [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...]
 //	      run the callback once on a local AAF file (see RunLocal), print its
 //	      logs to stderr and the written file to stdout.
 //
@@ -84,8 +85,10 @@ func printUsage(w io.Writer) {
       Connect to the hub and serve export runs. Reads HOST, PLUGIN_ID,
       PLUGIN_SECRET, CONNECTOR and PORT from the environment.
   %[1]s dev -export FILE [-config JSON | -config-file FILE] [-out DIR] [-project ID]
+      [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...]
       Run the export once on a local AAF file (JSON, NDJSON or zip) and
-      write the result into DIR, with no hub.
+      write the result into DIR, with no hub. -schema gives the project's
+      category schema to the callback.
 `, name)
 }
 
@@ -132,6 +135,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, h Hand
 	project := fs.String("project", "", "project id (default: the export file name)")
 	stage := fs.String("stage", "", "stage filter handed to the callback")
 	batches := fs.String("batches", "", "comma-separated batch filter handed to the callback")
+	schema := fs.String("schema", "", "category schema JSON file that Request.Project returns")
+	projectName := fs.String("project-name", "", "project name that Request.Project returns (default: the project id)")
 	if err := fs.Parse(args); err != nil {
 		return parseError(err)
 	}
@@ -158,13 +163,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, h Hand
 		batchList = strings.Split(*batches, ",")
 	}
 	res, err := RunLocal(ctx, h.ServeExport, LocalOptions{
-		Export:    *export,
-		Config:    *config,
-		Out:       *out,
-		ProjectID: *project,
-		Stage:     *stage,
-		Batches:   batchList,
-		Logger:    slog.New(newDevHandler(stderr)),
+		Export:      *export,
+		Config:      *config,
+		Out:         *out,
+		ProjectID:   *project,
+		ProjectName: *projectName,
+		SchemaFile:  *schema,
+		Stage:       *stage,
+		Batches:     batchList,
+		Logger:      slog.New(newDevHandler(stderr)),
 	})
 	if err != nil {
 		return err

@@ -28,12 +28,23 @@ type LocalOptions struct {
 	// ProjectID is the run's project id. Defaults to the export file's name
 	// without its extensions.
 	ProjectID string
+	// ProjectName is the project name that Request.Project returns.
+	// Defaults to the project id.
+	ProjectName string
+	// Schema is the category schema that Request.Project returns. Defaults
+	// to the schema in SchemaFile, else an empty schema.
+	Schema aaf.CategorySchema
+	// SchemaFile is a JSON file holding the category schema that
+	// Request.Project returns when Schema is empty (see [ReadSchemaFile]
+	// for the accepted documents). Empty by default.
+	SchemaFile string
 	// Session is the run's session id. Defaults to "local".
 	Session string
 	// OrgID, RunBy and Stage fill the request's fields of the same names;
-	// empty by default.
+	// empty by default. Stage is also the one stage of the local project.
 	OrgID, RunBy, Stage string
-	// Batches fills Request.Batches; empty by default.
+	// Batches fills Request.Batches; empty by default. Each is also a batch
+	// of the local project (its id and name).
 	Batches []string
 	// Logger receives the run's log records. Defaults to a text logger on
 	// LogOutput without timestamps.
@@ -57,7 +68,10 @@ type LocalResult struct {
 }
 
 // RunLocal runs callback once on a local AAF file, with no hub: the request
-// carries the file as its export, the logger prints, and the response's
+// carries the file as its export, [Request.Project] returns the project
+// that opts describe (ProjectName, Schema or SchemaFile, Batches, Stage;
+// an unreadable SchemaFile fails the run before the callback is called),
+// the logger prints, and the response's
 // file is written into opts.Out (atomically: a temp file renamed into
 // place). It returns the callback's error (a panic becomes an error
 // wrapping ErrPanic, its stack is logged), or ErrNoResponse.
@@ -87,6 +101,10 @@ func RunLocal(ctx context.Context, callback HandlerFunc, opts LocalOptions) (*Lo
 	if err := decodeConfig(config, new(any)); err != nil {
 		return nil, err
 	}
+	project, err := localProject(&opts, projectID)
+	if err != nil {
+		return nil, err
+	}
 
 	dir, err := os.MkdirTemp(opts.TempDir, "exporthub-local-*")
 	if err != nil {
@@ -111,7 +129,7 @@ func RunLocal(ctx context.Context, callback HandlerFunc, opts LocalOptions) (*Lo
 		Stage:      opts.Stage,
 		Batches:    opts.Batches,
 		PluginID:   "local",
-		run:        &runState{dir: dir},
+		run:        &runState{dir: dir, projectID: projectID, project: project},
 	}
 	resp, err := callHandler(ctx, callback, req)
 	if err != nil {

@@ -8,12 +8,22 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
 // runState is what a Request needs from the run executing it.
 type runState struct {
 	dir string // the run's temp dir, removed when the run ends
+
+	// api, apiKey and projectID ask the hub for the project; api is nil
+	// in local runs, which set project up front.
+	api       *apiClient
+	apiKey    string
+	projectID string
+
+	mu      sync.Mutex
+	project *ProjectInfo // cached by Request.Project
 }
 
 // runSink carries one run's events to the hub.
@@ -103,7 +113,7 @@ func (s *server) perform(ctx context.Context, w *runRequest, logger *slog.Logger
 		Stage:      w.stage(),
 		Batches:    w.Batches,
 		PluginID:   orDefault(w.PluginID, s.cfg.id),
-		run:        &runState{dir: dir},
+		run:        &runState{dir: dir, api: s.api, apiKey: w.APIKey, projectID: w.ProjectID},
 	}
 	resp, err := callHandler(ctx, s.cfg.callback, req)
 	if err != nil {

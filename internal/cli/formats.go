@@ -1,18 +1,15 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/exporthub/exporthub/aaf"
 	"github.com/exporthub/exporthub/formats"
 	"github.com/exporthub/exporthub/formats/convert"
 	"github.com/exporthub/exporthub/formats/exportplugin"
@@ -85,7 +82,6 @@ func newFormatsDevCommand(s IO) *cobra.Command {
 	var (
 		opts       plugin.LocalOptions
 		configFile string
-		schemaFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "dev --export FILE --config JSON --out DIR",
@@ -94,9 +90,10 @@ func newFormatsDevCommand(s IO) *cobra.Command {
 run would, and writes the zip into --out as <project>-<format>.zip. The run
 log (including what could not be converted) goes to stderr.
 
-With --schema FILE (a category schema, or the project JSON printed by
-"exporthub aaf gen --project"), classes are numbered in schema order;
-without it, in the order they first appear in the export.`,
+With --schema FILE (a category schema, a project as GET /v2/project/ID
+answers, or the JSON printed by "exporthub aaf gen --project"), classes
+are numbered in schema order, as a hub run numbers them with its project's
+schema; without it, in the order they first appear in the export.`,
 		Example: `  exporthub formats dev --export export.json --config '{"format": "coco"}' --out out/`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -114,14 +111,9 @@ without it, in the order they first appear in the export.`,
 			if _, err := formats.New(opts.Config); err != nil {
 				return err
 			}
+			// The schema reaches the handler as the local project's, the
+			// way a hub run gets it.
 			h := &exportplugin.Handler{TempDir: opts.TempDir}
-			if schemaFile != "" {
-				schema, err := readSchema(schemaFile)
-				if err != nil {
-					return err
-				}
-				h.Schema = schema
-			}
 			opts.Logger = slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 			res, err := plugin.RunLocal(cmd.Context(), h.ServeExport, opts)
 			if err != nil {
@@ -137,7 +129,7 @@ without it, in the order they first appear in the export.`,
 	f.StringVar(&configFile, "config-file", "", "file holding the Config JSON")
 	f.StringVar(&opts.Out, "out", ".", "directory the zip is written to")
 	f.StringVar(&opts.ProjectID, "project", "", "project id used in the zip name (default: the export file name)")
-	f.StringVar(&schemaFile, "schema", "", "category schema JSON fixing the class order")
+	f.StringVar(&opts.SchemaFile, "schema", "", "category schema JSON fixing the class order")
 	f.StringVar(&opts.TempDir, "temp-dir", "", "directory for temporary files (default: the system's)")
 	_ = cmd.MarkFlagRequired("export") // the flag exists
 	return cmd
@@ -159,13 +151,19 @@ export run with the format its Config JSON names.
 Settings come from the environment like every plugin built on the SDK -
 HOST (hub URL), PLUGIN_ID, PLUGIN_SECRET, CONNECTOR (WS or REST) and PORT
 (REST connector) - and the flags override them. It runs until interrupted,
-then lets runs in flight finish.`,
+then lets runs in flight finish.
+
+Classes are numbered in the order of each run's project category schema,
+which the plugin asks the hub for (GET /v2/project/ID), unless the Config
+JSON lists them ("classes") or --schema fixes one schema for every run. If
+the hub cannot answer, the run's log has a warning and classes are numbered
+in the order they first appear in the export.`,
 		Example: `  HOST=http://127.0.0.1:8080 PLUGIN_ID=... PLUGIN_SECRET=... exporthub formats serve`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := &exportplugin.Handler{TempDir: tempDir}
 			if schemaFile != "" {
-				schema, err := readSchema(schemaFile)
+				schema, err := plugin.ReadSchemaFile(schemaFile)
 				if err != nil {
 					return err
 				}
@@ -206,29 +204,6 @@ then lets runs in flight finish.`,
 	f.StringVar(&schemaFile, "schema", "", "category schema JSON fixing the class order of every run")
 	f.StringVar(&tempDir, "temp-dir", "", "directory for temporary files (default: the system's)")
 	return cmd
-}
-
-// readSchema reads a category schema: either {"tools": [...], ...} or a
-// document holding one under "schema".
-func readSchema(path string) (aaf.CategorySchema, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return aaf.CategorySchema{}, fmt.Errorf("read schema: %w", err)
-	}
-	var doc struct {
-		Schema *aaf.CategorySchema `json:"schema"`
-		aaf.CategorySchema
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return aaf.CategorySchema{}, fmt.Errorf("read schema %s: %w", path, err)
-	}
-	if doc.Schema != nil {
-		return *doc.Schema, nil
-	}
-	if len(doc.Tools) == 0 && !strings.Contains(string(b), `"tools"`) {
-		return aaf.CategorySchema{}, fmt.Errorf("read schema %s: no \"tools\" list (nor a \"schema\" object holding one)", path)
-	}
-	return doc.CategorySchema, nil
 }
 
 // dropTime removes the time attribute from log lines meant for a terminal.

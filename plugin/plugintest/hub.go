@@ -103,6 +103,9 @@ type Hub struct {
 	uploadQs    []url.Values
 	signedQs    []url.Values
 	sessions    int
+	projects    map[string]json.RawMessage
+	projectFail *failure
+	projectGets int
 }
 
 type failure struct {
@@ -116,7 +119,7 @@ func NewHub(t testing.TB) *Hub {
 	t.Helper()
 	h := &Hub{
 		ID: DefaultPluginID, Secret: DefaultSecret, APIKey: DefaultAPIKey,
-		t: t, uploads: map[string]*Upload{},
+		t: t, uploads: map[string]*Upload{}, projects: map[string]json.RawMessage{},
 	}
 	empty := filepath.Join(t.TempDir(), "empty.ndjson")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
@@ -175,6 +178,37 @@ func (h *Hub) FailExport(status int, code string) {
 	h.mu.Unlock()
 }
 
+// SetProject makes GET /v2/project/{id} answer project as the "project"
+// of its data: any value encoded with encoding/json (a json.RawMessage is
+// sent as is). Without it a project answers with its id as name, no
+// batches, no stages and an empty category schema, like a hub project
+// without a schema.
+func (h *Hub) SetProject(t testing.TB, id string, project any) {
+	t.Helper()
+	b, err := json.Marshal(project)
+	if err != nil {
+		t.Fatalf("plugintest: encode project: %v", err)
+	}
+	h.mu.Lock()
+	h.projects[id], h.projectFail = b, nil
+	h.mu.Unlock()
+}
+
+// FailProject makes GET /v2/project/{id} answer status with
+// {"status":"fail","code"}.
+func (h *Hub) FailProject(status int, code string) {
+	h.mu.Lock()
+	h.projectFail = &failure{status: status, code: code}
+	h.mu.Unlock()
+}
+
+// ProjectRequests returns how many GET /v2/project/{id} calls were made.
+func (h *Hub) ProjectRequests() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.projectGets
+}
+
 // Stop shuts the hub down (closing every plugin connection). It is
 // idempotent; [Hub.Start] brings it back on the same address.
 func (h *Hub) Stop() {
@@ -231,6 +265,7 @@ func (h *Hub) start(ln net.Listener) {
 	mux.HandleFunc("GET /download/{name}", h.handleDownload)
 	mux.HandleFunc("POST /v2/pluginLog", h.handlePluginLog)
 	mux.HandleFunc("POST /v2/pluginResponse", h.handlePluginResponse)
+	mux.HandleFunc("GET /v2/project/{id}", h.handleProject)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	h.mu.Lock()
 	h.http, h.io, h.up = srv, io, true
@@ -749,6 +784,29 @@ func (h *Hub) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(u.Data) // client gone: nothing to do
+}
+
+func (h *Hub) handleProject(w http.ResponseWriter, r *http.Request) {
+	if !h.authorized(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	h.mu.Lock()
+	h.projectGets++
+	fail := h.projectFail
+	project, ok := h.projects[id]
+	h.mu.Unlock()
+	if fail != nil {
+		writeFail(w, fail.status, fail.code, "project failed")
+		return
+	}
+	if !ok {
+		empty, _ := json.Marshal(map[string]any{ // plain values always encode
+			"_id": id, "name": id, "description": "", "batches": []any{}, "stages": []any{}, "categorySchema": map[string]any{},
+		})
+		project = empty
+	}
+	writeData(w, map[string]any{"project": project})
 }
 
 func (h *Hub) handlePluginLog(w http.ResponseWriter, r *http.Request) {
