@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -151,13 +152,14 @@ type PluginListResponse struct {
 	Plugins []*PluginResponse `json:"plugins"`
 }
 
-// newPluginResponse returns p on the wire with its connected instances.
-func (s *Server) newPluginResponse(p *store.Plugin) *PluginResponse {
+// newPluginResponse returns p on the wire with its connected instances
+// (on every hub replica).
+func (s *Server) newPluginResponse(ctx context.Context, p *store.Plugin) *PluginResponse {
 	timeout := p.RunTimeout
 	if timeout <= 0 {
 		timeout = s.Runs().DefaultRunTimeout()
 	}
-	inst := s.Runs().Gateway().Instances(p.ID)
+	inst := s.Runs().Instances(ctx, p.ID)
 	return &PluginResponse{
 		ID: p.ID, OwnerID: p.OwnerID, Name: p.Name, Description: p.Description, DefaultConfig: p.DefaultConfig,
 		RunTimeout: Duration(timeout), Connector: string(p.Connector), BaseURL: p.BaseURL,
@@ -278,9 +280,9 @@ func (s *Server) handlePluginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Connector == store.ConnectorREST {
-		s.Runs().Gateway().RefreshREST()
+		s.Runs().RefreshREST()
 	}
-	WriteJSON(w, http.StatusCreated, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: secret})
+	WriteJSON(w, http.StatusCreated, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
 }
 
 // handlePluginList serves GET /api/plugins: the organization's plugins,
@@ -291,13 +293,13 @@ func (s *Server) handlePluginList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	s.writePluginList(w, list)
+	s.writePluginList(w, r, list)
 }
 
-func (s *Server) writePluginList(w http.ResponseWriter, list []*store.Plugin) {
+func (s *Server) writePluginList(w http.ResponseWriter, r *http.Request, list []*store.Plugin) {
 	out := PluginListResponse{Plugins: make([]*PluginResponse, 0, len(list))}
 	for _, p := range list {
-		out.Plugins = append(out.Plugins, s.newPluginResponse(p))
+		out.Plugins = append(out.Plugins, s.newPluginResponse(r.Context(), p))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
@@ -309,7 +311,7 @@ func (s *Server) handlePluginGet(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(r.Context(), p))
 }
 
 // loadOwnPlugin returns the plugin {id} when the caller may change it: its
@@ -368,8 +370,8 @@ func (s *Server) handlePluginUpdate(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
 		return
 	}
-	s.Runs().Gateway().RefreshREST()
-	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+	s.Runs().RefreshREST()
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(r.Context(), p))
 }
 
 // handlePluginDelete serves DELETE /api/plugins/{id} (owner or admin):
@@ -384,8 +386,8 @@ func (s *Server) handlePluginDelete(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("delete plugin: %w", err))
 		return
 	}
-	s.Runs().Gateway().DisconnectPlugin(p.ID, msgPluginDeleted)
-	s.Runs().Gateway().RefreshREST()
+	s.Runs().DisconnectPlugin(p.ID, msgPluginDeleted)
+	s.Runs().RefreshREST()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -404,8 +406,8 @@ func (s *Server) handlePluginRotateSecret(w http.ResponseWriter, r *http.Request
 		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
 		return
 	}
-	s.Runs().Gateway().DisconnectPlugin(p.ID, msgSecretRotated)
-	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: secret})
+	s.Runs().DisconnectPlugin(p.ID, msgSecretRotated)
+	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
 }
 
 // handlePluginRevealSecret serves POST /api/plugins/{id}/reveal-secret
@@ -431,7 +433,7 @@ func (s *Server) handlePluginRevealSecret(w http.ResponseWriter, r *http.Request
 		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(p), Secret: string(secret)})
+	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: string(secret)})
 }
 
 // handleProjectPluginList serves GET /api/projects/{pid}/plugins: the
@@ -447,7 +449,7 @@ func (s *Server) handleProjectPluginList(w http.ResponseWriter, r *http.Request)
 		s.WriteError(w, r, err)
 		return
 	}
-	s.writePluginList(w, list)
+	s.writePluginList(w, r, list)
 }
 
 // handleProjectPluginEnable serves POST /api/projects/{pid}/plugins/{id}:
@@ -467,7 +469,7 @@ func (s *Server) handleProjectPluginEnable(w http.ResponseWriter, r *http.Reques
 		s.WriteError(w, r, fmt.Errorf("enable plugin: %w", err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.newPluginResponse(p))
+	WriteJSON(w, http.StatusOK, s.newPluginResponse(r.Context(), p))
 }
 
 // handleProjectPluginDisable serves DELETE

@@ -99,6 +99,8 @@ func (s *Server) runsManager() (*runs.Manager, error) {
 			WebhookAttempts:   rc.WebhookAttempts,
 			WebhookBackoff:    rc.WebhookBackoff,
 			FollowInterval:    rc.FollowInterval,
+			NodeID:            s.cfg.replicaNodeID(),
+			NodeLease:         s.cfg.NodeLease,
 			Logger:            s.cfg.Logger,
 		})
 	})

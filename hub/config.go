@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
 
@@ -41,6 +44,8 @@ const (
 	SQLiteFile = "exporthub.db"
 	// BlobDir is the name of the embedded blob directory in DataDir.
 	BlobDir = "blobs"
+	// DefaultNodeLease is how long a replica's lease lasts (PostgreSQL).
+	DefaultNodeLease = runs.DefaultNodeLease
 )
 
 // Config configures a hub [Server]. The zero value is the embedded default:
@@ -129,6 +134,21 @@ type Config struct {
 	// RunsConfig). Its zero value means every default.
 	Runs RunsConfig
 
+	// NodeID names this hub process among the replicas sharing a
+	// PostgreSQL database: letters, digits and ".-_:@", unique among the
+	// running replicas and stable across restarts (a restarted replica
+	// ends the runs its previous process held, and only those). Ignored
+	// with SQLite, which serves one process. Defaults to the host name
+	// and the port of Listen, "HOST:PORT".
+	NodeID string
+
+	// NodeLease is how long a replica's lease in the database lasts
+	// without renewal (it is renewed every third of it); the runs of a
+	// replica whose lease ended are ended by the others (lost: "the hub
+	// replica running the run stopped"). At least 1s. Ignored with
+	// SQLite. Defaults to DefaultNodeLease (15s).
+	NodeLease time.Duration
+
 	// Logger receives the hub's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -168,6 +188,12 @@ func (c *Config) WithDefaults() Config {
 	if out.SignedURLExpiry == 0 {
 		out.SignedURLExpiry = DefaultSignedURLExpiry
 	}
+	if out.NodeID == "" {
+		out.NodeID = defaultNodeID(out.Listen)
+	}
+	if out.NodeLease == 0 {
+		out.NodeLease = DefaultNodeLease
+	}
 	if out.Logger == nil {
 		out.Logger = slog.Default()
 	}
@@ -201,6 +227,12 @@ func (c *Config) validate() error {
 	if c.SignedURLExpiry < 0 {
 		return fmt.Errorf("hub: SignedURLExpiry must not be negative, got %s", c.SignedURLExpiry)
 	}
+	if err := runs.CheckNodeID(c.NodeID); err != nil {
+		return fmt.Errorf("hub: NodeID: %w", err)
+	}
+	if c.NodeLease < runs.MinNodeLease {
+		return fmt.Errorf("hub: NodeLease must be at least %s, got %s", runs.MinNodeLease, c.NodeLease)
+	}
 	if c.HubKey != "" {
 		if _, err := decodeHubKey(c.HubKey); err != nil {
 			return err
@@ -226,6 +258,38 @@ func publicURLFor(listen string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// replicaNodeID returns the node id the run dispatcher shares the
+// database under: NodeID on PostgreSQL, "" (alone on its store) on SQLite.
+func (c *Config) replicaNodeID() string {
+	if kind, _ := databaseKind(c.DatabaseURL); kind == dbPostgres {
+		return c.NodeID
+	}
+	return ""
+}
+
+// defaultNodeID returns "HOST:PORT": the host name (its characters a node
+// id cannot hold replaced by '-') and the port of the listen address.
+func defaultNodeID(listen string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "hub"
+	}
+	host = strings.Map(func(r rune) rune {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".-_", r)) {
+			return r
+		}
+		return '-'
+	}, host)
+	id := host
+	if _, port, err := net.SplitHostPort(listen); err == nil && port != "" {
+		id += ":" + port
+	}
+	if len(id) > runs.MaxNodeIDLen {
+		id = id[len(id)-runs.MaxNodeIDLen:]
+	}
+	return id
 }
 
 // decodeHubKey decodes a base64 hub key of secretbox.KeySize bytes.

@@ -189,7 +189,7 @@ func (h *webHub) CreatePlugin(ctx context.Context, p *store.Plugin) error {
 		return fmt.Errorf("insert plugin: %w", err)
 	}
 	if p.Connector == store.ConnectorREST {
-		h.s.Runs().Gateway().RefreshREST()
+		h.s.Runs().RefreshREST()
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func (h *webHub) UpdatePlugin(ctx context.Context, p *store.Plugin) error {
 		}
 		return fmt.Errorf("update plugin: %w", err)
 	}
-	h.s.Runs().Gateway().RefreshREST()
+	h.s.Runs().RefreshREST()
 	return nil
 }
 
@@ -216,8 +216,8 @@ func (h *webHub) DeletePlugin(ctx context.Context, orgID, id string) error {
 	if err := h.s.store.PluginDelete(ctx, orgID, id); err != nil {
 		return fmt.Errorf("delete plugin: %w", err)
 	}
-	h.s.Runs().Gateway().DisconnectPlugin(id, msgPluginDeleted)
-	h.s.Runs().Gateway().RefreshREST()
+	h.s.Runs().DisconnectPlugin(id, msgPluginDeleted)
+	h.s.Runs().RefreshREST()
 	return nil
 }
 
@@ -246,15 +246,15 @@ func (h *webHub) RotatePluginSecret(ctx context.Context, p *store.Plugin) (strin
 	if err := h.s.store.PluginUpdate(ctx, p); err != nil {
 		return "", fmt.Errorf("update plugin: %w", err)
 	}
-	h.s.Runs().Gateway().DisconnectPlugin(p.ID, msgSecretRotated)
+	h.s.Runs().DisconnectPlugin(p.ID, msgSecretRotated)
 	return secret, nil
 }
 
 // PluginInstances lists the instances of a plugin of org connected to
-// this hub.
-func (h *webHub) PluginInstances(_ context.Context, orgID, pluginID string) ([]web.Instance, error) {
+// any replica of this hub.
+func (h *webHub) PluginInstances(ctx context.Context, orgID, pluginID string) ([]web.Instance, error) {
 	var out []web.Instance
-	for _, i := range h.s.Runs().Gateway().Instances(pluginID) {
+	for _, i := range h.s.Runs().Instances(ctx, pluginID) {
 		if i.OrgID != orgID {
 			continue
 		}
@@ -278,7 +278,7 @@ func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.St
 }
 
 // WatchNotifications wakes the bell of a user when a notification for
-// them is stored on this hub.
+// them is stored on any replica of this hub.
 func (h *webHub) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
 	return h.s.Runs().WatchNotifications(userID)
 }

@@ -67,6 +67,17 @@ type Events interface {
 	// instance it was dispatched to (REST connector: the plugin refused or
 	// did not answer the POST).
 	DispatchFailed(ctx context.Context, inst InstanceInfo, runID string, err error)
+	// InstanceConnected reports a new instance: a socket's first valid
+	// heartbeat, or a REST plugin's first answered heartbeat. The
+	// instance is registered (Instances lists it) before the call.
+	InstanceConnected(ctx context.Context, inst InstanceInfo)
+	// InstanceHeartbeat reports a later valid heartbeat of an instance.
+	InstanceHeartbeat(ctx context.Context, inst InstanceInfo)
+	// InstanceDisconnected reports that an instance went away (before
+	// InstanceLost, when it held runs). The instance is unregistered
+	// before the call. It is not called for the instances Close
+	// disconnects.
+	InstanceDisconnected(ctx context.Context, inst InstanceInfo)
 }
 
 // Config configures a Gateway. The zero value of every field but Plugins
@@ -225,8 +236,16 @@ func (g *Gateway) Close() error {
 	return nil
 }
 
-// Instances returns the connected instances of a plugin, oldest first.
+// Instances returns the instances of a plugin connected to this
+// process, oldest first.
 func (g *Gateway) Instances(pluginID string) []InstanceInfo { return g.reg.list(pluginID) }
+
+// AllInstances returns every instance connected to this process, oldest
+// first.
+func (g *Gateway) AllInstances() []InstanceInfo { return g.reg.list("") }
+
+// HasInstance reports whether instance id is connected to this process.
+func (g *Gateway) HasInstance(id string) bool { return g.reg.get(id) != nil }
 
 // Dispatch is a run to hand to one instance.
 type Dispatch struct {
@@ -267,6 +286,34 @@ func (g *Gateway) Dispatch(ctx context.Context, d *Dispatch) (InstanceInfo, erro
 	}
 	info := g.reg.info(inst)
 	g.log.DebugContext(ctx, "run dispatched", slog.String(logKeyRun, d.Request.Session), slog.String(logKeyInstance, info.ID))
+	return info, nil
+}
+
+// Send hands a run to one instance connected to this process, chosen by
+// the caller (the run dispatcher picks instances across hub replicas), and
+// returns its snapshot. The instance holds the run until Release. It
+// returns ErrNoInstance when that instance is not connected here (any
+// more), ErrClosed after Close. Sending is asynchronous as in Dispatch.
+func (g *Gateway) Send(ctx context.Context, instanceID string, d *Dispatch) (InstanceInfo, error) {
+	if g.ctx.Err() != nil {
+		return InstanceInfo{}, ErrClosed
+	}
+	inst, err := g.reg.hold(instanceID, d.Request.Session)
+	if err != nil {
+		return InstanceInfo{}, err
+	}
+	if d.OnReserved != nil {
+		if err := d.OnReserved(g.reg.info(inst)); err != nil {
+			g.reg.release(d.Request.Session)
+			return InstanceInfo{}, err
+		}
+	}
+	if err := inst.send(ctx, d); err != nil {
+		g.reg.release(d.Request.Session)
+		return InstanceInfo{}, fmt.Errorf("send run to instance %s: %w", inst.id, err)
+	}
+	info := g.reg.info(inst)
+	g.log.DebugContext(ctx, "run sent", slog.String(logKeyRun, d.Request.Session), slog.String(logKeyInstance, info.ID))
 	return info, nil
 }
 

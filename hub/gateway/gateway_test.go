@@ -32,6 +32,33 @@ type recorder struct {
 	responses []*gateway.ResponseEvent
 	lost      map[string]string // run id -> reason
 	failed    map[string]error
+	// lifecycle lists "connected ID", "heartbeat ID", "disconnected ID"
+	// in the order reported.
+	lifecycle []string
+}
+
+func (r *recorder) note(what string, inst gateway.InstanceInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lifecycle = append(r.lifecycle, what+" "+inst.ID)
+}
+
+func (r *recorder) InstanceConnected(_ context.Context, inst gateway.InstanceInfo) {
+	r.note("connected", inst)
+}
+
+func (r *recorder) InstanceHeartbeat(_ context.Context, inst gateway.InstanceInfo) {
+	r.note("heartbeat", inst)
+}
+
+func (r *recorder) InstanceDisconnected(_ context.Context, inst gateway.InstanceInfo) {
+	r.note("disconnected", inst)
+}
+
+func (r *recorder) events() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lifecycle...)
 }
 
 func (r *recorder) PluginLog(_ context.Context, _ gateway.InstanceInfo, ev *gateway.LogEvent) {
@@ -314,6 +341,33 @@ func TestGateway_Dispatch(t *testing.T) {
 		})
 	})
 
+	t.Run("SendToChosenInstance", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, gateway.Config{})
+		id, secret := b.plugin(t, store.ConnectorWS, "")
+		c1 := b.connect(t, id, secret)
+		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		c2 := b.connect(t, id, secret)
+		waitFor(t, "two instances", func() bool { return len(b.gw.Instances(id)) == 2 })
+		second := b.gw.Instances(id)[1].ID
+		require.True(t, b.gw.HasInstance(second))
+		require.Len(t, b.gw.AllInstances(), 2)
+		for _, s := range []string{"s1", "s2"} {
+			inst, err := b.gw.Send(context.Background(), second, &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: s}})
+			require.NoError(t, err)
+			require.Equal(t, second, inst.ID)
+			require.True(t, b.gw.Holds(second, s))
+		}
+		waitFor(t, "2 plugin events on the chosen instance", func() bool {
+			return len(c1.got(gateway.EventPlugin))+len(c2.got(gateway.EventPlugin)) == 2
+		})
+		require.Equal(t, 2, b.gw.Instances(id)[1].Runs, "the chosen instance holds both runs, busy or not")
+
+		_, err := b.gw.Send(context.Background(), "no-such-socket", &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: "s3"}})
+		require.ErrorIs(t, err, gateway.ErrNoInstance)
+		require.False(t, b.gw.HasInstance("no-such-socket"))
+	})
+
 	t.Run("DisconnectLosesRuns", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, gateway.Config{})
@@ -328,6 +382,20 @@ func TestGateway_Dispatch(t *testing.T) {
 		require.Equal(t, gateway.MsgInstanceDisconnected, lost["s1"])
 		require.Empty(t, b.gw.Instances(id))
 	})
+}
+
+func TestGateway_InstanceLifecycle(t *testing.T) {
+	t.Parallel()
+	b := setup(t, gateway.Config{})
+	id, secret := b.plugin(t, store.ConnectorWS, "")
+	c := b.connect(t, id, secret)
+	waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+	inst := b.gw.Instances(id)[0].ID
+	require.NoError(t, c.s.Emit(gateway.EventHeartbeat, map[string]any{"id": id, "secret": secret}))
+	waitFor(t, "second heartbeat", func() bool { return len(b.rec.events()) == 2 })
+	c.s.Disconnect()
+	waitFor(t, "disconnect", func() bool { return len(b.rec.events()) == 3 })
+	require.Equal(t, []string{"connected " + inst, "heartbeat " + inst, "disconnected " + inst}, b.rec.events())
 }
 
 // normalizeNumbers makes JSON numbers float64 whatever the decoder chose.

@@ -23,6 +23,9 @@ type InstanceInfo struct {
 	LastHeartbeat time.Time `json:"lastHeartbeat"`
 	// Runs is how many runs the instance holds now.
 	Runs int `json:"runs"`
+	// Node names the hub replica the instance is connected to; empty for
+	// an instance of this process that the run dispatcher did not list.
+	Node string `json:"node,omitempty"`
 }
 
 // instance is a connected instance. Fields below mu are guarded by the
@@ -94,12 +97,13 @@ func (r *registry) beat(inst *instance, at time.Time) {
 	r.mu.Unlock()
 }
 
-// remove unregisters inst and returns the runs it held, sorted.
-func (r *registry) remove(inst *instance) []string {
+// remove unregisters inst and returns the runs it held, sorted; false
+// when inst was not registered (any more).
+func (r *registry) remove(inst *instance) ([]string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byID[inst.id] != inst {
-		return nil
+		return nil, false
 	}
 	delete(r.byID, inst.id)
 	list := r.byPlugin[inst.pluginID]
@@ -121,7 +125,7 @@ func (r *registry) remove(inst *instance) []string {
 		delete(r.byRun, id)
 	}
 	sort.Strings(runs)
-	return runs
+	return runs, true
 }
 
 // reserve picks the least busy instance of a plugin, ties broken round
@@ -146,6 +150,20 @@ func (r *registry) reserve(pluginID, runID string) (*instance, error) {
 	best.runs[runID] = struct{}{}
 	r.byRun[runID] = best
 	return best, nil
+}
+
+// hold records that instance id holds runID; ErrNoInstance when id is
+// not registered.
+func (r *registry) hold(id, runID string) (*instance, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	inst := r.byID[id]
+	if inst == nil {
+		return nil, ErrNoInstance
+	}
+	inst.runs[runID] = struct{}{}
+	r.byRun[runID] = inst
+	return inst, nil
 }
 
 // release frees the instance holding runID and returns it (nil if none).
@@ -189,11 +207,19 @@ func (r *registry) infoLocked(inst *instance) InstanceInfo {
 	}
 }
 
-// list returns snapshots of a plugin's instances in registration order.
+// list returns snapshots of a plugin's instances (every instance when
+// pluginID is "") in registration order.
 func (r *registry) list(pluginID string) []InstanceInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	list := append([]*instance(nil), r.byPlugin[pluginID]...)
+	var list []*instance
+	if pluginID == "" {
+		for _, inst := range r.byID {
+			list = append(list, inst)
+		}
+	} else {
+		list = append(list, r.byPlugin[pluginID]...)
+	}
 	sort.Slice(list, func(i, j int) bool { return list[i].seq < list[j].seq })
 	out := make([]InstanceInfo, 0, len(list))
 	for _, inst := range list {

@@ -142,21 +142,31 @@ func (g *Gateway) pollPlugin(ctx context.Context, p *store.Plugin) {
 		return
 	}
 	now := time.Now().UTC()
-	if inst == nil {
+	first := inst == nil
+	if first {
 		inst = g.newRESTInstance(p, now)
 		g.reg.add(inst)
 		g.log.InfoContext(ctx, "REST plugin online", slog.String(logKeyPlugin, p.ID), slog.String(logKeyRemote, p.BaseURL))
 	}
 	g.reg.beat(inst, now)
+	if first {
+		g.cfg.Events.InstanceConnected(ctx, g.reg.info(inst))
+	} else {
+		g.cfg.Events.InstanceHeartbeat(ctx, g.reg.info(inst))
+	}
 }
 
 // dropREST unregisters a REST instance and reports the runs it held.
 func (g *Gateway) dropREST(ctx context.Context, inst *instance, reason string) {
 	info := g.reg.info(inst)
-	runs := g.reg.remove(inst)
+	runs, registered := g.reg.remove(inst)
 	if inst.close != nil {
 		inst.close()
 	}
+	if !registered {
+		return
+	}
+	g.cfg.Events.InstanceDisconnected(ctx, info)
 	if len(runs) > 0 {
 		g.cfg.Events.InstanceLost(ctx, info, runs, reason)
 	}

@@ -138,7 +138,8 @@ func (c *conn) onHeartbeat(args []any) {
 		c.reject(MsgInvalidSecret)
 		return
 	}
-	if inst == nil {
+	first := inst == nil
+	if first {
 		c.anon.Stop()
 		inst = c.newInstance(p, now)
 		c.inst = inst
@@ -148,6 +149,11 @@ func (c *conn) onHeartbeat(args []any) {
 	}
 	c.mu.Unlock()
 	c.g.reg.beat(inst, now)
+	if first {
+		c.g.cfg.Events.InstanceConnected(c.g.ctx, c.g.reg.info(inst))
+	} else {
+		c.g.cfg.Events.InstanceHeartbeat(c.g.ctx, c.g.reg.info(inst))
+	}
 }
 
 func (c *conn) newInstance(p *store.Plugin, now time.Time) *instance {
@@ -212,9 +218,13 @@ func (c *conn) onDisconnect() {
 	}
 	c.g.markAuthenticated(c.engineID, -1)
 	info := c.g.reg.info(inst)
-	runs := c.g.reg.remove(inst)
+	runs, registered := c.g.reg.remove(inst)
 	c.g.log.InfoContext(c.g.ctx, "plugin instance disconnected", slog.String(logKeyPlugin, inst.pluginID), slog.String(logKeyInstance, inst.id), slog.Int("runs", len(runs)))
-	if len(runs) > 0 && c.g.ctx.Err() == nil {
+	if !registered || c.g.ctx.Err() != nil {
+		return
+	}
+	c.g.cfg.Events.InstanceDisconnected(c.g.ctx, info)
+	if len(runs) > 0 {
 		c.g.cfg.Events.InstanceLost(c.g.ctx, info, runs, MsgInstanceDisconnected)
 	}
 }

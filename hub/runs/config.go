@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/exporthub/exporthub/hub/gateway"
@@ -39,6 +40,16 @@ const (
 	// DefaultFollowInterval is how often FollowLogs checks the run even
 	// when nothing was logged (it then calls OnIdle).
 	DefaultFollowInterval = 15 * time.Second
+	// DefaultNodeLease is how long a hub replica's lease lasts without
+	// renewal.
+	DefaultNodeLease = 15 * time.Second
+	// MinNodeLease is the shortest NodeLease accepted.
+	MinNodeLease = time.Second
+	// DefaultRemoteTimeout bounds the wait for another hub replica to
+	// acknowledge a dispatch, a cancel or a forwarded response.
+	DefaultRemoteTimeout = 5 * time.Second
+	// MaxNodeIDLen bounds the length of a NodeID.
+	MaxNodeIDLen = 128
 )
 
 // Storage reads the files plugins upload. The hub adapts hub/blob to it.
@@ -111,6 +122,26 @@ type Config struct {
 	// FollowInterval is how often FollowLogs checks a quiet run. Defaults
 	// to DefaultFollowInterval.
 	FollowInterval time.Duration
+	// NodeID names this hub process among the replicas that share the
+	// store (PostgreSQL): letters, digits and ".-_:@", at most
+	// MaxNodeIDLen bytes. It must be unique among the running replicas
+	// and should stay the same across restarts: Start ends, as failed
+	// with MsgHubRestarted, the active runs a previous process with this
+	// id held, and leaves the other replicas' runs alone. The Store must
+	// implement Notifier. Empty (the default) means the process is alone
+	// on its store (SQLite): Start ends every active run that way, and no
+	// lease is kept.
+	NodeID string
+	// NodeLease is how long this replica's lease in the store lasts; it
+	// is renewed every third of it. Another replica ends the runs of a
+	// replica whose lease ended (lost, MsgReplicaStopped). At least
+	// MinNodeLease. Defaults to DefaultNodeLease; ignored without NodeID.
+	NodeLease time.Duration
+	// RemoteTimeout bounds the wait for another replica to acknowledge a
+	// dispatch (the run then fails with MsgReplicaNoAnswer), a cancel or
+	// a plugin response forwarded to it. Defaults to
+	// DefaultRemoteTimeout.
+	RemoteTimeout time.Duration
 	// Logger receives the dispatcher's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -149,6 +180,12 @@ func (c *Config) withDefaults() Config {
 	if out.FollowInterval == 0 {
 		out.FollowInterval = DefaultFollowInterval
 	}
+	if out.NodeLease == 0 {
+		out.NodeLease = DefaultNodeLease
+	}
+	if out.RemoteTimeout == 0 {
+		out.RemoteTimeout = DefaultRemoteTimeout
+	}
 	if out.Logger == nil {
 		out.Logger = slog.Default()
 	}
@@ -181,6 +218,34 @@ func (c *Config) validate() error {
 		return fmt.Errorf("runs: WebhookTimeout must not be negative, got %s", c.WebhookTimeout)
 	case c.FollowInterval < 0:
 		return fmt.Errorf("runs: FollowInterval must not be negative, got %s", c.FollowInterval)
+	case c.NodeLease < MinNodeLease:
+		return fmt.Errorf("runs: NodeLease must be at least %s, got %s", MinNodeLease, c.NodeLease)
+	case c.RemoteTimeout < 0:
+		return fmt.Errorf("runs: RemoteTimeout must not be negative, got %s", c.RemoteTimeout)
+	}
+	if c.NodeID != "" {
+		if err := CheckNodeID(c.NodeID); err != nil {
+			return fmt.Errorf("runs: NodeID: %w", err)
+		}
+		if _, ok := c.Store.(Notifier); !ok {
+			return errors.New("runs: with a NodeID, Config.Store must implement runs.Notifier (Notify and Listen)")
+		}
+	}
+	return nil
+}
+
+// CheckNodeID reports whether id may name a hub replica: 1 to
+// MaxNodeIDLen letters, digits and ".-_:@" (a host name and a port fit).
+func CheckNodeID(id string) error {
+	if id == "" || len(id) > MaxNodeIDLen {
+		return fmt.Errorf("%q must be 1 to %d characters long", id, MaxNodeIDLen)
+	}
+	for _, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.ContainsRune(".-_:@", c):
+		default:
+			return fmt.Errorf("%q may hold only letters, digits and \".-_:@\", not %q", id, c)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,21 @@ func (e gatewayEvents) InstanceLost(ctx context.Context, inst gateway.InstanceIn
 	}
 }
 
+// InstanceConnected offers a new Socket.IO instance to dispatches.
+func (e gatewayEvents) InstanceConnected(ctx context.Context, inst gateway.InstanceInfo) {
+	e.m.instanceUp(ctx, inst)
+}
+
+// InstanceHeartbeat records an instance's heartbeat.
+func (e gatewayEvents) InstanceHeartbeat(ctx context.Context, inst gateway.InstanceInfo) {
+	e.m.instanceBeat(ctx, inst)
+}
+
+// InstanceDisconnected withdraws an instance from dispatches.
+func (e gatewayEvents) InstanceDisconnected(ctx context.Context, inst gateway.InstanceInfo) {
+	e.m.instanceDown(ctx, inst)
+}
+
 // DispatchFailed fails a run the instance did not take.
 func (e gatewayEvents) DispatchFailed(ctx context.Context, inst gateway.InstanceInfo, runID string, err error) {
 	e.m.log.WarnContext(ctx, "plugin did not take the run", slog.String(logKeyRun, runID), slog.String(logKeyInstance, inst.ID), slog.Any(logKeyError, err))
@@ -51,28 +67,95 @@ func (e gatewayEvents) DispatchFailed(ctx context.Context, inst gateway.Instance
 }
 
 // PostLog stores a log line a plugin sent over HTTP (POST /v2/pluginLog)
-// with the token of run runID. A line for an ended run is ignored.
-// ErrSessionMismatch when the line names another session.
+// with the token of run runID, whichever replica holds the run. A line for
+// an ended run is ignored. ErrSessionMismatch when the line names another
+// session.
 func (m *Manager) PostLog(ctx context.Context, runID string, ev *gateway.LogEvent) error {
 	if ev.Session != "" && ev.Session != runID {
 		return ErrSessionMismatch
+	}
+	if m.activeRun(runID) == nil && m.replicas {
+		return m.logElsewhere(ctx, runID, ev)
 	}
 	m.acceptLog(ctx, runID, ev)
 	return nil
 }
 
+// logElsewhere stores a line of a run this process does not hold (another
+// replica holds it, or it ended) straight into the store, within the
+// run's bound, and wakes the run's followers.
+func (m *Manager) logElsewhere(ctx context.Context, runID string, ev *gateway.LogEvent) error {
+	run, err := m.st.RunGetByID(ctx, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get run: %w", err)
+	}
+	if run.Status.Final() || run.NodeID == m.node {
+		m.log.DebugContext(ctx, "log ignored: run not active", slog.String(logKeyRun, runID))
+		return nil
+	}
+	if _, err := m.st.RunLogAppend(ctx, runID, []*store.RunLog{m.logLine(ev)}, m.cfg.MaxLogLines); err != nil {
+		return fmt.Errorf("store run log: %w", err)
+	}
+	m.markRunningElsewhere(ctx, runID)
+	m.wakeRun(runID)
+	return nil
+}
+
 // PostResponse ends a run with the response a plugin sent over HTTP (POST
-// /v2/pluginResponse) with the token of run runID. ErrSessionMismatch when
-// the response names another session; ErrRunEnded when the run already
-// ended or is ending.
+// /v2/pluginResponse) with the token of run runID; a run held by another
+// replica gets the response through it. ErrSessionMismatch when the
+// response names another session; ErrRunEnded when the run already ended
+// or is ending; ErrReplicaUnavailable when the replica holding the run did
+// not answer.
 func (m *Manager) PostResponse(ctx context.Context, runID string, ev *gateway.ResponseEvent) error {
 	if ev.Session != "" && ev.Session != runID {
 		return ErrSessionMismatch
+	}
+	if m.activeRun(runID) == nil && m.replicas {
+		return m.respondElsewhere(ctx, runID, ev)
 	}
 	if !m.acceptResponse(ctx, runID, ev) {
 		return ErrRunEnded
 	}
 	return nil
+}
+
+// respondElsewhere forwards a response to the replica holding the run.
+func (m *Manager) respondElsewhere(ctx context.Context, runID string, ev *gateway.ResponseEvent) error {
+	run, err := m.st.RunGetByID(ctx, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrRunEnded
+	}
+	if err != nil {
+		return fmt.Errorf("get run: %w", err)
+	}
+	if run.Status.Final() || run.NodeID == m.node || run.NodeID == "" {
+		return ErrRunEnded
+	}
+	fr := &forwardedResponse{Error: ev.Error}
+	fr.URL, fr.HasURL = ev.URL()
+	ack, err := m.request(ctx, run.NodeID, &message{Op: opResponse, Run: runID, Response: fr})
+	switch {
+	case errors.Is(err, errNoAnswer):
+		return fmt.Errorf("%w: %w", ErrReplicaUnavailable, err)
+	case err != nil:
+		return err
+	case ack.Result == resultOK:
+		return nil
+	}
+	return ErrRunEnded
+}
+
+// event rebuilds the response event the replica that received it saw.
+func (r *forwardedResponse) event(runID string) *gateway.ResponseEvent {
+	ev := &gateway.ResponseEvent{Session: runID, Error: r.Error, Export: r.HasURL}
+	if r.HasURL {
+		ev.Response, _ = json.Marshal(r.URL) // a string always encodes
+	}
+	return ev
 }
 
 // acceptLog buffers a log line of an active run.
@@ -172,9 +255,12 @@ func (m *Manager) record(ctx context.Context, run *store.Run, url string) (*stor
 	return exp, nil
 }
 
-// Cancel cancels an active run of organization orgID: the run ends as
-// cancelled and its instance gets the `cancel` event (ours). Errors:
-// store.ErrNotFound, ErrRunEnded, ErrRunEnding.
+// errNotHere: the run is not active in this process.
+var errNotHere = errors.New("the run is not active here")
+
+// Cancel cancels an active run of organization orgID, whichever replica
+// holds it: the run ends as cancelled and its instance gets the `cancel`
+// event (ours). Errors: store.ErrNotFound, ErrRunEnded, ErrRunEnding.
 func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, error) {
 	run, err := m.st.RunGet(ctx, orgID, runID)
 	if err != nil {
@@ -183,34 +269,58 @@ func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, 
 	if run.Status.Final() {
 		return run, ErrRunEnded
 	}
-	ar, ok := m.claim(runID)
-	if ok {
-		if out := m.complete(ar, store.RunCancelled, MsgCancelled, nil); out != nil {
+	out, err := m.cancelHere(runID)
+	switch {
+	case err == nil:
+		if out != nil {
 			return out, nil
 		}
 		return m.st.RunGet(ctx, orgID, runID)
+	case errors.Is(err, ErrRunEnding):
+		return run, ErrRunEnding
+	}
+	if m.replicas && run.NodeID != m.node && run.NodeID != "" {
+		ack, err := m.request(ctx, run.NodeID, &message{Op: opCancel, Run: runID})
+		switch {
+		case err == nil && ack.Result == resultOK:
+			return m.st.RunGet(ctx, orgID, runID)
+		case err == nil && ack.Result == resultEnding:
+			return run, ErrRunEnding
+		case err != nil && !errors.Is(err, errNoAnswer):
+			return nil, err
+		}
+		// The holder does not have the run in memory, or does not
+		// answer: end it in the store.
+		m.log.InfoContext(ctx, "cancelling a run its replica does not hold", slog.String(logKeyRun, runID), slog.String("held_by", run.NodeID), slog.Any(logKeyError, err))
+	}
+	// Not held by any running process (left by a crash before recovery,
+	// queued, or its replica is gone): end it in the store.
+	ended, err := m.endInStore(ctx, runID, store.RunCancelled, MsgCancelled, false)
+	if err != nil {
+		return nil, fmt.Errorf("cancel run: %w", err)
+	}
+	if ended == nil {
+		run, err := m.st.RunGet(ctx, orgID, runID)
+		if err != nil {
+			return nil, fmt.Errorf("get run: %w", err)
+		}
+		return run, ErrRunEnded
+	}
+	return ended, nil
+}
+
+// cancelHere cancels a run active in this process and returns it (nil
+// when it ended otherwise meanwhile); errNotHere when the run is not
+// active here, ErrRunEnding when it is finishing.
+func (m *Manager) cancelHere(runID string) (*store.Run, error) {
+	if ar, ok := m.claim(runID); ok {
+		return m.complete(ar, store.RunCancelled, MsgCancelled, nil), nil
 	}
 	m.mu.Lock()
 	_, here := m.active[runID]
 	m.mu.Unlock()
 	if here {
-		return run, ErrRunEnding
+		return nil, ErrRunEnding
 	}
-	// Not dispatched by this process (left by a crash before recovery):
-	// end it in the store.
-	out, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-		ID: runID, From: ActiveStates, Status: store.RunCancelled, Message: MsgCancelled, At: time.Now().UTC(),
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return run, ErrRunEnded
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cancel run: %w", err)
-	}
-	if err := m.st.APIKeyRevokeForRun(ctx, runID, time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("revoke run token: %w", err)
-	}
-	m.logWatch.notify(runID, struct{}{})
-	m.announce(ctx, out, "", nil)
-	return out, nil
+	return nil, errNotHere
 }

@@ -119,7 +119,7 @@ func (m *Manager) flushLogs(ctx context.Context, ar *activeRun, final bool) {
 		lg.dropped = 0
 	}
 	if len(lines) > 0 || final {
-		m.logWatch.notify(ar.run.ID, struct{}{})
+		m.wakeRun(ar.run.ID)
 	}
 }
 
@@ -146,8 +146,10 @@ type FollowParams struct {
 }
 
 // FollowLogs sends a run's log lines after p.AfterSeq to p.OnLine, then
-// the new ones as they are stored, and returns the run once it has ended
-// and every line was sent. It returns early with ctx's error or the
+// the new ones as they are stored (by this hub replica or another: their
+// wake-ups come through the Notifier, and the store is read again at
+// least every FollowInterval), and returns the run once it has ended and
+// every line was sent. It returns early with ctx's error or the
 // callbacks'. store.ErrNotFound when the run is not in the organization.
 func (m *Manager) FollowLogs(ctx context.Context, p *FollowParams) (*store.Run, error) {
 	run, err := m.st.RunGet(ctx, p.OrgID, p.RunID)
@@ -250,6 +252,27 @@ func (b *broadcaster[T]) notify(key string, v T) {
 		select {
 		case ch <- v:
 		default:
+		}
+	}
+}
+
+// has reports whether key has subscribers.
+func (b *broadcaster[T]) has(key string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[key]) > 0
+}
+
+// notifyAll sends v to every subscriber without blocking.
+func (b *broadcaster[T]) notifyAll(v T) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, set := range b.subs {
+		for ch := range set {
+			select {
+			case ch <- v:
+			default:
+			}
 		}
 	}
 }

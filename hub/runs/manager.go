@@ -1,6 +1,7 @@
 package runs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ var (
 	// ErrSessionMismatch is returned by PostLog and PostResponse when the
 	// payload's session is not the run the token belongs to.
 	ErrSessionMismatch = errors.New("runs: session does not match the run of the token")
+	// ErrReplicaUnavailable is returned by PostResponse when the run is
+	// held by another hub replica that did not answer in time.
+	ErrReplicaUnavailable = errors.New("runs: the hub replica holding the run did not answer")
 )
 
 // ActiveStates are the states of a run that has not ended.
@@ -33,6 +37,9 @@ var ActiveStates = []store.RunStatus{store.RunQueued, store.RunDispatched, store
 // storeTimeout bounds the store calls that end a run, which must not
 // depend on a caller's context.
 const storeTimeout = 30 * time.Second
+
+// localNode is the node id of a hub alone on its store (no NodeID).
+const localNode = "local"
 
 // Manager dispatches runs and follows them to their end. It is safe for
 // concurrent use. Create it with New, start it with Start (which ends runs
@@ -43,6 +50,15 @@ type Manager struct {
 	gw  *gateway.Gateway
 	log *slog.Logger
 
+	// node is this process's node id (localNode when alone on the
+	// store); replicas is true when it shares the store with others
+	// (Config.NodeID set); incarnation tells this process from a previous
+	// one with the same node id.
+	node        string
+	replicas    bool
+	incarnation string
+	notifier    Notifier // nil when alone
+
 	logWatch  *broadcaster[struct{}]
 	noteWatch *broadcaster[*store.Notification]
 	hooks     *webhooks
@@ -50,9 +66,23 @@ type Manager struct {
 	mu      sync.Mutex
 	active  map[string]*activeRun
 	closing bool
+	started bool // Start succeeded: the node is registered
 
-	ctx       context.Context // cancelled by Close
-	cancel    context.CancelFunc
+	// instMu serialises the store writes that mirror this process's
+	// instances; instLive is false until Start and after Shutdown began
+	// (instances are then not offered to dispatches).
+	instMu   sync.Mutex
+	instLive bool
+
+	waitMu  sync.Mutex
+	waiters map[string]chan *message // request id -> its acknowledgement
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	// stopLease stops the lease loop (Shutdown, before giving the lease
+	// up); leaseDone is closed when it returned. Both nil without it.
+	stopLease context.CancelFunc
+	leaseDone chan struct{}
 	wg        sync.WaitGroup
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -81,14 +111,22 @@ func New(cfg *Config) (*Manager, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{
-		cfg:       c,
-		st:        c.Store,
-		log:       c.Logger.With(slog.String(logKeyComponent, "runs")),
-		logWatch:  newBroadcaster[struct{}](),
-		noteWatch: newBroadcaster[*store.Notification](),
-		active:    make(map[string]*activeRun),
-		ctx:       ctx,
-		cancel:    cancel,
+		cfg:         c,
+		st:          c.Store,
+		log:         c.Logger.With(slog.String(logKeyComponent, "runs")),
+		node:        cmp.Or(c.NodeID, localNode),
+		replicas:    c.NodeID != "",
+		incarnation: store.NewID(),
+		logWatch:    newBroadcaster[struct{}](),
+		noteWatch:   newBroadcaster[*store.Notification](),
+		active:      make(map[string]*activeRun),
+		waiters:     make(map[string]chan *message),
+		ctx:         ctx,
+		cancel:      cancel,
+	}
+	if m.replicas {
+		m.notifier = c.Store.(Notifier) // checked by validate
+		m.log = m.log.With(slog.String(logKeyNode, m.node))
 	}
 	m.hooks = newWebhooks(m)
 	gc := c.Gateway
@@ -118,29 +156,65 @@ func (m *Manager) DefaultRunTimeout() time.Duration { return m.cfg.DefaultRunTim
 // Gateway returns the plugin gateway (instances, REST base URL checks).
 func (m *Manager) Gateway() *gateway.Gateway { return m.gw }
 
-// Start ends, as failed with MsgHubRestarted, every run a previous process
-// left active, then starts the REST poller and the webhook sender. It
-// returns once they run; a second call returns nil.
+// Start registers this process as a node of the store, ends the runs a
+// previous process left active (as failed with MsgHubRestarted: every
+// active run when the process is alone on its store, only those the
+// previous process with this NodeID held otherwise), offers the connected
+// instances to dispatches, and starts the REST poller, the webhook sender
+// and, with a NodeID, the replica messages, the lease renewal and the
+// sweeper of stopped replicas' runs. It returns once they run; a second
+// call returns nil.
 func (m *Manager) Start(ctx context.Context) error {
 	var err error
-	m.startOnce.Do(func() {
-		if err = m.recover(ctx); err != nil {
-			return
-		}
-		m.hooks.start()
-		err = m.gw.Start(ctx)
-	})
+	m.startOnce.Do(func() { err = m.start(ctx) })
 	return err
 }
 
-// Shutdown refuses new runs and waits until the active runs end or ctx is
-// done, then stops like Close. Runs still active stay so in the store and
-// end as failed with MsgHubRestarted on the next Start. Safe to call
+func (m *Manager) start(ctx context.Context) error {
+	if m.replicas {
+		if err := m.startListener(ctx); err != nil {
+			return err
+		}
+	}
+	if err := m.register(ctx); err != nil {
+		return err
+	}
+	if err := m.recover(ctx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.started = true
+	m.mu.Unlock()
+	m.offerInstances(ctx)
+	if m.replicas {
+		lctx, stop := context.WithCancel(m.ctx)
+		done := make(chan struct{})
+		m.mu.Lock()
+		m.stopLease, m.leaseDone = stop, done
+		m.mu.Unlock()
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			defer close(done)
+			m.leaseLoop(lctx)
+		}()
+	}
+	m.hooks.start()
+	return m.gw.Start(ctx)
+}
+
+// Shutdown refuses new runs, withdraws this process's instances from
+// dispatch, and waits until the active runs end or ctx is done, then
+// stops like Close. When no run is left, a replica also gives up its
+// lease. Runs still active stay so in the store: they end as failed with
+// MsgHubRestarted on the next Start, or, with a NodeID, as lost with
+// MsgReplicaStopped by another replica once the lease ended. Safe to call
 // without Start and more than once.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	m.closing = true
 	m.mu.Unlock()
+	m.withdrawInstances()
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for m.activeCount() > 0 {
@@ -152,6 +226,7 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		}
 	}
 	m.hooks.drain(ctx)
+	m.release()
 	return m.Close()
 }
 
@@ -182,13 +257,18 @@ func (m *Manager) activeCount() int {
 	return len(m.active)
 }
 
-// recover ends the runs left active by a previous process.
+// recover ends the runs left active by a previous process: every active
+// run when this process is alone on the store; with replicas, those held
+// by this node id (or by no node: runs of a hub version without nodes).
 func (m *Manager) recover(ctx context.Context) error {
 	left, err := m.st.RunListActive(ctx)
 	if err != nil {
 		return fmt.Errorf("list active runs: %w", err)
 	}
 	for _, r := range left {
+		if m.replicas && r.NodeID != m.node && r.NodeID != "" {
+			continue // another replica's run
+		}
 		m.mu.Lock()
 		_, mine := m.active[r.ID]
 		m.mu.Unlock()
@@ -196,22 +276,38 @@ func (m *Manager) recover(ctx context.Context) error {
 			continue
 		}
 		m.log.InfoContext(ctx, "ending run left active by a previous process", slog.String(logKeyRun, r.ID), slog.String(logKeyStatus, string(r.Status)))
-		m.appendNote(ctx, r.ID, gateway.LevelError, MsgHubRestarted)
-		ended, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-			ID: r.ID, From: ActiveStates, Status: store.RunFailed, Message: MsgHubRestarted, At: time.Now().UTC(),
-		})
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			continue
+		if _, err := m.endInStore(ctx, r.ID, store.RunFailed, MsgHubRestarted, true); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("end run %s: %w", r.ID, err)
-		}
-		if err := m.st.APIKeyRevokeForRun(ctx, r.ID, time.Now().UTC()); err != nil {
-			return fmt.Errorf("revoke token of run %s: %w", r.ID, err)
-		}
-		m.announce(ctx, ended, "", nil)
 	}
 	return nil
+}
+
+// endInStore ends a run that no goroutine of this process holds (left by
+// a stopped process, never dispatched, or held by a replica that does not
+// answer): it moves it to status with msg (noting msg in the run's log
+// when note is set), revokes its token, wakes its followers and announces
+// the end. It returns the ended run, or nil when the run had already
+// ended.
+func (m *Manager) endInStore(ctx context.Context, runID string, status store.RunStatus, msg string, note bool) (*store.Run, error) {
+	ended, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: runID, From: ActiveStates, Status: status, Message: msg, At: time.Now().UTC(),
+	})
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("end run %s: %w", runID, err)
+	}
+	if note {
+		m.appendNote(ctx, runID, gateway.LevelError, msg)
+	}
+	if err := m.st.APIKeyRevokeForRun(ctx, runID, time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("revoke token of run %s: %w", runID, err)
+	}
+	m.wakeRun(runID)
+	m.announce(ctx, ended, "", nil)
+	return ended, nil
 }
 
 // claim marks an active run as ending and returns it; false when the run
@@ -265,7 +361,7 @@ func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, ex
 	if rerr := m.st.APIKeyRevokeForRun(ctx, id, time.Now().UTC()); rerr != nil {
 		m.log.ErrorContext(ctx, "revoke run token", slog.String(logKeyRun, id), slog.Any(logKeyError, rerr))
 	}
-	m.logWatch.notify(id, struct{}{})
+	m.wakeRun(id)
 	if err != nil {
 		m.log.ErrorContext(ctx, "end run", slog.String(logKeyRun, id), slog.String(logKeyStatus, string(status)), slog.Any(logKeyError, err))
 		return nil
@@ -297,11 +393,26 @@ func (m *Manager) markRunning(ctx context.Context, ar *activeRun) {
 }
 
 // NoteActivity records that the plugin working on a run called the hub
-// (e.g. /v2/export with the run token): a dispatched run moves to running.
-// Unknown or ended runs are ignored.
+// (e.g. /v2/export with the run token): a dispatched run moves to running,
+// whichever replica holds it. Unknown or ended runs are ignored.
 func (m *Manager) NoteActivity(ctx context.Context, runID string) {
 	if ar := m.activeRun(runID); ar != nil {
 		m.markRunning(ctx, ar)
+		return
+	}
+	if m.replicas {
+		m.markRunningElsewhere(ctx, runID)
+	}
+}
+
+// markRunningElsewhere moves a run held by another replica from
+// dispatched to running in the store.
+func (m *Manager) markRunningElsewhere(ctx context.Context, runID string) {
+	_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: runID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunRunning, At: time.Now().UTC(),
+	})
+	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		m.log.WarnContext(ctx, "mark run running", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 	}
 }
 

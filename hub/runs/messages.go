@@ -20,6 +20,13 @@ const (
 	// MsgHubStopping ends runs still active after a graceful shutdown
 	// ran out of time.
 	MsgHubStopping = "the hub stopped during the run"
+	// MsgReplicaStopped ends (as lost) the runs of a hub replica whose
+	// lease ended: it crashed, lost its database or was stopped with runs
+	// still active.
+	MsgReplicaStopped = "the hub replica running the run stopped"
+	// MsgReplicaNoAnswer ends a run whose instance is connected to
+	// another hub replica that did not take the run in time.
+	MsgReplicaNoAnswer = "the hub replica holding the plugin instance did not take the run in time"
 )
 
 // msgTimedOut ends a run that got no response within timeout.

@@ -38,6 +38,7 @@ func (m *Manager) announce(ctx context.Context, run *store.Run, pluginName strin
 			m.log.ErrorContext(ctx, "insert notification", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
 		} else {
 			m.noteWatch.notify(n.UserID, n)
+			m.broadcast(topicNotes, &message{Op: opNote, User: n.UserID, Note: n.ID})
 		}
 	}
 	m.hooks.enqueue(run, pluginName, exp)
@@ -84,9 +85,33 @@ func humanSize(n int64) string {
 }
 
 // WatchNotifications returns a channel receiving the notifications created
-// for a user from now on, and a function to stop. A slow reader misses
-// notifications (re-list them with Store.NotificationList); the channel
-// is closed by stop or Close.
+// for a user from now on, by this hub replica or another, and a function
+// to stop. A slow reader misses notifications (re-list them with
+// Store.NotificationList); the channel is closed by stop or Close.
 func (m *Manager) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
 	return m.noteWatch.subscribe(userID)
+}
+
+// relayNoteWindow is how many of a user's newest notifications are read
+// to find one another replica stored.
+const relayNoteWindow = 50
+
+// relayNote passes a notification another replica stored to this one's
+// watchers of its user.
+func (m *Manager) relayNote(msg *message) {
+	ctx, cancel := context.WithTimeout(m.ctx, storeTimeout)
+	defer cancel()
+	list, err := m.st.NotificationList(ctx, msg.User, relayNoteWindow)
+	if err != nil {
+		if m.ctx.Err() == nil {
+			m.log.WarnContext(ctx, "read a notification of another replica", slog.Any(logKeyError, err))
+		}
+		return
+	}
+	for _, n := range list {
+		if n.ID == msg.Note {
+			m.noteWatch.notify(n.UserID, n)
+			return
+		}
+	}
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/auth"
-	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -44,9 +42,11 @@ type SubmitParams struct {
 	Batches []string
 }
 
-// Submit creates a run and dispatches it at once. The returned run is
+// Submit creates a run and dispatches it at once to the least busy
+// instance of the plugin connected to any hub replica. The returned run is
 // dispatched, or failed with MsgNoInstance when no instance of the plugin
-// is connected. Errors: store.ErrNotFound (project or plugin not in the
+// is connected (or with MsgReplicaNoAnswer when the replica holding the
+// chosen instance did not take the run in time). Errors: store.ErrNotFound (project or plugin not in the
 // organization), ErrPluginNotEnabled, *InputError (bad config, stage or
 // batch), ErrClosed.
 func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, error) {
@@ -100,6 +100,7 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 		ConfigJSON: config,
 		Stage:      stage,
 		Batches:    batchIDs,
+		NodeID:     m.node,
 		NumTasks:   numTasks,
 		Deadline:   &deadline,
 		CreatedAt:  now,
@@ -107,73 +108,17 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 	if err := m.st.RunInsert(ctx, run); err != nil {
 		return nil, fmt.Errorf("insert run: %w", err)
 	}
-	token, display, hash := auth.NewKey(auth.RunTokenPrefix)
-	if err := m.st.APIKeyInsert(ctx, &store.APIKey{
-		ID:        store.NewID(),
-		OrgID:     p.OrgID,
-		UserID:    p.UserID,
-		Name:      "run " + run.ID,
-		Prefix:    display,
-		Hash:      hash,
-		ProjectID: project.ID,
-		RunID:     run.ID,
-		ExpiresAt: &deadline,
-	}); err != nil {
-		// The run exists but cannot be dispatched: end it rather than
-		// leave it queued.
-		m.endUndispatched(run.ID, "the hub could not create the run's API token")
-		return nil, fmt.Errorf("insert run token: %w", err)
-	}
-
-	ar := &activeRun{run: run, pluginName: plug.Name, timeout: timeout}
 	m.mu.Lock()
-	if m.closing {
-		m.mu.Unlock()
+	closing = m.closing
+	m.mu.Unlock()
+	if closing {
 		m.endUndispatched(run.ID, MsgHubRestarted)
 		return nil, ErrClosed
 	}
-	ar.timer = time.AfterFunc(timeout, func() { m.finish(run.ID, store.RunTimedOut, msgTimedOut(timeout)) })
-	m.active[run.ID] = ar
-	m.mu.Unlock()
-
-	var stagePtr *string
-	if stage != "" {
-		stagePtr = &stage
-	}
-	inst, err := m.gw.Dispatch(ctx, &gateway.Dispatch{
-		Request: gateway.RunRequest{
-			ProjectID:  project.ID,
-			APIKey:     token,
-			OrgID:      p.OrgID,
-			RunBy:      p.UserID,
-			Session:    run.ID,
-			ConfigJSON: config,
-			Stage:      stagePtr,
-			Batches:    batchIDs,
-			PluginID:   plug.ID,
-			NumTasks:   numTasks,
-		},
-		Deadline: deadline,
-		// The dispatch is recorded before the plugin gets the run, so
-		// its logs and response always find the run dispatched.
-		OnReserved: func(inst gateway.InstanceInfo) error {
-			_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-				ID: run.ID, From: []store.RunStatus{store.RunQueued}, Status: store.RunDispatched,
-				InstanceID: inst.ID, At: time.Now().UTC(),
-			})
-			return err
-		},
-	})
-	switch {
-	case errors.Is(err, gateway.ErrNoInstance):
-		m.finish(run.ID, store.RunFailed, MsgNoInstance)
-	case errors.Is(err, store.ErrConflict):
-		// The run ended (cancelled) before it was sent.
-	case err != nil:
-		m.log.WarnContext(ctx, "dispatch run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
-		m.finish(run.ID, store.RunFailed, "the hub could not send the run to the plugin instance")
-	default:
-		m.log.InfoContext(ctx, "run dispatched", slog.String(logKeyRun, run.ID), slog.String(logKeyPlugin, plug.ID), slog.String(logKeyInstance, inst.ID))
+	if plug.Connector == store.ConnectorREST {
+		m.dispatchREST(ctx, run, plug, timeout)
+	} else {
+		m.dispatch(ctx, run, plug)
 	}
 	out, err := m.st.RunGet(ctx, p.OrgID, run.ID)
 	if err != nil {

@@ -38,7 +38,8 @@ type Run struct {
 	p         *Plugin
 }
 
-// Log sends a `log` event for the run.
+// Log sends a `log` event for the run (with Options.HTTPCallbacks, POST
+// /v2/pluginLog).
 func (r *Run) Log(level, msg string, extra map[string]any) {
 	payload := map[string]any{
 		"level": level, "organization": r.Request.OrgID, "pluginId": r.Request.PluginID,
@@ -47,7 +48,7 @@ func (r *Run) Log(level, msg string, extra map[string]any) {
 	for k, v := range extra {
 		payload[k] = v
 	}
-	_ = r.p.sock.Emit(gateway.EventLog, payload)
+	r.p.callback(&r.Request, gateway.EventLog, payload)
 }
 
 // Handler makes the file of a run; an error makes the plugin answer
@@ -58,6 +59,17 @@ type Handler func(ctx context.Context, r *Run) (fileName string, body []byte, er
 type Options struct {
 	// Host is the hub's base URL; ID and Secret the plugin's credentials.
 	Host, ID, Secret string
+	// APIHost is the base URL of the plugin's HTTP calls (/v2, the export
+	// download, the upload): another hub replica, or the load balancer in
+	// front of the replicas. Defaults to Host.
+	APIHost string
+	// HTTPCallbacks sends the run's logs and response with POST
+	// /v2/pluginLog and /v2/pluginResponse (as a REST connector plugin
+	// does) instead of `log` and `response` events.
+	HTTPCallbacks bool
+	// OnCancel is called, on the socket's goroutine, when a `cancel`
+	// event (ours) arrives; nil to skip.
+	OnCancel func(session string)
 	// Handler makes each run's file. Defaults to TinyZip.
 	Handler Handler
 	// SkipExport skips GET /v2/export (a plugin that needs no assets).
@@ -116,6 +128,9 @@ const heartbeatDelay = 50 * time.Millisecond
 func Connect(ctx context.Context, o Options) (*Plugin, error) {
 	if o.Handler == nil {
 		o.Handler = TinyZip
+	}
+	if o.APIHost == "" {
+		o.APIHost = o.Host
 	}
 	hc := o.HTTPClient
 	if hc == nil {
@@ -185,6 +200,15 @@ func connectOnce(ctx context.Context, o Options, hc *http.Client) (*Plugin, erro
 			_ = p.sock.Emit(gateway.EventHeartbeat, map[string]any{"id": o.ID, "secret": o.Secret})
 			once.Do(func() { close(connected) })
 		})
+	})
+	_ = p.sock.On(gateway.EventCancel, func(args ...any) {
+		if o.OnCancel == nil || len(args) == 0 {
+			return
+		}
+		if m, ok := args[0].(map[string]any); ok {
+			s, _ := m["session"].(string)
+			o.OnCancel(s)
+		}
 	})
 	_ = p.sock.On(gateway.EventPlugin, func(args ...any) {
 		at := time.Now()
@@ -274,7 +298,7 @@ func (p *Plugin) run(req *gateway.RunRequest) {
 	}
 	name, body, err := p.opts.Handler(ctx, r)
 	if err != nil {
-		_ = p.sock.Emit(gateway.EventResponse, map[string]any{"error": true, "session": req.Session})
+		p.callback(req, gateway.EventResponse, map[string]any{"error": true, "session": req.Session})
 		return
 	}
 	signed, err := p.upload(ctx, req, r.StorageID, name, body)
@@ -282,12 +306,47 @@ func (p *Plugin) run(req *gateway.RunRequest) {
 		p.fail(err)
 		return
 	}
-	_ = p.sock.Emit(gateway.EventResponse, map[string]any{"export": true, "response": signed, "session": req.Session})
+	p.callback(req, gateway.EventResponse, map[string]any{"export": true, "response": signed, "session": req.Session})
+}
+
+// callback sends a `log` or `response` payload: as an event, or with
+// Options.HTTPCallbacks as POST /v2/pluginLog or /v2/pluginResponse.
+func (p *Plugin) callback(req *gateway.RunRequest, event string, payload map[string]any) {
+	if !p.opts.HTTPCallbacks {
+		_ = p.sock.Emit(event, payload)
+		return
+	}
+	path := "/v2/pluginLog"
+	if event == gateway.EventResponse {
+		path = "/v2/pluginResponse"
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		p.fail(fmt.Errorf("encode %s: %w", path, err))
+		return
+	}
+	hr, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.opts.APIHost+path, bytes.NewReader(b))
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	hr.Header.Set("apikey", req.APIKey)
+	hr.Header.Set("Content-Type", "application/json")
+	resp, err := p.hc.Do(hr)
+	if err != nil {
+		p.fail(fmt.Errorf("POST %s: %w", path, err))
+		return
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		p.fail(fmt.Errorf("POST %s: HTTP %d: %s", path, resp.StatusCode, got))
+	}
 }
 
 // v2 calls a /v2 GET endpoint with the run's token and decodes data.
 func (p *Plugin) v2(ctx context.Context, req *gateway.RunRequest, path string, q url.Values, out any) error {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, p.opts.Host+path+"?"+q.Encode(), nil)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, p.opts.APIHost+path+"?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
