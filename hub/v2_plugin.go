@@ -62,6 +62,8 @@ func pluginCallbackError(err error) error {
 		return Errorf(http.StatusForbidden, CodeForbidden, "the session is not the run this token belongs to")
 	case errors.Is(err, runs.ErrRunEnded):
 		return Errorf(http.StatusConflict, CodeConflict, "the run already ended")
+	case errors.Is(err, runs.ErrReplicaUnavailable):
+		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "the hub replica holding the run did not answer; try again")
 	}
 	return err
 }

@@ -206,3 +206,61 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/50runs")
 }
+
+// BenchmarkDispatchReplicas measures the time from POST .../runs to the
+// `plugin` event reaching the instance when the run is requested through
+// the replica the instance is connected to (the baseline) and through
+// another replica (the dispatch then goes through PostgreSQL
+// LISTEN/NOTIFY and back), on two in-process replicas sharing one
+// PostgreSQL schema. Each iteration makes one run of each kind, so both
+// meet the same conditions. It reports p50 and p99 in ms of each and
+// their ratios (other/same). Skipped without PostgreSQL.
+func BenchmarkDispatchReplicas(b *testing.B) {
+	rs := newReplicaSet(b)
+	a, bb := rs.start("replica-a"), rs.start("replica-b")
+	f := rs.fixture(a, "")
+	var mu sync.Mutex
+	received := map[string]chan time.Time{}
+	arrival := func(session string) chan time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		ch := received[session]
+		if ch == nil {
+			ch = make(chan time.Time, 1)
+			received[session] = ch
+		}
+		return ch
+	}
+	rs.connect(bb, f, runstest.Options{
+		SkipExport: true,
+		OnRequest:  func(req *gateway.RunRequest, at time.Time) { arrival(req.Session) <- at },
+	}, a)
+	measure := func(via *replica) time.Duration {
+		start := time.Now()
+		r := rs.submit(via, f)
+		select {
+		case at := <-arrival(r.ID):
+			return at.Sub(start)
+		case <-time.After(30 * time.Second):
+			b.Fatalf("run %s (%s: %s) never reached the instance", r.ID, r.Status, r.Message)
+			return 0
+		}
+	}
+	same := make([]time.Duration, 0, b.N)
+	other := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		same = append(same, measure(bb))
+		other = append(other, measure(a))
+	}
+	b.StopTimer()
+	for _, l := range [][]time.Duration{same, other} {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	}
+	b.ReportMetric(percentile(same, 0.50), "same_p50_ms")
+	b.ReportMetric(percentile(same, 0.99), "same_p99_ms")
+	b.ReportMetric(percentile(other, 0.50), "other_p50_ms")
+	b.ReportMetric(percentile(other, 0.99), "other_p99_ms")
+	b.ReportMetric(percentile(other, 0.50)/percentile(same, 0.50), "p50_ratio")
+	b.ReportMetric(percentile(other, 0.99)/percentile(same, 0.99), "p99_ratio")
+}

@@ -5,19 +5,36 @@
 //	queued -> dispatched -> running -> uploaded -> succeeded
 //	                   \-> failed | timed_out | lost | cancelled
 //
-// [Manager.Submit] creates the run and its run-scoped API token, and
-// dispatches it at once to one connected instance of the plugin (through
-// package gateway); with no instance online the run fails at once. The
-// plugin's `log` events are stored in batches, bounded per run, and
-// followed live ([Manager.FollowLogs]); its `response` ends the run: the
-// uploaded file is located in the hub's or the organization's storage,
-// measured and hashed, recorded as an export, and the user who ran it is
-// notified (and the organization's webhook called). Every other ending
-// (plugin error, upload error, timeout, lost instance, cancel, hub
-// restart) ends the run with a user-readable message, revokes its token
-// and notifies too; a run is never left in a non-final state: on start,
-// runs left active by a previous process end as failed.
+// [Manager.Submit] creates the run and dispatches it at once to one
+// connected instance of the plugin, the least busy (ties: round robin);
+// with no instance online the run fails at once. The instance's process
+// creates the run's API token, sends the `plugin` event (through package
+// gateway) and from then on holds the run: it enforces its timeout and
+// receives its events. The plugin's `log` events are stored in batches,
+// bounded per run, and followed live ([Manager.FollowLogs]); its
+// `response` ends the run: the uploaded file is located in the hub's or
+// the organization's storage, measured and hashed, recorded as an export,
+// and the user who ran it is notified (and the organization's webhook
+// called). Every other ending (plugin error, upload error, timeout, lost
+// instance, cancel, hub restart) ends the run with a user-readable
+// message, revokes its token and notifies too; a run is never left in a
+// non-final state.
 //
-// One hub process dispatches its own runs: the active runs, their timers
-// and the connected instances live in memory.
+// # Replicas
+//
+// Several hub processes (replicas) may share one PostgreSQL database, each
+// with its own Config.NodeID. Plugin sockets land on any replica, so the
+// store lists the instances of every replica and picks the instance of a
+// dispatch atomically (store.Store.RunDispatch). A run whose instance is
+// connected to another replica is handed over through that replica: the
+// replicas talk through the store's [Notifier] (PostgreSQL LISTEN/NOTIFY),
+// with a request and an acknowledgement for dispatches, cancels and the
+// responses of REST connector plugins, and broadcast wake-ups for log
+// followers, notification watchers and plugin disconnects. Each replica
+// keeps a lease in the store; the runs of a replica whose lease ended
+// are ended by the others (lost, MsgReplicaStopped), and a replica that
+// starts again under its node id ends the runs its previous process held.
+//
+// Without a NodeID (SQLite, one process) the dispatcher is alone: on
+// start it ends every active run as failed with MsgHubRestarted.
 package runs

@@ -36,7 +36,7 @@ import (
 // deployment does (the load balancer's URL is every replica's public URL,
 // so presigned URLs work through any replica).
 type replicaSet struct {
-	t        *testing.T
+	t        testing.TB
 	lbURL    string
 	dbURL    string
 	blobURL  string
@@ -63,7 +63,7 @@ type replica struct {
 	stopOnce sync.Once
 }
 
-func newReplicaSet(t *testing.T) *replicaSet {
+func newReplicaSet(t testing.TB) *replicaSet {
 	t.Helper()
 	dbURL := hubtest.PostgresURL(t) // skips without PostgreSQL (fails with CI=true)
 	key := make([]byte, 32)
@@ -260,7 +260,7 @@ func (rs *replicaSet) waitEnd(r *replica, id string) *hub.RunResponse {
 }
 
 // eventually polls cond for up to 20s.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	require.Eventually(t, cond, 20*time.Second, 10*time.Millisecond, "waiting for %s", what)
 }
@@ -330,7 +330,7 @@ type gate struct {
 	started chan string
 }
 
-func newGate(t *testing.T) *gate {
+func newGate(t testing.TB) *gate {
 	g := &gate{ch: make(chan struct{}), started: make(chan string, 100)}
 	t.Cleanup(g.open) // before the instances close (cleanups run last first)
 	return g

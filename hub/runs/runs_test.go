@@ -3,6 +3,7 @@ package runs_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/postgres"
 	"github.com/exporthub/exporthub/hub/store/sqlite"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
@@ -30,6 +32,11 @@ func TestNew_Validation(t *testing.T) {
 		{"NoStorage", runs.Config{Store: st}, "runs: Config.Storage is required"},
 		{"NegativeLines", runs.Config{Store: st, Storage: fileStorage{}, Box: box, MaxLogLines: -1}, "runs: MaxLogLines must not be negative, got -1"},
 		{"NegativeTimeout", runs.Config{Store: st, Storage: fileStorage{}, Box: box, DefaultRunTimeout: -time.Second}, "runs: DefaultRunTimeout must not be negative, got -1s"},
+		{"ShortNodeLease", runs.Config{Store: st, Storage: fileStorage{}, Box: box, NodeID: "a", NodeLease: 999 * time.Millisecond}, "runs: NodeLease must be at least 1s, got 999ms"},
+		{"NegativeRemoteTimeout", runs.Config{Store: st, Storage: fileStorage{}, Box: box, RemoteTimeout: -time.Second}, "runs: RemoteTimeout must not be negative, got -1s"},
+		{"BadNodeID", runs.Config{Store: st, Storage: fileStorage{}, Box: box, NodeID: "hub/1"}, `runs: NodeID: "hub/1" may hold only letters, digits and ".-_:@", not '/'`},
+		{"LongNodeID", runs.Config{Store: st, Storage: fileStorage{}, Box: box, NodeID: strings.Repeat("x", runs.MaxNodeIDLen+1)}, "must be 1 to 128 characters long"},
+		{"NodeIDNeedsNotifier", runs.Config{Store: plainStore{st}, Storage: fileStorage{}, Box: box, NodeID: "hub-1:7420"}, "runs: with a NodeID, Config.Store must implement runs.Notifier (Notify and Listen)"},
 		{"BadRESTURL", func() runs.Config {
 			c := runs.Config{Store: st, Storage: fileStorage{}, Box: box}
 			c.Gateway.RESTAllowedURLs = []string{"ftp://x"}
@@ -39,7 +46,7 @@ func TestNew_Validation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := runs.New(&tc.cfg)
-			require.EqualError(t, err, tc.msg)
+			require.ErrorContains(t, err, tc.msg)
 		})
 	}
 
@@ -52,6 +59,15 @@ func TestNew_Validation(t *testing.T) {
 		require.NoError(t, m.Close(), "a second Close returns nil")
 	})
 }
+
+// plainStore hides the Notifier methods of a store: a store without the
+// capability, which both real backends have.
+type plainStore struct{ store.Store }
+
+var (
+	_ runs.Notifier = (*sqlite.Store)(nil)
+	_ runs.Notifier = (*postgres.Store)(nil)
+)
 
 func TestWebhookSignature(t *testing.T) {
 	t.Parallel()

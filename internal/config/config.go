@@ -23,6 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/runs"
 )
 
 // EnvConfig names the variable that points at a config file when
@@ -96,6 +97,27 @@ var Fields = []*Field{
 					s.Hub.Runs.RESTAllowedURLs = append(s.Hub.Runs.RESTAllowedURLs, u)
 				}
 			}
+			return nil
+		}},
+	{Name: "node-id", Usage: "name of this replica among the hub replicas sharing a PostgreSQL database: unique, stable across restarts (default HOSTNAME:PORT)",
+		set: func(s *Settings, v string) error {
+			v = strings.TrimSpace(v)
+			if err := runs.CheckNodeID(v); err != nil {
+				return err
+			}
+			s.Hub.NodeID = v
+			return nil
+		}},
+	{Name: "node-lease", Usage: "how long a replica's lease lasts without renewal; the other replicas end its runs once it ended, e.g. 15s (default 15s, at least 1s)",
+		set: func(s *Settings, v string) error {
+			d, err := parseDuration(v)
+			if err != nil {
+				return err
+			}
+			if d < runs.MinNodeLease {
+				return fmt.Errorf("duration must be at least %s, got %s", runs.MinNodeLease, d)
+			}
+			s.Hub.NodeLease = d
 			return nil
 		}},
 	{Name: "log-level", Usage: "debug, info, warn or error (default info)",

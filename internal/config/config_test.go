@@ -30,7 +30,7 @@ func TestResolve_Precedence(t *testing.T) {
 	s, err := config.Resolve(config.Sources{
 		File:   file,
 		Getenv: func(k string) string { return env[k] },
-		Flags:  map[string]string{"blob": "file:///flag/blobs", "max-body-size": "2MiB"},
+		Flags:  map[string]string{"blob": "file:///flag/blobs", "max-body-size": "2MiB", "node-id": "hub-2.internal:7420", "node-lease": "30s"},
 	})
 	require.NoError(t, err)
 	require.Equal(t, "/from/file", s.Hub.DataDir, "file only")
@@ -41,6 +41,8 @@ func TestResolve_Precedence(t *testing.T) {
 	require.Equal(t, int64(2<<20), s.Hub.MaxBodyBytes)
 	require.Equal(t, 30*time.Minute, s.Hub.SignedURLExpiry)
 	require.Equal(t, slog.LevelDebug, s.LogLevel)
+	require.Equal(t, "hub-2.internal:7420", s.Hub.NodeID)
+	require.Equal(t, 30*time.Second, s.Hub.NodeLease)
 }
 
 func TestResolve_Defaults(t *testing.T) {
@@ -69,6 +71,8 @@ func TestResolve_Errors(t *testing.T) {
 		{"BadLogFormat", "", nil, map[string]string{"log-format": "xml"}, `flag --log-format: want text or json, got "xml"`},
 		{"BadBool", "", map[string]string{"EXPORTHUB_BLOB_PROXY": "maybe"}, nil, `environment EXPORTHUB_BLOB_PROXY: want true or false, got "maybe"`},
 		{"BadYAML", "listen: [\n", nil, nil, "config file"},
+		{"BadNodeID", "", map[string]string{"EXPORTHUB_NODE_ID": "hub a"}, nil, `environment EXPORTHUB_NODE_ID: "hub a" may hold only letters, digits and ".-_:@", not ' '`},
+		{"ShortNodeLease", "", nil, map[string]string{"node-lease": "500ms"}, "flag --node-lease: duration must be at least 1s, got 500ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,4 +112,5 @@ func TestField_Env(t *testing.T) {
 	require.Equal(t, "EXPORTHUB_DATA_DIR", config.Lookup("data-dir").Env())
 	require.Equal(t, "EXPORTHUB_BOOTSTRAP_KEY", config.Lookup("bootstrap-key").Env())
 	require.Equal(t, "EXPORTHUB_HUB_KEY", config.Lookup("hub-key").Env())
+	require.Equal(t, "EXPORTHUB_NODE_ID", config.Lookup("node-id").Env())
 }
