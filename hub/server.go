@@ -2,6 +2,9 @@ package hub
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +22,34 @@ import (
 // DefaultShutdownTimeout bounds the graceful shutdown Run and Serve do
 // when their ctx is done.
 const DefaultShutdownTimeout = 30 * time.Second
+
+// ErrHubKeyMismatch is returned by New when the hub key differs from the
+// one the replicas on the same PostgreSQL database use: presigned URLs
+// one replica signs would not verify on the others, and the secrets one
+// seals could not be opened by the others.
+var ErrHubKeyMismatch = errors.New("hub: the hub key differs from the one the other replicas of this database use: give every replica the same hub key (--hub-key, EXPORTHUB_HUB_KEY)")
+
+// hubKeyCheckSetting names the store setting holding the hub key's
+// fingerprint.
+const hubKeyCheckSetting = "hub_key_check"
+
+// checkSharedHubKey records the fingerprint of the hub key on the first
+// start on a database and, on later starts (other replicas, restarts),
+// requires the same. The fingerprint is an HMAC under the key: it reveals
+// nothing of the key.
+func checkSharedHubKey(ctx context.Context, st store.Store, key []byte) error {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("exporthub hub key check"))
+	fp := hex.EncodeToString(mac.Sum(nil))
+	stored, err := st.SettingInit(ctx, hubKeyCheckSetting, fp)
+	if err != nil {
+		return fmt.Errorf("check the hub key: %w", err)
+	}
+	if !hmac.Equal([]byte(stored), []byte(fp)) {
+		return ErrHubKeyMismatch
+	}
+	return nil
+}
 
 // Server is the hub: HTTP API, /v2 plugin API, background components. It
 // is safe for concurrent use. Build it with [New], serve it with [Run],
@@ -71,6 +102,12 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 	}
 	if s.store, err = OpenStore(ctx, cfg.DatabaseURL, cfg.Logger); err != nil {
 		return nil, err
+	}
+	if cfg.replicaNodeID() != "" {
+		if err := checkSharedHubKey(ctx, s.store, s.hubKey); err != nil {
+			s.store.Close()
+			return nil, err
+		}
 	}
 	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box); err != nil {
 		s.store.Close()

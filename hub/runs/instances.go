@@ -107,6 +107,13 @@ func (m *Manager) forgetInstance(ctx context.Context, id string) {
 // instance events write theirs from then on.
 func (m *Manager) offerInstances(ctx context.Context) {
 	m.instMu.Lock()
+	m.mu.Lock()
+	closing := m.closing
+	m.mu.Unlock()
+	if closing {
+		m.instMu.Unlock()
+		return // Shutdown withdrew them
+	}
 	m.instLive = true
 	m.instMu.Unlock()
 	for _, inst := range m.gw.AllInstances() {

@@ -617,3 +617,71 @@ func TestReplicas_RotatedSecretDisconnectsEverywhere(t *testing.T) {
 	eventually(t, "the instance on B disconnected", func() bool { return !p.Connected() })
 	eventually(t, "no instance listed", func() bool { return len(rs.instances(a, f)) == 0 })
 }
+
+func TestReplicas_HubKeyMustBeShared(t *testing.T) {
+	t.Parallel()
+	rs := newReplicaSet(t)
+	a := rs.start("replica-a")
+	f := rs.fixture(a, "")
+
+	// A replica with a key of its own would sign URLs the others reject.
+	other := make([]byte, 32)
+	_, _ = rand.Read(other) // crypto/rand.Read never fails on supported platforms
+	_, err := hub.New(context.Background(), &hub.Config{
+		DataDir: t.TempDir(), PublicURL: rs.lbURL, DatabaseURL: rs.dbURL, BlobURL: rs.blobURL,
+		HubKey: base64.StdEncoding.EncodeToString(other), NodeID: "replica-x", Logger: hubtest.NewLogger(t),
+	})
+	require.ErrorIs(t, err, hub.ErrHubKeyMismatch)
+	require.ErrorContains(t, err, "EXPORTHUB_HUB_KEY")
+
+	// With the shared key, what one replica signs works on another.
+	b := rs.start("replica-b")
+	var up struct {
+		UploadURL string `json:"uploadUrl"`
+	}
+	token := runToken(t, rs, a, f)
+	getData(t, a.url+"/v2/getUploadUrl?"+url.Values{"name": {"x.zip"}, "project": {f.projectID}, "type": {"exports"}}.Encode(), token, &up)
+	require.True(t, strings.HasPrefix(up.UploadURL, rs.lbURL+"/"), "presigned URLs point at the load balancer: %s", up.UploadURL)
+	onB := strings.Replace(up.UploadURL, rs.lbURL, b.url, 1)
+	req, err := http.NewRequest(http.MethodPut, onB, strings.NewReader("zip bytes"))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "B accepts the URL A signed")
+}
+
+// runToken starts a run of a plugin instance that holds it until the test
+// ends and returns the run's token.
+func runToken(t *testing.T, rs *replicaSet, r *replica, f *runsFixture) string {
+	t.Helper()
+	g := newGate(t)
+	tokens := make(chan string, 1)
+	rs.connect(r, f, runstest.Options{SkipExport: true, Handler: g.handler,
+		OnRequest: func(req *gateway.RunRequest, _ time.Time) { tokens <- req.APIKey }}, r)
+	rs.submit(r, f)
+	select {
+	case tok := <-tokens:
+		return tok
+	case <-time.After(20 * time.Second):
+		t.Fatal("no run request within 20s")
+		return ""
+	}
+}
+
+// getData calls a /v2 GET endpoint with a run token and decodes data.
+func getData(t *testing.T, u, token string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(t, err)
+	req.Header.Set("apikey", token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	require.NoError(t, json.Unmarshal(b, &struct {
+		Data any `json:"data"`
+	}{Data: out}))
+}

@@ -213,6 +213,12 @@ type Store interface {
 	// NodeID, then ID).
 	InstanceList(ctx context.Context, pluginID string) ([]*Instance, error)
 
+	// SettingInit stores value under name unless a value is stored there
+	// already, and returns the stored value (value itself the first time):
+	// for what every process on the store must agree on (a fingerprint of
+	// the hub key). Concurrent first calls store one of the values.
+	SettingInit(ctx context.Context, name, value string) (string, error)
+
 	// RunLogAppend appends log lines to a run, assigning Seq in order
 	// (1, 2, ... per run) and writing it, with RunID and a zero Time set to
 	// now, into the kept lines. Lines beyond maxLines for that run are

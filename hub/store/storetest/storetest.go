@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Run", testRun},
 		{"RunDispatch", testRunDispatch},
 		{"RunLog", testRunLog},
+		{"Setting", testSetting},
 		{"Storage", testStorage},
 		{"Store", testStore},
 		{"User", testUser},
