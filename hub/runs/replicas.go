@@ -128,15 +128,23 @@ func (m *Manager) startListener(ctx context.Context) error {
 			failed <- err
 		}
 	}()
+	t := time.NewTimer(listenStartTimeout)
+	defer t.Stop()
 	select {
 	case <-ready:
 		return nil
 	case err := <-failed:
 		return fmt.Errorf("listen for replica messages: %w", err)
+	case <-t.C:
+		return fmt.Errorf("listen for replica messages: not listening after %s (see the logged errors)", listenStartTimeout)
 	case <-ctx.Done():
 		return fmt.Errorf("listen for replica messages: %w", ctx.Err())
 	}
 }
+
+// listenStartTimeout bounds the wait for the replica messages' listener
+// at Start.
+const listenStartTimeout = 30 * time.Second
 
 // onMessage handles a replica message; it runs on the listener's
 // goroutine, so work that waits is done on another.
