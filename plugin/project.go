@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ func (b *ProjectBatch) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*b = ProjectBatch{ID: cmpOr(w.UID, w.ID), Name: w.Name}
+	*b = ProjectBatch{ID: cmp.Or(w.UID, w.ID), Name: w.Name}
 	return nil
 }
 
@@ -78,15 +79,8 @@ func (s *ProjectStage) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*s = ProjectStage{ID: cmpOr(w.ID, w.UID), Name: w.Name}
+	*s = ProjectStage{ID: cmp.Or(w.ID, w.UID), Name: w.Name}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Project returns the project of the run: its name, batches, stages and
@@ -205,7 +199,7 @@ func firstObject(doc map[string]json.RawMessage, keys ...string) json.RawMessage
 func localProject(opts *LocalOptions, projectID string) (*ProjectInfo, error) {
 	p := &ProjectInfo{
 		ID:             projectID,
-		Name:           cmpOr(opts.ProjectName, projectID),
+		Name:           cmp.Or(opts.ProjectName, projectID),
 		Batches:        []ProjectBatch{},
 		Stages:         []ProjectStage{},
 		CategorySchema: opts.Schema,
