@@ -18,7 +18,9 @@
 // validated while it is read; an [*Error] names where the problem is (line
 // or byte offset, asset index, externalId and JSON path). The reader stops
 // at the first error unless [WithContinueOnInvalid] lets it report a
-// rejected asset and go on with the next one.
+// rejected asset and go on with the next one. [WithWorkers] decodes on
+// several goroutines and returns exactly what the sequential reader
+// returns, in the same order.
 //
 // # Validation
 //

@@ -18,9 +18,9 @@ import (
 
 // Sizes of the batches of a WithWorkers reader.
 const (
-	batchAssets       = 16       // assets per batch, at most
-	batchBytes        = 64 << 10 // bytes of JSON per batch, about: a larger asset makes a batch of its own
-	maxKeptBatchBytes = 1 << 20  // a batch buffer grown beyond this is dropped after use
+	batchAssets       = 32        // assets per batch, at most
+	batchBytes        = 128 << 10 // bytes of JSON per batch, about: a larger asset makes a batch of its own
+	maxKeptBatchBytes = 1 << 20   // a batch buffer grown beyond this is dropped after use
 )
 
 // batch is a run of consecutive elements of the input, decoded by one

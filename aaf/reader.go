@@ -99,8 +99,8 @@ func WithContinueOnInvalid() ReaderOption {
 //
 // Next frames the input itself (the underlying reader is only ever read
 // by the goroutine that calls Next) and hands batches of consecutive
-// assets to the workers, keeping at most 2n+2 batches of up to 16 assets
-// and 64 KiB in flight (a single asset larger than that makes a batch of
+// assets to the workers, keeping at most 2n+2 batches of up to 32 assets
+// and 128 KiB in flight (a single asset larger than that makes a batch of
 // its own), so memory stays bounded. The goroutines start with the first
 // call to Next and end when the input ends or at [Reader.Close].
 //
