@@ -153,7 +153,7 @@ const notificationKeepAlive = 30 * time.Second
 // text/event-stream for the web bell: an `unread` event (data: the unread
 // count) at once, then a `notification` event (data: a
 // NotificationResponse) for each new notification, until the client
-// leaves.
+// leaves or the hub begins to shut down (the client then reconnects).
 func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request) {
 	p := Principal(r)
 	ch, stop := s.Runs().WatchNotifications(p.UserID)
@@ -172,6 +172,8 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.stopping:
 			return
 		case n, ok := <-ch:
 			if !ok || sse.event("notification", n.ID, NewNotificationResponse(n)) != nil {

@@ -436,7 +436,8 @@ func afterSeq(r *http.Request) (int64, error) {
 // text/event-stream: one `log` event per line (id = its seq, data = a
 // RunLogLine), then, once the run ended, an `end` event (data = a
 // RunEndEvent) and the end of the response. A client that reconnects with
-// Last-Event-ID (or ?after=) resumes after that line.
+// Last-Event-ID (or ?after=) resumes after that line. The stream also
+// ends, without an `end` event, when the hub begins to shut down.
 func (s *Server) handleRunLogStream(w http.ResponseWriter, r *http.Request) {
 	after, err := afterSeq(r)
 	if err != nil {
@@ -448,8 +449,12 @@ func (s *Server) handleRunLogStream(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	// The stream ends when the hub begins to shut down, so that it never
+	// holds a graceful shutdown; the client reconnects and resumes.
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
 	sse := newSSE(w)
-	run, err := s.Runs().FollowLogs(r.Context(), &runs.FollowParams{
+	run, err := s.Runs().FollowLogs(ctx, &runs.FollowParams{
 		OrgID: orgID, RunID: r.PathValue("id"), AfterSeq: after,
 		OnLine: func(l *store.RunLog) error { return sse.event("log", strconv.FormatInt(l.Seq, 10), NewRunLogLine(l)) },
 		OnIdle: sse.keepAlive,

@@ -68,6 +68,9 @@ type Server struct {
 	authenticators []AuthenticatorFunc
 	components     []Component
 	touched        sync.Map // key id -> time.Time of the last APIKeyTouch
+	// stopping is closed by EndStreams; stopOnce guards it.
+	stopping chan struct{}
+	stopOnce sync.Once
 
 	mu          sync.Mutex
 	started     bool
@@ -92,7 +95,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With(slog.String(logKeyComponent, "hub")), metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Logger.With(slog.String(logKeyComponent, "hub")), metrics: newMetrics(), stopping: make(chan struct{})}
 	var err error
 	if s.hubKey, err = loadHubKey(&cfg); err != nil {
 		return nil, err
@@ -206,10 +209,43 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return s.Shutdown(sctx)
 }
 
-// Shutdown stops accepting requests, waits for in-flight requests and lets
+// Stopping returns a channel that is closed when the server begins to
+// shut down ([Server.Shutdown], [Server.Close] or [Server.EndStreams]).
+// Long-lived responses, the server-sent event streams of the API and of
+// the web UI, end when it closes, so that an open stream never holds a
+// graceful shutdown; clients reconnect (to another replica, or once the
+// hub is back) and resume where they stopped.
+func (s *Server) Stopping() <-chan struct{} { return s.stopping }
+
+// EndStreams closes the [Server.Stopping] channel: every open event
+// stream ends and new ones end at once. Shutdown and Close call it. A
+// program that serves [Server.Handler] with its own http.Server
+// registers it with http.Server.RegisterOnShutdown, so that the
+// http.Server's Shutdown does not wait for the streams either. It is
+// safe to call more than once.
+func (s *Server) EndStreams() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
+// streamContext returns the context of an event stream served for r:
+// cancelled when the client goes away or the server begins to shut down.
+// The caller calls cancel when the stream ends.
+func (s *Server) streamContext(r *http.Request) (ctx context.Context, cancel context.CancelFunc) {
+	ctx, cancel = context.WithCancel(r.Context())
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// Shutdown stops accepting requests, ends the open event streams
+// ([Server.Stopping]), waits for the other in-flight requests and lets
 // components finish their work until ctx is done. It is safe to call
 // without Start and more than once.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.EndStreams()
 	s.mu.Lock()
 	srvs := s.httpServers
 	s.httpServers = nil
@@ -236,6 +272,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // cancelled) and closes the database and blob storage. A second call
 // returns nil.
 func (s *Server) Close() error {
+	s.EndStreams()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

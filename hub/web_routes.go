@@ -142,17 +142,24 @@ func HashPassword(password string) (string, error) {
 	return string(hash), nil
 }
 
-// CreateStorage validates, checks and stores a storage as POST
-// /api/storages does.
-func (h *webHub) CreateStorage(ctx context.Context, st *store.Storage, secretKey string) error {
+// CreateStorage validates, checks (unless skipCheck) and stores a storage
+// as POST /api/storages does. A bucket that does not answer is a
+// *web.StorageCheckError, which the UI words for its form.
+func (h *webHub) CreateStorage(ctx context.Context, st *store.Storage, secretKey string, skipCheck bool) error {
 	st.ID = store.NewID()
 	st.Endpoint = strings.TrimRight(st.Endpoint, "/")
 	if err := validateStorage(st, secretKey); err != nil {
 		return inputError(err)
 	}
 	st.SecretKeyEnc = h.s.box.Seal([]byte(secretKey))
-	if err := h.s.checkStorage(ctx, st); err != nil {
-		return inputError(err)
+	if !skipCheck {
+		if err := h.s.checkStorage(ctx, st); err != nil {
+			var he *Error
+			if errors.As(err, &he) && he.Err != nil {
+				return &web.StorageCheckError{Bucket: st.Bucket, Endpoint: st.Endpoint, Err: he.Err}
+			}
+			return inputError(err)
+		}
 	}
 	if err := h.s.store.StorageInsert(ctx, st); err != nil {
 		if isConflict(err) {
@@ -258,7 +265,7 @@ func (h *webHub) PluginInstances(ctx context.Context, orgID, pluginID string) ([
 		if i.OrgID != orgID {
 			continue
 		}
-		out = append(out, web.Instance{ID: i.ID, RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs})
+		out = append(out, web.Instance{ID: i.ID, RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs, Node: i.Node})
 	}
 	return out, nil
 }
@@ -276,6 +283,10 @@ func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.St
 	}
 	return run, nil
 }
+
+// Stopping returns the server's Stopping channel: the UI's event
+// streams end when the hub begins to shut down.
+func (h *webHub) Stopping() <-chan struct{} { return h.s.Stopping() }
 
 // WatchNotifications wakes the bell of a user when a notification for
 // them is stored on any replica of this hub.

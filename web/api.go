@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +105,8 @@ func startEvents(w http.ResponseWriter) (*eventStream, error) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	es := &eventStream{w: w, rc: rc}
-	// Reconnect quickly after the server ends a stream at its lifetime.
+	// Reconnect quickly after the server ended a stream (the hub replica
+	// is stopping: another one, or the restarted hub, answers).
 	if _, err := fmt.Fprint(w, "retry: 1000\n\n"); err != nil {
 		return nil, fmt.Errorf("write event stream: %w", err)
 	}
@@ -137,4 +139,35 @@ func (es *eventStream) send(name, id string, data any) error {
 		return fmt.Errorf("write event stream: %w", err)
 	}
 	return es.flush()
+}
+
+// streamContext returns the context of an event stream of q: cancelled
+// when the browser leaves, when the hub begins to shut down (so that no
+// stream holds a graceful shutdown) or when q's session ends (signed
+// out, expired, user deleted), which is checked every
+// SessionCheckInterval. The caller calls cancel when the stream ends.
+func (ui *UI) streamContext(q *request) (ctx context.Context, cancel context.CancelFunc) {
+	ctx, cancel = context.WithCancel(q.r.Context())
+	go func() {
+		t := time.NewTicker(ui.cfg.SessionCheckInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ui.hub.Stopping():
+				cancel()
+				return
+			case <-t.C:
+				// Only a session known to be gone ends the stream; when the
+				// database does not answer, the stream's own reads fail
+				// the same way and end it.
+				if _, err := loadSession(ctx, ui.store, q.r); errors.Is(err, ErrNoSession) {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }

@@ -26,41 +26,45 @@ type notificationView struct {
 	Title string `json:"title"`
 	Body  string `json:"body,omitempty"`
 	// DownloadURL downloads the export of an "export ready" notification.
-	DownloadURL string    `json:"downloadUrl,omitempty"`
+	DownloadURL string `json:"downloadUrl,omitempty"`
+	// RunURL is the page of the notification's run: its status, message
+	// and logs.
+	RunURL      string    `json:"runUrl,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
 	Read        bool      `json:"read"`
 }
 
-// exportNames caches export file names by export id for the bell (an
-// export's file name never changes). It is safe for concurrent use.
-type exportNames struct {
-	mu    sync.Mutex
-	names map[string]string
+// idCache caches a string by id whose value never changes (an export's
+// file name, a run's project), so that the bell, which is read every few
+// seconds, does not read the same rows again. It is safe for concurrent
+// use.
+type idCache struct {
+	mu     sync.Mutex
+	values map[string]string
 }
 
-// maxCachedExportNames bounds the cache; it is emptied when full.
-const maxCachedExportNames = 10000
+// maxCachedIDs bounds a cache; it is emptied when full.
+const maxCachedIDs = 10000
 
-// get returns the file name of export id of org, reading the store on a
-// miss.
-func (c *exportNames) get(ctx context.Context, st store.Store, orgID, id string) (string, error) {
+// get returns the value of id, calling load on a miss.
+func (c *idCache) get(id string, load func() (string, error)) (string, error) {
 	c.mu.Lock()
-	name, ok := c.names[id]
+	v, ok := c.values[id]
 	c.mu.Unlock()
 	if ok {
-		return name, nil
+		return v, nil
 	}
-	e, err := st.ExportGet(ctx, orgID, id)
+	v, err := load()
 	if err != nil {
 		return "", err
 	}
 	c.mu.Lock()
-	if c.names == nil || len(c.names) >= maxCachedExportNames {
-		c.names = make(map[string]string)
+	if c.values == nil || len(c.values) >= maxCachedIDs {
+		c.values = make(map[string]string)
 	}
-	c.names[id] = e.FileName
+	c.values[id] = v
 	c.mu.Unlock()
-	return e.FileName, nil
+	return v, nil
 }
 
 // bell reads the bell's content for a session's user.
@@ -85,11 +89,18 @@ func (ui *UI) bell(ctx context.Context, s *session) (*bellView, error) {
 }
 
 // notificationView converts a notification for the bell. An "export
-// ready" notification reads "Export ready: FILE" with a Download link.
+// ready" notification reads "Export ready: FILE" with a Download link;
+// every notification of a run links to the run's page.
 func (ui *UI) notificationView(ctx context.Context, n *store.Notification) (*notificationView, error) {
 	v := &notificationView{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, Read: n.ReadAt != nil}
 	if n.ExportID != "" {
-		name, err := ui.exportNames.get(ctx, ui.store, n.OrgID, n.ExportID)
+		name, err := ui.exportNames.get(n.ExportID, func() (string, error) {
+			e, err := ui.store.ExportGet(ctx, n.OrgID, n.ExportID)
+			if err != nil {
+				return "", err
+			}
+			return e.FileName, nil
+		})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			v.Body = "The export file is no longer available."
@@ -98,6 +109,23 @@ func (ui *UI) notificationView(ctx context.Context, n *store.Notification) (*not
 		default:
 			v.Title = "Export ready: " + name
 			v.DownloadURL = exportDownloadPath(n.ExportID)
+		}
+	}
+	if n.RunID != "" {
+		projectID, err := ui.runProjects.get(n.RunID, func() (string, error) {
+			run, err := ui.store.RunGet(ctx, n.OrgID, n.RunID)
+			if err != nil {
+				return "", err
+			}
+			return run.ProjectID, nil
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The run went with its project: nothing to link to.
+		case err != nil:
+			return nil, fmt.Errorf("get run of notification %s: %w", n.ID, err)
+		default:
+			v.RunURL = runPagePath(projectID, n.RunID)
 		}
 	}
 	if v.Title == "" {
@@ -162,7 +190,8 @@ func (ui *UI) handleNotificationsRead(q *request) {
 // "notifications" event, first at once and then whenever it changes: at
 // once when the hub stores a notification for the user, and within the
 // poll interval for changes made elsewhere (another tab marked some read,
-// another hub replica notified).
+// another hub replica notified). It ends when the browser leaves, the hub
+// begins to shut down or the session ends.
 func (ui *UI) handleNotificationStream(q *request) {
 	wake, stop := ui.hub.WatchNotifications(q.user.ID)
 	defer stop()
@@ -170,7 +199,7 @@ func (ui *UI) handleNotificationStream(q *request) {
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(q.r.Context(), ui.cfg.StreamLifetime)
+	ctx, cancel := ui.streamContext(q)
 	defer cancel()
 	tick := time.NewTicker(ui.cfg.NotificationPollInterval)
 	defer tick.Stop()

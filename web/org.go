@@ -175,35 +175,77 @@ func (ui *UI) handleKeyRevoke(q *request) {
 type storagesData struct {
 	Section  string
 	Storages []*store.Storage
+	// Form holds what was typed into the add form when adding failed
+	// (never the secret key); nil for an empty form.
+	Form *storageForm
+	// Error says why adding failed.
+	Error string
+}
+
+// storageForm is the add form of the storages page.
+type storageForm struct {
+	Name      string
+	Bucket    string
+	Endpoint  string
+	Region    string
+	AccessKey string
+	// SkipCheck is the "Save without checking the bucket" checkbox.
+	SkipCheck bool
 }
 
 // handleStorages lists the organization's storages.
 func (ui *UI) handleStorages(q *request) {
+	ui.showStorages(q, http.StatusOK, nil, "")
+}
+
+// showStorages renders the storages page, with the add form filled and
+// its error when adding failed.
+func (ui *UI) showStorages(q *request, status int, form *storageForm, errText string) {
 	ss, err := ui.store.StorageList(q.r.Context(), q.org.ID)
 	if err != nil {
 		ui.fail(q, fmt.Errorf("list storages: %w", err))
 		return
 	}
-	q.show(ui, http.StatusOK, "org_storages", "Storages", "org", &storagesData{Section: "storages", Storages: ss})
+	q.show(ui, status, "org_storages", "Storages", "org", &storagesData{Section: "storages", Storages: ss, Form: form, Error: errText})
 }
 
-// handleStorageCreate registers an S3-compatible storage.
+// handleStorageCreate registers an S3-compatible storage. When the bucket
+// does not answer (or a field is wrong) the page comes back with the
+// form as typed, except the secret key, and says what to do.
 func (ui *UI) handleStorageCreate(q *request) {
 	f := q.r.PostFormValue
-	s := &store.Storage{
-		OrgID:     q.org.ID,
+	form := &storageForm{
 		Name:      strings.TrimSpace(f("name")),
-		Provider:  "s3",
+		Bucket:    strings.TrimSpace(f("bucket")),
 		Endpoint:  strings.TrimSpace(f("endpoint")),
 		Region:    strings.TrimSpace(f("region")),
-		Bucket:    strings.TrimSpace(f("bucket")),
 		AccessKey: strings.TrimSpace(f("access_key")),
+		SkipCheck: f("skip_check") != "",
 	}
-	if err := ui.hub.CreateStorage(q.r.Context(), s, f("secret_key")); err != nil {
-		ui.redirect(q.w, q.r, "/org/storages", "error", "Cannot add the storage: "+ui.userMessage(q.r, err))
+	s := &store.Storage{
+		OrgID:     q.org.ID,
+		Name:      form.Name,
+		Provider:  "s3",
+		Endpoint:  form.Endpoint,
+		Region:    form.Region,
+		Bucket:    form.Bucket,
+		AccessKey: form.AccessKey,
+	}
+	if err := ui.hub.CreateStorage(q.r.Context(), s, f("secret_key"), form.SkipCheck); err != nil {
+		ui.showStorages(q, statusFor(err), form, "Cannot add the storage: "+ui.storageMessage(q, err))
 		return
 	}
 	ui.redirect(q.w, q.r, "/org/storages", "ok", "Storage "+s.Name+" was added.")
+}
+
+// storageMessage says why a storage could not be added, in the words of
+// the add form.
+func (ui *UI) storageMessage(q *request, err error) string {
+	var ce *StorageCheckError
+	if errors.As(err, &ce) {
+		return ce.Error() + `. Check the bucket, endpoint, region and keys, or tick "Save without checking the bucket" to save it as it is.`
+	}
+	return ui.userMessage(q.r, err)
 }
 
 // handleStorageDelete removes a storage.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +146,10 @@ type pluginData struct {
 	Host      string
 	Secret    string
 	Instances []Instance
-	Form      *pluginForm
+	// HasNodes is true when an instance names its hub node (several
+	// replicas): the instance list then shows the node column.
+	HasNodes bool
+	Form     *pluginForm
 	Error     string
 }
 
@@ -168,6 +172,7 @@ func (ui *UI) showPlugin(q *request, status int, d *pluginData) {
 			return
 		}
 		d.Instances = insts
+		d.HasNodes = slices.ContainsFunc(insts, func(i Instance) bool { return i.Node != "" })
 		d.Host = ui.hub.PublicURL()
 		if d.Form == nil {
 			d.Form = newPluginForm(d.Plugin)
@@ -273,7 +278,8 @@ func (ui *UI) handlePluginRotate(q *request) {
 // statusFor returns the HTTP status of a form answered with err.
 func statusFor(err error) int {
 	var ie *InputError
-	if errors.As(err, &ie) {
+	var ce *StorageCheckError
+	if errors.As(err, &ie) || errors.As(err, &ce) {
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError

@@ -40,12 +40,7 @@ var staticVersion = func() string {
 var templateFuncs = template.FuncMap{
 	"static":   func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 	"timeText": timeText,
-	"timeSecText": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
+	"timeSecText": timeSecText,
 	"sizeText": sizeText,
 }
 
@@ -66,6 +61,25 @@ func timeText(v any) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// timeSecText formats a time for people to the second, UTC. It accepts a
+// time.Time or a *time.Time (nil gives "").
+func timeSecText(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		t = *x
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 // sizeText formats a byte count with a binary unit.

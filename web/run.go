@@ -33,7 +33,21 @@ type RunResponse struct {
 	Message string          `json:"message,omitempty"`
 	// EventsURL is the run's event stream (status, log, end events).
 	EventsURL string `json:"eventsUrl"`
+	// CancelURL cancels the run: the hub's API endpoint, which the
+	// browser calls with its session cookie and CSRF header.
+	CancelURL string `json:"cancelUrl"`
+	// PageURL is the run's page.
+	PageURL string `json:"pageUrl"`
 }
+
+// runEventsPath is the event stream of a run.
+func runEventsPath(runID string) string { return "/ui/runs/" + runID + "/events" }
+
+// runCancelPath is the hub API endpoint that cancels a run.
+func runCancelPath(runID string) string { return "/api/runs/" + runID + "/cancel" }
+
+// runPagePath is the page of a run of a project.
+func runPagePath(projectID, runID string) string { return "/projects/" + projectID + "/runs/" + runID }
 
 // handleRunStart checks the dialog's input and starts a run.
 func (ui *UI) handleRunStart(q *request) {
@@ -78,7 +92,9 @@ func (ui *UI) handleRunStart(q *request) {
 		ID:        run.ID,
 		Status:    run.Status,
 		Message:   run.Message,
-		EventsURL: "/ui/runs/" + run.ID + "/events",
+		EventsURL: runEventsPath(run.ID),
+		CancelURL: runCancelPath(run.ID),
+		PageURL:   runPagePath(p.ID, run.ID),
 	})
 }
 
@@ -137,7 +153,8 @@ type ExportInfo struct {
 // handleRunEvents streams a run's status changes and log lines as
 // server-sent events ("status", "log", then "end" when the run is final).
 // A reconnecting browser sends Last-Event-ID (the last log Seq) and the
-// stream resumes after it.
+// stream resumes after it. The stream ends early, without "end", when the
+// hub begins to shut down or the session ends; the browser reconnects.
 func (ui *UI) handleRunEvents(q *request) {
 	ctx := q.r.Context()
 	run, err := ui.store.RunGet(ctx, q.org.ID, q.r.PathValue("id"))
@@ -150,7 +167,7 @@ func (ui *UI) handleRunEvents(q *request) {
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, ui.cfg.StreamLifetime)
+	ctx, cancel := ui.streamContext(q)
 	defer cancel()
 	tick := time.NewTicker(ui.cfg.RunPollInterval)
 	defer tick.Stop()
@@ -237,11 +254,106 @@ var defaultRunMessages = map[store.RunStatus]string{
 	store.RunCancelled: "the run was cancelled",
 }
 
-// streamEnded logs why an event stream stopped early, unless the browser
-// left or the stream reached its lifetime.
+// streamEnded logs why an event stream stopped early, unless its context
+// ended it (the browser left, the hub is stopping, the session ended).
 func (ui *UI) streamEnded(ctx context.Context, err error) {
 	if err == nil || ctx.Err() != nil {
 		return
 	}
 	ui.log.DebugContext(ctx, "event stream ended", errAttr(err))
+}
+
+// runPageData is the data of a run's page.
+type runPageData struct {
+	projectData
+	Run *store.Run
+	// Plugin is the plugin's name.
+	Plugin string
+	// By is the e-mail of the user who started the run.
+	By string
+	// Assets describes the stage and batch filters.
+	Assets string
+	// StatusText is the status as people read it, with the message.
+	StatusText string
+	EventsURL  string
+	CancelURL  string
+}
+
+// handleRunPage shows a run of a project: status and message, who started
+// it and when, its filters and Config JSON, its logs (live while it runs,
+// from the run's event stream), Cancel while it is active and Download
+// once it succeeded. Failure notifications link here.
+func (ui *UI) handleRunPage(q *request) {
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	run, err := ui.store.RunGet(ctx, q.org.ID, q.r.PathValue("id"))
+	if err == nil && run.ProjectID != p.ID {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		ui.fail(q, fmt.Errorf("get run: %w", err))
+		return
+	}
+	d := &runPageData{
+		projectData: projectData{Project: p, Tab: "exports"},
+		Run:         run,
+		Plugin:      "(deleted plugin)",
+		By:          "(deleted user)",
+		Assets:      runFilters(p, run),
+		StatusText:  strings.ReplaceAll(string(run.Status), "_", " "),
+		EventsURL:   runEventsPath(run.ID),
+		CancelURL:   runCancelPath(run.ID),
+	}
+	if run.Message != "" {
+		d.StatusText += " — " + run.Message
+	}
+	switch pl, err := ui.store.PluginGet(ctx, q.org.ID, run.PluginID); {
+	case err == nil:
+		d.Plugin = pl.Name
+	case !errors.Is(err, store.ErrNotFound):
+		ui.fail(q, fmt.Errorf("get plugin of run %s: %w", run.ID, err))
+		return
+	}
+	switch u, err := ui.store.UserGet(ctx, q.org.ID, run.UserID); {
+	case err == nil:
+		d.By = u.Email
+	case !errors.Is(err, store.ErrNotFound):
+		ui.fail(q, fmt.Errorf("get user of run %s: %w", run.ID, err))
+		return
+	}
+	q.show(ui, http.StatusOK, "run", "Run of "+d.Plugin, "projects", d)
+}
+
+// runFilters describes which assets a run exported, naming the project's
+// stages and batches.
+func runFilters(p *store.Project, run *store.Run) string {
+	stage := "all stages"
+	if run.Stage != "" {
+		name := run.Stage
+		if i := slices.IndexFunc(p.Stages, func(s store.Stage) bool { return s.ID == run.Stage }); i >= 0 {
+			name = cmp.Or(p.Stages[i].Name, name)
+		}
+		stage = "stage " + name
+	}
+	batches := "all batches"
+	if len(run.Batches) > 0 {
+		names := make([]string, 0, len(run.Batches))
+		for _, id := range run.Batches {
+			name := id
+			if i := slices.IndexFunc(p.Batches, func(b store.Batch) bool { return b.ID == id }); i >= 0 {
+				name = p.Batches[i].Name
+			}
+			names = append(names, name)
+		}
+		batches = "batches " + strings.Join(names, ", ")
+	}
+	assets := "assets"
+	if run.NumTasks == 1 {
+		assets = "asset"
+	}
+	return fmt.Sprintf("%s, %s (%d %s)", stage, batches, run.NumTasks, assets)
 }

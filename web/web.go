@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,10 @@ import (
 const (
 	// DefaultSessionTTL is how long a browser session lasts after sign-in.
 	DefaultSessionTTL = 7 * 24 * time.Hour
-	// DefaultStreamLifetime bounds one server-sent event stream; the
-	// browser reconnects right away and resumes where it stopped. The bound
-	// keeps a graceful hub shutdown from waiting on open streams.
-	DefaultStreamLifetime = 25 * time.Second
+	// DefaultSessionCheckInterval is how often an open event stream
+	// checks that its session still holds: a stream of a session that was
+	// signed out, expired or whose user was deleted ends within it.
+	DefaultSessionCheckInterval = 5 * time.Second
 	// DefaultRunPollInterval is how often a run's event stream reads the
 	// run's status and new log lines from the store.
 	DefaultRunPollInterval = 250 * time.Millisecond
@@ -73,8 +74,10 @@ type Hub interface {
 	// SetPassword validates password and stores its hash as u's password.
 	SetPassword(ctx context.Context, u *store.User, password string) error
 	// CreateStorage validates and registers an organization storage; the
-	// secret key is sealed with the hub key.
-	CreateStorage(ctx context.Context, s *store.Storage, secretKey string) error
+	// secret key is sealed with the hub key. Unless skipCheck, the bucket
+	// must answer with the credentials first: a *StorageCheckError when
+	// it does not.
+	CreateStorage(ctx context.Context, s *store.Storage, secretKey string, skipCheck bool) error
 	// DeleteStorage removes an organization storage.
 	DeleteStorage(ctx context.Context, orgID, id string) error
 	// CreatePlugin validates and stores a new plugin with a new secret
@@ -95,6 +98,10 @@ type Hub interface {
 	// StartRun creates a run for the principal p and dispatches it. The
 	// returned run may already be final (e.g. failed: no instance online).
 	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*store.Run, error)
+	// Stopping returns a channel closed when the hub begins to shut down:
+	// open event streams end then, so that they never hold a graceful
+	// shutdown (the browser reconnects by itself).
+	Stopping() <-chan struct{}
 	// WatchNotifications returns a channel that receives the user's new
 	// notifications as they are stored (it may miss some: the bell reads
 	// the store on every wake-up), and a function that stops the watch.
@@ -122,7 +129,29 @@ type Instance struct {
 	LastHeartbeat time.Time `json:"lastHeartbeat"`
 	// Runs is how many runs the instance is working on.
 	Runs int `json:"runs"`
+	// Node names the hub replica the instance is connected to; empty on a
+	// hub without replicas (SQLite).
+	Node string `json:"node,omitempty"`
 }
+
+// StorageCheckError is returned by [Hub.CreateStorage] when the bucket
+// does not answer with the credentials given.
+type StorageCheckError struct {
+	// Bucket and Endpoint name the storage that was checked; Endpoint is
+	// "" for AWS S3.
+	Bucket   string
+	Endpoint string
+	// Err is what the bucket answered.
+	Err error
+}
+
+// Error says which bucket does not answer and why.
+func (e *StorageCheckError) Error() string {
+	return fmt.Sprintf("bucket %q at %s does not answer with these credentials: %v", e.Bucket, cmp.Or(e.Endpoint, "AWS S3"), e.Err)
+}
+
+// Unwrap returns what the bucket answered.
+func (e *StorageCheckError) Unwrap() error { return e.Err }
 
 // Config configures the UI. Fields are read once by [New]; the caller's
 // Config is never modified.
@@ -136,9 +165,9 @@ type Config struct {
 	// SessionTTL is how long a session lasts after sign-in. Defaults to
 	// DefaultSessionTTL.
 	SessionTTL time.Duration
-	// StreamLifetime bounds one server-sent event stream. Defaults to
-	// DefaultStreamLifetime.
-	StreamLifetime time.Duration
+	// SessionCheckInterval is how often an open event stream checks that
+	// its session still holds. Defaults to DefaultSessionCheckInterval.
+	SessionCheckInterval time.Duration
 	// RunPollInterval is how often a run stream polls the store. Defaults
 	// to DefaultRunPollInterval.
 	RunPollInterval time.Duration
@@ -156,8 +185,8 @@ func (c *Config) withDefaults() Config {
 	if out.SessionTTL == 0 {
 		out.SessionTTL = DefaultSessionTTL
 	}
-	if out.StreamLifetime == 0 {
-		out.StreamLifetime = DefaultStreamLifetime
+	if out.SessionCheckInterval == 0 {
+		out.SessionCheckInterval = DefaultSessionCheckInterval
 	}
 	if out.RunPollInterval == 0 {
 		out.RunPollInterval = DefaultRunPollInterval
@@ -177,8 +206,8 @@ func (c *Config) validate() error {
 		return errors.New("web: Hub is required")
 	case c.SessionTTL < 0:
 		return fmt.Errorf("web: SessionTTL must not be negative, got %s", c.SessionTTL)
-	case c.StreamLifetime < 0 || c.RunPollInterval < 0 || c.NotificationPollInterval < 0:
-		return errors.New("web: StreamLifetime, RunPollInterval and NotificationPollInterval must not be negative")
+	case c.SessionCheckInterval < 0 || c.RunPollInterval < 0 || c.NotificationPollInterval < 0:
+		return errors.New("web: SessionCheckInterval, RunPollInterval and NotificationPollInterval must not be negative")
 	}
 	if _, err := url.Parse(c.Hub.PublicURL()); err != nil {
 		return fmt.Errorf("web: hub public URL: %w", err)
@@ -197,8 +226,10 @@ type UI struct {
 	limiter *signinLimiter
 	secure  bool
 	cop     *http.CrossOriginProtection
-	// exportNames caches export file names for the bell.
-	exportNames exportNames
+	// exportNames caches export file names by export id, runProjects
+	// the project of each run, for the bell.
+	exportNames idCache
+	runProjects idCache
 }
 
 // New builds the UI. It parses the embedded templates, so a broken
@@ -256,6 +287,7 @@ func (ui *UI) Routes() []Route {
 	add("GET /projects", ui.page(ui.handleProjects))
 	add("GET /projects/{pid}", ui.page(ui.handleProjectOverview))
 	add("GET /projects/{pid}/exports", ui.page(ui.handleProjectExports))
+	add("GET /projects/{pid}/runs/{id}", ui.page(ui.handleRunPage))
 	add("GET /projects/{pid}/settings", ui.page(ui.handleProjectSettings))
 	add("GET /projects/{pid}/settings/plugins", ui.page(ui.handleProjectPlugins))
 	add("POST /projects/{pid}/settings/plugins", ui.form(ui.handleProjectPluginAdd))

@@ -241,6 +241,13 @@ func (b *tab) nodeCount(t *testing.T, sel string) int {
 	return eval[int](t, b, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel))
 }
 
+// visible reports whether the first element matching sel is shown (it
+// takes space on the page).
+func (b *tab) visible(t *testing.T, sel string) bool {
+	t.Helper()
+	return eval[bool](t, b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel))
+}
+
 // httpStatus fetches a hub path without credentials and returns its
 // status (redirects are not followed).
 func httpStatus(t *testing.T, h *hubtest.Hub, method, path string) int {

@@ -17,6 +17,7 @@ import (
 // the test hub.
 type pluginProcess struct {
 	cmd  *exec.Cmd
+	out  *logWriter
 	done chan struct{}
 	once sync.Once
 }
@@ -31,7 +32,7 @@ func startPlugin(t *testing.T, bin, host, id, secret string) *pluginProcess {
 	w := &logWriter{t: t, prefix: "plugin: "}
 	cmd.Stdout, cmd.Stderr = w, w
 	require.NoError(t, cmd.Start(), "start %s", bin)
-	p := &pluginProcess{cmd: cmd, done: make(chan struct{})}
+	p := &pluginProcess{cmd: cmd, out: w, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait() // the exit status of a stopped plugin does not matter
 		close(p.done)
@@ -54,12 +55,39 @@ func (p *pluginProcess) stop() {
 	})
 }
 
-// logWriter sends a process's output to the test log, line by line.
+// waitOutput waits until the plugin printed n lines containing want and
+// returns them.
+func (p *pluginProcess) waitOutput(t *testing.T, want string, n int) []string {
+	t.Helper()
+	var found []string
+	require.Eventually(t, func() bool {
+		found = p.out.matching(want)
+		return len(found) >= n
+	}, waitTimeout, 50*time.Millisecond, "the plugin did not print %d lines with %q", n, want)
+	return found
+}
+
+// logWriter sends a process's output to the test log, line by line, and
+// keeps the lines.
 type logWriter struct {
 	mu     sync.Mutex
 	t      *testing.T
 	prefix string
 	buf    []byte
+	lines  []string
+}
+
+// matching returns the lines containing s.
+func (w *logWriter) matching(s string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, l := range w.lines {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func (w *logWriter) Write(b []byte) (int, error) {
@@ -72,6 +100,7 @@ func (w *logWriter) Write(b []byte) (int, error) {
 			return len(b), nil
 		}
 		w.t.Log(w.prefix + string(w.buf[:i]))
+		w.lines = append(w.lines, string(w.buf[:i]))
 		w.buf = w.buf[i+1:]
 	}
 }
@@ -161,4 +190,24 @@ func TestUI_RunFailures(t *testing.T) {
 	bell := tb.text(t, ".bell-list")
 	require.Contains(t, bell, "Export failed: Broken — no plugin instance connected")
 	require.Contains(t, bell, "Export failed: Broken — the plugin reported an error")
+
+	// A failure links to its run's page: status, message, the plugin's
+	// logs and its last error.
+	item := `[...document.querySelectorAll(".bell-list li")].find(li => li.textContent.includes("the plugin reported an error"))`
+	require.Equal(t, "View run", eval[string](t, tb, item+`.querySelector("a.run-link").textContent`))
+	tb.do(t, chromedp.Evaluate[chromedp.Void](item+`.querySelector("a.run-link").click()`))
+	tb.do(t, chromedp.WaitVisible(chromedp.CSS(".run-page .result")))
+	require.True(t, strings.HasPrefix(eval[string](t, tb, `location.pathname`), "/projects/"+pid+"/runs/"))
+	require.Equal(t, "Run of Broken", tb.text(t, "#run-title"))
+	require.Contains(t, tb.text(t, ".run-page .run-status"), "failed")
+	result = tb.text(t, ".run-page .result")
+	require.Contains(t, result, "The run failed: the plugin reported an error; see the run logs.")
+	require.Contains(t, result, `format "xml" is not supported`)
+	require.Contains(t, tb.text(t, ".run-page .log"), "INFO checking the config format=xml")
+	facts := tb.text(t, ".facts")
+	require.Contains(t, facts, "admin@localhost")
+	require.Contains(t, facts, `{"format": "xml"}`)
+	require.Contains(t, facts, "all stages, all batches (3 assets)")
+	require.False(t, tb.visible(t, ".run-page [data-cancel]"), "an ended run has no Cancel")
+	tb.screenshot(t, "18-run-page-failed")
 }

@@ -476,6 +476,9 @@
           li.appendChild(el("div", null, n.body));
         }
         li.appendChild(el("span", { className: "when" }, formatTime(n.createdAt)));
+        if (n.runUrl) {
+          li.appendChild(el("a", { className: "run-link", href: n.runUrl }, "View run"));
+        }
         if (!n.read) {
           var b = el("button", { type: "button", className: "link", "data-read": n.id }, "Mark as read");
           li.appendChild(b);
@@ -522,6 +525,158 @@
     }
   }
 
+  // ---- run view: status, live logs, result, Cancel ----------------------
+
+  // activeStatuses are the states in which a run can be cancelled.
+  var activeStatuses = { queued: true, dispatched: true, running: true };
+
+  // resultSentence words how a run that did not succeed ended.
+  function resultSentence(status, message) {
+    var how = {
+      failed: "The run failed",
+      timed_out: "The run timed out",
+      lost: "The run was lost",
+      cancelled: "The run was cancelled",
+    }[status] || "The run ended (" + status.replace(/_/g, " ") + ")";
+    return how + ": " + (message || "no message from the plugin") + ".";
+  }
+
+  // runView follows one run inside root: its .run-status, .log and
+  // .result elements, a [data-cancel] button shown while the run can be
+  // cancelled and a .cancel-error line. onEnd is called when the run is
+  // over.
+  function runView(root, onEnd) {
+    var statusEl = root.querySelector(".run-status");
+    var logEl = root.querySelector(".log");
+    var resultEl = root.querySelector(".result");
+    var cancelBtn = root.querySelector("[data-cancel]");
+    var cancelErr = root.querySelector(".cancel-error");
+    var lastError = "";
+    var current = null;
+    var es = null;
+
+    function setStatus(s, message) {
+      statusEl.textContent = s.replace(/_/g, " ");
+      statusEl.className = "run-status status status-" + s;
+      if (message) {
+        statusEl.textContent += " \u2014 " + message;
+      }
+      if (cancelBtn) {
+        var active = !!activeStatuses[s] && !!current;
+        cancelBtn.hidden = !active;
+        if (active && cancelBtn.getAttribute("aria-busy") !== "true") {
+          cancelBtn.disabled = false;
+        }
+      }
+    }
+    function showResult(data) {
+      resultEl.hidden = false;
+      resultEl.textContent = "";
+      window.setTimeout(function () { resultEl.scrollIntoView({ block: "nearest" }); }, 0);
+      if (data.status === "succeeded" && data.export) {
+        resultEl.className = "result ok";
+        resultEl.appendChild(el("p", null, "Export ready: " + data.export.fileName + " (" + formatSize(data.export.size) + ")."));
+        var a = el("a", { className: "button primary", href: data.export.downloadUrl, download: "", "data-download": "" }, "Download");
+        resultEl.appendChild(a);
+        a.focus();
+      } else {
+        resultEl.className = "result fail";
+        resultEl.setAttribute("role", "alert");
+        resultEl.appendChild(el("p", null, resultSentence(data.status, data.message)));
+        if (lastError) {
+          resultEl.appendChild(el("p", { className: "plugin-error" }, "Last error from the plugin: " + lastError));
+        }
+      }
+    }
+    function appendLog(line) {
+      var text = line.msg;
+      var extra = line.extra && typeof line.extra === "object" ? line.extra : {};
+      Object.keys(extra).forEach(function (k) {
+        var v = extra[k];
+        text += " " + k + "=" + (typeof v === "string" ? v : JSON.stringify(v));
+      });
+      if (line.level === "ERROR") {
+        lastError = typeof extra.error === "string" ? extra.error : line.msg;
+      }
+      var row = el("div", { className: "lvl-" + line.level });
+      row.textContent = formatClock(line.time) + " " + line.level + " " + text;
+      logEl.appendChild(row);
+      logEl.scrollTop = logEl.scrollHeight;
+    }
+    function showCancelError(text) {
+      if (cancelErr) {
+        cancelErr.textContent = text;
+        cancelErr.hidden = !text;
+      }
+    }
+
+    if (cancelBtn) {
+      cancelBtn.addEventListener("click", function () {
+        if (!current) {
+          return;
+        }
+        cancelBtn.disabled = true;
+        cancelBtn.setAttribute("aria-busy", "true");
+        showCancelError("");
+        postJSON(current.cancelUrl, {}).then(function (run) {
+          // The event stream brings the end with its message; show the
+          // new status at once.
+          cancelBtn.removeAttribute("aria-busy");
+          setStatus(run.status, run.message);
+        }, function (err) {
+          cancelBtn.removeAttribute("aria-busy");
+          cancelBtn.disabled = false;
+          showCancelError("The run could not be cancelled: " + err.message);
+        });
+      });
+    }
+
+    return {
+      // reset clears the view for a new run.
+      reset: function () {
+        if (es) {
+          es.close();
+          es = null;
+        }
+        current = null;
+        logEl.textContent = "";
+        lastError = "";
+        resultEl.hidden = true;
+        resultEl.removeAttribute("role");
+        showCancelError("");
+        if (cancelBtn) {
+          cancelBtn.hidden = true;
+        }
+      },
+      setStatus: setStatus,
+      // follow shows run ({status, message, eventsUrl, cancelUrl}) and
+      // its events until it ends.
+      follow: function (run) {
+        current = run;
+        setStatus(run.status, run.message);
+        es = new EventSource(run.eventsUrl);
+        es.addEventListener("status", function (ev) {
+          var d = JSON.parse(ev.data);
+          setStatus(d.status, d.final ? "" : d.message);
+        });
+        es.addEventListener("log", function (ev) {
+          appendLog(JSON.parse(ev.data));
+        });
+        es.addEventListener("end", function (ev) {
+          es.close();
+          es = null;
+          var d = JSON.parse(ev.data);
+          current = null;
+          setStatus(d.status);
+          showResult(d);
+          if (onEnd) {
+            onEnd(d);
+          }
+        });
+      },
+    };
+  }
+
   // ---- plugin dialog: config check, run, live logs -----------------------
 
   document.querySelectorAll("[data-dialog-open]").forEach(function (btn) {
@@ -550,11 +705,13 @@
     var stage = dlg.querySelector("select[name=stage]");
     var panel = dlg.querySelector(".run-panel");
     var statusEl = dlg.querySelector(".run-status");
-    var logEl = dlg.querySelector(".log");
     var resultEl = dlg.querySelector(".result");
     var running = false;
     var configOK = true;
-    var lastError = "";
+    var view = runView(dlg, function () {
+      running = false;
+      updateRunButton();
+    });
 
     function updateRunButton() {
       runBtn.disabled = running || !configOK;
@@ -570,48 +727,6 @@
     ta.addEventListener("input", check);
     check();
 
-    function setStatus(s, message) {
-      statusEl.textContent = s.replace(/_/g, " ");
-      statusEl.className = "run-status status status-" + s;
-      if (message) {
-        statusEl.textContent += " \u2014 " + message;
-      }
-    }
-    function showResult(data) {
-      resultEl.hidden = false;
-      resultEl.textContent = "";
-      window.setTimeout(function () { resultEl.scrollIntoView({ block: "nearest" }); }, 0);
-      if (data.status === "succeeded" && data.export) {
-        resultEl.className = "result ok";
-        resultEl.appendChild(el("p", null, "Export ready: " + data.export.fileName + " (" + formatSize(data.export.size) + ")."));
-        var a = el("a", { className: "button primary", href: data.export.downloadUrl, download: "", "data-download": "" }, "Download");
-        resultEl.appendChild(a);
-        a.focus();
-      } else {
-        resultEl.className = "result fail";
-        resultEl.setAttribute("role", "alert");
-        resultEl.appendChild(el("p", null, "The run " + data.status.replace(/_/g, " ") + ": " + (data.message || "no message from the plugin") + "."));
-        if (lastError) {
-          resultEl.appendChild(el("p", { className: "plugin-error" }, "Last error from the plugin: " + lastError));
-        }
-      }
-    }
-    function appendLog(line) {
-      var text = line.msg;
-      var extra = line.extra && typeof line.extra === "object" ? line.extra : {};
-      Object.keys(extra).forEach(function (k) {
-        var v = extra[k];
-        text += " " + k + "=" + (typeof v === "string" ? v : JSON.stringify(v));
-      });
-      if (line.level === "ERROR") {
-        lastError = typeof extra.error === "string" ? extra.error : line.msg;
-      }
-      var row = el("div", { className: "lvl-" + line.level });
-      row.textContent = formatClock(line.time) + " " + line.level + " " + text;
-      logEl.appendChild(row);
-      logEl.scrollTop = logEl.scrollHeight;
-    }
-
     runBtn.addEventListener("click", function () {
       check();
       if (!configOK || running) {
@@ -623,17 +738,14 @@
       running = true;
       updateRunButton();
       panel.hidden = false;
-      logEl.textContent = "";
-      lastError = "";
-      resultEl.hidden = true;
-      resultEl.removeAttribute("role");
-      setStatus("queued");
+      view.reset();
+      view.setStatus("queued");
       postJSON(dlg.getAttribute("data-run-url"), {
         configJSON: ta.value,
         stage: stage ? stage.value : "",
         batches: batches,
       }).then(function (run) {
-        follow(run);
+        view.follow(run);
       }, function (err) {
         running = false;
         updateRunButton();
@@ -647,27 +759,17 @@
         resultEl.scrollIntoView({ block: "nearest" });
       });
     });
-
-    function follow(run) {
-      setStatus(run.status, run.message);
-      var es = new EventSource(run.eventsUrl);
-      es.addEventListener("status", function (ev) {
-        var d = JSON.parse(ev.data);
-        setStatus(d.status, d.final ? "" : d.message);
-      });
-      es.addEventListener("log", function (ev) {
-        appendLog(JSON.parse(ev.data));
-      });
-      es.addEventListener("end", function (ev) {
-        es.close();
-        var d = JSON.parse(ev.data);
-        setStatus(d.status);
-        showResult(d);
-        running = false;
-        updateRunButton();
-      });
-    }
   }
+
+  // ---- run page: the same view, for a run started earlier ----------------
+
+  document.querySelectorAll("[data-run-page]").forEach(function (root) {
+    runView(root).follow({
+      status: root.getAttribute("data-run-status"),
+      eventsUrl: root.getAttribute("data-events-url"),
+      cancelUrl: root.getAttribute("data-cancel-url"),
+    });
+  });
 
   // ---- plugin instances, updated live ----------------------------------
 
@@ -675,15 +777,21 @@
     var url = table.getAttribute("data-instances-url");
     var body = table.querySelector("tbody");
     var summary = document.getElementById(table.getAttribute("data-summary"));
+    var nodeCol = table.querySelector("[data-node-col]");
     function render(data) {
       var list = data.instances || [];
+      // The hub node column shows only with several hub replicas.
+      var hasNodes = list.some(function (inst) { return !!inst.node; });
       body.textContent = "";
+      if (nodeCol) {
+        nodeCol.hidden = !hasNodes;
+      }
       if (summary) {
         summary.textContent = list.length === 1 ? "1 instance connected" : list.length + " instances connected";
       }
       if (list.length === 0) {
         var tr = el("tr");
-        tr.appendChild(el("td", { colspan: "5", className: "empty" }, "No instance connected. Start your plugin with this ID and secret."));
+        tr.appendChild(el("td", { colspan: "6", className: "empty" }, "No instance connected. Start your plugin with this ID and secret."));
         body.appendChild(tr);
         return;
       }
@@ -691,6 +799,9 @@
         var tr = el("tr");
         tr.appendChild(el("td", { className: "mono" }, inst.id));
         tr.appendChild(el("td", null, inst.remoteAddr || ""));
+        if (hasNodes) {
+          tr.appendChild(el("td", { className: "mono" }, inst.node || ""));
+        }
         tr.appendChild(el("td", null, formatTime(inst.connectedAt, true)));
         tr.appendChild(el("td", null, formatTime(inst.lastHeartbeat, true)));
         tr.appendChild(el("td", { className: "num" }, String(inst.runs || 0)));
