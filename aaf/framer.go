@@ -351,6 +351,9 @@ func isScalarByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '+' || c == '-'
 }
 
+// structural marks the bytes scanObject stops at outside strings.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
+
 // scanObject finds the end of the object starting at buf[r]; it returns
 // its length. Strings (with escapes) are skipped; brackets are only
 // counted, the parser checks them.
@@ -361,26 +364,26 @@ func (f *framer) scanObject() (int, error) {
 		i := f.scanned
 		for i < len(b) {
 			if f.inStr {
-				q := bytes.IndexByte(b[i:], '"')
-				seg := b[i:]
-				if q >= 0 {
-					seg = seg[:q]
+				i = quoteOrBackslash(b, i)
+				if i == len(b) {
+					break
 				}
-				if bs := bytes.IndexByte(seg, '\\'); bs >= 0 {
-					i += bs
+				if b[i] == '\\' {
 					if i+1 >= len(b) {
 						break // the escaped byte is not read yet
 					}
 					i += 2
 					continue
 				}
-				if q < 0 {
-					i = len(b)
-					break
-				}
-				i += q + 1
+				i++
 				f.inStr = false
 				continue
+			}
+			for i < len(b) && !structural[b[i]] {
+				i++
+			}
+			if i == len(b) {
+				break
 			}
 			switch b[i] {
 			case '"':

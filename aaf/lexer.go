@@ -211,6 +211,24 @@ func plainRun(b []byte, i int) int {
 	return i
 }
 
+// quoteOrBackslash returns the index of the first '"' or '\\' at or
+// after i in b, or len(b); like plainRun, eight bytes at a time.
+func quoteOrBackslash(b []byte, i int) int {
+	for i+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * ones)
+		bs := w ^ ('\\' * ones)
+		if ((q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' {
+		i++
+	}
+	return i
+}
+
 // readString reads the string at d.i (which is '"') and returns its
 // unescaped content: a slice of the input when it has no escapes, else of
 // *buf. The result is valid until the next read into *buf.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,12 +23,14 @@ const rssLimit = 64 << 20
 
 // TestReader_PeakRSS generates AAF_RSS_ASSETS assets to a file in each
 // format, then iterates them in a child process that reports its peak RSS
-// (VmHWM from /proc/self/status; Linux only). It is skipped unless
+// (VmHWM from /proc/self/status; Linux only), once with the sequential
+// reader and once with WithWorkers(GOMAXPROCS). It is skipped unless
 // AAF_RSS_ASSETS is set; scripts/bench_aaf_rss.sh runs it with 1,000,000.
 func TestReader_PeakRSS(t *testing.T) {
 	t.Parallel()
 	if file := os.Getenv("AAF_RSS_CHILD_FILE"); file != "" {
-		rssChild(t, file)
+		workers, _ := strconv.Atoi(os.Getenv("AAF_RSS_CHILD_WORKERS"))
+		rssChild(t, file, workers)
 		return
 	}
 	n, err := strconv.Atoi(os.Getenv("AAF_RSS_ASSETS"))
@@ -50,35 +53,40 @@ func TestReader_PeakRSS(t *testing.T) {
 		info, err := os.Stat(path)
 		require.NoError(t, err)
 
-		start = time.Now()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestReader_PeakRSS$")
-		cmd.Env = append(os.Environ(), "AAF_RSS_CHILD_FILE="+path)
-		res, err := cmd.CombinedOutput()
-		require.NoError(t, err, "child: %s", res)
-		readTime := time.Since(start)
-		var assets, rssKB int
-		for _, line := range strings.Split(string(res), "\n") {
-			if strings.HasPrefix(line, "RSS_RESULT ") {
-				_, err := fmt.Sscanf(line, "RSS_RESULT assets=%d vmhwm_kb=%d", &assets, &rssKB)
-				require.NoError(t, err)
-			}
-		}
-		require.Equal(t, n, assets, "child output: %s", res)
 		mb := float64(info.Size()) / 1e6
-		t.Logf("%s: %d assets, %.0f MB; generate %v (%.0f assets/s, %.0f MB/s); read+validate %v (%.0f assets/s, %.0f MB/s); peak RSS %.1f MiB",
-			f, n, mb, genTime.Round(time.Millisecond), float64(n)/genTime.Seconds(), mb/genTime.Seconds(),
-			readTime.Round(time.Millisecond), float64(n)/readTime.Seconds(), mb/readTime.Seconds(), float64(rssKB)/1024)
-		require.Less(t, rssKB*1024, rssLimit, "peak RSS while reading %d assets", n)
+		t.Logf("%s: %d assets, %.0f MB; generate %v (%.0f assets/s, %.0f MB/s)",
+			f, n, mb, genTime.Round(time.Millisecond), float64(n)/genTime.Seconds(), mb/genTime.Seconds())
+		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+			start = time.Now()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestReader_PeakRSS$")
+			cmd.Env = append(os.Environ(), "AAF_RSS_CHILD_FILE="+path, "AAF_RSS_CHILD_WORKERS="+strconv.Itoa(workers))
+			res, err := cmd.CombinedOutput()
+			require.NoError(t, err, "child: %s", res)
+			readTime := time.Since(start)
+			var assets, rssKB int
+			for _, line := range strings.Split(string(res), "\n") {
+				if strings.HasPrefix(line, "RSS_RESULT ") {
+					_, err := fmt.Sscanf(line, "RSS_RESULT assets=%d vmhwm_kb=%d", &assets, &rssKB)
+					require.NoError(t, err)
+				}
+			}
+			require.Equal(t, n, assets, "child output: %s", res)
+			t.Logf("%s, %d worker(s): read+validate %v (%.0f assets/s, %.0f MB/s); peak RSS %.1f MiB",
+				f, workers, readTime.Round(time.Millisecond), float64(n)/readTime.Seconds(), mb/readTime.Seconds(), float64(rssKB)/1024)
+			require.Less(t, rssKB*1024, rssLimit, "peak RSS while reading %d assets with %d worker(s)", n, workers)
+		}
+		require.NoError(t, os.Remove(path)) // the next format's file needs the space
 	}
 }
 
-// rssChild iterates file and prints the asset count and peak RSS.
-func rssChild(t *testing.T, file string) {
+// rssChild iterates file (WithWorkers(workers)) and prints the asset
+// count and peak RSS.
+func rssChild(t *testing.T, file string, workers int) {
 	in, err := os.Open(file)
 	require.NoError(t, err)
 	defer in.Close()
 	n := 0
-	for _, err := range aaf.Assets(in) {
+	for _, err := range aaf.Assets(in, aaf.WithWorkers(workers)) {
 		require.NoError(t, err)
 		n++
 	}

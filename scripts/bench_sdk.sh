@@ -5,7 +5,8 @@
 # (examples/bboxes/python/bboxes_plugin.py, plain python3) on the same file,
 # in one run. Prints wall time, CPU time, throughput and peak RSS of each,
 # their ratios, and checks that both wrote the same JSON. CPU time is the
-# steadier figure on a busy machine.
+# steadier figure on a busy machine. The Go plugin decodes the export on
+# every core (GOMAXPROCS); the Python sample uses one.
 #
 # Usage: scripts/bench_sdk.sh [ASSETS...]       (default: 100000 1000000)
 # Env:   PY_MAX=N     run Python only up to N assets (default 100000; the
@@ -83,4 +84,4 @@ for n in "${sizes[@]}"; do
 	rm -f "$export_file"
 done
 echo "speedup = Python wall time / Go wall time; CPU x = Python CPU time / Go CPU time (user+system, all threads);"
-echo "RSS x = Python peak RSS / Go peak RSS. Same file, same output (checked)."
+echo "RSS x = Python peak RSS / Go peak RSS. Same file, same output (checked). Cores: $(nproc)."
