@@ -193,6 +193,19 @@ type storageForm struct {
 	SkipCheck bool
 }
 
+// missing names the first required field of the form left empty, in the
+// form's words; "" when all are there. The hub checks the rest.
+func (f *storageForm) missing(secretKey string) string {
+	for _, field := range []struct{ label, value string }{
+		{"Name", f.Name}, {"Bucket", f.Bucket}, {"Access key", f.AccessKey}, {"Secret key", secretKey},
+	} {
+		if strings.TrimSpace(field.value) == "" {
+			return field.label + " is required."
+		}
+	}
+	return ""
+}
+
 // handleStorages lists the organization's storages.
 func (ui *UI) handleStorages(q *request) {
 	ui.showStorages(q, http.StatusOK, nil, "")
@@ -221,6 +234,10 @@ func (ui *UI) handleStorageCreate(q *request) {
 		Region:    strings.TrimSpace(f("region")),
 		AccessKey: strings.TrimSpace(f("access_key")),
 		SkipCheck: f("skip_check") != "",
+	}
+	if msg := form.missing(f("secret_key")); msg != "" {
+		ui.showStorages(q, http.StatusBadRequest, form, "Cannot add the storage: "+msg)
+		return
 	}
 	s := &store.Storage{
 		OrgID:     q.org.ID,

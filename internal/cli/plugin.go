@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,10 +191,25 @@ func newPluginShowCommand(s IO, cf *clientFlags) *cobra.Command {
 			if len(p.Instances) == 0 {
 				return nil
 			}
-			tw = tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "\nINSTANCE\tREMOTE\tCONNECTED\tLAST HEARTBEAT\tRUNS")
+			// NODE (the hub replica an instance is connected to) shows only
+			// with several replicas; a single hub leaves it empty.
+			withNode := false
 			for _, i := range p.Instances {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", i.ID, i.RemoteAddr, i.ConnectedAt.Local().Format(time.DateTime), i.LastHeartbeat.Local().Format(time.DateTime), i.Runs)
+				withNode = withNode || i.Node != ""
+			}
+			tw = tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			if withNode {
+				fmt.Fprintln(tw, "\nINSTANCE\tREMOTE\tNODE\tCONNECTED\tLAST HEARTBEAT\tRUNS")
+			} else {
+				fmt.Fprintln(tw, "\nINSTANCE\tREMOTE\tCONNECTED\tLAST HEARTBEAT\tRUNS")
+			}
+			for _, i := range p.Instances {
+				connected, heartbeat := i.ConnectedAt.Local().Format(time.DateTime), i.LastHeartbeat.Local().Format(time.DateTime)
+				if withNode {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", i.ID, i.RemoteAddr, cmp.Or(i.Node, "-"), connected, heartbeat, i.Runs)
+				} else {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", i.ID, i.RemoteAddr, connected, heartbeat, i.Runs)
+				}
 			}
 			return tw.Flush()
 		},

@@ -108,28 +108,48 @@ func TestUI_OrgAdmin(t *testing.T) {
 		tb.acceptDialogs(t)
 		tb.signInWithKey(t, b.hub.AdminKey)
 		tb.navigate(t, "/org/storages")
-		fill := func(endpoint, secret string) {
+		fill := func(name, bucket, secret string) {
 			tb.do(t,
-				chromedp.SendKeys(chromedp.ID("s-name"), "Team bucket"),
+				chromedp.SendKeys(chromedp.ID("s-name"), name),
 				chromedp.SendKeys(chromedp.ID("s-bucket"), bucket),
-				chromedp.SendKeys(chromedp.ID("s-endpoint"), endpoint),
+				chromedp.SendKeys(chromedp.ID("s-endpoint"), s3.Endpoint),
 				chromedp.SendKeys(chromedp.ID("s-access"), s3.AccessKey),
 				chromedp.SendKeys(chromedp.ID("s-secret"), secret),
 			)
 		}
-		fill(s3.Endpoint, "not the secret")
+		value := func(id string) string {
+			return eval[string](t, tb, `document.getElementById("`+id+`").value`)
+		}
+		// A wrong secret: the bucket does not answer. The message speaks
+		// of the form (not of the API's skipCheck), and the form keeps
+		// what was typed but the secret key.
+		fill("Team bucket", bucket, "not the secret")
 		msg := tb.submitForm(t, `form[action="/org/storages"]`)
 		require.True(t, strings.HasPrefix(msg, `Cannot add the storage: bucket "`+bucket+`" at `+s3.Endpoint+` does not answer with these credentials`), msg)
-		fill(s3.Endpoint, s3.SecretKey)
+		require.True(t, strings.HasSuffix(msg, `Check the bucket, endpoint, region and keys, or tick "Save without checking the bucket" to save it as it is.`), msg)
+		require.NotContains(t, msg, "skipCheck")
+		require.Equal(t, "Team bucket", value("s-name"))
+		require.Equal(t, bucket, value("s-bucket"))
+		require.Equal(t, s3.Endpoint, value("s-endpoint"))
+		require.Empty(t, value("s-secret"))
+		tb.do(t, chromedp.SendKeys(chromedp.ID("s-secret"), s3.SecretKey))
 		require.Equal(t, "Storage Team bucket was added.", tb.submitForm(t, `form[action="/org/storages"]`))
 		row := tb.text(t, "tbody tr")
 		require.Contains(t, row, bucket)
 		require.NotContains(t, tb.text(t, "body"), s3.SecretKey, "the secret key is never shown")
 		tb.screenshot(t, "15-org-storages")
+
+		// "Save without checking the bucket" stores one that does not
+		// answer (yet).
+		fill("Later bucket", "not-created-yet", "not the secret")
+		tb.do(t, chromedp.Click(chromedp.ID("s-skip-check")))
+		require.Equal(t, "Storage Later bucket was added.", tb.submitForm(t, `form[action="/org/storages"]`))
 		sts, err := b.hub.Server.Store().StorageList(context.Background(), b.hub.OrgID)
 		require.NoError(t, err)
-		require.Len(t, sts, 1)
-		require.Equal(t, "The storage was deleted.", tb.submitForm(t, `form[action="/org/storages/`+sts[0].ID+`/delete"]`))
+		require.Len(t, sts, 2)
+		for _, st := range sts {
+			require.Equal(t, "The storage was deleted.", tb.submitForm(t, `form[action="/org/storages/`+st.ID+`/delete"]`))
+		}
 		require.Contains(t, tb.text(t, ".card"), "No storages")
 	})
 
