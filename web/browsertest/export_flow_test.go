@@ -157,6 +157,19 @@ func exportFlow(t *testing.T, backend hubtest.Backend) {
 	tb.waitJS(t, "the badge to hide", `document.querySelector(".bell .badge").hidden`)
 	require.Equal(t, 0, tb.nodeCount(t, ".bell-list li.unread"))
 
+	// The notification links to the run's page: status, logs and the
+	// Download of the succeeded run.
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(".bell-list a.run-link")),
+		chromedp.WaitVisible(chromedp.CSS(".run-page .result [data-download]")),
+	)
+	require.Contains(t, tb.text(t, ".run-page .run-status"), "succeeded")
+	require.Regexp(t, `Export ready: `+regexp.QuoteMeta(fileName)+` \(\d+ B\)\.`, tb.text(t, ".run-page .result"))
+	require.Contains(t, tb.text(t, ".run-page .log"), "INFO bounding boxes: conversion finished assets=2")
+	require.Contains(t, tb.text(t, ".facts"), "stage Complete, batches batch-a (2 assets)")
+	require.False(t, tb.visible(t, ".run-page [data-cancel]"), "a run that ended has no Cancel")
+	shot("19-run-page-succeeded")
+
 	// The Exports tab lists the file with who, when and size; its Download
 	// gives the same bytes.
 	tb.navigate(t, "/projects/"+pid+"/exports")
