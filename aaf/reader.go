@@ -105,10 +105,15 @@ func WithContinueOnInvalid() ReaderOption {
 // call to Next and end when the input ends or at [Reader.Close].
 //
 // n <= 1 means no extra goroutine: the assets are decoded by Next on the
-// caller's goroutine, the default. A good n is runtime.GOMAXPROCS(0).
+// caller's goroutine, the default. A good n is runtime.GOMAXPROCS(0). n
+// above 16 counts as 16: framing is left to the one goroutine that calls
+// Next, and more workers would mostly wait for it while holding memory.
 func WithWorkers(n int) ReaderOption {
-	return func(c *readerConfig) { c.workers = n }
+	return func(c *readerConfig) { c.workers = min(n, maxWorkers) }
 }
+
+// maxWorkers bounds the workers of a WithWorkers reader.
+const maxWorkers = 16
 
 // Reader reads assets one at a time from an AAF stream: a JSON array of
 // assets or NDJSON (one asset per line, blank lines skipped). It detects
