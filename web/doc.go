@@ -8,8 +8,10 @@
 // Sign in (e-mail and password, or an API key) and sign out; the projects
 // list; a project's Overview, Exports and Settings tabs, with the Plugins
 // section whose Open button shows the run dialog (Config JSON checked as
-// you type, stage and batch filters, Run, live status and logs, Download);
-// the notification bell on every page; the plugin pages where owners
+// you type, stage and batch filters, Run, live status and logs, Cancel
+// run, Download); a run's page (status, logs, Cancel run, Download), which
+// the notifications link to; the notification bell on every page; the
+// plugin pages where owners
 // create plugins, edit their default config and timeout and find the
 // Development box (ID, secret shown once, rotation, connected instances);
 // the organization admin pages (members, API keys, storages); the account
@@ -35,5 +37,7 @@
 // the services that live in the hub (API keys, users, plugins, runs,
 // plugin instances, export downloads). Live updates (run logs, the bell)
 // are server-sent event streams that read the store, so they work on any
-// hub replica.
+// hub replica. A stream ends when the hub begins to shut down
+// ([Hub.Stopping]), so that it never holds a graceful shutdown, and when
+// its session ends; the browser reconnects by itself.
 package web

@@ -29,9 +29,9 @@ type notificationView struct {
 	DownloadURL string `json:"downloadUrl,omitempty"`
 	// RunURL is the page of the notification's run: its status, message
 	// and logs.
-	RunURL      string    `json:"runUrl,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	Read        bool      `json:"read"`
+	RunURL    string    `json:"runUrl,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Read      bool      `json:"read"`
 }
 
 // idCache caches a string by id whose value never changes (an export's

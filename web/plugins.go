@@ -150,7 +150,7 @@ type pluginData struct {
 	// replicas): the instance list then shows the node column.
 	HasNodes bool
 	Form     *pluginForm
-	Error     string
+	Error    string
 }
 
 // loadPlugin returns the plugin of the path's {id} and whether the caller

@@ -38,10 +38,10 @@ var staticVersion = func() string {
 
 // templateFuncs are the helpers templates may call.
 var templateFuncs = template.FuncMap{
-	"static":   func(name string) string { return "/static/" + name + "?v=" + staticVersion },
-	"timeText": timeText,
+	"static":      func(name string) string { return "/static/" + name + "?v=" + staticVersion },
+	"timeText":    timeText,
 	"timeSecText": timeSecText,
-	"sizeText": sizeText,
+	"sizeText":    sizeText,
 }
 
 // timeText formats a time for people: UTC, to the minute. It accepts a

@@ -107,6 +107,8 @@ func Start(t testing.TB, opts *Options) *Hub {
 	h.AdminKey, h.OrgID, h.AdminID = b.Key, b.OrgID, b.UserID
 
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Open event streams end when srv shuts down, as with Server.Serve.
+	srv.RegisterOnShutdown(s.EndStreams)
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed at cleanup
 	if !opts.NoStart {
 		require.NoError(t, s.Start(ctx))
