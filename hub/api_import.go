@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -110,10 +111,10 @@ func (e *importErrors) readRest(rd *aaf.Reader, body *readErrRecorder) {
 			return
 		}
 		var ae *aaf.Error
-		if body.err != nil || !errors.As(err, &ae) {
+		if !errors.As(err, &ae) {
 			// The body failed (too large, connection cut): what is
-			// left is unknown, and the truncated JSON is not a problem
-			// of the file.
+			// left is unknown. (The reader reports a failed body as its
+			// read error, not as a problem of the truncated JSON.)
 			e.truncated, e.cut = true, cmp.Or(body.err, err)
 			return
 		}
@@ -195,24 +196,30 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	errs := &importErrors{max: s.cfg.MaxImportErrors}
 	tr := &importTracker{stages: map[string]string{}, batches: map[string]bool{}}
 	body := &readErrRecorder{r: r.Body}
-	rd := aaf.NewReader(body, aaf.WithRaw(), aaf.WithContinueOnInvalid())
+	// The assets are decoded and validated on every core; the results and
+	// errors are the sequential reader's, in input order.
+	rd := aaf.NewReader(body, aaf.WithRaw(), aaf.WithContinueOnInvalid(), aaf.WithWorkers(runtime.GOMAXPROCS(0)))
+	defer rd.Close() // stops the workers of a reader abandoned mid-input
 	rows := func(yield func(*store.Asset, error) bool) {
 		for {
 			a, err := rd.Next()
 			if errors.Is(err, io.EOF) {
 				return
 			}
-			if err != nil && body.err != nil {
-				// The body failed (too large, connection cut): that is
-				// the problem, not the truncated JSON it left behind.
-				yield(nil, fmt.Errorf("read import body: %w", body.err))
-				return
-			}
 			var ae *aaf.Error
 			if errors.As(err, &ae) {
+				// A problem of an asset read in full before the body
+				// failed, if it did (the reader reports a failed body as
+				// its read error, never as a problem of the truncated
+				// JSON; the workers may have read ahead into the failure).
 				// No row after the first problem: the store rolls back.
 				errs.add(ae)
 				yield(nil, errImportRejected)
+				return
+			}
+			if err != nil && body.err != nil {
+				// The body failed (too large, connection cut).
+				yield(nil, fmt.Errorf("read import body: %w", body.err))
 				return
 			}
 			if err != nil {

@@ -339,6 +339,41 @@ func TestProjects_ImportInvalid(t *testing.T) {
 			require.True(t, fail.Truncated, "the rest of the body was not checked")
 			require.True(t, strings.HasSuffix(fail.Message, "(the rest of the input was not checked: http: request body too large)"), fail.Message)
 		})
+		t.Run("BodyTooLargeJustAfterInvalid", func(t *testing.T) {
+			// The bad asset ends a few bytes before the limit: the body
+			// fails in the read that also brings it (or, with the
+			// reader's workers reading ahead, before it is decoded), and
+			// it is still the problem reported.
+			var before []string
+			size := 0
+			for i := 0; size < 60<<10; i++ {
+				line := encode(t, testAsset(fmt.Sprintf("fill-%d", i), "Label"))[0]
+				before = append(before, line)
+				size += len(line) + 2
+			}
+			var after []map[string]any
+			for i := range 100 {
+				after = append(after, testAsset(fmt.Sprintf("past-%d", i), "Label"))
+			}
+			lines := append(append(before, encode(t, badBox("near-limit"))...), encode(t, after...)...)
+			for _, tc := range []struct {
+				name string
+				body string
+			}{
+				{"NDJSON", asNDJSON(lines)},
+				{"JSONArray", asArray(lines)},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					require.Less(t, strings.Index(tc.body, "near-limit"), 64<<10)
+					fail := reject(t, tc.body)
+					require.Len(t, fail.Errors, 1)
+					require.Equal(t, "near-limit", fail.Errors[0].ExternalID)
+					require.Equal(t, len(before), fail.Errors[0].Index)
+					require.True(t, fail.Truncated, "the rest of the body was not checked")
+					require.True(t, strings.HasSuffix(fail.Message, "(the rest of the input was not checked: http: request body too large)"), fail.Message)
+				})
+			}
+		})
 	})
 }
 
