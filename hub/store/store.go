@@ -161,8 +161,9 @@ type Store interface {
 	// RunList returns runs, newest first, filtered by p.
 	RunList(ctx context.Context, p *RunListParams) ([]*Run, error)
 	// RunSetStatus moves a run to p.Status if its current status is one of
-	// p.From (any status when From is empty) and returns the updated run;
-	// ErrConflict when the run is in another status. It sets the fields of
+	// p.From (any status when From is empty) and, with p.FromAttempt, its
+	// Attempt is p.FromAttempt, and returns the updated run; ErrConflict
+	// when the run is in another status or attempt. It sets the fields of
 	// p that are non-zero and the matching timestamp (DispatchedAt,
 	// StartedAt, EndedAt for final states).
 	RunSetStatus(ctx context.Context, p *RunSetStatusParams) (*Run, error)
@@ -494,8 +495,15 @@ type Run struct {
 	// NodeID names the hub process holding the run: the one that created
 	// it until it is dispatched, then the one its instance is connected
 	// to (it enforces the timeout and receives the plugin's events).
-	NodeID       string
-	NumTasks     int64
+	NodeID   string
+	NumTasks int64
+	// Retries is how many times the run may be dispatched again when its
+	// plugin instance is lost mid-run; 0 (the default) never.
+	Retries int
+	// Attempt counts the dispatches of the run: 1 for the first, one more
+	// for each retry. RunInsert stores 1 when it is 0.
+	Attempt int
+	// Deadline is when the current attempt times out.
 	Deadline     *time.Time
 	CreatedAt    time.Time
 	DispatchedAt *time.Time
@@ -524,7 +532,13 @@ type RunSetStatusParams struct {
 	NodeID   string
 	NumTasks int64
 	Deadline *time.Time
-	At       time.Time
+	// Attempt, when set, changes the run's Attempt (a retry).
+	Attempt int
+	// FromAttempt, when set, is a condition like From: the run must be at
+	// that attempt, so that whoever acts on an earlier attempt cannot
+	// change a retried run.
+	FromAttempt int
+	At          time.Time
 }
 
 // RunDispatchParams is the input of Store.RunDispatch.

@@ -12,7 +12,7 @@ import (
 )
 
 const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
-	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id`
+	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
@@ -22,7 +22,7 @@ func scanRun(row pgx.Row) (*store.Run, error) {
 	var r store.Run
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		&r.Stage, &r.Batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &r.Deadline, &r.CreatedAt, &r.DispatchedAt,
-		&r.StartedAt, &r.EndedAt, &r.NodeID); err != nil {
+		&r.StartedAt, &r.EndedAt, &r.NodeID, &r.Retries, &r.Attempt); err != nil {
 		return nil, err
 	}
 	r.Batches = listOrNil(r.Batches)
@@ -31,8 +31,9 @@ func scanRun(row pgx.Row) (*store.Run, error) {
 	return &r, nil
 }
 
-// RunInsert creates a run (Status defaults to queued). ErrConflict if the
-// id exists; ErrNotFound if the project is not in r.OrgID.
+// RunInsert creates a run (Status defaults to queued, Attempt to 1).
+// ErrConflict if the id exists; ErrNotFound if the project is not in
+// r.OrgID.
 func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	if r.Status == "" {
 		r.Status = store.RunQueued
@@ -41,11 +42,14 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	r.CreatedAt = orNow(r.CreatedAt)
+	if r.Attempt == 0 {
+		r.Attempt = 1
+	}
 	_, err := s.exec(ctx, `INSERT INTO runs (`+runColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage,
 		textArray(r.Batches), r.InstanceID, r.ExportID, r.NumTasks, tsPtr(r.Deadline), r.CreatedAt,
-		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt), r.NodeID)
+		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -124,8 +128,9 @@ func validStatus(st store.RunStatus) error {
 }
 
 // RunSetStatus moves a run to p.Status if its status is one of p.From (any
-// when From is empty) and returns the updated run. ErrNotFound when the run
-// does not exist, ErrConflict when it is in another status.
+// when From is empty) and its attempt is p.FromAttempt (when set), and
+// returns the updated run. ErrNotFound when the run does not exist,
+// ErrConflict when it is in another status or attempt.
 func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (*store.Run, error) {
 	if err := validStatus(p.Status); err != nil {
 		return nil, fmt.Errorf("set run %s status: %w", p.ID, err)
@@ -155,6 +160,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.Deadline != nil {
 		add("deadline", tsPtr(p.Deadline))
 	}
+	if p.Attempt != 0 {
+		add("attempt", p.Attempt)
+	}
 	switch {
 	case p.Status == store.RunDispatched:
 		add("dispatched_at", at)
@@ -172,6 +180,10 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 		args = append(args, from)
 		query += fmt.Sprintf(` AND status = ANY($%d::text[])`, len(args))
 	}
+	if p.FromAttempt != 0 {
+		args = append(args, p.FromAttempt)
+		query += fmt.Sprintf(` AND attempt = $%d`, len(args))
+	}
 	query += ` RETURNING ` + runColumns
 
 	var out *store.Run
@@ -184,14 +196,26 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return interpretError(err)
 		}
-		var cur string
-		if err := tx.QueryRow(ctx, `SELECT status FROM runs WHERE id = $1`, p.ID).Scan(&cur); err != nil {
+		var (
+			cur     string
+			attempt int
+		)
+		if err := tx.QueryRow(ctx, `SELECT status, attempt FROM runs WHERE id = $1`, p.ID).Scan(&cur, &attempt); err != nil {
 			return interpretError(err)
 		}
-		return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
+		return conflict(cur, attempt, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set run %s status to %s: %w", p.ID, p.Status, err)
 	}
 	return out, nil
+}
+
+// conflict explains why RunSetStatus changed nothing on a run in status
+// cur at attempt.
+func conflict(cur string, attempt int, p *store.RunSetStatusParams) error {
+	if p.FromAttempt != 0 && attempt != p.FromAttempt {
+		return fmt.Errorf("run is at attempt %d, not %d: %w", attempt, p.FromAttempt, store.ErrConflict)
+	}
+	return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
-	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id`
+	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
@@ -26,7 +26,7 @@ func scanRun(row scanner) (*store.Run, error) {
 	)
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		&r.Stage, &batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &deadline, &created, &dispatched, &started,
-		&ended, &r.NodeID); err != nil {
+		&ended, &r.NodeID, &r.Retries, &r.Attempt); err != nil {
 		return nil, err
 	}
 	var err error
@@ -38,8 +38,9 @@ func scanRun(row scanner) (*store.Run, error) {
 	return &r, nil
 }
 
-// RunInsert creates a run (Status defaults to queued). ErrConflict if the
-// id exists; ErrNotFound if the project is not in r.OrgID.
+// RunInsert creates a run (Status defaults to queued, Attempt to 1).
+// ErrConflict if the id exists; ErrNotFound if the project is not in
+// r.OrgID.
 func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	if r.Status == "" {
 		r.Status = store.RunQueued
@@ -52,10 +53,13 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
 	r.CreatedAt = orNow(r.CreatedAt)
-	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if r.Attempt == 0 {
+		r.Attempt = 1
+	}
+	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage, batches,
 		r.InstanceID, r.ExportID, r.NumTasks, nullMicros(r.Deadline), micros(r.CreatedAt), nullMicros(r.DispatchedAt),
-		nullMicros(r.StartedAt), nullMicros(r.EndedAt), r.NodeID)
+		nullMicros(r.StartedAt), nullMicros(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -134,8 +138,9 @@ func validStatus(st store.RunStatus) error {
 }
 
 // RunSetStatus moves a run to p.Status if its status is one of p.From (any
-// when From is empty) and returns the updated run. ErrNotFound when the run
-// does not exist, ErrConflict when it is in another status.
+// when From is empty) and its attempt is p.FromAttempt (when set), and
+// returns the updated run. ErrNotFound when the run does not exist,
+// ErrConflict when it is in another status or attempt.
 func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (*store.Run, error) {
 	if err := validStatus(p.Status); err != nil {
 		return nil, fmt.Errorf("set run %s status: %w", p.ID, err)
@@ -165,6 +170,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.Deadline != nil {
 		add("deadline", nullMicros(p.Deadline))
 	}
+	if p.Attempt != 0 {
+		add("attempt", p.Attempt)
+	}
 	switch {
 	case p.Status == store.RunDispatched:
 		add("dispatched_at", at)
@@ -181,6 +189,10 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 			args = append(args, string(f))
 		}
 	}
+	if p.FromAttempt != 0 {
+		query += ` AND attempt = ?`
+		args = append(args, p.FromAttempt)
+	}
 	query += ` RETURNING ` + runColumns
 
 	var out *store.Run
@@ -193,14 +205,26 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 		if !errors.Is(err, sql.ErrNoRows) {
 			return interpretError(err)
 		}
-		var cur string
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, p.ID).Scan(&cur); err != nil {
+		var (
+			cur     string
+			attempt int
+		)
+		if err := tx.QueryRowContext(ctx, `SELECT status, attempt FROM runs WHERE id = ?`, p.ID).Scan(&cur, &attempt); err != nil {
 			return interpretError(err)
 		}
-		return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
+		return conflict(cur, attempt, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set run %s status to %s: %w", p.ID, p.Status, err)
 	}
 	return out, nil
+}
+
+// conflict explains why RunSetStatus changed nothing on a run in status
+// cur at attempt.
+func conflict(cur string, attempt int, p *store.RunSetStatusParams) error {
+	if p.FromAttempt != 0 && attempt != p.FromAttempt {
+		return fmt.Errorf("run is at attempt %d, not %d: %w", attempt, p.FromAttempt, store.ErrConflict)
+	}
+	return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
 }

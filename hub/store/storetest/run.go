@@ -24,7 +24,8 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		r := &store.Run{
 			ID: store.NewID(), OrgID: o.ID, ProjectID: p.ID, PluginID: pl.ID, UserID: u.ID,
 			Status: store.RunQueued, Message: "waiting", ConfigJSON: `{"z":1,"a":2}`, Stage: "s1",
-			Batches: []string{"b1", "b2"}, InstanceID: "inst", NodeID: "hub-1:7420", NumTasks: 42, Deadline: ptr(at(30)), CreatedAt: at(0),
+			Batches: []string{"b1", "b2"}, InstanceID: "inst", NodeID: "hub-1:7420", NumTasks: 42, Retries: 3, Attempt: 2,
+			Deadline: ptr(at(30)), CreatedAt: at(0),
 		}
 		require.NoError(t, b.s.RunInsert(b.ctx, r))
 		want := *r
@@ -56,6 +57,9 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.Nil(t, got.Deadline)
 		require.Nil(t, got.DispatchedAt)
 		require.False(t, got.CreatedAt.IsZero())
+		require.Equal(t, 0, got.Retries)
+		require.Equal(t, 1, got.Attempt, "a run starts at attempt 1")
+		require.Equal(t, 1, r.Attempt, "RunInsert writes the default into the run")
 	})
 
 	t.Run("InsertProjectOfOtherOrgNotFound", func(t *testing.T) {
@@ -172,6 +176,58 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 			ID: r.ID, From: []store.RunStatus{store.RunRunning}, Status: store.RunFailed,
 		})
 		require.ErrorIs(t, err, store.ErrConflict, "a final run stays final")
+	})
+
+	t.Run("SetStatusRetry", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		r := &store.Run{ID: store.NewID(), OrgID: o.ID, ProjectID: p.ID, PluginID: store.NewID(), Retries: 2, NodeID: "hub-1"}
+		require.NoError(t, b.s.RunInsert(b.ctx, r))
+		_, err := b.s.RunSetStatus(b.ctx, &store.RunSetStatusParams{
+			ID: r.ID, Status: store.RunRunning, InstanceID: "inst-1", At: at(1),
+		})
+		require.NoError(t, err)
+
+		// The instance was lost: the run goes back to queued for its
+		// second attempt, with a new deadline, held by another node.
+		active := []store.RunStatus{store.RunDispatched, store.RunRunning, store.RunUploaded}
+		got, err := b.s.RunSetStatus(b.ctx, &store.RunSetStatusParams{
+			ID: r.ID, From: active, FromAttempt: 1, Status: store.RunQueued,
+			Attempt: 2, Deadline: ptr(at(90)), NodeID: "hub-2", At: at(2),
+		})
+		require.NoError(t, err)
+		require.Equal(t, store.RunQueued, got.Status)
+		require.Equal(t, 2, got.Attempt)
+		require.Equal(t, 2, got.Retries, "Retries stays what the user asked for")
+		require.Equal(t, "hub-2", got.NodeID)
+		require.Equal(t, normPtr(ptr(at(90))), got.Deadline)
+		require.Equal(t, "inst-1", got.InstanceID, "the lost instance stays until the next dispatch")
+		require.Nil(t, got.EndedAt)
+
+		// Whoever still acts on attempt 1 (another node sweeping the same
+		// run, the previous holder) changes nothing.
+		_, err = b.s.RunSetStatus(b.ctx, &store.RunSetStatusParams{
+			ID: r.ID, FromAttempt: 1, Status: store.RunLost, Message: "late",
+		})
+		require.ErrorIs(t, err, store.ErrConflict)
+		require.ErrorContains(t, err, "run is at attempt 2, not 1")
+		_, err = b.s.RunSetStatus(b.ctx, &store.RunSetStatusParams{
+			ID: r.ID, From: active, FromAttempt: 2, Status: store.RunQueued, Attempt: 3,
+		})
+		require.ErrorIs(t, err, store.ErrConflict, "the status condition still holds with the attempt's")
+		require.ErrorContains(t, err, "run is queued, not one of")
+		again, err := b.s.RunGetByID(b.ctx, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, got, again, "refused changes change nothing")
+
+		got, err = b.s.RunSetStatus(b.ctx, &store.RunSetStatusParams{
+			ID: r.ID, FromAttempt: 2, Status: store.RunSucceeded, At: at(3),
+		})
+		require.NoError(t, err)
+		require.Equal(t, store.RunSucceeded, got.Status)
+		require.Equal(t, 2, got.Attempt, "a zero Attempt changes nothing")
 	})
 
 	t.Run("SetStatusAnyFromSetsNow", func(t *testing.T) {
