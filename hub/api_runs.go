@@ -164,6 +164,10 @@ type RunCreateRequest struct {
 	Stage string `json:"stage,omitempty"`
 	// Batches filters assets by batch ids or names.
 	Batches []string `json:"batches,omitempty"`
+	// Retries is how many times the run is dispatched again when its
+	// plugin instance is lost mid-run, 0 to runs.MaxRetries; absent means
+	// 0.
+	Retries int `json:"retries,omitempty"`
 }
 
 // configText returns the request's config as text; nil when absent.
@@ -194,8 +198,14 @@ type RunResponse struct {
 	// InstanceID is the plugin instance the run went to.
 	InstanceID string `json:"instanceId,omitempty"`
 	// ExportID is set once the run succeeded.
-	ExportID     string     `json:"exportId,omitempty"`
-	NumTasks     int64      `json:"numTasks"`
+	ExportID string `json:"exportId,omitempty"`
+	NumTasks int64  `json:"numTasks"`
+	// Retries is how many times the run may be dispatched again when its
+	// plugin instance is lost.
+	Retries int `json:"retries"`
+	// Attempt is the current (or last) dispatch of the run: 1, then one
+	// more per retry.
+	Attempt      int        `json:"attempt"`
 	CreatedAt    time.Time  `json:"createdAt"`
 	Deadline     *time.Time `json:"deadline,omitempty"`
 	DispatchedAt *time.Time `json:"dispatchedAt,omitempty"`
@@ -209,7 +219,7 @@ func NewRunResponse(r *store.Run) *RunResponse {
 		ID: r.ID, ProjectID: r.ProjectID, PluginID: r.PluginID, UserID: r.UserID,
 		Status: string(r.Status), Message: r.Message, ConfigJSON: r.ConfigJSON, Stage: r.Stage,
 		Batches: r.Batches, InstanceID: r.InstanceID, ExportID: r.ExportID, NumTasks: r.NumTasks,
-		CreatedAt: r.CreatedAt, Deadline: r.Deadline, DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+		Retries: r.Retries, Attempt: r.Attempt, CreatedAt: r.CreatedAt, Deadline: r.Deadline, DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 	}
 	if out.Batches == nil {
 		out.Batches = []string{}
@@ -246,7 +256,7 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := s.Runs().Submit(r.Context(), &runs.SubmitParams{
 		OrgID: p.OrgID, ProjectID: project.ID, PluginID: r.PathValue("id"), UserID: p.UserID,
-		ConfigJSON: config, Stage: req.Stage, Batches: req.Batches,
+		ConfigJSON: config, Stage: req.Stage, Batches: req.Batches, Retries: req.Retries,
 	})
 	if err != nil {
 		s.WriteError(w, r, runError(err, project.ID, r.PathValue("id")))

@@ -148,6 +148,8 @@ func TestRunAPI_Create(t *testing.T) {
 				{"UnknownStage", map[string]any{"stage": "Nope"}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
 				{"UnknownBatch", map[string]any{"batches": []string{"b1", "zz"}}, http.StatusBadRequest, `batches[1] project ` + rb.project.ID + ` has no batch "zz"`},
 				{"BodyNotJSON", `{"stage": ]`, http.StatusBadRequest, "request body is not valid JSON at byte 11"},
+				{"TooManyRetries", map[string]any{"retries": 6}, http.StatusBadRequest, "retries must be from 0 to 5, got 6"},
+				{"NegativeRetries", map[string]any{"retries": -1}, http.StatusBadRequest, "retries must be from 0 to 5, got -1"},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					got := rb.h.JSON(t, http.MethodPost, "/api/projects/"+rb.project.ID+"/plugins/"+p.ID+"/runs", rb.h.AdminKey, tc.body, tc.status, nil)

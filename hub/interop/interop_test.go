@@ -247,6 +247,31 @@ func TestInterop_WS(t *testing.T) {
 		h.waitInstances(t, p.ID, 0)
 	})
 
+	t.Run("PluginKilledMidRunRetried", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		blocked := startPython(t, h, p, map[string]string{"MODE": "block"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, map[string]any{"retries": 1})
+		require.Equal(t, 1, run.Retries)
+		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		// A second process of the plugin comes online, then the first
+		// dies: the run goes to the second.
+		second := startPython(t, h, p, nil)
+		h.waitInstances(t, p.ID, 2)
+		blocked.kill()
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		require.Equal(t, 2, end.Attempt)
+		require.Equal(t, []string{run.ID}, second.sessions(t), "the second process did the run")
+		require.Equal(t, second.zipOf(t, run.ID), h.download(t, end.ExportID))
+		var retried bool
+		for _, l := range h.logs(t, run.ID) {
+			retried = retried || (l.Level == "WARNING" && l.Msg == "plugin instance lost; retrying (attempt 2 of 2)")
+		}
+		require.True(t, retried, "want the retry in the run's log")
+	})
+
 	t.Run("WrongSecret", func(t *testing.T) {
 		t.Parallel()
 		p := h.newPlugin(t, map[string]any{})

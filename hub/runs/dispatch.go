@@ -1,6 +1,7 @@
 package runs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,16 +20,28 @@ const maxDispatchAttempts = 3
 // msgNotSent ends a run the hub could not hand to the chosen instance.
 const msgNotSent = "the hub could not send the run to the plugin instance"
 
+// ending is how a run ends.
+type ending struct {
+	status store.RunStatus
+	msg    string
+	// note also writes msg in the run's log, as an ERROR line.
+	note bool
+}
+
+// noInstance ends a run submitted while no instance was online.
+var noInstance = ending{status: store.RunFailed, msg: MsgNoInstance}
+
 // dispatch hands a queued Socket.IO run to the least busy instance of its
 // plugin on any replica (the store picks it atomically): directly when
 // the instance is connected here, through a request to its replica
-// otherwise. A run that cannot be handed over ends with a message.
-func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plugin) {
+// otherwise. A run that finds no instance ends as none says; a run that
+// cannot be handed over ends with a message.
+func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plugin, none ending) {
 	for attempt := 1; ; attempt++ {
 		res, err := m.st.RunDispatch(ctx, &store.RunDispatchParams{RunID: run.ID, PluginID: plug.ID, At: time.Now().UTC()})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			m.endQuietly(ctx, run.ID, store.RunFailed, MsgNoInstance, false)
+			m.endQuietly(ctx, run.ID, none.status, none.msg, none.note)
 			return
 		case errors.Is(err, store.ErrConflict):
 			return // the run ended (cancelled) before it was sent
@@ -39,7 +52,7 @@ func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plug
 		}
 		inst := res.Instance
 		if inst.NodeID == m.node {
-			err = m.deliver(ctx, &handover{run: res.Run, runID: run.ID, instanceID: inst.ID, pluginName: plug.Name})
+			err = m.deliver(ctx, &handover{run: res.Run, runID: run.ID, instanceID: inst.ID, pluginName: plug.Name, timeout: m.runTimeout(plug)})
 		} else {
 			err = m.deliverElsewhere(ctx, inst.NodeID, run.ID, inst.ID)
 		}
@@ -83,7 +96,7 @@ func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plug
 func (m *Manager) endQuietly(ctx context.Context, runID string, status store.RunStatus, msg string, note bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	if _, err := m.endInStore(ctx, runID, status, msg, note); err != nil {
+	if _, err := m.endInStore(ctx, runID, 0, status, msg, note); err != nil {
 		m.log.ErrorContext(ctx, "end run", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 	}
 }
@@ -112,8 +125,12 @@ type handover struct {
 	run        *store.Run
 	runID      string
 	instanceID string
-	// pluginName names the plugin in notifications; "" to read it.
+	// pluginName names the plugin in notifications; "" to read it (and
+	// timeout) from the store.
 	pluginName string
+	// timeout is the plugin's run timeout, which the run's deadline
+	// ends; 0 to read it with pluginName.
+	timeout time.Duration
 }
 
 // deliver hands a run dispatched to an instance of this process over: it
@@ -140,17 +157,16 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 	if run.Status != store.RunDispatched || run.InstanceID != d.instanceID || run.NodeID != m.node {
 		return errRunEnded
 	}
-	if d.pluginName == "" {
-		d.pluginName = run.PluginID
+	if d.pluginName == "" || d.timeout == 0 {
+		d.pluginName = cmp.Or(d.pluginName, run.PluginID)
 		if p, err := m.st.PluginGetByID(ctx, run.PluginID); err == nil {
-			d.pluginName = p.Name
+			d.pluginName, d.timeout = p.Name, m.runTimeout(p)
 		}
 	}
-	timeout, remaining := m.cfg.DefaultRunTimeout, m.cfg.DefaultRunTimeout
-	deadline := time.Now().Add(timeout)
+	timeout := cmp.Or(d.timeout, m.cfg.DefaultRunTimeout)
+	deadline, remaining := time.Now().Add(timeout), timeout
 	if run.Deadline != nil {
-		deadline = *run.Deadline
-		timeout, remaining = deadline.Sub(run.CreatedAt), time.Until(deadline)
+		deadline, remaining = *run.Deadline, time.Until(*run.Deadline)
 	}
 	m.mu.Lock()
 	closing := m.closing
@@ -180,7 +196,12 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 		m.revokeQuietly(run.ID)
 		return errInstanceGone
 	}
-	ar.timer = time.AfterFunc(remaining, func() { m.finish(run.ID, store.RunTimedOut, msgTimedOut(timeout)) })
+	if old := m.active[run.ID]; old != nil {
+		// An earlier attempt this process still held (another replica
+		// retried the run while this one was considered stopped).
+		old.timer.Stop()
+	}
+	ar.timer = time.AfterFunc(remaining, func() { m.timeOut(ar) })
 	m.active[run.ID] = ar
 	m.mu.Unlock()
 
@@ -207,7 +228,7 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 		return nil
 	}
 	// Not sent: the run is not held here after all.
-	if _, ok := m.claim(run.ID); !ok {
+	if !m.claimExact(ar) {
 		return errRunEnded // ended meanwhile (cancelled, timed out)
 	}
 	ar.timer.Stop()
@@ -231,10 +252,12 @@ func (m *Manager) revokeQuietly(runID string) {
 	}
 }
 
-// dispatchREST hands a run of a REST connector plugin to this process's
-// REST instance of it (every replica polls the REST plugins, so the one
-// that creates the run dispatches it).
-func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.Plugin, timeout time.Duration) {
+// dispatchREST hands a queued run of a REST connector plugin to this
+// process's REST instance of it (every replica polls the REST plugins, so
+// the one that creates or retries the run dispatches it). A run that
+// finds no instance ends as none says.
+func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.Plugin, none ending) {
+	timeout := m.runTimeout(plug)
 	token, display, hash := auth.NewKey(auth.RunTokenPrefix)
 	if err := m.st.APIKeyInsert(ctx, &store.APIKey{
 		ID:        store.NewID(),
@@ -258,7 +281,7 @@ func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.
 		m.endQuietly(ctx, run.ID, store.RunFailed, MsgHubRestarted, false)
 		return
 	}
-	ar.timer = time.AfterFunc(time.Until(*run.Deadline), func() { m.finish(run.ID, store.RunTimedOut, msgTimedOut(timeout)) })
+	ar.timer = time.AfterFunc(time.Until(*run.Deadline), func() { m.timeOut(ar) })
 	m.active[run.ID] = ar
 	m.mu.Unlock()
 
@@ -284,7 +307,7 @@ func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.
 		// its logs and response always find the run dispatched.
 		OnReserved: func(inst gateway.InstanceInfo) error {
 			_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-				ID: run.ID, From: []store.RunStatus{store.RunQueued}, Status: store.RunDispatched,
+				ID: run.ID, From: []store.RunStatus{store.RunQueued}, FromAttempt: run.Attempt, Status: store.RunDispatched,
 				InstanceID: inst.ID, NodeID: m.node, At: time.Now().UTC(),
 			})
 			return err
@@ -292,7 +315,12 @@ func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.
 	})
 	switch {
 	case errors.Is(err, gateway.ErrNoInstance):
-		m.finish(run.ID, store.RunFailed, MsgNoInstance)
+		if m.claimExact(ar) {
+			if none.note {
+				m.appendNote(ctx, run.ID, gateway.LevelError, none.msg)
+			}
+			m.complete(ar, none.status, none.msg, nil)
+		}
 	case errors.Is(err, store.ErrConflict):
 		// The run ended (cancelled) before it was sent.
 	case err != nil:

@@ -20,6 +20,21 @@
 // message, revokes its token and notifies too; a run is never left in a
 // non-final state.
 //
+// # Retries
+//
+// A run submitted with SubmitParams.Retries is dispatched again when its
+// instance is lost mid-run (the instance disconnects, a REST plugin stops
+// answering, or the replica holding the run stops): the same run and
+// session goes back to queued at its next Attempt, with a new deadline
+// and a new token (the lost attempt's is revoked) and a WARNING line in
+// its log, to the least busy instance online. Without attempts left, or
+// without an instance to take the retry, it ends as lost with a message
+// saying so. Only losses are retried. Every change a holder makes to a
+// run is conditioned on its attempt (store.RunSetStatusParams.FromAttempt),
+// so nothing done for a lost attempt can end the next one, and the
+// previous instance's late events are ignored (it no longer holds the
+// session).
+//
 // # Replicas
 //
 // Several hub processes (replicas) may share one PostgreSQL database, each

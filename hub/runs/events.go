@@ -38,10 +38,11 @@ func (e gatewayEvents) PluginResponse(ctx context.Context, inst gateway.Instance
 	e.m.acceptResponse(ctx, ev.Session, ev)
 }
 
-// InstanceLost ends the runs of an instance that went away.
+// InstanceLost ends the runs of an instance that went away as lost, or
+// dispatches again those with retries left.
 func (e gatewayEvents) InstanceLost(ctx context.Context, inst gateway.InstanceInfo, runIDs []string, reason string) {
 	for _, id := range runIDs {
-		e.m.finish(id, store.RunLost, reason)
+		e.m.lose(id, reason)
 	}
 }
 
@@ -186,7 +187,8 @@ func (m *Manager) acceptResponse(ctx context.Context, runID string, ev *gateway.
 	default:
 		ar.timer.Stop()
 		if _, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-			ID: runID, From: []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning}, Status: store.RunUploaded, At: time.Now().UTC(),
+			ID: runID, From: []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning}, FromAttempt: ar.run.Attempt,
+			Status: store.RunUploaded, At: time.Now().UTC(),
 		}); err != nil {
 			m.log.WarnContext(ctx, "mark run uploaded", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 		}
@@ -295,7 +297,7 @@ func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, 
 	}
 	// Not held by any running process (left by a crash before recovery,
 	// queued, or its replica is gone): end it in the store.
-	ended, err := m.endInStore(ctx, runID, store.RunCancelled, MsgCancelled, false)
+	ended, err := m.endInStore(ctx, runID, 0, store.RunCancelled, MsgCancelled, false)
 	if err != nil {
 		return nil, fmt.Errorf("cancel run: %w", err)
 	}

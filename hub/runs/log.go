@@ -2,6 +2,7 @@ package runs
 
 // Log attribute keys.
 const (
+	logKeyAttempt   = "attempt"
 	logKeyComponent = "component"
 	logKeyError     = "error"
 	logKeyInstance  = "instance_id"

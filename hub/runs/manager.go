@@ -66,7 +66,11 @@ type Manager struct {
 	mu      sync.Mutex
 	active  map[string]*activeRun
 	closing bool
+	closed  bool // Close began: no more goroutines are started
 	started bool // Start succeeded: the node is registered
+	// retrying counts the runs being dispatched again after their
+	// instance was lost (they are in no map meanwhile).
+	retrying int
 
 	// instMu serialises the store writes that mirror this process's
 	// instances; instLive is false until Start and after Shutdown began
@@ -96,7 +100,7 @@ type activeRun struct {
 	timer      *time.Timer
 
 	// Guarded by Manager.mu.
-	ending  bool // claimed by the code that ends it
+	ending  bool // claimed by the code that ends it (or retries it)
 	running bool // moved to running
 
 	logs runLogs
@@ -237,6 +241,7 @@ func (m *Manager) Close() error {
 	m.stopOnce.Do(func() {
 		m.mu.Lock()
 		m.closing = true
+		m.closed = true
 		for _, ar := range m.active {
 			ar.timer.Stop()
 		}
@@ -251,10 +256,12 @@ func (m *Manager) Close() error {
 	return nil
 }
 
+// activeCount counts the runs this process holds or is dispatching
+// again.
 func (m *Manager) activeCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.active)
+	return len(m.active) + m.retrying
 }
 
 // recover ends the runs left active by a previous process: every active
@@ -276,7 +283,7 @@ func (m *Manager) recover(ctx context.Context) error {
 			continue
 		}
 		m.log.InfoContext(ctx, "ending run left active by a previous process", slog.String(logKeyRun, r.ID), slog.String(logKeyStatus, string(r.Status)))
-		if _, err := m.endInStore(ctx, r.ID, store.RunFailed, MsgHubRestarted, true); err != nil {
+		if _, err := m.endInStore(ctx, r.ID, r.Attempt, store.RunFailed, MsgHubRestarted, true); err != nil {
 			return err
 		}
 	}
@@ -287,11 +294,12 @@ func (m *Manager) recover(ctx context.Context) error {
 // a stopped process, never dispatched, or held by a replica that does not
 // answer): it moves it to status with msg (noting msg in the run's log
 // when note is set), revokes its token, wakes its followers and announces
-// the end. It returns the ended run, or nil when the run had already
-// ended.
-func (m *Manager) endInStore(ctx context.Context, runID string, status store.RunStatus, msg string, note bool) (*store.Run, error) {
+// the end. With attempt set, only that attempt of the run is ended (not
+// a retry another process started meanwhile). It returns the ended run,
+// or nil when the run had already ended (or moved to another attempt).
+func (m *Manager) endInStore(ctx context.Context, runID string, attempt int, status store.RunStatus, msg string, note bool) (*store.Run, error) {
 	ended, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-		ID: runID, From: ActiveStates, Status: status, Message: msg, At: time.Now().UTC(),
+		ID: runID, From: ActiveStates, FromAttempt: attempt, Status: status, Message: msg, At: time.Now().UTC(),
 	})
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -323,6 +331,18 @@ func (m *Manager) claim(runID string) (*activeRun, bool) {
 	return ar, true
 }
 
+// claimExact is claim for one activeRun: false when ar is no longer the
+// run's active state here (a timer of an attempt that was replaced).
+func (m *Manager) claimExact(ar *activeRun) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.active[ar.run.ID] != ar || ar.ending {
+		return false
+	}
+	ar.ending = true
+	return true
+}
+
 // finish claims and ends a run; false when it was not active here or
 // already ending.
 func (m *Manager) finish(runID string, status store.RunStatus, msg string) bool {
@@ -334,23 +354,41 @@ func (m *Manager) finish(runID string, status store.RunStatus, msg string) bool 
 	return true
 }
 
+// timeOut ends ar as timed out when its timer fires, unless it ended or
+// was replaced meanwhile.
+func (m *Manager) timeOut(ar *activeRun) {
+	if m.claimExact(ar) {
+		m.complete(ar, store.RunTimedOut, msgTimedOut(ar.timeout), nil)
+	}
+}
+
 // complete ends a claimed run: it stores the pending logs, moves the run
 // to its final status, frees the instance, revokes the run token, wakes
-// log followers and announces the end.
+// log followers and announces the end. A run that another process
+// retried meanwhile (this one was considered stopped) is only let go of:
+// its instance is told to stop, and the new attempt is left alone.
 func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, exp *store.Export) *store.Run {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	id := ar.run.ID
 	ar.timer.Stop()
 	m.flushLogs(ctx, ar, true)
-	p := &store.RunSetStatusParams{ID: id, From: ActiveStates, Status: status, Message: msg, At: time.Now().UTC()}
+	p := &store.RunSetStatusParams{ID: id, From: ActiveStates, FromAttempt: ar.run.Attempt, Status: status, Message: msg, At: time.Now().UTC()}
 	if exp != nil {
 		p.ExportID = exp.ID
 	}
 	run, err := m.st.RunSetStatus(ctx, p)
 	m.mu.Lock()
-	delete(m.active, id)
+	if m.active[id] == ar {
+		delete(m.active, id)
+	}
 	m.mu.Unlock()
+	if errors.Is(err, store.ErrConflict) && m.superseded(ctx, ar.run) {
+		m.gw.Cancel(id)
+		m.log.WarnContext(ctx, "run retried elsewhere while this replica held it; letting it go",
+			slog.String(logKeyRun, id), slog.Int(logKeyAttempt, ar.run.Attempt))
+		return nil
+	}
 	if status == store.RunCancelled || status == store.RunTimedOut {
 		// The plugin stops working on a run nobody waits for any more
 		// (the Go SDK cancels the callback's context).
@@ -381,7 +419,8 @@ func (m *Manager) markRunning(ctx context.Context, ar *activeRun) {
 	ar.running = true
 	m.mu.Unlock()
 	_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
-		ID: ar.run.ID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunRunning, At: time.Now().UTC(),
+		ID: ar.run.ID, From: []store.RunStatus{store.RunDispatched}, FromAttempt: ar.run.Attempt,
+		Status: store.RunRunning, At: time.Now().UTC(),
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Already past running (the response came first).

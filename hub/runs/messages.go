@@ -38,3 +38,19 @@ func msgTimedOut(timeout time.Duration) string {
 func msgUploadFailed(err error) string {
 	return fmt.Sprintf("upload failed: %v", err)
 }
+
+// msgRetrying is the log line of a lost run dispatched again for its
+// attempt-th attempt of of.
+func msgRetrying(reason string, attempt, of int) string {
+	what := "plugin instance lost"
+	if reason == MsgReplicaStopped {
+		what = "the hub replica running the run stopped"
+	}
+	return fmt.Sprintf("%s; retrying (attempt %d of %d)", what, attempt, of)
+}
+
+// msgNoInstanceToRetry ends (as lost) a run lost for reason that found no
+// instance to take its retry.
+func msgNoInstanceToRetry(reason string) string {
+	return reason + "; no plugin instance was online to retry it"
+}

@@ -318,7 +318,7 @@ func (m *Manager) register(ctx context.Context) error {
 // left), with its instances, once the lease loop stopped.
 func (m *Manager) release() {
 	m.mu.Lock()
-	ok := m.replicas && m.started && len(m.active) == 0
+	ok := m.replicas && m.started && len(m.active) == 0 && m.retrying == 0
 	stop, done := m.stopLease, m.leaseDone
 	m.mu.Unlock()
 	if !ok {
@@ -378,9 +378,9 @@ func (m *Manager) renew(loop context.Context) {
 	m.dropEndedRuns(ctx)
 }
 
-// dropEndedRuns forgets the local runs that another replica ended in the
-// store (after this one was considered stopped); their instances are told
-// to stop.
+// dropEndedRuns forgets the local runs that another replica ended or
+// retried in the store (after this one was considered stopped); their
+// instances are told to stop.
 func (m *Manager) dropEndedRuns(ctx context.Context) {
 	m.mu.Lock()
 	ids := make([]string, 0, len(m.active))
@@ -390,11 +390,16 @@ func (m *Manager) dropEndedRuns(ctx context.Context) {
 	m.mu.Unlock()
 	for _, id := range ids {
 		r, err := m.st.RunGetByID(ctx, id)
-		if err != nil || !r.Status.Final() {
+		if err != nil {
 			continue
 		}
-		ar, ok := m.claim(id)
-		if !ok {
+		m.mu.Lock()
+		ar := m.active[id]
+		m.mu.Unlock()
+		if ar == nil || (!r.Status.Final() && r.Attempt == ar.run.Attempt && r.NodeID == m.node) {
+			continue // still ours
+		}
+		if !m.claimExact(ar) {
 			continue
 		}
 		ar.timer.Stop()
@@ -402,14 +407,16 @@ func (m *Manager) dropEndedRuns(ctx context.Context) {
 		delete(m.active, id)
 		m.mu.Unlock()
 		m.gw.Cancel(id)
-		m.log.WarnContext(ctx, "run ended by another replica while this one was considered stopped", slog.String(logKeyRun, id), slog.String(logKeyStatus, string(r.Status)))
+		m.log.WarnContext(ctx, "run ended or retried by another replica while this one was considered stopped",
+			slog.String(logKeyRun, id), slog.String(logKeyStatus, string(r.Status)), slog.Int(logKeyAttempt, r.Attempt))
 	}
 }
 
 // sweep ends, as lost with MsgReplicaStopped, the active runs held by
-// nodes whose lease ended (or that have no row any more), then removes
-// those nodes and their instances. Every replica sweeps; the store's
-// conditional status change lets one of them end each run.
+// nodes whose lease ended (or that have no row any more), or dispatches
+// again those with retries left, then removes those nodes and their
+// instances. Every replica sweeps; the store's conditional status change
+// (status and attempt) lets one of them end or retry each run.
 func (m *Manager) sweep(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
@@ -433,7 +440,7 @@ func (m *Manager) sweep(ctx context.Context) {
 		if r.NodeID == m.node || live[r.NodeID] {
 			continue
 		}
-		ended, err := m.endInStore(ctx, r.ID, store.RunLost, MsgReplicaStopped, true)
+		ended, err := m.sweepRun(ctx, r)
 		if err != nil {
 			m.sweepFailed(ctx, "end run", err)
 			return

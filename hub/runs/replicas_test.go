@@ -533,6 +533,56 @@ func TestReplicas_HolderCrashes(t *testing.T) {
 	})
 }
 
+func TestReplicas_HolderCrashesRunRetried(t *testing.T) {
+	t.Parallel()
+	rs := newReplicaSet(t)
+	a, b := rs.start("replica-a"), rs.start("replica-b")
+	f := rs.fixture(a, "")
+	g := newGate(t)
+	received := make(chan string, 2)
+	// The instance on B is connected first, so the run goes to it (ties
+	// go to the oldest connection); the one on A takes the retry.
+	rs.connect(b, f, runstest.Options{Handler: g.handler, OnRequest: func(*gateway.RunRequest, time.Time) { received <- "replica-b" }}, a)
+	rs.connect(a, f, runstest.Options{OnRequest: func(*gateway.RunRequest, time.Time) { received <- "replica-a" }, Handler: func(ctx context.Context, r *runstest.Run) (string, []byte, error) {
+		r.Log("INFO", "retried on A", nil)
+		return runstest.TinyZip(ctx, r)
+	}}, a)
+
+	var run hub.RunResponse
+	a.api.JSON(t, http.MethodPost, "/api/projects/"+f.projectID+"/plugins/"+f.plugin.ID+"/runs", rs.adminKey,
+		map[string]any{"retries": 2}, http.StatusCreated, &run)
+	requireTaken(t, &run)
+	require.Equal(t, "replica-b", <-received)
+	<-g.started
+	eventually(t, "the plugin's line stored", func() bool {
+		var logs hub.RunLogsResponse
+		a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
+		return len(logs.Logs) == 1
+	})
+	b.crash()
+
+	// Once B's lease ended, A finds the run of a stopped replica and,
+	// with retries left, dispatches it again: to the instance on A.
+	ended := rs.waitEnd(a, run.ID)
+	require.Equal(t, string(store.RunSucceeded), ended.Status, ended.Message)
+	require.Equal(t, 2, ended.Attempt)
+	require.Equal(t, "replica-a", <-received)
+	var logs hub.RunLogsResponse
+	a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
+	var lines []string
+	for _, l := range logs.Logs {
+		lines = append(lines, l.Level+" "+l.Msg)
+	}
+	require.Equal(t, []string{
+		"INFO started on the plugin",
+		"WARNING the hub replica running the run stopped; retrying (attempt 2 of 3)",
+		"INFO retried on A",
+	}, lines)
+	held, err := a.srv.Store().RunGetByID(context.Background(), run.ID)
+	require.NoError(t, err)
+	require.Equal(t, "replica-a", held.NodeID)
+}
+
 func TestReplicas_RestartSparesOtherReplicasRuns(t *testing.T) {
 	t.Parallel()
 	rs := newReplicaSet(t)

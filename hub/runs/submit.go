@@ -16,6 +16,9 @@ import (
 // on the project.
 var ErrPluginNotEnabled = errors.New("runs: the plugin is not enabled on this project")
 
+// MaxRetries bounds SubmitParams.Retries.
+const MaxRetries = 5
+
 // InputError is a bad value in a run request; Field names it.
 type InputError struct {
 	Field   string
@@ -40,15 +43,22 @@ type SubmitParams struct {
 	Stage string
 	// Batches is the batch filter, by batch id or name.
 	Batches []string
+	// Retries is how many times the run is dispatched again, to another
+	// instance of the plugin, when its instance is lost mid-run (it
+	// disconnects, or the hub replica it is connected to stops): 0 to
+	// MaxRetries. Runs that fail, time out or are cancelled are never
+	// retried. Defaults to 0.
+	Retries int
 }
 
 // Submit creates a run and dispatches it at once to the least busy
 // instance of the plugin connected to any hub replica. The returned run is
 // dispatched, or failed with MsgNoInstance when no instance of the plugin
 // is connected (or with MsgReplicaNoAnswer when the replica holding the
-// chosen instance did not take the run in time). Errors: store.ErrNotFound (project or plugin not in the
-// organization), ErrPluginNotEnabled, *InputError (bad config, stage or
-// batch), ErrClosed.
+// chosen instance did not take the run in time). Errors:
+// store.ErrNotFound (project or plugin not in the organization),
+// ErrPluginNotEnabled, *InputError (bad config, stage, batch or retries),
+// ErrClosed.
 func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, error) {
 	m.mu.Lock()
 	closing := m.closing
@@ -67,6 +77,9 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 	if err := m.checkEnabled(ctx, p.OrgID, p.ProjectID, p.PluginID); err != nil {
 		return nil, err
 	}
+	if p.Retries < 0 || p.Retries > MaxRetries {
+		return nil, &InputError{Field: "retries", Message: fmt.Sprintf("must be from 0 to %d, got %d", MaxRetries, p.Retries)}
+	}
 	config, err := configText(p.ConfigJSON, plug.DefaultConfig)
 	if err != nil {
 		return nil, err
@@ -84,12 +97,8 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 		return nil, fmt.Errorf("count assets: %w", err)
 	}
 
-	timeout := plug.RunTimeout
-	if timeout <= 0 {
-		timeout = m.cfg.DefaultRunTimeout
-	}
 	now := time.Now().UTC()
-	deadline := now.Add(timeout)
+	deadline := now.Add(m.runTimeout(plug))
 	run := &store.Run{
 		ID:         store.NewID(),
 		OrgID:      p.OrgID,
@@ -102,6 +111,8 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 		Batches:    batchIDs,
 		NodeID:     m.node,
 		NumTasks:   numTasks,
+		Retries:    p.Retries,
+		Attempt:    1,
 		Deadline:   &deadline,
 		CreatedAt:  now,
 	}
@@ -116,15 +127,23 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 		return nil, ErrClosed
 	}
 	if plug.Connector == store.ConnectorREST {
-		m.dispatchREST(ctx, run, plug, timeout)
+		m.dispatchREST(ctx, run, plug, noInstance)
 	} else {
-		m.dispatch(ctx, run, plug)
+		m.dispatch(ctx, run, plug, noInstance)
 	}
 	out, err := m.st.RunGet(ctx, p.OrgID, run.ID)
 	if err != nil {
 		return nil, fmt.Errorf("get run: %w", err)
 	}
 	return out, nil
+}
+
+// runTimeout returns the timeout of each attempt of a plugin's runs.
+func (m *Manager) runTimeout(p *store.Plugin) time.Duration {
+	if p.RunTimeout > 0 {
+		return p.RunTimeout
+	}
+	return m.cfg.DefaultRunTimeout
 }
 
 // endUndispatched fails a run that never reached the dispatcher.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
@@ -23,6 +24,7 @@ func init() { register(newRunCommand) }
 func newRunCommand(s IO) *cobra.Command {
 	var project, plugin, config, stage, output string
 	var batches []string
+	var retries int
 	var wait bool
 	var cf *clientFlags
 	cmd := &cobra.Command{
@@ -31,6 +33,8 @@ func newRunCommand(s IO) *cobra.Command {
 		Long: `Run an export plugin on a project, as a click on Run in the web UI does.
 It prints the run id. With --wait it shows the run's live logs on stderr
 until the run ends, and with -o FILE (- for stdout) downloads the export.
+With --retries N the hub dispatches the run again, to another instance of
+the plugin, when the instance working on it is lost (at most N times).
 A run that does not succeed exits 1 with its message.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -38,7 +42,7 @@ A run that does not succeed exits 1 with its message.`,
 			if err != nil {
 				return err
 			}
-			p := &hubclient.StartRunParams{ProjectID: project, PluginID: plugin, Stage: stage, Batches: batches}
+			p := &hubclient.StartRunParams{ProjectID: project, PluginID: plugin, Stage: stage, Batches: batches, Retries: retries}
 			if config != "" {
 				text, err := readConfigFlag(cmd.InOrStdin(), config)
 				if err != nil {
@@ -83,6 +87,7 @@ A run that does not succeed exits 1 with its message.`,
 	cmd.Flags().StringVar(&config, "config", "", "Config JSON as JSON text or @FILE (default: the plugin's)")
 	cmd.Flags().StringVar(&stage, "stage", "", "export only assets in this stage (id or name)")
 	cmd.Flags().StringArrayVar(&batches, "batch", nil, "export only assets in this batch (id or name; repeatable)")
+	cmd.Flags().IntVar(&retries, "retries", 0, fmt.Sprintf("dispatch the run again, up to N times (0 to %d), when its plugin instance is lost mid-run", runs.MaxRetries))
 	cmd.Flags().BoolVar(&wait, "wait", false, "show the live logs and wait for the run to end")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "download the export to FILE (- for stdout); implies --wait")
 	_ = cmd.MarkFlagRequired("project") // the flags exist; MarkFlagRequired cannot fail

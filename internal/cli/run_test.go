@@ -113,6 +113,17 @@ func TestRunCommand(t *testing.T) {
 		runID = regexp.MustCompile(`run ([0-9a-f]{24})`).FindStringSubmatch(errOut)[1]
 	})
 
+	t.Run("RetriesFlag", func(t *testing.T) {
+		_, _, err := run(t, "", append([]string{"run", "--project", project.ID, "--plugin", p.ID, "--retries", "9"}, hostFlags...)...)
+		require.ErrorContains(t, err, "retries must be from 0 to 5, got 9")
+		out, errOut, err := run(t, "", append([]string{"run", "--project", project.ID, "--plugin", p.ID, "--retries", "2"}, hostFlags...)...)
+		require.NoError(t, err, errOut)
+		var got hub.RunResponse
+		h.JSON(t, http.MethodGet, "/api/runs/"+strings.TrimSpace(out), h.AdminKey, nil, http.StatusOK, &got)
+		require.Equal(t, 2, got.Retries)
+		require.Equal(t, 1, got.Attempt)
+	})
+
 	t.Run("FailureExits1WithMessage", func(t *testing.T) {
 		_, errOut, err := run(t, "", append([]string{"run", "--project", project.ID, "--plugin", p.ID, "--config", `{"fail": true}`, "--wait"}, hostFlags...)...)
 		require.Error(t, err)

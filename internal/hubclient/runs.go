@@ -34,6 +34,9 @@ type StartRunParams struct {
 	Stage string
 	// Batches filters assets by batch ids or names.
 	Batches []string
+	// Retries is how many times the hub dispatches the run again when
+	// its plugin instance is lost mid-run (0 to runs.MaxRetries).
+	Retries int
 }
 
 // StartRun runs a plugin on a project (a click on Run). The answer is the
@@ -45,7 +48,7 @@ func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunRespo
 	if p.PluginID == "" {
 		return nil, errNoPlugin
 	}
-	req := &hub.RunCreateRequest{Stage: p.Stage, Batches: p.Batches}
+	req := &hub.RunCreateRequest{Stage: p.Stage, Batches: p.Batches, Retries: p.Retries}
 	if p.ConfigJSON != nil {
 		b, err := json.Marshal(*p.ConfigJSON)
 		if err != nil {

@@ -265,6 +265,25 @@ func (p *Plugin) Close() {
 	p.wg.Wait()
 }
 
+// Kill drops the instance as a killed plugin process does: the socket
+// disconnects first, so the runs in flight send no more events (they
+// stay unsent), then their handlers' contexts are cancelled and Kill
+// waits for them. Close, by contrast, cancels the handlers first,
+// and a handler that returns an error in time still answers
+// {"error": true}.
+func (p *Plugin) Kill() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.sock.Disconnect()
+	p.cancel()
+	p.wg.Wait()
+}
+
 // Emit sends any event, for tests of how the hub treats odd plugins.
 func (p *Plugin) Emit(event string, payload any) error { return p.sock.Emit(event, payload) }
 
