@@ -229,6 +229,8 @@ type projectPluginsData struct {
 	Plugins   []*pluginRow
 	Available []*store.Plugin
 	CanManage bool
+	// MaxRetries bounds the run dialog's retries field.
+	MaxRetries int
 }
 
 // handleProjectPlugins shows the plugins enabled on the project, each
@@ -245,7 +247,7 @@ func (ui *UI) handleProjectPlugins(q *request) {
 		ui.fail(q, fmt.Errorf("list project plugins: %w", err))
 		return
 	}
-	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"}, CanManage: q.isAdmin()}
+	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"}, CanManage: q.isAdmin(), MaxRetries: MaxRetries}
 	on := map[string]bool{}
 	for _, pl := range enabled {
 		row, err := ui.newPluginRow(q, pl)

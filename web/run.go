@@ -24,7 +24,13 @@ type RunStartRequest struct {
 	ConfigJSON string   `json:"configJSON"`
 	Stage      string   `json:"stage"`
 	Batches    []string `json:"batches"`
+	// Retries is the dialog's "Retries if the plugin instance is lost",
+	// 0 to MaxRetries.
+	Retries int `json:"retries"`
 }
+
+// MaxRetries bounds RunStartRequest.Retries (the hub's bound).
+const MaxRetries = 5
 
 // RunResponse is a run as the run dialog follows it.
 type RunResponse struct {
@@ -118,7 +124,11 @@ func runParams(p *store.Project, pluginID string, req *RunStartRequest) (*StartR
 			return nil, inputErrorf("batch %q is not a batch of this project", b)
 		}
 	}
-	return &StartRunParams{ProjectID: p.ID, PluginID: pluginID, ConfigJSON: cfg, Stage: req.Stage, Batches: req.Batches}, nil
+	if req.Retries < 0 || req.Retries > MaxRetries {
+		return nil, inputErrorf("retries must be a whole number from 0 to %d, got %d", MaxRetries, req.Retries)
+	}
+	return &StartRunParams{ProjectID: p.ID, PluginID: pluginID, ConfigJSON: cfg, Stage: req.Stage, Batches: req.Batches,
+		Retries: req.Retries}, nil
 }
 
 // RunLogEvent is the data of a run stream's "log" event.
@@ -275,8 +285,10 @@ type runPageData struct {
 	Assets string
 	// StatusText is the status as people read it, with the message.
 	StatusText string
-	EventsURL  string
-	CancelURL  string
+	// Attempts is "2 of 3" for a run with retries; "" without.
+	Attempts  string
+	EventsURL string
+	CancelURL string
 }
 
 // handleRunPage shows a run of a project: status and message, who started
@@ -310,6 +322,9 @@ func (ui *UI) handleRunPage(q *request) {
 	}
 	if run.Message != "" {
 		d.StatusText += " — " + run.Message
+	}
+	if run.Retries > 0 {
+		d.Attempts = fmt.Sprintf("%d of %d", run.Attempt, run.Retries+1)
 	}
 	switch pl, err := ui.store.PluginGet(ctx, q.org.ID, run.PluginID); {
 	case err == nil:

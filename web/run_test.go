@@ -3,7 +3,10 @@ package web_test
 import (
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/web"
 )
 
 // TestUI_RunPage checks the page of a run, which failure notifications
@@ -79,5 +83,67 @@ func TestUI_RunPage(t *testing.T) {
 		ob.signIn(t, o.AdminKey, "")
 		resp, _ := ob.get(t, pagePath)
 		require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+}
+
+// TestUI_RunStart checks the run dialog's retries field on the server:
+// a count out of bounds is refused with what is wrong, a good one reaches
+// the run.
+func TestUI_RunStart(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	var project hub.ProjectResponse
+	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "retries"}, http.StatusCreated, &project)
+	var p hub.PluginSecretResponse
+	h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "Offline"}, http.StatusCreated, &p)
+	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
+	b := newBrowser(t, h.URL)
+	b.signIn(t, h.AdminKey, "")
+	_, page := b.get(t, "/projects/"+project.ID+"/settings/plugins")
+	require.Contains(t, page, `<input type="number" id="retries-`+p.ID+`" name="retries" value="0" min="0" max="5"`)
+	csrf := regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`).FindStringSubmatch(page)
+	require.NotNil(t, csrf)
+	start := func(t *testing.T, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, h.URL+"/ui/projects/"+project.ID+"/plugins/"+p.ID+"/runs", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(web.CSRFHeader, csrf[1])
+		resp, err := b.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, got
+	}
+
+	for _, tc := range []struct {
+		name, body, msg string
+	}{
+		{"TooMany", `{"configJSON": "{}", "retries": 6}`, "retries must be a whole number from 0 to 5, got 6"},
+		{"Negative", `{"configJSON": "{}", "retries": -1}`, "retries must be a whole number from 0 to 5, got -1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, body := start(t, tc.body)
+			require.Equal(t, http.StatusBadRequest, status, "%s", body)
+			var fail struct {
+				Message string `json:"message"`
+			}
+			require.NoError(t, json.Unmarshal(body, &fail))
+			require.Equal(t, tc.msg, fail.Message)
+		})
+	}
+
+	t.Run("Accepted", func(t *testing.T) {
+		t.Parallel()
+		status, body := start(t, `{"configJSON": "{}", "retries": 3}`)
+		require.Equal(t, http.StatusCreated, status, "%s", body)
+		var started web.RunResponse
+		require.NoError(t, json.Unmarshal(body, &started))
+		var run hub.RunResponse
+		h.JSON(t, http.MethodGet, "/api/runs/"+started.ID, h.AdminKey, nil, http.StatusOK, &run)
+		require.Equal(t, 3, run.Retries)
+		require.Equal(t, runs.MsgNoInstance, run.Message, "no instance online: a submit failure is never retried")
 	})
 }

@@ -119,6 +119,9 @@ type StartRunParams struct {
 	Stage string
 	// Batches is the batch filter, empty for all batches.
 	Batches []string
+	// Retries is how many times the run is dispatched again when its
+	// plugin instance is lost mid-run (0 to MaxRetries).
+	Retries int
 }
 
 // Instance is a connected plugin instance as the Development box shows it.

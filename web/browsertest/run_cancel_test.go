@@ -30,6 +30,14 @@ func TestUI_RunCancel(t *testing.T) {
 	dlg := "#run-" + plugID
 	tb.openRunDialog(t, pid, plugID)
 	require.False(t, tb.visible(t, dlg+" [data-cancel]"), "no Cancel before a run")
+	// A retries count out of bounds is refused before anything is sent.
+	tb.typeInto(t, "#retries-"+plugID, "9")
+	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
+	tb.waitText(t, dlg+" .result", "The run could not start: retries must be a whole number from 0 to 5, got 9")
+	var none hub.RunListResponse
+	b.hub.JSON(t, http.MethodGet, "/api/projects/"+pid+"/runs", b.hub.AdminKey, nil, http.StatusOK, &none)
+	require.Empty(t, none.Runs)
+	tb.typeInto(t, "#retries-"+plugID, "2")
 	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
 	tb.waitText(t, dlg+" .log", "INFO waiting until the run is cancelled")
 	tb.waitText(t, dlg+" .run-status", "running")
@@ -46,6 +54,15 @@ func TestUI_RunCancel(t *testing.T) {
 	tb.screenshot(t, "17-run-cancelled")
 	// The plugin's callback saw its context cancelled.
 	require.Len(t, proc.waitOutput(t, "failplugin: run context cancelled: ", 1), 1)
+	// The run carries the retries typed in the dialog; its page shows
+	// the attempt.
+	var list hub.RunListResponse
+	b.hub.JSON(t, http.MethodGet, "/api/projects/"+pid+"/runs", b.hub.AdminKey, nil, http.StatusOK, &list)
+	require.Len(t, list.Runs, 1)
+	require.Equal(t, 2, list.Runs[0].Retries)
+	require.Equal(t, 1, list.Runs[0].Attempt)
+	tb.navigate(t, "/projects/"+pid+"/runs/"+list.Runs[0].ID)
+	require.Equal(t, "1 of 3", tb.text(t, "#run-attempts"))
 
 	// A run started elsewhere (the API) is followed live on its page and
 	// cancelled there.
@@ -56,6 +73,7 @@ func TestUI_RunCancel(t *testing.T) {
 	require.Contains(t, tb.text(t, ".facts"), "admin@localhost")
 	require.Contains(t, tb.text(t, ".facts"), `{"block": true}`)
 	tb.waitText(t, ".run-page .log", "INFO waiting until the run is cancelled")
+	require.Zero(t, tb.nodeCount(t, "#run-attempts"), "no attempt line for a run without retries")
 	tb.do(t,
 		chromedp.WaitVisible(chromedp.CSS(".run-page [data-cancel]")),
 		chromedp.Click(chromedp.CSS(".run-page [data-cancel]")),

@@ -703,6 +703,7 @@
     var msg = dlg.querySelector(".config-error");
     var runBtn = dlg.querySelector("[data-run]");
     var stage = dlg.querySelector("select[name=stage]");
+    var retries = dlg.querySelector("input[name=retries]");
     var panel = dlg.querySelector(".run-panel");
     var statusEl = dlg.querySelector(".run-status");
     var resultEl = dlg.querySelector(".result");
@@ -735,6 +736,30 @@
       var batches = Array.prototype.map.call(dlg.querySelectorAll("input[name=batch]:checked"), function (c) {
         return c.value;
       });
+      function notStarted(message) {
+        running = false;
+        updateRunButton();
+        panel.hidden = false;
+        statusEl.textContent = "not started";
+        statusEl.className = "run-status status status-failed";
+        resultEl.hidden = false;
+        resultEl.className = "result fail";
+        resultEl.setAttribute("role", "alert");
+        resultEl.textContent = "";
+        resultEl.appendChild(el("p", null, "The run could not start: " + message));
+        resultEl.scrollIntoView({ block: "nearest" });
+      }
+      var nRetries = 0;
+      if (retries && retries.value.trim() !== "") {
+        nRetries = Number(retries.value);
+        var maxRetries = Number(retries.getAttribute("max"));
+        if (!Number.isInteger(nRetries) || nRetries < 0 || nRetries > maxRetries) {
+          view.reset();
+          notStarted("retries must be a whole number from 0 to " + maxRetries + ", got " + retries.value.trim());
+          retries.focus();
+          return;
+        }
+      }
       running = true;
       updateRunButton();
       panel.hidden = false;
@@ -744,19 +769,11 @@
         configJSON: ta.value,
         stage: stage ? stage.value : "",
         batches: batches,
+        retries: nRetries,
       }).then(function (run) {
         view.follow(run);
       }, function (err) {
-        running = false;
-        updateRunButton();
-        statusEl.textContent = "not started";
-        statusEl.className = "run-status status status-failed";
-        resultEl.hidden = false;
-        resultEl.className = "result fail";
-        resultEl.setAttribute("role", "alert");
-        resultEl.textContent = "";
-        resultEl.appendChild(el("p", null, "The run could not start: " + err.message));
-        resultEl.scrollIntoView({ block: "nearest" });
+        notStarted(err.message);
       });
     });
   }
