@@ -123,7 +123,6 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 	// The writer sets WAL (a persistent property of the file) first.
 	wq := cloneValues(common)
 	wq.Add("_pragma", "journal_mode(WAL)")
-	wq.Add("_pragma", "cache_size(-65536)")
 	wq.Set("_txlock", "immediate")
 	wdb, err := sql.Open("sqlite", cfg.Path+"?"+wq.Encode())
 	if err != nil {
