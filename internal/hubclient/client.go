@@ -193,6 +193,16 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, in, out any) e
 	return nil
 }
 
+// call sends in (nil for no body) to path with DoJSON and returns the
+// answer decoded into a new T.
+func call[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	if err := c.DoJSON(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // pathEscape escapes one path segment.
 func pathEscape(s string) string { return url.PathEscape(s) }
 

@@ -14,18 +14,14 @@ var errNoPlugin = errors.New("hubclient: plugin id is required")
 // CreatePlugin creates an export plugin; the answer holds its secret,
 // shown this once.
 func (c *Client) CreatePlugin(ctx context.Context, req *hub.PluginCreateRequest) (*hub.PluginSecretResponse, error) {
-	var out hub.PluginSecretResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins", req)
 }
 
 // ListPlugins lists the organization's plugins, by name, with their
 // connected instances.
 func (c *Client) ListPlugins(ctx context.Context) ([]*hub.PluginResponse, error) {
-	var out hub.PluginListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/plugins", nil, &out); err != nil {
+	out, err := call[hub.PluginListResponse](ctx, c, http.MethodGet, "/api/plugins", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Plugins, nil
@@ -36,11 +32,7 @@ func (c *Client) GetPlugin(ctx context.Context, id string) (*hub.PluginResponse,
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	var out hub.PluginResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/plugins/"+pathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.PluginResponse](ctx, c, http.MethodGet, "/api/plugins/"+pathEscape(id), nil)
 }
 
 // UpdatePlugin changes the fields of req that are set.
@@ -48,11 +40,7 @@ func (c *Client) UpdatePlugin(ctx context.Context, id string, req *hub.PluginUpd
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	var out hub.PluginResponse
-	if err := c.DoJSON(ctx, http.MethodPatch, "/api/plugins/"+pathEscape(id), req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.PluginResponse](ctx, c, http.MethodPatch, "/api/plugins/"+pathEscape(id), req)
 }
 
 // DeletePlugin deletes a plugin; its connected instances are
@@ -70,11 +58,7 @@ func (c *Client) RotatePluginSecret(ctx context.Context, id string) (*hub.Plugin
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	var out hub.PluginSecretResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/rotate-secret", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/rotate-secret", nil)
 }
 
 // RevealPluginSecret returns a plugin's current secret once; ErrConflict
@@ -83,34 +67,30 @@ func (c *Client) RevealPluginSecret(ctx context.Context, id string) (*hub.Plugin
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	var out hub.PluginSecretResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/reveal-secret", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/reveal-secret", nil)
 }
 
 // EnablePlugin enables a plugin on a project (idempotent).
 func (c *Client) EnablePlugin(ctx context.Context, projectID, pluginID string) error {
-	if projectID == "" {
-		return errNoProject
-	}
-	if pluginID == "" {
-		return errNoPlugin
-	}
-	return c.DoJSON(ctx, http.MethodPost, "/api/projects/"+pathEscape(projectID)+"/plugins/"+pathEscape(pluginID), nil, nil)
+	return c.projectPlugin(ctx, http.MethodPost, projectID, pluginID)
 }
 
 // DisablePlugin disables a plugin on a project; ErrNotFound when it was
 // not enabled.
 func (c *Client) DisablePlugin(ctx context.Context, projectID, pluginID string) error {
+	return c.projectPlugin(ctx, http.MethodDelete, projectID, pluginID)
+}
+
+// projectPlugin sends method (POST enables, DELETE disables) for a plugin
+// on a project.
+func (c *Client) projectPlugin(ctx context.Context, method, projectID, pluginID string) error {
 	if projectID == "" {
 		return errNoProject
 	}
 	if pluginID == "" {
 		return errNoPlugin
 	}
-	return c.DoJSON(ctx, http.MethodDelete, "/api/projects/"+pathEscape(projectID)+"/plugins/"+pathEscape(pluginID), nil, nil)
+	return c.DoJSON(ctx, method, "/api/projects/"+pathEscape(projectID)+"/plugins/"+pathEscape(pluginID), nil, nil)
 }
 
 // ListProjectPlugins lists the plugins enabled on a project.
@@ -118,8 +98,8 @@ func (c *Client) ListProjectPlugins(ctx context.Context, projectID string) ([]*h
 	if projectID == "" {
 		return nil, errNoProject
 	}
-	var out hub.PluginListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/plugins", nil, &out); err != nil {
+	out, err := call[hub.PluginListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/plugins", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Plugins, nil

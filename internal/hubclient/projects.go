@@ -19,26 +19,18 @@ func (c *Client) Health(ctx context.Context) error {
 
 // Me returns the caller's user and organization.
 func (c *Client) Me(ctx context.Context) (*hub.MeResponse, error) {
-	var out hub.MeResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/me", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.MeResponse](ctx, c, http.MethodGet, "/api/me", nil)
 }
 
 // CreateProject creates a project.
 func (c *Client) CreateProject(ctx context.Context, req *hub.ProjectCreateRequest) (*hub.ProjectResponse, error) {
-	var out hub.ProjectResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/projects", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.ProjectResponse](ctx, c, http.MethodPost, "/api/projects", req)
 }
 
 // ListProjects lists the organization's projects, newest first.
 func (c *Client) ListProjects(ctx context.Context) ([]*hub.ProjectResponse, error) {
-	var out hub.ProjectListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects", nil, &out); err != nil {
+	out, err := call[hub.ProjectListResponse](ctx, c, http.MethodGet, "/api/projects", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Projects, nil
@@ -49,11 +41,7 @@ func (c *Client) GetProject(ctx context.Context, id string) (*hub.ProjectRespons
 	if id == "" {
 		return nil, errNoProject
 	}
-	var out hub.ProjectResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.ProjectResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(id), nil)
 }
 
 // ImportParams is the input of Import.
@@ -151,18 +139,14 @@ func (c *Client) Export(ctx context.Context, p *ExportParams) (*ExportStream, er
 
 // CreateKey creates an API key; the answer holds the key, shown once.
 func (c *Client) CreateKey(ctx context.Context, req *hub.KeyCreateRequest) (*hub.KeyCreateResponse, error) {
-	var out hub.KeyCreateResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/keys", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.KeyCreateResponse](ctx, c, http.MethodPost, "/api/keys", req)
 }
 
 // ListKeys lists API keys (a member's own, or all of the organization for
 // an admin).
 func (c *Client) ListKeys(ctx context.Context) ([]*hub.KeyResponse, error) {
-	var out hub.KeyListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/keys", nil, &out); err != nil {
+	out, err := call[hub.KeyListResponse](ctx, c, http.MethodGet, "/api/keys", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Keys, nil
@@ -175,17 +159,13 @@ func (c *Client) RevokeKey(ctx context.Context, id string) error {
 
 // CreateUser creates a user (admins).
 func (c *Client) CreateUser(ctx context.Context, req *hub.UserCreateRequest) (*hub.UserCreateResponse, error) {
-	var out hub.UserCreateResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/users", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.UserCreateResponse](ctx, c, http.MethodPost, "/api/users", req)
 }
 
 // ListUsers lists the organization's users (admins).
 func (c *Client) ListUsers(ctx context.Context) ([]*hub.UserResponse, error) {
-	var out hub.UserListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/users", nil, &out); err != nil {
+	out, err := call[hub.UserListResponse](ctx, c, http.MethodGet, "/api/users", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Users, nil
@@ -193,17 +173,13 @@ func (c *Client) ListUsers(ctx context.Context) ([]*hub.UserResponse, error) {
 
 // CreateStorage registers an organization storage (admins).
 func (c *Client) CreateStorage(ctx context.Context, req *hub.StorageCreateRequest) (*hub.StorageResponse, error) {
-	var out hub.StorageResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/storages", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.StorageResponse](ctx, c, http.MethodPost, "/api/storages", req)
 }
 
 // ListStorages lists the organization's storages.
 func (c *Client) ListStorages(ctx context.Context) ([]*hub.StorageResponse, error) {
-	var out hub.StorageListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/storages", nil, &out); err != nil {
+	out, err := call[hub.StorageListResponse](ctx, c, http.MethodGet, "/api/storages", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Storages, nil

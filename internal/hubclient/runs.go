@@ -56,12 +56,8 @@ func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunRespo
 		}
 		req.ConfigJSON = b
 	}
-	var out hub.RunResponse
 	path := "/api/projects/" + pathEscape(p.ProjectID) + "/plugins/" + pathEscape(p.PluginID) + "/runs"
-	if err := c.DoJSON(ctx, http.MethodPost, path, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.RunResponse](ctx, c, http.MethodPost, path, req)
 }
 
 // GetRun returns a run.
@@ -69,11 +65,7 @@ func (c *Client) GetRun(ctx context.Context, id string) (*hub.RunResponse, error
 	if id == "" {
 		return nil, errNoRun
 	}
-	var out hub.RunResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/runs/"+pathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.RunResponse](ctx, c, http.MethodGet, "/api/runs/"+pathEscape(id), nil)
 }
 
 // ListRunsParams filters ListRuns.
@@ -101,8 +93,8 @@ func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hub.RunRes
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var out hub.RunListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
+	out, err := call[hub.RunListResponse](ctx, c, http.MethodGet, path, nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Runs, nil
@@ -113,11 +105,7 @@ func (c *Client) CancelRun(ctx context.Context, id string) (*hub.RunResponse, er
 	if id == "" {
 		return nil, errNoRun
 	}
-	var out hub.RunResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/runs/"+pathEscape(id)+"/cancel", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.RunResponse](ctx, c, http.MethodPost, "/api/runs/"+pathEscape(id)+"/cancel", nil)
 }
 
 // RunLogs returns the stored log lines of a run after seq after, and the
@@ -126,12 +114,8 @@ func (c *Client) RunLogs(ctx context.Context, id string, after int64) (*hub.RunL
 	if id == "" {
 		return nil, errNoRun
 	}
-	var out hub.RunLogsResponse
 	path := "/api/runs/" + pathEscape(id) + "/logs?after=" + strconv.FormatInt(after, 10)
-	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.RunLogsResponse](ctx, c, http.MethodGet, path, nil)
 }
 
 // followRetries is how many times FollowRunLogs reconnects a broken
@@ -240,11 +224,7 @@ func (c *Client) GetExport(ctx context.Context, id string) (*hub.ExportResponse,
 	if id == "" {
 		return nil, errNoExport
 	}
-	var out hub.ExportResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/exports/"+pathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.ExportResponse](ctx, c, http.MethodGet, "/api/exports/"+pathEscape(id), nil)
 }
 
 // ListExports lists a project's export files, newest first.
@@ -252,8 +232,8 @@ func (c *Client) ListExports(ctx context.Context, projectID string) ([]*hub.Expo
 	if projectID == "" {
 		return nil, errNoProject
 	}
-	var out hub.ExportListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/exports", nil, &out); err != nil {
+	out, err := call[hub.ExportListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/exports", nil)
+	if err != nil {
 		return nil, err
 	}
 	return out.Exports, nil
@@ -303,18 +283,14 @@ func (c *Client) ListNotifications(ctx context.Context, limit int) (*hub.Notific
 	if limit > 0 {
 		path += "?limit=" + strconv.Itoa(limit)
 	}
-	var out hub.NotificationListResponse
-	if err := c.DoJSON(ctx, http.MethodGet, path, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.NotificationListResponse](ctx, c, http.MethodGet, path, nil)
 }
 
 // MarkNotificationsRead marks notifications read (all when ids is empty)
 // and returns the unread count.
 func (c *Client) MarkNotificationsRead(ctx context.Context, ids []string) (int, error) {
-	var out hub.UnreadCountResponse
-	if err := c.DoJSON(ctx, http.MethodPost, "/api/notifications/read", &hub.MarkReadRequest{IDs: ids}, &out); err != nil {
+	out, err := call[hub.UnreadCountResponse](ctx, c, http.MethodPost, "/api/notifications/read", &hub.MarkReadRequest{IDs: ids})
+	if err != nil {
 		return 0, err
 	}
 	return out.Unread, nil
@@ -323,9 +299,5 @@ func (c *Client) MarkNotificationsRead(ctx context.Context, ids []string) (int, 
 // SetWebhook sets the organization's webhook URL (admins); the answer
 // holds the signing secret when it was just made.
 func (c *Client) SetWebhook(ctx context.Context, req *hub.WebhookRequest) (*hub.WebhookResponse, error) {
-	var out hub.WebhookResponse
-	if err := c.DoJSON(ctx, http.MethodPut, "/api/org/webhook", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[hub.WebhookResponse](ctx, c, http.MethodPut, "/api/org/webhook", req)
 }
