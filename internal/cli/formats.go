@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +60,7 @@ func newFormatsListCommand(s IO) *cobra.Command {
 // writeFormatList prints the formats, their own options and the common
 // options as aligned text.
 func writeFormatList(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	for _, d := range formats.List() {
 		fmt.Fprintf(tw, "%s\t%s\n", d.Name, d.Summary)
 		for _, o := range d.Options {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,11 +74,7 @@ this once (rotate it with "exporthub plugin rotate-secret"). A plugin process
 connects with both: Socket.IO by default, or --connector rest --base-url URL
 for a plugin that serves HTTP (the hub admin must allow that URL).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			req := &hub.PluginCreateRequest{Name: name, Description: description, Connector: connector, BaseURL: baseURL, RunTimeout: hub.Duration(timeout)}
 			if config != "" {
 				text, err := readConfigFlag(cmd.InOrStdin(), config)
@@ -103,7 +98,7 @@ for a plugin that serves HTTP (the hub admin must allow that URL).`,
 			fmt.Fprintf(s.Out, "id:     %s\nsecret: %s\n", p.ID, p.Secret)
 			fmt.Fprintln(s.Err, "The secret is shown once: store it now. Plugins connect with PLUGIN_ID and PLUGIN_SECRET.")
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "plugin name (required)")
 	cmd.Flags().StringVar(&description, "description", "", "plugin description")
@@ -124,12 +119,9 @@ func newPluginListCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List the organization's plugins (or those enabled on --project) with their instances",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			var list []*hub.PluginResponse
+			var err error
 			if project != "" {
 				list, err = c.ListProjectPlugins(cmd.Context(), project)
 			} else {
@@ -141,13 +133,13 @@ func newPluginListCommand(s IO, cf *clientFlags) *cobra.Command {
 			if asJSON {
 				return printJSON(s.Out, list)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			tw := newTable(s.Out)
 			fmt.Fprintln(tw, "ID\tNAME\tCONNECTOR\tINSTANCES\tTIMEOUT")
 			for _, p := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.ID, p.Name, p.Connector, len(p.Instances), time.Duration(p.RunTimeout))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&project, "project", "", "list the plugins enabled on this project")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -160,11 +152,7 @@ func newPluginShowCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "show PLUGIN",
 		Short: "Show a plugin and its connected instances",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			p, err := c.GetPlugin(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -172,7 +160,7 @@ func newPluginShowCommand(s IO, cf *clientFlags) *cobra.Command {
 			if asJSON {
 				return printJSON(s.Out, p)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			tw := newTable(s.Out)
 			fmt.Fprintf(tw, "id:\t%s\n", p.ID)
 			fmt.Fprintf(tw, "name:\t%s\n", p.Name)
 			if p.Description != "" {
@@ -197,7 +185,7 @@ func newPluginShowCommand(s IO, cf *clientFlags) *cobra.Command {
 			for _, i := range p.Instances {
 				withNode = withNode || i.Node != ""
 			}
-			tw = tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			tw = newTable(s.Out)
 			if withNode {
 				fmt.Fprintln(tw, "\nINSTANCE\tREMOTE\tNODE\tCONNECTED\tLAST HEARTBEAT\tRUNS")
 			} else {
@@ -212,7 +200,7 @@ func newPluginShowCommand(s IO, cf *clientFlags) *cobra.Command {
 				}
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -223,11 +211,7 @@ func newPluginRotateSecretCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "rotate-secret PLUGIN",
 		Short: "Give a plugin a new secret and print it (connected instances are disconnected)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			p, err := c.RotatePluginSecret(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -235,7 +219,7 @@ func newPluginRotateSecretCommand(s IO, cf *clientFlags) *cobra.Command {
 			fmt.Fprintf(s.Out, "secret: %s\n", p.Secret)
 			fmt.Fprintln(s.Err, "The secret is shown once: store it now. Instances that used the old secret were disconnected.")
 			return nil
-		},
+		}),
 	}
 	return cmd
 }
@@ -247,11 +231,8 @@ func newPluginEnableCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "enable PLUGIN --project PROJECT",
 		Short: "Enable a plugin on a project (--disable to remove it)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
+			var err error
 			if disable {
 				err = c.DisablePlugin(cmd.Context(), project, args[0])
 				if errors.Is(err, hubclient.ErrNotFound) {
@@ -269,7 +250,7 @@ func newPluginEnableCommand(s IO, cf *clientFlags) *cobra.Command {
 			}
 			fmt.Fprintf(s.Out, "%s plugin %s on project %s.\n", verb, args[0], project)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&project, "project", "", "project id (required)")
 	cmd.Flags().BoolVar(&disable, "disable", false, "disable instead")

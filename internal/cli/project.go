@@ -62,6 +62,24 @@ func (cf *clientFlags) client() (*hubclient.Client, error) {
 	return hubclient.New(host, key), nil
 }
 
+// runE returns a cobra RunE that builds the hub client from the flags (as
+// client does) and calls f with it.
+func (cf *clientFlags) runE(f func(cmd *cobra.Command, args []string, c *hubclient.Client) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := cf.client()
+		if err != nil {
+			return err
+		}
+		return f(cmd, args, c)
+	}
+}
+
+// newTable returns the tabwriter the list and show commands print their
+// columns through; the caller flushes it.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+}
+
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -130,11 +148,7 @@ func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "create",
 		Short: "Create a project and print its id",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			req := &hub.ProjectCreateRequest{Name: name, Description: description}
 			for _, st := range splitList(stages) {
 				req.Stages = append(req.Stages, hub.StageJSON{ID: st, Name: st})
@@ -161,7 +175,7 @@ func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
 			}
 			fmt.Fprintln(s.Out, p.ID)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "project name (required)")
 	cmd.Flags().StringVar(&description, "description", "", "project description")
@@ -179,11 +193,7 @@ func newProjectListCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List the organization's projects",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			ps, err := c.ListProjects(cmd.Context())
 			if err != nil {
 				return err
@@ -191,13 +201,13 @@ func newProjectListCommand(s IO, cf *clientFlags) *cobra.Command {
 			if asJSON {
 				return printJSON(s.Out, ps)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			tw := newTable(s.Out)
 			fmt.Fprintln(tw, "ID\tNAME\tSTAGES\tBATCHES\tCREATED")
 			for _, p := range ps {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", p.ID, p.Name, len(p.Stages), len(p.Batches), p.CreatedAt.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -209,17 +219,13 @@ func newProjectShowCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "show",
 		Short: "Show a project with its asset counts per stage and batch, as JSON",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			p, err := c.GetProject(cmd.Context(), projectID)
 			if err != nil {
 				return err
 			}
 			return printJSON(s.Out, p)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
 	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
@@ -237,11 +243,7 @@ of them or none. A rejected file prints the problems with their locations and
 exits 1. --mode upsert replaces assets whose externalId is already in the
 project.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			var in io.Reader = cmd.InOrStdin()
 			size := int64(-1)
 			if args[0] != "-" {
@@ -276,7 +278,7 @@ project.`,
 				fmt.Fprintf(s.Out, "Added batch %q to the project.\n", b.Name)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
 	cmd.Flags().StringVar(&mode, "mode", "append", "append (an existing externalId is an error) or upsert (replace it)")
@@ -333,11 +335,7 @@ func newProjectExportCommand(s IO, cf *clientFlags) *cobra.Command {
 as NDJSON (default) or a JSON array, to stdout or to -o FILE. The file is
 written to a temporary name and renamed when complete.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			stream, err := c.Export(cmd.Context(), &hubclient.ExportParams{ProjectID: projectID, Format: format, Stage: stage, Batches: splitList(batches)})
 			if err != nil {
 				return err
@@ -376,7 +374,7 @@ written to a temporary name and renamed when complete.`,
 				fmt.Fprintf(s.Err, "Exported %d assets (%d bytes) to %s.\n", stream.Total, n, output)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
 	cmd.Flags().StringVar(&format, "format", "ndjson", "ndjson or json")

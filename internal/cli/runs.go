@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,11 +47,7 @@ func newRunsListCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List runs, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			list, err := c.ListRuns(cmd.Context(), &hubclient.ListRunsParams{ProjectID: project, PluginID: plugin, Limit: limit})
 			if err != nil {
 				return err
@@ -60,13 +55,13 @@ func newRunsListCommand(s IO, cf *clientFlags) *cobra.Command {
 			if asJSON {
 				return printJSON(s.Out, list)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			tw := newTable(s.Out)
 			fmt.Fprintln(tw, "ID\tPROJECT\tPLUGIN\tSTATUS\tCREATED\tMESSAGE")
 			for _, r := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.ProjectID, r.PluginID, r.Status, r.CreatedAt.Local().Format(time.DateTime), r.Message)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&project, "project", "", "only runs of this project")
 	cmd.Flags().StringVar(&plugin, "plugin", "", "only runs of this plugin")
@@ -80,17 +75,13 @@ func newRunsShowCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "show RUN",
 		Short: "Show a run as JSON",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			r, err := c.GetRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return printJSON(s.Out, r)
-		},
+		}),
 	}
 }
 
@@ -100,11 +91,7 @@ func newRunsLogsCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "logs RUN",
 		Short: "Print a run's logs (-f: follow them live until the run ends)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			if follow {
 				end, err := c.FollowRunLogs(cmd.Context(), args[0], 0, func(l *hub.RunLogLine) error {
 					printLogLine(s.Out, l)
@@ -130,7 +117,7 @@ func newRunsLogsCommand(s IO, cf *clientFlags) *cobra.Command {
 					return nil
 				}
 			}
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "follow the logs live until the run ends")
 	return cmd
@@ -141,17 +128,13 @@ func newRunsCancelCommand(s IO, cf *clientFlags) *cobra.Command {
 		Use:   "cancel RUN",
 		Short: "Cancel an active run",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			r, err := c.CancelRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(s.Out, "run %s: %s\n", r.ID, r.Status)
 			return nil
-		},
+		}),
 	}
 }
