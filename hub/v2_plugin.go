@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -72,32 +73,25 @@ func pluginCallbackError(err error) error {
 // token's run (body: the `log` event payload). Lines of an ended run are
 // accepted and dropped.
 func (s *Server) handleV2PluginLog(w http.ResponseWriter, r *http.Request) {
-	runID, err := pluginRunID(r)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	b, err := readPluginBody(r)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	ev, err := gateway.DecodeLogEvent(b)
-	if err != nil {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeInvalidJSON, "%v", err))
-		return
-	}
-	if err := s.Runs().PostLog(r.Context(), runID, ev); err != nil {
-		s.WriteError(w, r, pluginCallbackError(err))
-		return
-	}
-	WriteData(w, V2PluginAck{Session: runID})
+	servePluginCallback(s, w, r, gateway.DecodeLogEvent, s.Runs().PostLog)
 }
 
 // handleV2PluginResponse serves POST /v2/pluginResponse: the result of
 // the token's run (body: the `response` event payload); 409 when the run
 // already ended.
 func (s *Server) handleV2PluginResponse(w http.ResponseWriter, r *http.Request) {
+	servePluginCallback(s, w, r, gateway.DecodeResponseEvent, func(ctx context.Context, runID string, ev *gateway.ResponseEvent) error {
+		if err := s.Runs().PostResponse(ctx, runID, ev); err != nil {
+			return fmt.Errorf("plugin response: %w", err)
+		}
+		return nil
+	})
+}
+
+// servePluginCallback serves a /v2 plugin callback: it checks the run
+// token, decodes the body with decode, hands the event to post for the
+// token's run and answers V2PluginAck.
+func servePluginCallback[E any](s *Server, w http.ResponseWriter, r *http.Request, decode func([]byte) (E, error), post func(ctx context.Context, runID string, ev E) error) {
 	runID, err := pluginRunID(r)
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -108,13 +102,13 @@ func (s *Server) handleV2PluginResponse(w http.ResponseWriter, r *http.Request) 
 		s.WriteError(w, r, err)
 		return
 	}
-	ev, err := gateway.DecodeResponseEvent(b)
+	ev, err := decode(b)
 	if err != nil {
 		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeInvalidJSON, "%v", err))
 		return
 	}
-	if err := s.Runs().PostResponse(r.Context(), runID, ev); err != nil {
-		s.WriteError(w, r, pluginCallbackError(fmt.Errorf("plugin response: %w", err)))
+	if err := post(r.Context(), runID, ev); err != nil {
+		s.WriteError(w, r, pluginCallbackError(err))
 		return
 	}
 	WriteData(w, V2PluginAck{Session: runID})
