@@ -270,25 +270,22 @@ func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) {
 
 // checkWebhookURL accepts an absolute http(s) URL without credentials.
 func checkWebhookURL(s string) error {
-	bad := func(format string, args ...any) error {
-		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-	}
 	if s == "" {
-		return bad("url is required (DELETE /api/org/webhook removes the webhook)")
+		return badRequest("url is required (DELETE /api/org/webhook removes the webhook)")
 	}
 	if len(s) > maxWebhookURLLen {
-		return bad("url is longer than %d bytes", maxWebhookURLLen)
+		return badRequest("url is longer than %d bytes", maxWebhookURLLen)
 	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return bad("url %q is not a URL: %v", s, err)
+		return badRequest("url %q is not a URL: %v", s, err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return bad("url %q must start with http:// or https://", s)
+		return badRequest("url %q must start with http:// or https://", s)
 	case u.Host == "":
-		return bad("url %q has no host", s)
+		return badRequest("url %q has no host", s)
 	case u.User != nil:
-		return bad("url must not hold credentials")
+		return badRequest("url must not hold credentials")
 	}
 	return nil
 }

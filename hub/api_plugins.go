@@ -183,37 +183,34 @@ func NewPluginSecret() (secret string, hash []byte) {
 
 // checkPlugin validates a plugin's fields; errors name the field.
 func (s *Server) checkPlugin(p *store.Plugin) error {
-	bad := func(format string, args ...any) error {
-		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-	}
 	switch {
 	case p.Name == "":
-		return bad("name is required")
+		return badRequest("name is required")
 	case utf8.RuneCountInString(p.Name) > maxPluginNameLen:
-		return bad("name is longer than %d characters", maxPluginNameLen)
+		return badRequest("name is longer than %d characters", maxPluginNameLen)
 	case utf8.RuneCountInString(p.Description) > maxPluginDescriptionLen:
-		return bad("description is longer than %d characters", maxPluginDescriptionLen)
+		return badRequest("description is longer than %d characters", maxPluginDescriptionLen)
 	case len(p.DefaultConfig) > maxPluginDefaultConfigLen:
-		return bad("defaultConfig is larger than %d bytes", maxPluginDefaultConfigLen)
+		return badRequest("defaultConfig is larger than %d bytes", maxPluginDefaultConfigLen)
 	case !json.Valid([]byte(p.DefaultConfig)):
-		return bad("defaultConfig is not valid JSON: %s", jsonProblem(p.DefaultConfig))
+		return badRequest("defaultConfig is not valid JSON: %s", jsonProblem(p.DefaultConfig))
 	case p.RunTimeout != 0 && (p.RunTimeout < MinPluginRunTimeout || p.RunTimeout > MaxPluginRunTimeout):
-		return bad("runTimeout must be between %s and %s, got %s", MinPluginRunTimeout, MaxPluginRunTimeout, p.RunTimeout)
+		return badRequest("runTimeout must be between %s and %s, got %s", MinPluginRunTimeout, MaxPluginRunTimeout, p.RunTimeout)
 	}
 	switch p.Connector {
 	case store.ConnectorWS:
 		if p.BaseURL != "" {
-			return bad("baseUrl is only used by the rest connector; connector is %q", p.Connector)
+			return badRequest("baseUrl is only used by the rest connector; connector is %q", p.Connector)
 		}
 	case store.ConnectorREST:
 		if p.BaseURL == "" {
-			return bad("baseUrl is required for the rest connector")
+			return badRequest("baseUrl is required for the rest connector")
 		}
 		if err := s.Runs().Gateway().CheckBaseURL(p.BaseURL); err != nil {
-			return bad("baseUrl: %v", err)
+			return badRequest("baseUrl: %v", err)
 		}
 	default:
-		return bad("connector must be \"ws\" or \"rest\", got %q", p.Connector)
+		return badRequest("connector must be \"ws\" or \"rest\", got %q", p.Connector)
 	}
 	return nil
 }
@@ -238,6 +235,15 @@ func configOrEmpty(c ConfigText) string {
 		return "{}"
 	}
 	return string(c)
+}
+
+// pluginWriteError is the answer for a failed insert or update (op) of
+// p: 409 when another plugin has its name.
+func pluginWriteError(op string, p *store.Plugin, err error) error {
+	if isConflict(err) {
+		return Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name)
+	}
+	return fmt.Errorf("%s plugin: %w", op, err)
 }
 
 // handlePluginCreate serves POST /api/plugins: 201 with the plugin and its
@@ -272,11 +278,7 @@ func (s *Server) handlePluginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.PluginInsert(r.Context(), p); err != nil {
-		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name))
-			return
-		}
-		s.WriteError(w, r, fmt.Errorf("insert plugin: %w", err))
+		s.WriteError(w, r, pluginWriteError("insert", p, err))
 		return
 	}
 	if p.Connector == store.ConnectorREST {
@@ -363,11 +365,7 @@ func (s *Server) handlePluginUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.PluginUpdate(r.Context(), p); err != nil {
-		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name))
-			return
-		}
-		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
+		s.WriteError(w, r, pluginWriteError("update", p, err))
 		return
 	}
 	s.Runs().RefreshREST()

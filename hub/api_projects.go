@@ -328,28 +328,25 @@ func applyProjectFields(p *store.Project, schema json.RawMessage, stages []Stage
 
 // validateProject checks a project's fields; errors name the field.
 func validateProject(p *store.Project) error {
-	bad := func(format string, args ...any) error {
-		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-	}
 	switch {
 	case p.Name == "":
-		return bad("name is required")
+		return badRequest("name is required")
 	case utf8.RuneCountInString(p.Name) > maxProjectNameLen:
-		return bad("name is longer than %d characters", maxProjectNameLen)
+		return badRequest("name is longer than %d characters", maxProjectNameLen)
 	case utf8.RuneCountInString(p.Description) > maxProjectDescriptionLen:
-		return bad("description is longer than %d characters", maxProjectDescriptionLen)
+		return badRequest("description is longer than %d characters", maxProjectDescriptionLen)
 	case len(p.Stages) > maxStages:
-		return bad("a project has at most %d stages, got %d", maxStages, len(p.Stages))
+		return badRequest("a project has at most %d stages, got %d", maxStages, len(p.Stages))
 	case len(p.Batches) > maxBatches:
-		return bad("a project has at most %d batches, got %d", maxBatches, len(p.Batches))
+		return badRequest("a project has at most %d batches, got %d", maxBatches, len(p.Batches))
 	}
 	seen := map[string]bool{}
 	for i, st := range p.Stages {
 		if strings.TrimSpace(st.ID) == "" {
-			return bad("stages[%d]: id or name is required", i)
+			return badRequest("stages[%d]: id or name is required", i)
 		}
 		if seen[st.ID] {
-			return bad("stages[%d]: stage id %q appears twice", i, st.ID)
+			return badRequest("stages[%d]: stage id %q appears twice", i, st.ID)
 		}
 		seen[st.ID] = true
 	}
@@ -357,13 +354,13 @@ func validateProject(p *store.Project) error {
 	ids := map[string]bool{}
 	for i, b := range p.Batches {
 		if strings.TrimSpace(b.Name) == "" {
-			return bad("batches[%d]: name is required", i)
+			return badRequest("batches[%d]: name is required", i)
 		}
 		if names[b.Name] {
-			return bad("batches[%d]: batch name %q appears twice", i, b.Name)
+			return badRequest("batches[%d]: batch name %q appears twice", i, b.Name)
 		}
 		if ids[b.ID] {
-			return bad("batches[%d]: batch id %q appears twice", i, b.ID)
+			return badRequest("batches[%d]: batch id %q appears twice", i, b.ID)
 		}
 		names[b.Name], ids[b.ID] = true, true
 	}

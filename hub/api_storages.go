@@ -164,27 +164,24 @@ func (s *Server) handleStorageDelete(w http.ResponseWriter, r *http.Request) {
 
 // validateStorage checks a new storage's fields; errors name the field.
 func validateStorage(st *store.Storage, secret string) error {
-	bad := func(format string, args ...any) error {
-		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-	}
 	switch {
 	case st.Name == "":
-		return bad("name is required")
+		return badRequest("name is required")
 	case len(st.Name) > maxNameLen:
-		return bad("name is longer than %d characters", maxNameLen)
+		return badRequest("name is longer than %d characters", maxNameLen)
 	case st.Provider != "s3":
-		return bad("provider %q is not supported (only s3, for any S3-compatible service)", st.Provider)
+		return badRequest("provider %q is not supported (only s3, for any S3-compatible service)", st.Provider)
 	case st.Bucket == "":
-		return bad("bucket is required")
+		return badRequest("bucket is required")
 	case st.AccessKey == "":
-		return bad("accessKey is required")
+		return badRequest("accessKey is required")
 	case secret == "":
-		return bad("secretKey is required")
+		return badRequest("secretKey is required")
 	}
 	if st.Endpoint != "" {
 		u, err := url.Parse(st.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return bad("endpoint %q must be an http(s) URL such as https://s3.example.com", st.Endpoint)
+			return badRequest("endpoint %q must be an http(s) URL such as https://s3.example.com", st.Endpoint)
 		}
 	}
 	return nil

@@ -163,23 +163,20 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 
 // validateUser checks a new user's fields; errors name the field.
 func validateUser(u *store.User, password string) error {
-	bad := func(format string, args ...any) error {
-		return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-	}
 	if u.Email == "" {
-		return bad("email is required")
+		return badRequest("email is required")
 	}
 	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-		return bad("email %q is not a valid e-mail address", u.Email)
+		return badRequest("email %q is not a valid e-mail address", u.Email)
 	}
 	if len(u.Name) > maxNameLen {
-		return bad("name is longer than %d characters", maxNameLen)
+		return badRequest("name is longer than %d characters", maxNameLen)
 	}
 	if !slices.Contains([]store.Role{store.RoleAdmin, store.RoleMember}, u.Role) {
-		return bad("role %q is not one of admin, member", u.Role)
+		return badRequest("role %q is not one of admin, member", u.Role)
 	}
 	if password != "" && (len(password) < minPasswordLen || len(password) > maxPasswordLen) {
-		return bad("password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
+		return badRequest("password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
 	}
 	return nil
 }

@@ -57,6 +57,12 @@ func Errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// badRequest returns a 400 bad_request *Error with a formatted message;
+// the validators use it for messages that name the field.
+func badRequest(format string, args ...any) error {
+	return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
+}
+
 // FailResponse is the body of every error response.
 type FailResponse struct {
 	Status  string `json:"status"` // always "fail"
