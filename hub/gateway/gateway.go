@@ -274,19 +274,7 @@ func (g *Gateway) Dispatch(ctx context.Context, d *Dispatch) (InstanceInfo, erro
 	if err != nil {
 		return InstanceInfo{}, err
 	}
-	if d.OnReserved != nil {
-		if err := d.OnReserved(g.reg.info(inst)); err != nil {
-			g.reg.release(d.Request.Session)
-			return InstanceInfo{}, err
-		}
-	}
-	if err := inst.send(ctx, d); err != nil {
-		g.reg.release(d.Request.Session)
-		return InstanceInfo{}, fmt.Errorf("send run to instance %s: %w", inst.id, err)
-	}
-	info := g.reg.info(inst)
-	g.log.DebugContext(ctx, "run dispatched", slog.String(logKeyRun, d.Request.Session), slog.String(logKeyInstance, info.ID))
-	return info, nil
+	return g.deliver(ctx, inst, d, "run dispatched")
 }
 
 // Send hands a run to one instance connected to this process, chosen by
@@ -302,6 +290,13 @@ func (g *Gateway) Send(ctx context.Context, instanceID string, d *Dispatch) (Ins
 	if err != nil {
 		return InstanceInfo{}, err
 	}
+	return g.deliver(ctx, inst, d, "run sent")
+}
+
+// deliver sends d to inst, which the caller reserved or held for the run:
+// it calls d.OnReserved, then sends, releasing the run when either fails,
+// and logs msg at Debug once sent.
+func (g *Gateway) deliver(ctx context.Context, inst *instance, d *Dispatch, msg string) (InstanceInfo, error) {
 	if d.OnReserved != nil {
 		if err := d.OnReserved(g.reg.info(inst)); err != nil {
 			g.reg.release(d.Request.Session)
@@ -313,7 +308,7 @@ func (g *Gateway) Send(ctx context.Context, instanceID string, d *Dispatch) (Ins
 		return InstanceInfo{}, fmt.Errorf("send run to instance %s: %w", inst.id, err)
 	}
 	info := g.reg.info(inst)
-	g.log.DebugContext(ctx, "run sent", slog.String(logKeyRun, d.Request.Session), slog.String(logKeyInstance, info.ID))
+	g.log.DebugContext(ctx, msg, slog.String(logKeyRun, d.Request.Session), slog.String(logKeyInstance, info.ID))
 	return info, nil
 }
 
