@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/formats/geom"
 )
 
 // Geometry returns an object's geometry as a JSON-ready value in AAF's own
@@ -124,4 +125,29 @@ func PolygonRings(it *Item, t *aaf.Tool, format string) [][]aaf.Point {
 		it.Converted("segmentation zones written as one polygon each")
 	}
 	return rings
+}
+
+// BoxBounds returns the bounds of an object for a format that writes
+// bounding boxes, rotated boxes, polygons and segmentations as their
+// enclosing box, or false after recording why it has none: another kind
+// is not expressible in format, a polygon needs 3 points, and an object
+// without geometry is skipped. Clamping to the image is left to the
+// caller.
+func BoxBounds(it *Item, t *aaf.Tool, format string) (geom.Rect, bool) {
+	switch t.Kind {
+	case aaf.KindBoundingBox, aaf.KindRotatedBoundingBox, aaf.KindPolygon, aaf.KindSegmentation:
+	default:
+		it.Skip(NotExpressible(t.Kind, format))
+		return geom.Rect{}, false
+	}
+	if t.Kind == aaf.KindPolygon && len(t.Polygon) < 3 {
+		it.Skip(ReasonShortPolygon)
+		return geom.Rect{}, false
+	}
+	r, ok := geom.ToolBounds(t)
+	if !ok {
+		it.Skip(NoGeometry(t))
+		return geom.Rect{}, false
+	}
+	return r, true
 }

@@ -32,7 +32,6 @@ import (
 
 	"github.com/exporthub/exporthub/aaf"
 	"github.com/exporthub/exporthub/formats/convert"
-	"github.com/exporthub/exporthub/formats/geom"
 )
 
 // Name is the format's name in Config JSON.
@@ -90,19 +89,8 @@ func (c *Converter) Convert(ctx context.Context, assets iter.Seq2[*aaf.Asset, er
 			}
 			bw.Reset(w)
 			for _, t := range f.Tools {
-				switch t.Kind {
-				case aaf.KindBoundingBox, aaf.KindRotatedBoundingBox, aaf.KindPolygon, aaf.KindSegmentation:
-				default:
-					it.Skip(convert.NotExpressible(t.Kind, "KITTI"))
-					continue
-				}
-				if t.Kind == aaf.KindPolygon && len(t.Polygon) < 3 {
-					it.Skip(convert.ReasonShortPolygon)
-					continue
-				}
-				r, ok := geom.ToolBounds(t)
+				r, ok := convert.BoxBounds(it, t, "KITTI")
 				if !ok {
-					it.Skip(convert.NoGeometry(t))
 					continue
 				}
 				truncated := 0.0

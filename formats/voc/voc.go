@@ -186,19 +186,8 @@ func (c *Converter) Convert(ctx context.Context, assets iter.Seq2[*aaf.Asset, er
 
 // object converts one AAF object, or records why it cannot.
 func object(it *convert.Item, t *aaf.Tool, classes *convert.Classes, size Size) (Object, bool) {
-	switch t.Kind {
-	case aaf.KindBoundingBox, aaf.KindRotatedBoundingBox, aaf.KindPolygon, aaf.KindSegmentation:
-	default:
-		it.Skip(convert.NotExpressible(t.Kind, "VOC"))
-		return Object{}, false
-	}
-	if t.Kind == aaf.KindPolygon && len(t.Polygon) < 3 {
-		it.Skip(convert.ReasonShortPolygon)
-		return Object{}, false
-	}
-	r, ok := geom.ToolBounds(t)
+	r, ok := convert.BoxBounds(it, t, "VOC")
 	if !ok {
-		it.Skip(convert.NoGeometry(t))
 		return Object{}, false
 	}
 	box, truncated, ok := BoxFromRect(r, size.Width, size.Height)

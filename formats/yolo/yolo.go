@@ -159,19 +159,8 @@ func (c *Converter) Convert(ctx context.Context, assets iter.Seq2[*aaf.Asset, er
 // detectLines returns the "cx cy w h" values of an object, or nil after
 // recording why it has none.
 func detectLines(it *convert.Item, t *aaf.Tool, width, height float64) [][]float64 {
-	switch t.Kind {
-	case aaf.KindBoundingBox, aaf.KindRotatedBoundingBox, aaf.KindPolygon, aaf.KindSegmentation:
-	default:
-		it.Skip(convert.NotExpressible(t.Kind, "YOLO detection"))
-		return nil
-	}
-	if t.Kind == aaf.KindPolygon && len(t.Polygon) < 3 {
-		it.Skip(convert.ReasonShortPolygon)
-		return nil
-	}
-	r, ok := geom.ToolBounds(t)
+	r, ok := convert.BoxBounds(it, t, "YOLO detection")
 	if !ok {
-		it.Skip(convert.NoGeometry(t))
 		return nil
 	}
 	r, moved := r.Clamp(width, height)
