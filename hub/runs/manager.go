@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -298,6 +299,22 @@ func (m *Manager) recover(ctx context.Context) error {
 // a retry another process started meanwhile). It returns the ended run,
 // or nil when the run had already ended (or moved to another attempt).
 func (m *Manager) endInStore(ctx context.Context, runID string, attempt int, status store.RunStatus, msg string, note bool) (*store.Run, error) {
+	if note {
+		// The note is stored before the run ends, as every line is (a
+		// follower reads the status first, then the lines), and only
+		// while this attempt is still active.
+		cur, err := m.st.RunGetByID(ctx, runID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get run %s: %w", runID, err)
+		}
+		if !slices.Contains(ActiveStates, cur.Status) || (attempt != 0 && cur.Attempt != attempt) {
+			return nil, nil
+		}
+		m.appendNote(ctx, runID, gateway.LevelError, msg)
+	}
 	ended, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
 		ID: runID, From: ActiveStates, FromAttempt: attempt, Status: status, Message: msg, At: time.Now().UTC(),
 	})
@@ -306,9 +323,6 @@ func (m *Manager) endInStore(ctx context.Context, runID string, attempt int, sta
 	}
 	if err != nil {
 		return nil, fmt.Errorf("end run %s: %w", runID, err)
-	}
-	if note {
-		m.appendNote(ctx, runID, gateway.LevelError, msg)
 	}
 	if err := m.st.APIKeyRevokeForRun(ctx, runID, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("revoke token of run %s: %w", runID, err)
