@@ -180,22 +180,9 @@ func (c *configChecker) object(depth int) *syntaxError {
 		if err := c.value(depth); err != nil {
 			return err
 		}
-		c.skipSpace()
-		switch {
-		case c.i >= len(c.s):
-		case c.peek() == ',':
-			comma := c.i
-			c.i++
-			c.skipSpace()
-			if c.peek() == '}' && c.i < len(c.s) {
-				return c.fail("trailing comma: expected a key after ','", comma)
-			}
-			continue
-		case c.peek() == '}':
-			c.i++
-			return nil
+		if done, err := c.afterElem('}', "a key"); done || err != nil {
+			return err
 		}
-		return c.fail("expected ',' or '}'", -1)
 	}
 }
 
@@ -210,23 +197,33 @@ func (c *configChecker) array(depth int) *syntaxError {
 		if err := c.value(depth); err != nil {
 			return err
 		}
-		c.skipSpace()
-		switch {
-		case c.i >= len(c.s):
-		case c.peek() == ',':
-			comma := c.i
-			c.i++
-			c.skipSpace()
-			if c.peek() == ']' && c.i < len(c.s) {
-				return c.fail("trailing comma: expected a value after ','", comma)
-			}
-			continue
-		case c.peek() == ']':
-			c.i++
-			return nil
+		if done, err := c.afterElem(']', "a value"); done || err != nil {
+			return err
 		}
-		return c.fail("expected ',' or ']'", -1)
 	}
+}
+
+// afterElem consumes what follows an element of an object or array
+// closed by end: a ',' before the next element (done false), or end
+// (done true). A ',' right before end is a trailing comma, want says
+// what should have followed it.
+func (c *configChecker) afterElem(end byte, want string) (done bool, err *syntaxError) {
+	c.skipSpace()
+	switch {
+	case c.i >= len(c.s):
+	case c.peek() == ',':
+		comma := c.i
+		c.i++
+		c.skipSpace()
+		if c.peek() == end && c.i < len(c.s) {
+			return true, c.fail("trailing comma: expected "+want+" after ','", comma)
+		}
+		return false, nil
+	case c.peek() == end:
+		c.i++
+		return true, nil
+	}
+	return true, c.fail("expected ',' or '"+string(end)+"'", -1)
 }
 
 func (c *configChecker) str() *syntaxError {

@@ -46,40 +46,28 @@ var templateFuncs = template.FuncMap{
 
 // timeText formats a time for people: UTC, to the minute. It accepts a
 // time.Time or a *time.Time (nil gives "").
-func timeText(v any) string {
-	var t time.Time
-	switch x := v.(type) {
-	case time.Time:
-		t = x
-	case *time.Time:
-		if x == nil {
-			return ""
-		}
-		t = *x
-	}
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
+func timeText(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") }
 
 // timeSecText formats a time for people to the second, UTC. It accepts a
 // time.Time or a *time.Time (nil gives "").
-func timeSecText(v any) string {
+func timeSecText(v any) string { return formatTime(v, "2006-01-02 15:04:05 UTC") }
+
+// formatTime formats a time.Time or *time.Time in UTC with layout; a nil
+// or zero time gives "".
+func formatTime(v any, layout string) string {
 	var t time.Time
 	switch x := v.(type) {
 	case time.Time:
 		t = x
 	case *time.Time:
-		if x == nil {
-			return ""
+		if x != nil {
+			t = *x
 		}
-		t = *x
 	}
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return t.UTC().Format(layout)
 }
 
 // sizeText formats a byte count with a binary unit.
