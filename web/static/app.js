@@ -160,22 +160,31 @@
         }
         i++;
         parseValue(depth);
-        skipSpace();
-        if (text[i] === ",") {
-          var comma = i;
-          i++;
-          skipSpace();
-          if (text[i] === "}") {
-            fail("trailing comma: expected a key after ','", comma);
-          }
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
+        if (afterElem("}", "a key")) {
           return;
         }
-        fail("expected ',' or '}'");
       }
+    }
+    // afterElem consumes what follows an element of an object or array
+    // closed by end: a ',' before the next element (false) or end (true);
+    // a ',' right before end is a trailing comma, want says what should
+    // have followed it.
+    function afterElem(end, want) {
+      skipSpace();
+      if (text[i] === ",") {
+        var comma = i;
+        i++;
+        skipSpace();
+        if (text[i] === end) {
+          fail("trailing comma: expected " + want + " after ','", comma);
+        }
+        return false;
+      }
+      if (text[i] === end) {
+        i++;
+        return true;
+      }
+      fail("expected ',' or '" + end + "'");
     }
     function parseArray(depth) {
       i++; // [
@@ -186,21 +195,9 @@
       }
       for (;;) {
         parseValue(depth);
-        skipSpace();
-        if (text[i] === ",") {
-          var comma = i;
-          i++;
-          skipSpace();
-          if (text[i] === "]") {
-            fail("trailing comma: expected a value after ','", comma);
-          }
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
+        if (afterElem("]", "a value")) {
           return;
         }
-        fail("expected ',' or ']'");
       }
     }
 
