@@ -37,7 +37,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := coco.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			require.NoError(t, formatstest.ValidateCOCO(res.Files[coco.FileName]))
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
@@ -59,7 +59,7 @@ func TestConverter_Convert(t *testing.T) {
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {
 			c, err := coco.New(coco.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, input)
 			var doc struct {
 				Annotations []struct {
 					ObjectID string     `json:"object_id"`
@@ -107,7 +107,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := coco.New(coco.Options{Segmentation: coco.SegmentationRLE})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		type annotation struct {
 			ObjectID     string          `json:"object_id"`
 			Area         float64         `json:"area"`
@@ -145,7 +145,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := coco.New(coco.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, 1, res.Report.ProblemCount)
 		require.Equal(t, `asset[0] ("no-size.jpg"): COCO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 		require.Equal(t, 3, res.Report.AssetsWritten, "the run goes on after the problem")

@@ -32,7 +32,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := csv.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			require.Empty(t, res.Report.SkippedObjects["polyline not expressible in CSV"], "CSV writes every kind")
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
@@ -54,7 +54,7 @@ func TestConverter_Convert(t *testing.T) {
 		c, err := csv.New(csv.Options{})
 		require.NoError(t, err)
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, input)
 			rows, err := stdcsv.NewReader(bytes.NewReader(res.Files[csv.FileName])).ReadAll()
 			require.NoError(t, err)
 			require.Equal(t, csv.Columns, rows[0])

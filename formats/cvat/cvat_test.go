@@ -59,7 +59,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := cvat.New(cvat.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			requireStructure(t, res.Files[cvat.FileName])
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
@@ -80,7 +80,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := cvat.New(cvat.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("image_small.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "image_small.json")
 		var d doc
 		require.NoError(t, xml.Unmarshal(res.Files[cvat.FileName], &d))
 		checked := 0
@@ -109,7 +109,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := cvat.New(cvat.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, `asset[0] ("no-size.jpg"): CVAT needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 	})
 }

@@ -101,6 +101,13 @@ func Run(t testing.TB, c Converter, assets iter.Seq2[*aaf.Asset, error], env *co
 	return res
 }
 
+// RunInput is Run on the shared input file name (see InputPath) with a
+// fresh Env.
+func RunInput(t testing.TB, c Converter, name string) Result {
+	t.Helper()
+	return Run(t, c, Assets(t, InputPath(name)), Env(t))
+}
+
 // RequireBalanced checks that every object of the written assets is either
 // written or counted under a skip reason.
 func RequireBalanced(t testing.TB, rep *convert.Report) {

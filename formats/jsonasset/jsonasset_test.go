@@ -28,7 +28,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := jsonasset.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
 	}
@@ -48,7 +48,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := jsonasset.New(jsonasset.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, []string{"assets/no-size.json", "assets/edge.json", "assets/edge_2.json", "assets/___pages_scan_1.json"}, res.Names)
 		var f jsonasset.File
 		require.NoError(t, json.Unmarshal(res.Files["assets/edge.json"], &f))
@@ -61,7 +61,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := jsonasset.New(jsonasset.Options{Common: convert.Common{IncludeSkipped: true}})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("image_small.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "image_small.json")
 		require.Contains(t, res.Files, "assets/street-003.json")
 	})
 }

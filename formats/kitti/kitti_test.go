@@ -24,7 +24,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := kitti.New(kitti.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			for name, data := range res.Files {
 				require.True(t, strings.HasPrefix(name, "label_2/") && strings.HasSuffix(name, ".txt"), name)
 				for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
@@ -61,7 +61,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := kitti.New(kitti.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Zero(t, res.Report.ProblemCount)
 		require.Equal(t, "Car 0.00 0 0.00 10.00 10.00 30.00 30.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00\n", string(res.Files["label_2/no-size.txt"]))
 		require.Contains(t, string(res.Files["label_2/edge.txt"]), "Car 0.75 0 0.00 90.00 0.00 100.00 10.00 ", "three quarters of the box were outside")

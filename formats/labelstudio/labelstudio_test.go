@@ -28,7 +28,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := labelstudio.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			requireConsistent(t, res.Files)
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
@@ -49,7 +49,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := labelstudio.New(labelstudio.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("video_small.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "video_small.json")
 		var tasks []labelstudio.Task
 		require.NoError(t, json.Unmarshal(res.Files[labelstudio.TasksFile], &tasks))
 		require.Len(t, tasks, 1)
@@ -66,7 +66,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := labelstudio.New(labelstudio.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("image_small.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "image_small.json")
 		var tasks []labelstudio.Task
 		require.NoError(t, json.Unmarshal(res.Files[labelstudio.TasksFile], &tasks))
 		car := tasks[0].Annotations[0].Result[0]

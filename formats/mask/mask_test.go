@@ -31,7 +31,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := mask.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
 	}
@@ -51,7 +51,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := mask.New(mask.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		var legend mask.Legend
 		require.NoError(t, json.Unmarshal(res.Files["legend.json"], &legend))
 		value := map[string]int{}
@@ -108,7 +108,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := mask.New(mask.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, `asset[0] ("no-size.jpg"): mask needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 	})
 }

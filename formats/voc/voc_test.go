@@ -28,7 +28,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := voc.New(voc.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			formatstest.Golden(t, filepath.Join("testdata", tc.name), res)
 		})
 	}
@@ -49,7 +49,7 @@ func TestConverter_Convert(t *testing.T) {
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {
 			c, err := voc.New(voc.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, input)
 			list := strings.Fields(string(res.Files[voc.ImageSetFile]))
 			namer := convert.NewNamer()
 			i, checked := -1, 0
@@ -98,7 +98,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := voc.New(voc.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, `asset[0] ("no-size.jpg"): VOC needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 	})
 }

@@ -36,7 +36,7 @@ func TestConverter_Convert(t *testing.T) {
 			t.Parallel()
 			c, err := yolo.New(tc.opts)
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(tc.input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, tc.input)
 			task := tc.opts.Task
 			if task == "" {
 				task = yolo.TaskDetect
@@ -62,7 +62,7 @@ func TestConverter_Convert(t *testing.T) {
 		for _, input := range []string{"image_small.json", "video_small.json", "legacy_v2_small.json", "edge_cases.json"} {
 			c, err := yolo.New(yolo.Options{})
 			require.NoError(t, err)
-			res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath(input)), formatstest.Env(t))
+			res := formatstest.RunInput(t, c, input)
 			names := dataNames(t, res.Files["data.yaml"])
 			checked := 0
 			namer := convert.NewNamer()
@@ -106,7 +106,7 @@ func TestConverter_Convert(t *testing.T) {
 		t.Parallel()
 		c, err := yolo.New(yolo.Options{})
 		require.NoError(t, err)
-		res := formatstest.Run(t, c, formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), formatstest.Env(t))
+		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, 1, res.Report.ProblemCount)
 		require.Equal(t, `asset[0] ("no-size.jpg"): YOLO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 		require.NotContains(t, res.Files, "labels/no-size.txt")
