@@ -147,14 +147,13 @@ type importTracker struct {
 }
 
 func (t *importTracker) see(a *aaf.Asset) error {
-	if a.Task != nil && a.Task.StageID != "" {
-		if _, ok := t.stages[a.Task.StageID]; !ok {
-			if len(t.order) >= maxNewBatches {
-				return Errorf(http.StatusBadRequest, CodeInvalidAAF, "the import references more than %d distinct stages", maxNewBatches)
-			}
-			t.stages[a.Task.StageID] = a.Task.Stage
-			t.order = append(t.order, a.Task.StageID)
+	id, name := importStage(a)
+	if _, ok := t.stages[id]; !ok {
+		if len(t.order) >= maxNewBatches {
+			return Errorf(http.StatusBadRequest, CodeInvalidAAF, "the import references more than %d distinct stages", maxNewBatches)
 		}
+		t.stages[id] = name
+		t.order = append(t.order, id)
 	}
 	for _, b := range a.Batches {
 		if !t.batches[b] {
@@ -260,11 +259,21 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
+// importStage returns the stage id and name an asset is imported in: its
+// task's, or store.DefaultStageID (Complete) for an asset without one
+// (the legacy tasks/objects shape has none).
+func importStage(a *aaf.Asset) (id, name string) {
+	if a.Task != nil && a.Task.StageID != "" {
+		return a.Task.StageID, a.Task.Stage
+	}
+	return store.DefaultStageID, store.DefaultStageID
+}
+
 // assetRow converts a read asset into a store row.
 func assetRow(projectID string, a *aaf.Asset, now time.Time) *store.Asset {
 	row := &store.Asset{ProjectID: projectID, ExternalID: a.ExternalID, Batches: a.Batches, UpdatedAt: now, Data: a.Raw()}
+	row.StageID, _ = importStage(a)
 	if a.Task != nil {
-		row.StageID = a.Task.StageID
 		if t, err := time.Parse(time.RFC3339Nano, a.Task.UpdatedAt); err == nil {
 			row.UpdatedAt = t
 		}

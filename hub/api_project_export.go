@@ -56,7 +56,7 @@ func (s *Server) handleProjectExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", exportFileName(p)+ext))
 	w.Header().Set(HeaderTotalCount, strconv.FormatInt(n, 10))
 	w.WriteHeader(http.StatusOK)
-	if _, err := WriteExport(ctx, w, s.store, lp, format); err != nil {
+	if _, err := WriteExport(ctx, w, s.store, lp, format, f.Shape); err != nil {
 		// The status is sent; the client sees a truncated body (no final
 		// newline / closing bracket) and the connection is aborted.
 		s.log.WarnContext(ctx, "export stream ended early", "project_id", p.ID, "error", err)
@@ -97,8 +97,9 @@ func exportFileName(p *store.Project) string {
 
 // WriteExport streams the assets selected by lp to w as NDJSON (one
 // compact asset per line) or a JSON array, page by page, so memory stays
-// flat at any project size. It returns the number of assets written.
-func WriteExport(ctx context.Context, w io.Writer, st store.Store, lp store.AssetListParams, format aaf.Format) (int64, error) {
+// flat at any project size, each asset as imported less what shape leaves
+// out. It returns the number of assets written.
+func WriteExport(ctx context.Context, w io.Writer, st store.Store, lp store.AssetListParams, format aaf.Format, shape AssetShape) (int64, error) {
 	bw := bufio.NewWriterSize(w, exportBufferSize)
 	var n int64
 	var compact bytes.Buffer
@@ -109,7 +110,10 @@ func WriteExport(ctx context.Context, w io.Writer, st store.Store, lp store.Asse
 		if err != nil {
 			return n, fmt.Errorf("list assets: %w", err)
 		}
-		data := a.Data
+		data, err := shape.Apply(a.Data)
+		if err != nil {
+			return n, fmt.Errorf("asset %q: %w", a.ExternalID, err)
+		}
 		if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') >= 0 {
 			// Imported from a pretty-printed array: one line per asset.
 			compact.Reset()

@@ -397,6 +397,7 @@ func TestProjects_Export(t *testing.T) {
 			{"StagePlain", "stage=Complete", []string{"ext-1", "ext-3", "ext-5"}},
 			{"StageJSON", "stage=" + url.QueryEscape(`"Label"`), []string{"ext-0", "ext-2", "ext-4", "ext-6"}},
 			{"StageNull", "stage=null", []string{"ext-0", "ext-1", "ext-2", "ext-3", "ext-4", "ext-5", "ext-6"}},
+			{"StageList", "stage=" + url.QueryEscape(`["Label","Complete"]`), []string{"ext-0", "ext-1", "ext-2", "ext-3", "ext-4", "ext-5", "ext-6"}},
 			{"BatchByName", "batches=b2", []string{"ext-1", "ext-3", "ext-5"}},
 			{"BatchByIDJSON", "batches=" + url.QueryEscape(`["`+b1ID+`"]`), []string{"ext-0", "ext-2", "ext-4", "ext-6"}},
 			{"StageAndBatch", "stage=Label&batches=b2", nil},
@@ -432,8 +433,13 @@ func TestProjects_Export(t *testing.T) {
 			require.Equal(t, "ext-1", arr[0]["externalId"])
 		})
 		t.Run("EmptyJSON", func(t *testing.T) {
-			body := h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?format=json&stage=Nope", h.AdminKey, nil, http.StatusOK, nil)
+			body := h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?format=json&stage=Start", h.AdminKey, nil, http.StatusOK, nil)
 			require.Equal(t, "[]\n", string(body))
+		})
+		t.Run("UnknownStage", func(t *testing.T) {
+			var fail hub.FailResponse
+			h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?stage=Nope", h.AdminKey, nil, http.StatusBadRequest, &fail)
+			require.Equal(t, `stage: project `+p.ID+` has no stage "Nope" (its stage ids: Start, Label, Complete)`, fail.Message)
 		})
 		t.Run("Lossless", func(t *testing.T) {
 			one := `{"externalId":"raw-1","asset":"https://x.test/a.png","unknownKey":{"keep":[1,2.50,"x"]},"task":{"taskId":"t","stageId":"Label","tools":[],"classifications":[],"relations":[]}}`

@@ -160,14 +160,37 @@ type RunCreateRequest struct {
 	// ConfigJSON is the Config JSON text (a string) or a JSON value; absent
 	// means the plugin's default config.
 	ConfigJSON json.RawMessage `json:"configJSON,omitempty"`
-	// Stage filters assets by stage id or name.
-	Stage string `json:"stage,omitempty"`
+	// Stage filters assets by stage ids or names: a list (as Ango's run
+	// request), one string, or absent for every stage.
+	Stage StageList `json:"stage,omitempty"`
 	// Batches filters assets by batch ids or names.
 	Batches []string `json:"batches,omitempty"`
 	// Retries is how many times the run is dispatched again when its
 	// plugin instance is lost mid-run, 0 to runs.MaxRetries; absent means
 	// 0.
 	Retries int `json:"retries,omitempty"`
+}
+
+// StageList is a stage filter on the wire: in requests a JSON list of
+// stage ids or names, one string, or null.
+type StageList []string
+
+// UnmarshalJSON accepts a list of strings, a string or null.
+func (l *StageList) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*l = nil
+		if strings.TrimSpace(one) != "" {
+			*l = StageList{one}
+		}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("stage must be a list of stage ids, a stage id or null: %v", err)
+	}
+	*l = list
+	return nil
 }
 
 // configText returns the request's config as text; nil when absent.
@@ -192,8 +215,8 @@ type RunResponse struct {
 	Status     string `json:"status"`
 	Message    string `json:"message"`
 	ConfigJSON string `json:"configJSON"`
-	// Stage is the stage filter ("" for none).
-	Stage   string   `json:"stage"`
+	// Stage is the stage filter: stage ids, empty for none.
+	Stage   []string `json:"stage"`
 	Batches []string `json:"batches"`
 	// InstanceID is the plugin instance the run went to.
 	InstanceID string `json:"instanceId,omitempty"`
@@ -217,9 +240,12 @@ type RunResponse struct {
 func NewRunResponse(r *store.Run) *RunResponse {
 	out := &RunResponse{
 		ID: r.ID, ProjectID: r.ProjectID, PluginID: r.PluginID, UserID: r.UserID,
-		Status: string(r.Status), Message: r.Message, ConfigJSON: r.ConfigJSON, Stage: r.Stage,
+		Status: string(r.Status), Message: r.Message, ConfigJSON: r.ConfigJSON, Stage: r.Stages,
 		Batches: r.Batches, InstanceID: r.InstanceID, ExportID: r.ExportID, NumTasks: r.NumTasks,
 		Retries: r.Retries, Attempt: r.Attempt, CreatedAt: r.CreatedAt, Deadline: r.Deadline, DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+	}
+	if out.Stage == nil {
+		out.Stage = []string{}
 	}
 	if out.Batches == nil {
 		out.Batches = []string{}
@@ -256,7 +282,7 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := s.Runs().Submit(r.Context(), &runs.SubmitParams{
 		OrgID: p.OrgID, ProjectID: project.ID, PluginID: r.PathValue("id"), UserID: p.UserID,
-		ConfigJSON: config, Stage: req.Stage, Batches: req.Batches, Retries: req.Retries,
+		ConfigJSON: config, Stages: req.Stage, Batches: req.Batches, Retries: req.Retries,
 	})
 	if err != nil {
 		s.WriteError(w, r, runError(err, project.ID, r.PathValue("id")))

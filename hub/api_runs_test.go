@@ -146,6 +146,8 @@ func TestRunAPI_Create(t *testing.T) {
 			}{
 				{"ConfigNotJSON", map[string]any{"configJSON": `{"a": `}, http.StatusBadRequest, "configJSON is not valid JSON at byte 6"},
 				{"UnknownStage", map[string]any{"stage": "Nope"}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
+				{"UnknownStageInList", map[string]any{"stage": []string{"Complete", "Nope"}}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
+				{"StageNotAList", map[string]any{"stage": 3}, http.StatusBadRequest, "stage must be a list of stage ids, a stage id or null"},
 				{"UnknownBatch", map[string]any{"batches": []string{"b1", "zz"}}, http.StatusBadRequest, `batches[1] project ` + rb.project.ID + ` has no batch "zz"`},
 				{"BodyNotJSON", `{"stage": ]`, http.StatusBadRequest, "request body is not valid JSON at byte 11"},
 				{"TooManyRetries", map[string]any{"retries": 6}, http.StatusBadRequest, "retries must be from 0 to 5, got 6"},
@@ -177,14 +179,20 @@ func TestRunAPI_Create(t *testing.T) {
 		t.Run("FiltersAndDefaults", func(t *testing.T) {
 			r := rb.start(t, p.ID, map[string]any{"stage": "Complete", "batches": []string{"b1"}})
 			require.Equal(t, int64(2), r.NumTasks)
-			require.Equal(t, "Complete", r.Stage)
+			require.Equal(t, []string{"Complete"}, r.Stage)
 			require.Equal(t, `{"sep": ","}`, r.ConfigJSON, "got %s, want the plugin's default config", r.ConfigJSON)
 			require.Len(t, r.Batches, 1)
 			end := rb.waitEnd(t, r.ID)
 			require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
 
+			r = rb.start(t, p.ID, map[string]any{"stage": []string{"Label", "Complete"}})
+			require.Equal(t, int64(4), r.NumTasks, "a stage list selects the union of its stages")
+			require.Equal(t, []string{"Label", "Complete"}, r.Stage)
+			rb.waitEnd(t, r.ID)
+
 			r = rb.start(t, p.ID, map[string]any{"configJSON": map[string]any{"sep": ";"}})
 			require.Equal(t, int64(4), r.NumTasks)
+			require.Equal(t, []string{}, r.Stage)
 			require.JSONEq(t, `{"sep": ";"}`, r.ConfigJSON)
 			rb.waitEnd(t, r.ID)
 		})

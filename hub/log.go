@@ -14,4 +14,5 @@ const (
 	logKeyKeyID     = "key_id"
 	logKeyProjectID = "project_id"
 	logKeyCount     = "count"
+	logKeyRunID     = "run_id"
 )

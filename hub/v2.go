@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -77,8 +80,11 @@ type V2ProjectResponse struct {
 
 // handleV2Export serves GET /v2/export: it writes the filtered export as
 // a zip with one entry (<project>.json or .ndjson) into the hub's bucket,
-// streaming, and answers a presigned GET URL of it. Ango's extra flags
-// (sendEmail, includeMetadata, ...) are accepted and ignored.
+// streaming, and answers a presigned GET URL of it. The query is what the
+// Ango SDK's ExportOptions sends (see ParseExportFilter); sendEmail,
+// doNotNotify, includeOnlyKeyFrames and includeIdleBlurDurations are
+// accepted and change nothing. An export of 0 assets for a run writes a
+// WARNING line in the run's log.
 func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -95,6 +101,10 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := checkExportType(q.Get("type")); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	f, err := ParseExportFilter(q, p)
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -110,10 +120,13 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	if format == aaf.FormatNDJSON {
 		entry = base + ".ndjson"
 	}
-	n, err := s.WriteExportZip(ctx, s.blobs.Hub(), key.String(), entry, f.ListParams(p.ID), format)
+	n, err := s.WriteExportZip(ctx, s.blobs.Hub(), key.String(), entry, &f, p.ID, format)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
+	}
+	if n == 0 {
+		s.warnEmptyExport(r, p, &f)
 	}
 	u, _, err := s.blobs.Hub().SignedURL(ctx, key.String(), http.MethodGet, 0)
 	if err != nil {
@@ -123,10 +136,38 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	WriteData(w, V2ExportResponse{ExportPath: u, NumTasks: n})
 }
 
-// WriteExportZip streams the assets selected by lp, as a zip with one
-// entry named entry, into the object key of bucket b. Nothing is stored
-// if any step fails. It returns the number of assets written.
-func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry string, lp store.AssetListParams, format aaf.Format) (int64, error) {
+// checkExportType reads the "type" parameter of /v2/export: task (the
+// default) or issue.
+func checkExportType(v string) error {
+	switch v {
+	case "", "task":
+		return nil
+	case "issue":
+		return badRequest("type issue (the issue export) is not served by this hub yet")
+	}
+	return badRequest("type %q is not one of task, issue", v)
+}
+
+// warnEmptyExport writes a WARNING line in the log of the run whose token
+// asked for an export that selected no asset, so that the run does not
+// look like a silent success.
+func (s *Server) warnEmptyExport(r *http.Request, p *store.Project, f *ExportFilter) {
+	pr, ok := auth.FromContext(r.Context())
+	if !ok || !pr.IsRunToken() {
+		return
+	}
+	msg := fmt.Sprintf("the export holds 0 assets: nothing in project %q matches %s", p.Name, f.Describe(p))
+	if err := s.Runs().PostLog(r.Context(), pr.RunID, &gateway.LogEvent{Level: "WARNING", Msg: msg, Session: pr.RunID}); err != nil {
+		s.log.WarnContext(r.Context(), "log empty export", slog.String(logKeyRunID, pr.RunID), slog.Any(logKeyError, err))
+	}
+}
+
+// WriteExportZip streams the assets of project projectID that f selects,
+// shaped as f says, as a zip with one entry named entry, into the object
+// key of bucket b. Nothing is stored if any step fails. It returns the
+// number of assets written.
+func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry string, f *ExportFilter, projectID string, format aaf.Format) (int64, error) {
+	lp := f.ListParams(projectID)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -138,7 +179,7 @@ func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry 
 		})
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: entry, Method: zip.Deflate, Modified: time.Now().UTC()})
 		if err == nil {
-			n, err = WriteExport(ctx, fw, s.store, lp, format)
+			n, err = WriteExport(ctx, fw, s.store, lp, format, f.Shape)
 		}
 		if err == nil {
 			err = zw.Close()

@@ -276,7 +276,7 @@ func (h *webHub) StartRun(ctx context.Context, p *auth.Principal, params *web.St
 	config := params.ConfigJSON
 	run, err := h.s.Runs().Submit(ctx, &runs.SubmitParams{
 		OrgID: p.OrgID, ProjectID: params.ProjectID, PluginID: params.PluginID, UserID: p.UserID,
-		ConfigJSON: &config, Stage: params.Stage, Batches: params.Batches, Retries: params.Retries,
+		ConfigJSON: &config, Stages: params.Stages, Batches: params.Batches, Retries: params.Retries,
 	})
 	if err != nil {
 		return nil, inputError(runError(err, params.ProjectID, params.PluginID))

@@ -120,6 +120,23 @@ func TestExport_Run(t *testing.T) {
 		require.Contains(t, hub.SignedQueries()[0].Get("name"), "/upload/p-42.zip")
 	})
 
+	t.Run("StageList", func(t *testing.T) {
+		t.Parallel()
+		hub := setup(t)
+		var got []string
+		var gotText string
+		startPlugin(t, hub, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+			got, gotText = req.Stages, req.Stage
+			return countingHandler(ctx, req)
+		})
+		hub.WaitConnected(t, 1)
+		session := hub.Dispatch(t, plugintest.RunRequest{Stage: []string{"Complete", "5c0f-review"}})
+		require.True(t, hub.WaitResult(t, session).Export)
+		require.Equal(t, []string{"Complete", "5c0f-review"}, got, "Ango sends the stage filter as a list of stage ids")
+		require.Equal(t, "Complete, 5c0f-review", gotText)
+		require.Equal(t, `["Complete","5c0f-review"]`, hub.ExportQueries()[0].Get("stage"), "the export asks for the same list")
+	})
+
 	t.Run("LogsReachTheHub", func(t *testing.T) {
 		t.Parallel()
 		hub := setup(t)

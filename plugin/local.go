@@ -127,6 +127,7 @@ func RunLocal(ctx context.Context, callback HandlerFunc, opts LocalOptions) (*Lo
 		Session:    orDefault(opts.Session, "local"),
 		ConfigJSON: config,
 		Stage:      opts.Stage,
+		Stages:     localStages(opts.Stage),
 		Batches:    opts.Batches,
 		PluginID:   "local",
 		run:        &runState{dir: dir, projectID: projectID, project: project},
@@ -218,4 +219,12 @@ func newDevHandler(w io.Writer) slog.Handler {
 			return a
 		},
 	})
+}
+
+// localStages is the stage list of a local run: its one stage, if any.
+func localStages(stage string) []string {
+	if stage == "" {
+		return nil
+	}
+	return []string{stage}
 }

@@ -45,8 +45,12 @@ type Request struct {
 	// NumTasks is the number of assets in the export when the hub knows it
 	// ("numTasks"), else 0.
 	NumTasks int
-	// Stage is the stage filter of the run ("stage"), "" for none.
+	// Stage is the stage filter of the run ("stage") as text: its stage
+	// ids joined by ", " (what Ango plugins print), "" for none.
 	Stage string
+	// Stages holds the stage filter of the run ("stage", a list of stage
+	// ids), empty for none.
+	Stages []string
 	// Batches holds the batch filter of the run ("batches"), empty for none.
 	Batches []string
 	// PluginID is the id of this plugin ("pluginId", or the configured id).

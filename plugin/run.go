@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 )
@@ -110,7 +111,8 @@ func (s *server) perform(ctx context.Context, w *runRequest, logger *slog.Logger
 		Session:    w.Session,
 		ConfigJSON: w.config(),
 		NumTasks:   w.numTasks(),
-		Stage:      w.stage(),
+		Stage:      strings.Join(w.stages(), ", "),
+		Stages:     w.stages(),
 		Batches:    w.Batches,
 		PluginID:   orDefault(w.PluginID, s.cfg.id),
 		run:        &runState{dir: dir, api: s.api, apiKey: w.APIKey, projectID: w.ProjectID},

@@ -57,18 +57,26 @@ func (w *runRequest) config() string {
 	return string(raw)
 }
 
-// stage returns the stage filter for the callback: the string, or the raw
-// JSON of a non-string value; "" for none.
-func (w *runRequest) stage() string {
+// stages returns the stage filter for the callback: the list of stage ids
+// (Ango sends a list), a one-element list for a hub that sent a string;
+// nil for none.
+func (w *runRequest) stages() []string {
 	raw := bytes.TrimSpace(w.Stage)
 	if len(raw) == 0 || string(raw) == "null" {
-		return ""
+		return nil
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return s
+		if s == "" {
+			return nil
+		}
+		return []string{s}
 	}
-	return string(raw)
+	var list []string
+	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+		return list
+	}
+	return nil
 }
 
 // stageParam returns the JSON-encoded stage filter for the /v2/export query

@@ -21,9 +21,10 @@ const maxLogBatch = 500
 
 // RunStartRequest is the body of POST /ui/projects/{pid}/plugins/{id}/runs.
 type RunStartRequest struct {
-	ConfigJSON string   `json:"configJSON"`
-	Stage      string   `json:"stage"`
-	Batches    []string `json:"batches"`
+	ConfigJSON string `json:"configJSON"`
+	// Stages are the checked stages' ids; none checked means all stages.
+	Stages  []string `json:"stages"`
+	Batches []string `json:"batches"`
 	// Retries is the dialog's "Retries if the plugin instance is lost",
 	// 0 to MaxRetries.
 	Retries int `json:"retries"`
@@ -116,8 +117,10 @@ func runParams(p *store.Project, pluginID string, req *RunStartRequest) (*StartR
 	if cfg == "" {
 		cfg = "{}"
 	}
-	if req.Stage != "" && !slices.ContainsFunc(p.Stages, func(s store.Stage) bool { return s.ID == req.Stage }) {
-		return nil, inputErrorf("stage %q is not a stage of this project", req.Stage)
+	for _, st := range req.Stages {
+		if !slices.ContainsFunc(p.Stages, func(s store.Stage) bool { return s.ID == st }) {
+			return nil, inputErrorf("stage %q is not a stage of this project", st)
+		}
 	}
 	for _, b := range req.Batches {
 		if !slices.ContainsFunc(p.Batches, func(x store.Batch) bool { return x.ID == b }) {
@@ -127,7 +130,7 @@ func runParams(p *store.Project, pluginID string, req *RunStartRequest) (*StartR
 	if req.Retries < 0 || req.Retries > MaxRetries {
 		return nil, inputErrorf("retries must be a whole number from 0 to %d, got %d", MaxRetries, req.Retries)
 	}
-	return &StartRunParams{ProjectID: p.ID, PluginID: pluginID, ConfigJSON: cfg, Stage: req.Stage, Batches: req.Batches,
+	return &StartRunParams{ProjectID: p.ID, PluginID: pluginID, ConfigJSON: cfg, Stages: req.Stages, Batches: req.Batches,
 		Retries: req.Retries}, nil
 }
 
@@ -347,12 +350,15 @@ func (ui *UI) handleRunPage(q *request) {
 // stages and batches.
 func runFilters(p *store.Project, run *store.Run) string {
 	stage := "all stages"
-	if run.Stage != "" {
-		name := run.Stage
-		if i := slices.IndexFunc(p.Stages, func(s store.Stage) bool { return s.ID == run.Stage }); i >= 0 {
-			name = cmp.Or(p.Stages[i].Name, name)
+	if len(run.Stages) > 0 {
+		names := make([]string, len(run.Stages))
+		for i, id := range run.Stages {
+			names[i] = store.StageName(p, id)
 		}
-		stage = "stage " + name
+		stage = "stage " + strings.Join(names, ", ")
+		if len(names) > 1 {
+			stage = "stages " + strings.Join(names, ", ")
+		}
 	}
 	batches := "all batches"
 	if len(run.Batches) > 0 {

@@ -115,8 +115,8 @@ type StartRunParams struct {
 	// ConfigJSON is the Config JSON text the user typed ("{}" for none);
 	// it has been checked to be a JSON object.
 	ConfigJSON string
-	// Stage is the stage filter, "" for all stages.
-	Stage string
+	// Stages is the stage filter (stage ids), empty for all stages.
+	Stages []string
 	// Batches is the batch filter, empty for all batches.
 	Batches []string
 	// Retries is how many times the run is dispatched again when its

@@ -40,19 +40,23 @@ type RunRequest struct {
 	Session string `json:"session"`
 	// ConfigJSON is the Config JSON text as a string; "{}" when empty.
 	ConfigJSON string `json:"configJSON"`
-	// Stage is the stage filter; nil is sent as JSON null.
-	Stage *string `json:"stage"`
+	// Stage is the stage filter, a list of stage ids as in Ango (plugins
+	// do ', '.join(stage)); nil, no stage chosen, is sent as JSON null.
+	Stage []string `json:"stage"`
 	// Batches is the batch filter; nil is sent as an empty list.
 	Batches  []string `json:"batches"`
 	PluginID string   `json:"pluginId"`
 	NumTasks int64    `json:"numTasks"`
 }
 
-// MarshalJSON encodes r with an empty list for nil Batches and "{}" for an
-// empty ConfigJSON, as the protocol requires.
+// MarshalJSON encodes r with an empty list for nil Batches, null for no
+// Stage and "{}" for an empty ConfigJSON, as the protocol requires.
 func (r RunRequest) MarshalJSON() ([]byte, error) {
 	type plain RunRequest
 	p := plain(r)
+	if len(p.Stage) == 0 {
+		p.Stage = nil
+	}
 	if p.Batches == nil {
 		p.Batches = []string{}
 	}

@@ -20,15 +20,24 @@ func TestRunRequest_MarshalJSON(t *testing.T) {
 			"stage":null,"batches":[],"pluginId":"","numTasks":0}`, string(b))
 	})
 
+	t.Run("EmptyStageIsNull", func(t *testing.T) {
+		t.Parallel()
+		b, err := json.Marshal(gateway.RunRequest{Session: "s", Stage: []string{}})
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		require.Contains(t, m, "stage")
+		require.Nil(t, m["stage"], "no stage chosen is null, as in Ango")
+	})
+
 	t.Run("ConfigStaysAString", func(t *testing.T) {
 		t.Parallel()
-		stage := "Complete"
-		b, err := json.Marshal(gateway.RunRequest{ConfigJSON: `{"a": 1}`, Stage: &stage, Batches: []string{"b1"}, NumTasks: 7})
+		b, err := json.Marshal(gateway.RunRequest{ConfigJSON: `{"a": 1}`, Stage: []string{"Complete", "5c0f"}, Batches: []string{"b1"}, NumTasks: 7})
 		require.NoError(t, err)
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(b, &m))
 		require.Equal(t, `{"a": 1}`, m["configJSON"])
-		require.Equal(t, "Complete", m["stage"])
+		require.Equal(t, []any{"Complete", "5c0f"}, m["stage"], "the stage filter is a list of stage ids")
 		require.Equal(t, []any{"b1"}, m["batches"])
 		require.Equal(t, float64(7), m["numTasks"])
 	})

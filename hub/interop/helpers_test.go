@@ -28,6 +28,10 @@ const python = "/usr/bin/python3"
 // sampleFile is the AAF sample the plugin converts: 3 image assets.
 const sampleFile = "testdata/image_small.ndjson"
 
+// legacySample is an AAF sample in the legacy tasks/objects shape: one
+// asset without a stage.
+const legacySample = "testdata/legacy_v2_small.json"
+
 // bboxesDir holds the seed's example conversion the Python plugin runs.
 const bboxesDir = "../../examples/bboxes/python"
 
@@ -276,6 +280,29 @@ func (pp *pyPlugin) waitEvent(t *testing.T, name string) map[string]any {
 		return ev != nil
 	})
 	return ev
+}
+
+// requestOf returns the run request the plugin got for a session.
+func (pp *pyPlugin) requestOf(t *testing.T, session string) map[string]any {
+	t.Helper()
+	for _, ev := range pp.eventsNamed("plugin") {
+		if ev["session"] == session {
+			return ev["request"].(map[string]any)
+		}
+	}
+	t.Fatalf("the plugin got no run request for session %s", session)
+	return nil
+}
+
+// toStrings converts a decoded JSON list of strings.
+func toStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		str, _ := s.(string)
+		out = append(out, str)
+	}
+	return out
 }
 
 // zipOf returns the zip the plugin produced for a session.

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,9 +34,13 @@ type bboxRow struct {
 }
 
 // expectedBBoxes computes, from the sample, what the seed's example
-// conversion must write: each bounding box as "title x y w h" (numbers
+// conversion must write for the assets in stages (the SDK's default,
+// Complete, when none): each bounding box as "title x y w h" (numbers
 // rounded half to even), one asset's boxes joined by sep.
-func expectedBBoxes(t *testing.T, sep string) []bboxRow {
+func expectedBBoxes(t *testing.T, sep string, stages ...string) []bboxRow {
+	if len(stages) == 0 {
+		stages = []string{"Complete"}
+	}
 	t.Helper()
 	f, err := os.Open(sampleFile)
 	require.NoError(t, err)
@@ -48,13 +53,17 @@ func expectedBBoxes(t *testing.T, sep string) []bboxRow {
 			Asset      string `json:"asset"`
 			ExternalID string `json:"externalId"`
 			Task       struct {
-				Tools []struct {
+				StageID string `json:"stageId"`
+				Tools   []struct {
 					Title string             `json:"title"`
 					Box   map[string]float64 `json:"bounding-box"`
 				} `json:"tools"`
 			} `json:"task"`
 		}
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &a))
+		if !slices.Contains(stages, a.Task.StageID) {
+			continue
+		}
 		var boxes []string
 		for _, tool := range a.Task.Tools {
 			if tool.Box == nil {
@@ -199,7 +208,7 @@ func TestInterop_WS(t *testing.T) {
 		}
 		require.NotNil(t, line, "got logs %v, want the callback's line", logs)
 		require.Equal(t, "INFO", line.Level)
-		require.JSONEq(t, `{"assets": 3, "separator": ";"}`, string(line.Extra))
+		require.JSONEq(t, `{"assets": 2, "separator": ";"}`, string(line.Extra), "the SDK exports stage Complete by default: 2 of the 3 assets")
 		require.False(t, line.Time.IsZero())
 
 		// The live stream carried the same lines, then the end.
@@ -231,6 +240,79 @@ func TestInterop_WS(t *testing.T) {
 		resp := h.Do(t, http.MethodGet, "/v2/project/"+h.project, req["apiKey"].(string), nil)
 		resp.Body.Close()
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	})
+
+	t.Run("StageFilters", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		py := startPython(t, h, p, map[string]string{"MODE": "ids"})
+		h.waitInstances(t, p.ID, 1)
+		for _, tc := range []struct {
+			name  string
+			stage any
+			want  string
+		}{
+			// No stage chosen: the run request says null, the SDK still
+			// asks for stage=["Complete"].
+			{"NoneChosen", nil, "street-001.jpg\nstreet-002.jpg\nstage: null\n"},
+			{"OneStage", []string{"Label"}, "street-003.jpg\nstage: Label\n"},
+			{"TwoStages", []string{"Complete", "Label"}, "street-001.jpg\nstreet-002.jpg\nstreet-003.jpg\nstage: Complete, Label\n"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				body := map[string]any{}
+				if tc.stage != nil {
+					body["stage"] = tc.stage
+				}
+				run := h.startRun(t, p.ID, body)
+				end := h.waitEnd(t, run.ID, 60*time.Second)
+				require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+				req := py.requestOf(t, run.ID)
+				if tc.stage == nil {
+					require.Nil(t, req["stage"], "no stage chosen is null in the run request")
+				} else {
+					require.Equal(t, tc.stage, toStrings(req["stage"]), "the run request's stage is a list of stage ids")
+				}
+				require.Equal(t, tc.want, zipEntries(t, h.download(t, end.ExportID))["ids.txt"])
+			})
+		}
+	})
+
+	t.Run("LegacyAssetsInDefaultExport", func(t *testing.T) {
+		t.Parallel()
+		// Assets in the legacy tasks/objects shape have no stage: they are
+		// imported in Complete, so the SDK's default filter finds them.
+		legacy, err := os.ReadFile(legacySample)
+		require.NoError(t, err)
+		var p hub.ProjectResponse
+		h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "legacy " + store.NewID()[:6]}, http.StatusCreated, &p)
+		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/import", h.AdminKey, legacy, http.StatusOK, nil)
+		plug := h.newPlugin(t, map[string]any{})
+		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+plug.ID, h.AdminKey, nil, http.StatusOK, nil)
+		startPython(t, h, plug, map[string]string{"MODE": "ids"})
+		h.waitInstances(t, plug.ID, 1)
+		var run hub.RunResponse
+		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+plug.ID+"/runs", h.AdminKey, map[string]any{}, http.StatusCreated, &run)
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		require.Equal(t, "parking-17.png\nstage: null\n", zipEntries(t, h.download(t, end.ExportID))["ids.txt"])
+		for _, l := range h.logs(t, run.ID) {
+			require.NotEqual(t, "WARNING", l.Level, "no empty-export warning: %s", l.Msg)
+		}
+	})
+
+	t.Run("EmptyExportWarns", func(t *testing.T) {
+		t.Parallel()
+		p := h.newPlugin(t, map[string]any{})
+		startPython(t, h, p, map[string]string{"MODE": "ids"})
+		h.waitInstances(t, p.ID, 1)
+		run := h.startRun(t, p.ID, map[string]any{"stage": []string{"Start"}})
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		var warned bool
+		for _, l := range h.logs(t, run.ID) {
+			warned = warned || (l.Level == "WARNING" && strings.HasPrefix(l.Msg, "the export holds 0 assets: nothing in project"))
+		}
+		require.True(t, warned, "an export of 0 assets is not a silent success")
 	})
 
 	t.Run("PluginKilledMidRun", func(t *testing.T) {
@@ -408,7 +490,7 @@ func TestInterop_REST(t *testing.T) {
 		}
 		require.NotNil(t, line)
 		require.Equal(t, "INFO", line.Level)
-		require.JSONEq(t, `{"assets": 3, "separator": "|"}`, string(line.Extra))
+		require.JSONEq(t, `{"assets": 2, "separator": "|"}`, string(line.Extra), "the SDK exports stage Complete by default: 2 of the 3 assets")
 	})
 
 	t.Run("CallbackRaises", func(t *testing.T) {

@@ -205,10 +205,6 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 	m.active[run.ID] = ar
 	m.mu.Unlock()
 
-	var stage *string
-	if run.Stage != "" {
-		stage = &run.Stage
-	}
 	_, err := m.gw.Send(ctx, d.instanceID, &gateway.Dispatch{
 		Request: gateway.RunRequest{
 			ProjectID:  run.ProjectID,
@@ -217,7 +213,7 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 			RunBy:      run.UserID,
 			Session:    run.ID,
 			ConfigJSON: run.ConfigJSON,
-			Stage:      stage,
+			Stage:      run.Stages,
 			Batches:    run.Batches,
 			PluginID:   run.PluginID,
 			NumTasks:   run.NumTasks,
@@ -285,10 +281,6 @@ func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.
 	m.active[run.ID] = ar
 	m.mu.Unlock()
 
-	var stage *string
-	if run.Stage != "" {
-		stage = &run.Stage
-	}
 	inst, err := m.gw.Dispatch(ctx, &gateway.Dispatch{
 		Request: gateway.RunRequest{
 			ProjectID:  run.ProjectID,
@@ -297,7 +289,7 @@ func (m *Manager) dispatchREST(ctx context.Context, run *store.Run, plug *store.
 			RunBy:      run.UserID,
 			Session:    run.ID,
 			ConfigJSON: run.ConfigJSON,
-			Stage:      stage,
+			Stage:      run.Stages,
 			Batches:    run.Batches,
 			PluginID:   plug.ID,
 			NumTasks:   run.NumTasks,

@@ -39,8 +39,8 @@ type SubmitParams struct {
 	// ConfigJSON is the Config JSON text typed in the Run dialog; nil
 	// means the plugin's default. It must be valid JSON; "" means "{}".
 	ConfigJSON *string
-	// Stage is the stage filter, by stage id or name; "" for none.
-	Stage string
+	// Stages is the stage filter, by stage id or name; nil for none.
+	Stages []string
 	// Batches is the batch filter, by batch id or name.
 	Batches []string
 	// Retries is how many times the run is dispatched again, to another
@@ -84,15 +84,15 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 	if err != nil {
 		return nil, err
 	}
-	stage, err := resolveStage(project, p.Stage)
+	stages, err := store.ResolveStages(project, p.Stages)
 	if err != nil {
-		return nil, err
+		return nil, inputError(err)
 	}
-	batchIDs, batchNames, err := resolveBatches(project, p.Batches)
+	batchIDs, batchNames, err := store.ResolveBatches(project, p.Batches)
 	if err != nil {
-		return nil, err
+		return nil, inputError(err)
 	}
-	numTasks, err := m.st.AssetCount(ctx, &store.AssetListParams{ProjectID: project.ID, StageID: stage, Batches: batchNames})
+	numTasks, err := m.st.AssetCount(ctx, &store.AssetListParams{ProjectID: project.ID, StageIDs: stages, Batches: batchNames})
 	if err != nil {
 		return nil, fmt.Errorf("count assets: %w", err)
 	}
@@ -107,7 +107,7 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 		UserID:     p.UserID,
 		Status:     store.RunQueued,
 		ConfigJSON: config,
-		Stage:      stage,
+		Stages:     stages,
 		Batches:    batchIDs,
 		NodeID:     m.node,
 		NumTasks:   numTasks,
@@ -196,56 +196,16 @@ func configText(given *string, def string) (string, error) {
 	return text, nil
 }
 
-// resolveStage returns the id of the stage named by id or name; "" for
-// none.
-func resolveStage(p *store.Project, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
+// inputError turns an unknown stage or batch of a filter into an
+// *InputError naming the field (stage, batches[i]).
+func inputError(err error) error {
+	var ue *store.UnknownValueError
+	if !errors.As(err, &ue) {
+		return err
 	}
-	for _, st := range p.Stages {
-		if st.ID == s {
-			return st.ID, nil
-		}
+	field := "stage"
+	if ue.Kind == "batch" {
+		field = fmt.Sprintf("batches[%d]", ue.Index)
 	}
-	for _, st := range p.Stages {
-		if st.Name == s {
-			return st.ID, nil
-		}
-	}
-	return "", &InputError{Field: "stage", Message: fmt.Sprintf("project %s has no stage %q", p.ID, s)}
-}
-
-// resolveBatches returns the ids and names of the batches named by id or
-// name, without duplicates, in the given order.
-func resolveBatches(p *store.Project, given []string) (ids, names []string, err error) {
-	seen := make(map[string]bool, len(given))
-	for i, s := range given {
-		s = strings.TrimSpace(s)
-		var found *store.Batch
-		for j := range p.Batches {
-			if p.Batches[j].ID == s {
-				found = &p.Batches[j]
-				break
-			}
-		}
-		if found == nil {
-			for j := range p.Batches {
-				if p.Batches[j].Name == s {
-					found = &p.Batches[j]
-					break
-				}
-			}
-		}
-		if found == nil {
-			return nil, nil, &InputError{Field: fmt.Sprintf("batches[%d]", i), Message: fmt.Sprintf("project %s has no batch %q", p.ID, s)}
-		}
-		if seen[found.ID] {
-			continue
-		}
-		seen[found.ID] = true
-		ids = append(ids, found.ID)
-		names = append(names, found.Name)
-	}
-	return ids, names, nil
+	return &InputError{Field: field, Message: ue.Error()}
 }

@@ -348,12 +348,16 @@ type Asset struct {
 	ExternalID string
 	// Seq orders assets within a project (insertion order); set by the store.
 	Seq int64
-	// StageID is the task's stageId ("" when none).
+	// StageID is the task's stageId. The hub gives assets imported without
+	// one DefaultStageID.
 	StageID string
 	// Batches holds the asset's batch names.
 	Batches []string
 	// UpdatedAt is the task's updatedAt, or the import time.
 	UpdatedAt time.Time
+	// CreatedAt is when the asset was first imported into the project
+	// (read only: set by the store on insert and kept on upsert).
+	CreatedAt time.Time
 	// Data is the asset's AAF JSON exactly as imported.
 	Data json.RawMessage
 }
@@ -384,11 +388,17 @@ type AssetImportResult struct {
 // AssetListParams filters and pages assets of a project.
 type AssetListParams struct {
 	ProjectID string
-	// StageID keeps assets in that stage when non-empty.
-	StageID string
+	// StageIDs keeps assets in any of these stages when non-empty.
+	StageIDs []string
 	// Batches keeps assets in at least one of these batches when non-empty.
-	Batches  []string
-	AfterSeq int64
+	Batches []string
+	// UpdatedAfter and UpdatedBefore keep assets whose UpdatedAt is
+	// strictly after / before them; zero means no bound.
+	UpdatedAfter, UpdatedBefore time.Time
+	// CreatedAfter and CreatedBefore keep assets whose CreatedAt is
+	// strictly after / before them; zero means no bound.
+	CreatedAfter, CreatedBefore time.Time
+	AfterSeq                    int64
 	// Limit is the page size. Defaults to 1000.
 	Limit int
 }
@@ -484,8 +494,8 @@ type Run struct {
 	Status     RunStatus
 	Message    string
 	ConfigJSON string
-	// Stage is the stage filter ("" for none).
-	Stage string
+	// Stages is the stage filter: stage ids, nil for none.
+	Stages []string
 	// Batches is the batch filter.
 	Batches []string
 	// InstanceID names the plugin instance the run went to.

@@ -22,8 +22,8 @@ import (
 func init() { register(newRunCommand) }
 
 func newRunCommand(s IO) *cobra.Command {
-	var project, plugin, config, stage, output string
-	var batches []string
+	var project, plugin, config, output string
+	var stages, batches []string
 	var retries int
 	var wait bool
 	var cf *clientFlags
@@ -42,7 +42,7 @@ A run that does not succeed exits 1 with its message.`,
 			if err != nil {
 				return err
 			}
-			p := &hubclient.StartRunParams{ProjectID: project, PluginID: plugin, Stage: stage, Batches: batches, Retries: retries}
+			p := &hubclient.StartRunParams{ProjectID: project, PluginID: plugin, Stages: stages, Batches: batches, Retries: retries}
 			if config != "" {
 				text, err := readConfigFlag(cmd.InOrStdin(), config)
 				if err != nil {
@@ -85,7 +85,7 @@ A run that does not succeed exits 1 with its message.`,
 	cmd.Flags().StringVar(&project, "project", "", "project id (required)")
 	cmd.Flags().StringVar(&plugin, "plugin", "", "plugin id (required)")
 	cmd.Flags().StringVar(&config, "config", "", "Config JSON as JSON text or @FILE (default: the plugin's)")
-	cmd.Flags().StringVar(&stage, "stage", "", "export only assets in this stage (id or name)")
+	cmd.Flags().StringArrayVar(&stages, "stage", nil, "export only assets in this stage (id or name; repeatable: any of the stages)")
 	cmd.Flags().StringArrayVar(&batches, "batch", nil, "export only assets in this batch (id or name; repeatable)")
 	cmd.Flags().IntVar(&retries, "retries", 0, fmt.Sprintf("dispatch the run again, up to N times (0 to %d), when its plugin instance is lost mid-run", runs.MaxRetries))
 	cmd.Flags().BoolVar(&wait, "wait", false, "show the live logs and wait for the run to end")

@@ -30,8 +30,8 @@ type StartRunParams struct {
 	// ConfigJSON is the Config JSON text; nil sends none (the plugin's
 	// default is used).
 	ConfigJSON *string
-	// Stage filters assets by stage id or name; "" for all.
-	Stage string
+	// Stages filters assets by stage ids or names; nil for all.
+	Stages []string
 	// Batches filters assets by batch ids or names.
 	Batches []string
 	// Retries is how many times the hub dispatches the run again when
@@ -48,7 +48,7 @@ func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunRespo
 	if p.PluginID == "" {
 		return nil, errNoPlugin
 	}
-	req := &hub.RunCreateRequest{Stage: p.Stage, Batches: p.Batches, Retries: p.Retries}
+	req := &hub.RunCreateRequest{Stage: p.Stages, Batches: p.Batches, Retries: p.Retries}
 	if p.ConfigJSON != nil {
 		b, err := json.Marshal(*p.ConfigJSON)
 		if err != nil {

@@ -104,7 +104,7 @@ func exportFlow(t *testing.T, backend hubtest.Backend) {
 	require.False(t, eval[bool](t, tb, `document.querySelector("`+dlg+` [data-run]").disabled`))
 	batchA := eval[string](t, tb, `[...document.querySelectorAll("`+dlg+` input[name=batch]")].find(c => c.parentElement.textContent.trim() === "batch-a").value`)
 	tb.do(t,
-		chromedp.SetValue(chromedp.ID("stage-"+plugID), "Complete"),
+		chromedp.Click(chromedp.CSS(dlg+` input[name=stage][value="Complete"]`)),
 		chromedp.Click(chromedp.CSS(dlg+` input[value="`+batchA+`"]`)),
 	)
 	require.True(t, eval[bool](t, tb, `document.querySelector(".bell .badge").hidden`), "no unread notification before the run")

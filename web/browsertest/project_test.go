@@ -149,7 +149,8 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	)
 	cfg := "#config-" + plugID
 	require.Equal(t, `{"format": "csv", "minArea": 0}`, eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).value`, cfg)))
-	require.Equal(t, "All stages\nStart\nLabel\nComplete", tb.text(t, "#stage-"+plugID))
+	require.Equal(t, "Start\nLabel\nComplete", eval[string](t, tb, `[...document.querySelectorAll("#stages-`+plugID+` input[name=stage]")].map(c => c.parentElement.textContent.trim()).join("\n")`),
+		"the run dialog offers every stage, none checked")
 
 	// Invalid config JSON: the message says where, Run is disabled.
 	run := fmt.Sprintf(`#run-%s [data-run]`, plugID)

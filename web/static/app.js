@@ -699,7 +699,6 @@
     var ta = dlg.querySelector("textarea");
     var msg = dlg.querySelector(".config-error");
     var runBtn = dlg.querySelector("[data-run]");
-    var stage = dlg.querySelector("select[name=stage]");
     var retries = dlg.querySelector("input[name=retries]");
     var panel = dlg.querySelector(".run-panel");
     var statusEl = dlg.querySelector(".run-status");
@@ -730,9 +729,13 @@
       if (!configOK || running) {
         return;
       }
-      var batches = Array.prototype.map.call(dlg.querySelectorAll("input[name=batch]:checked"), function (c) {
-        return c.value;
-      });
+      var checked = function (name) {
+        return Array.prototype.map.call(dlg.querySelectorAll("input[name=" + name + "]:checked"), function (c) {
+          return c.value;
+        });
+      };
+      var stages = checked("stage");
+      var batches = checked("batch");
       function notStarted(message) {
         running = false;
         updateRunButton();
@@ -764,7 +767,7 @@
       view.setStatus("queued");
       postJSON(dlg.getAttribute("data-run-url"), {
         configJSON: ta.value,
-        stage: stage ? stage.value : "",
+        stages: stages,
         batches: batches,
         retries: nRetries,
       }).then(function (run) {

@@ -17,7 +17,8 @@ ships (python3-socketio, python3-requests). It follows plugin-protocol.md:
     POST /v2/pluginLog and POST /v2/pluginResponse with the apikey header.
 
 The run itself (section 5 and 7): GET /v2/export (NDJSON) with the run's
-apiKey, download the zip, read its first entry line by line, call the
+apiKey and the query of the SDK's ExportOptions (stage=["Complete"] when the
+run has no stage filter), download the zip, read its first entry line by line, call the
 callback, GET /v2/getUploadUrl, PUT the bytes, GET /v2/getSignedUrl, respond.
 
 Environment: HOST, PLUGIN_ID, PLUGIN_SECRET (required); CONNECTOR, PORT,
@@ -31,7 +32,10 @@ MODE selects the callback:
   raise      the callback raises (the SDK then responds {"error": true});
   block      the callback logs "blocking" and never returns;
   skip-put   like bboxes but the zip is never PUT (fault injection: the
-             hub must find no upload behind the response URL).
+             hub must find no upload behind the response URL);
+  ids        the zip holds ids.txt: the externalIds of the export, one a
+             line, then the run's stage filter as the SDK's users print it
+             (', '.join(stage)).
 
 Events the process sees are printed to stdout as JSON lines for the tests.
 """
@@ -124,9 +128,22 @@ def bboxes_callback(data):
     return ExportResult(buf, file_name)
 
 
+def ids_callback(data):
+    """Lists the export's externalIds and the run's stage filter."""
+    lines = [asset["externalId"] for asset in data["jsonExport"]]
+    stage = data.get("stage")
+    lines.append("stage: " + (", ".join(stage) if stage is not None else "null"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ids.txt", "\n".join(lines) + "\n")
+    return ExportResult(buf, data["projectId"] + ".zip")
+
+
 def callback(data):
     if MODE in ("bboxes", "skip-put"):
         result = bboxes_callback(data)
+    elif MODE == "ids":
+        result = ids_callback(data)
     elif MODE == "raise":
         data["logger"].info("about to fail")
         raise RuntimeError("the callback failed on purpose")
@@ -148,6 +165,31 @@ def ndjson_iterator(content):
             yield json.loads(line)
 
 
+def export_query(project, stage, batches, export_type="task", export_format="ndjson"):
+    """The /v2/export query the SDK's ExportOptions builds.
+
+    Every flag goes as true/false, batches, taskTypes and stage as JSON
+    lists. A run without a stage filter (stage null) still asks for
+    stage=["Complete"]: the SDK's default for default tasks.
+    """
+    if not stage:
+        stage = ["Complete"]
+    return {
+        "project": project,
+        "sendEmail": "false",
+        "includeMetadata": "true",
+        "includeHistory": "true",
+        "doNotNotify": "true",
+        "format": export_format,
+        "type": export_type,
+        "includeOnlyKeyFrames": "false",
+        "includeIdleBlurDurations": "false",
+        "batches": json.dumps(batches or []),
+        "taskTypes": json.dumps(["default"]),
+        "stage": json.dumps(stage),
+    }
+
+
 def run_export(data, emit_log, respond):
     """One run, as the SDK's ExportPlugin.on_plugin does it."""
     session = data.get("session", "")
@@ -156,17 +198,7 @@ def run_export(data, emit_log, respond):
     project = data.get("projectId")
     headers = {"apikey": api_key}
     logger = RunLogger(data, emit_log)
-    params = {
-        "project": project,
-        "format": "ndjson",
-        "sendEmail": "false",
-        "includeMetadata": "true",
-        "includeHistory": "false",
-        "doNotNotify": "true",
-        "includeKeyFramesOnly": "false",
-        "stage": json.dumps(data.get("stage")),
-        "batches": json.dumps(data.get("batches") or []),
-    }
+    params = export_query(project, data.get("stage"), data.get("batches"))
     try:
         r = requests.get(HOST + "/v2/export", params=params, headers=headers)
         r.raise_for_status()

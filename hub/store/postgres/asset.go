@@ -44,7 +44,7 @@ func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*s
 		if mode == store.ImportAppend {
 			src.projectID = p.ProjectID
 			n, err := tx.CopyFrom(ctx, pgx.Identifier{"assets"},
-				[]string{"project_id", "external_id", "stage_id", "batches", "updated_at", "data"}, src)
+				[]string{"project_id", "external_id", "stage_id", "batches", "updated_at", "data", "created_at"}, src)
 			if err != nil {
 				return src.copyError(err)
 			}
@@ -101,7 +101,7 @@ func (src *assetSource) Next() bool {
 	if src.projectID != "" {
 		first = src.projectID
 	}
-	src.values = append(src.values[:0], first, a.ExternalID, a.StageID, textArray(a.Batches), updated, data)
+	src.values = append(src.values[:0], first, a.ExternalID, a.StageID, textArray(a.Batches), updated, data, src.importTime)
 	return true
 }
 
@@ -157,12 +157,12 @@ const upsertIndexRows = 5000
 func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSource, res *store.AssetImportResult) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE asset_import (
 			ord bigint NOT NULL, external_id text NOT NULL, stage_id text NOT NULL, batches text[] NOT NULL,
-			updated_at timestamptz NOT NULL, data bytea NOT NULL
+			updated_at timestamptz NOT NULL, data bytea NOT NULL, created_at timestamptz NOT NULL
 		) ON COMMIT DROP`); err != nil {
 		return interpretError(err)
 	}
 	total, err := tx.CopyFrom(ctx, pgx.Identifier{"asset_import"},
-		[]string{"ord", "external_id", "stage_id", "batches", "updated_at", "data"}, src)
+		[]string{"ord", "external_id", "stage_id", "batches", "updated_at", "data", "created_at"}, src)
 	if err != nil {
 		return src.copyError(err)
 	}
@@ -200,8 +200,8 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 			return interpretError(err)
 		}
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data)
-		SELECT $1, i.external_id, i.stage_id, i.batches, i.updated_at, i.data FROM asset_import i
+	tag, err := tx.Exec(ctx, `INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at)
+		SELECT $1, i.external_id, i.stage_id, i.batches, i.updated_at, i.data, i.created_at FROM asset_import i
 		WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.project_id = $1 AND a.external_id = i.external_id)
 		ORDER BY i.ord`, projectID)
 	if err != nil {
@@ -217,9 +217,19 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 func assetWhere(p *store.AssetListParams) (string, []any) {
 	where := `a.project_id = $1`
 	args := []any{p.ProjectID}
-	if p.StageID != "" {
-		args = append(args, p.StageID)
-		where += fmt.Sprintf(` AND a.stage_id = $%d`, len(args))
+	if len(p.StageIDs) > 0 {
+		args = append(args, p.StageIDs)
+		where += fmt.Sprintf(` AND a.stage_id = ANY($%d::text[])`, len(args))
+	}
+	for _, b := range []struct {
+		cond string
+		t    time.Time
+	}{{`a.updated_at > $%d`, p.UpdatedAfter}, {`a.updated_at < $%d`, p.UpdatedBefore},
+		{`a.created_at > $%d`, p.CreatedAfter}, {`a.created_at < $%d`, p.CreatedBefore}} {
+		if !b.t.IsZero() {
+			args = append(args, b.t.UTC())
+			where += ` AND ` + fmt.Sprintf(b.cond, len(args))
+		}
 	}
 	if len(p.Batches) > 0 {
 		args = append(args, p.Batches)
@@ -232,11 +242,11 @@ func scanAsset(projectID string) func(pgx.Row) (*store.Asset, error) {
 	return func(row pgx.Row) (*store.Asset, error) {
 		a := store.Asset{ProjectID: projectID}
 		var data []byte
-		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &a.Batches, &a.UpdatedAt, &data); err != nil {
+		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &a.Batches, &a.UpdatedAt, &a.CreatedAt, &data); err != nil {
 			return nil, err
 		}
 		a.Batches = listOrNil(a.Batches)
-		a.UpdatedAt = a.UpdatedAt.UTC()
+		a.UpdatedAt, a.CreatedAt = a.UpdatedAt.UTC(), a.CreatedAt.UTC()
 		a.Data = rawOrNil(data)
 		return &a, nil
 	}
@@ -251,7 +261,7 @@ func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]
 	}
 	where, args := assetWhere(p)
 	args = append(args, p.AfterSeq, limit)
-	query := fmt.Sprintf(`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.data FROM assets a
+	query := fmt.Sprintf(`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.data FROM assets a
 		WHERE %s AND a.seq > $%d ORDER BY a.seq LIMIT $%d`, where, len(args)-1, len(args))
 	out, err := queryList(ctx, s.pool, scanAsset(p.ProjectID), query, args...)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
+const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
 	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
@@ -21,11 +21,11 @@ const finalStatuses = `('succeeded', 'failed', 'timed_out', 'lost', 'cancelled')
 func scanRun(row pgx.Row) (*store.Run, error) {
 	var r store.Run
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
-		&r.Stage, &r.Batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &r.Deadline, &r.CreatedAt, &r.DispatchedAt,
+		&r.Stages, &r.Batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &r.Deadline, &r.CreatedAt, &r.DispatchedAt,
 		&r.StartedAt, &r.EndedAt, &r.NodeID, &r.Retries, &r.Attempt); err != nil {
 		return nil, err
 	}
-	r.Batches = listOrNil(r.Batches)
+	r.Stages, r.Batches = listOrNil(r.Stages), listOrNil(r.Batches)
 	r.Deadline, r.DispatchedAt, r.StartedAt, r.EndedAt = utcPtr(r.Deadline), utcPtr(r.DispatchedAt), utcPtr(r.StartedAt), utcPtr(r.EndedAt)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return &r, nil
@@ -47,7 +47,7 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	}
 	_, err := s.exec(ctx, `INSERT INTO runs (`+runColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage,
+		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, textArray(r.Stages),
 		textArray(r.Batches), r.InstanceID, r.ExportID, r.NumTasks, tsPtr(r.Deadline), r.CreatedAt,
 		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -86,8 +87,8 @@ func newAssetImporter(ctx context.Context, tx *sql.Tx, projectID string, mode st
 		return st, nil
 	}
 	var err error
-	if imp.insert, err = prepare(`INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data)
-		VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+	if imp.insert, err = prepare(`INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return nil, err
 	}
 	if imp.insertBatch, err = prepare(`INSERT OR IGNORE INTO asset_batches (seq, project_id, batch) VALUES (?, ?, ?)`); err != nil {
@@ -147,7 +148,7 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 			return false, fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, interpretError(err))
 		}
 	}
-	r, err := imp.insert.ExecContext(ctx, imp.projectID, a.ExternalID, a.StageID, batches, updated, data)
+	r, err := imp.insert.ExecContext(ctx, imp.projectID, a.ExternalID, a.StageID, batches, updated, data, imp.importTime)
 	if err != nil {
 		err = interpretError(err)
 		if errors.Is(err, store.ErrConflict) {
@@ -180,9 +181,26 @@ func assetWhere(p *store.AssetListParams) (string, []any) {
 		args = []any{p.ProjectID}
 	)
 	sb.WriteString(`a.project_id = ?`)
-	if p.StageID != "" {
-		sb.WriteString(` AND a.stage_id = ?`)
-		args = append(args, p.StageID)
+	if len(p.StageIDs) > 0 {
+		sb.WriteString(` AND a.stage_id IN (`)
+		for i, id := range p.StageIDs {
+			if i > 0 {
+				sb.WriteString(`, `)
+			}
+			sb.WriteString(`?`)
+			args = append(args, id)
+		}
+		sb.WriteString(`)`)
+	}
+	for _, b := range []struct {
+		cond string
+		t    time.Time
+	}{{`a.updated_at > ?`, p.UpdatedAfter}, {`a.updated_at < ?`, p.UpdatedBefore},
+		{`a.created_at > ?`, p.CreatedAfter}, {`a.created_at < ?`, p.CreatedBefore}} {
+		if !b.t.IsZero() {
+			sb.WriteString(` AND ` + b.cond)
+			args = append(args, micros(b.t))
+		}
 	}
 	if len(p.Batches) > 0 {
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM asset_batches b WHERE b.seq = a.seq AND b.batch IN (`)
@@ -202,18 +220,18 @@ func scanAsset(projectID string) func(scanner) (*store.Asset, error) {
 	return func(row scanner) (*store.Asset, error) {
 		a := store.Asset{ProjectID: projectID}
 		var (
-			batches string
-			updated int64
-			data    []byte
+			batches          string
+			updated, created int64
+			data             []byte
 		)
-		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &batches, &updated, &data); err != nil {
+		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &batches, &updated, &created, &data); err != nil {
 			return nil, err
 		}
 		var err error
 		if a.Batches, err = decodeList[string](batches); err != nil {
 			return nil, fmt.Errorf("asset %q batches: %w", a.ExternalID, err)
 		}
-		a.UpdatedAt = fromMicros(updated)
+		a.UpdatedAt, a.CreatedAt = fromMicros(updated), fromMicros(created)
 		a.Data = rawOrNil(data)
 		return &a, nil
 	}
@@ -229,7 +247,7 @@ func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]
 	where, args := assetWhere(p)
 	args = append(args, p.AfterSeq, limit)
 	out, err := queryList(ctx, s.rdb, scanAsset(p.ProjectID),
-		`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.data FROM assets a
+		`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.data FROM assets a
 		WHERE `+where+` AND a.seq > ? ORDER BY a.seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list assets of project %s: %w", p.ProjectID, err)

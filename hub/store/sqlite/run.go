@@ -10,7 +10,7 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stage, batches,
+const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
 	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
@@ -20,16 +20,19 @@ const finalStatuses = `('succeeded', 'failed', 'timed_out', 'lost', 'cancelled')
 func scanRun(row scanner) (*store.Run, error) {
 	var (
 		r                                    store.Run
-		batches                              string
+		stages, batches                      string
 		deadline, dispatched, started, ended sql.NullInt64
 		created                              int64
 	)
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
-		&r.Stage, &batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &deadline, &created, &dispatched, &started,
+		&stages, &batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &deadline, &created, &dispatched, &started,
 		&ended, &r.NodeID, &r.Retries, &r.Attempt); err != nil {
 		return nil, err
 	}
 	var err error
+	if r.Stages, err = decodeList[string](stages); err != nil {
+		return nil, fmt.Errorf("run %s stages: %w", r.ID, err)
+	}
 	if r.Batches, err = decodeList[string](batches); err != nil {
 		return nil, fmt.Errorf("run %s batches: %w", r.ID, err)
 	}
@@ -48,6 +51,10 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	if err := validStatus(r.Status); err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
+	stages, err := encodeList(r.Stages)
+	if err != nil {
+		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
 	batches, err := encodeList(r.Batches)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
@@ -57,7 +64,7 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 		r.Attempt = 1
 	}
 	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, r.Stage, batches,
+		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, stages, batches,
 		r.InstanceID, r.ExportID, r.NumTasks, nullMicros(r.Deadline), micros(r.CreatedAt), nullMicros(r.DispatchedAt),
 		nullMicros(r.StartedAt), nullMicros(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
 	if err != nil {

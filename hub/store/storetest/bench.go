@@ -154,7 +154,7 @@ func BenchAssetListPage(b *testing.B, newStore func(b *testing.B) store.Store) {
 		params store.AssetListParams
 	}{
 		{"All", store.AssetListParams{ProjectID: p.ID}},
-		{"Stage", store.AssetListParams{ProjectID: p.ID, StageID: "s1"}},
+		{"Stage", store.AssetListParams{ProjectID: p.ID, StageIDs: []string{"s1"}}},
 		{"Batch", store.AssetListParams{ProjectID: p.ID, Batches: []string{"b3"}}},
 	}
 	for _, c := range cases {

@@ -23,7 +23,7 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		pl := b.plugin(o.ID, "coco")
 		r := &store.Run{
 			ID: store.NewID(), OrgID: o.ID, ProjectID: p.ID, PluginID: pl.ID, UserID: u.ID,
-			Status: store.RunQueued, Message: "waiting", ConfigJSON: `{"z":1,"a":2}`, Stage: "s1",
+			Status: store.RunQueued, Message: "waiting", ConfigJSON: `{"z":1,"a":2}`, Stages: []string{"s1", "Complete"},
 			Batches: []string{"b1", "b2"}, InstanceID: "inst", NodeID: "hub-1:7420", NumTasks: 42, Retries: 3, Attempt: 2,
 			Deadline: ptr(at(30)), CreatedAt: at(0),
 		}
@@ -53,6 +53,7 @@ func testRun(t *testing.T, newStore func(t *testing.T) store.Store) {
 		got, err := b.s.RunGet(b.ctx, o.ID, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, store.RunQueued, got.Status)
+		require.Nil(t, got.Stages)
 		require.Nil(t, got.Batches)
 		require.Nil(t, got.Deadline)
 		require.Nil(t, got.DispatchedAt)
