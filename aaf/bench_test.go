@@ -94,6 +94,28 @@ func BenchmarkDecode(b *testing.B) {
 			})
 		})
 	}
+	// What an SDK plugin that reads only the tools gets (the hub validated
+	// the export on import).
+	for _, c := range []struct {
+		name string
+		opts []aaf.ReaderOption
+	}{
+		{"ReaderWithoutValidation", []aaf.ReaderOption{aaf.WithoutValidation()}},
+		{"ReaderFieldTools", []aaf.ReaderOption{aaf.WithoutValidation(), aaf.WithFields(aaf.FieldTools)}},
+		{"ReaderFieldToolsWorkers2", []aaf.ReaderOption{aaf.WithoutValidation(), aaf.WithFields(aaf.FieldTools), aaf.WithWorkers(2)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			reportPerAsset(b, n, func() {
+				got := 0
+				for _, err := range aaf.Assets(bytes.NewReader(data), c.opts...) {
+					require.NoError(b, err)
+					got++
+				}
+				require.Equal(b, n, got)
+			})
+		})
+	}
 	b.Run("ReaderWithRaw", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		reportPerAsset(b, n, func() {

@@ -127,8 +127,10 @@ type decoder struct {
 	// shareStrings makes the strings of an asset's annotations share one
 	// allocation (see later); a Reader's decoders set it.
 	shareStrings bool
-	strBytes     []byte
-	fixups       []strFixup
+	// omit is the parts left undecoded and unchecked (WithFields).
+	omit     Fields
+	strBytes []byte
+	fixups   []strFixup
 }
 
 // slabChunk is the number of structs allocated at once for a slab.
@@ -325,8 +327,13 @@ func (d *decoder) raw() json.RawMessage {
 	return d.rawBytes.copyOf(v, rawChunk)
 }
 
-// extra stores the value of an unknown key.
+// extra stores the value of an unknown key (or skips it when the reader
+// leaves out FieldExtra).
 func (d *decoder) extra(m *map[string]json.RawMessage, k []byte) {
+	if d.omit&FieldExtra != 0 {
+		d.skipUnchecked()
+		return
+	}
 	key := d.intern(k)
 	d.push(key)
 	r := d.raw()
@@ -494,6 +501,7 @@ func (d *decoder) asset() *Asset {
 	}
 	a := &Asset{}
 	hasTask, tasksAt := false, -1
+	var spec specTasks
 	for k, ok := d.beginObject(); ok; k, ok = d.moreKeys() {
 		switch string(k) {
 		case "asset":
@@ -511,6 +519,10 @@ func (d *decoder) asset() *Asset {
 		case "dataset":
 			d.dataset(a, k)
 		case "metadata":
+			if d.omit&FieldMetadata != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			if d.b[d.i] != '{' {
 				d.tolerate(k, &a.Extra, "an object")
 				continue
@@ -520,8 +532,16 @@ func (d *decoder) asset() *Asset {
 			d.pop()
 			a.has |= hasMetadata
 		case "batches":
+			if d.omit&FieldBatches != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.batches(a, k)
 		case "contextData":
+			if d.omit&FieldContextData != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push("contextData")
 			a.ContextData = d.raw()
 			d.pop()
@@ -535,6 +555,13 @@ func (d *decoder) asset() *Asset {
 			d.pop()
 		case "tasks":
 			tasksAt = d.i
+			if d.omit != 0 && !hasTask {
+				// Decode the tasks at once: a reader that leaves parts
+				// out would otherwise read them twice. A "task" key
+				// further on makes them an extra key again (below).
+				spec = d.legacyTasksAhead(a)
+				continue
+			}
 			d.push("tasks")
 			d.skip()
 			d.pop()
@@ -548,35 +575,82 @@ func (d *decoder) asset() *Asset {
 	end := d.i
 	switch {
 	case hasTask:
+		if spec.done {
+			spec.undo(d, a)
+		}
 		if tasksAt >= 0 {
 			d.i = tasksAt
 			d.extra(&a.Extra, []byte("tasks"))
 		}
+	case spec.done:
 	case tasksAt >= 0:
-		a.Generation = GenerationLegacy
 		d.i = tasksAt
 		d.push("tasks")
-		if d.isArray("tasks") {
-			for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
-				d.pushIdx(n)
-				if d.isObject("task") {
-					a.Tasks = append(a.Tasks, d.task(true))
-				}
-				d.pop()
-			}
-			if a.Tasks == nil && d.err == nil {
-				a.Tasks = []*Task{}
-			}
-			if len(a.Tasks) > 0 {
-				a.Task = a.Tasks[0]
-			}
-		}
+		d.legacyTasks(a)
 		d.pop()
 	default:
 		d.fail(`missing "task" (and no legacy "tasks")`)
 	}
 	d.i = end
 	return a
+}
+
+// legacyTasks decodes the legacy "tasks" array at d.i into a; "tasks" is
+// pushed.
+func (d *decoder) legacyTasks(a *Asset) {
+	a.Generation = GenerationLegacy
+	if !d.isArray("tasks") {
+		return
+	}
+	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		d.pushIdx(n)
+		if d.isObject("task") {
+			a.Tasks = append(a.Tasks, d.task(true))
+		}
+		d.pop()
+	}
+	if a.Tasks == nil && d.err == nil {
+		a.Tasks = []*Task{}
+	}
+	if len(a.Tasks) > 0 {
+		a.Task = a.Tasks[0]
+	}
+}
+
+// specTasks is the state of legacy tasks decoded ahead (see asset): which
+// warnings they added, so that they can be undone.
+type specTasks struct {
+	done             bool
+	warnFrom, warnTo int
+}
+
+// legacyTasksAhead decodes the legacy "tasks" at d.i into a, on a decoder
+// that leaves parts out, before the rest of the asset is known. When that
+// fails it skips them instead, leaving them to be decoded (and the error
+// found again) after the rest of the asset, as without it.
+func (d *decoder) legacyTasksAhead(a *Asset) specTasks {
+	start, depth, nw, np := d.i, d.depth, len(d.warnings), len(d.path)
+	d.push("tasks")
+	d.legacyTasks(a)
+	d.pop()
+	if d.err == nil {
+		return specTasks{done: true, warnFrom: nw, warnTo: len(d.warnings)}
+	}
+	d.err, d.errAt = nil, -1
+	clear(d.warnings[nw:])
+	d.warnings = d.warnings[:nw]
+	a.Tasks, a.Task, a.Generation = nil, nil, 0
+	d.i, d.depth, d.path = start, depth, d.path[:np]
+	d.skipUnchecked()
+	return specTasks{}
+}
+
+// undo drops the tasks decoded ahead and their warnings: a "task" key came
+// after them.
+func (s specTasks) undo(d *decoder, a *Asset) {
+	d.warnings = append(d.warnings[:s.warnFrom], d.warnings[s.warnTo:]...)
+	a.Tasks = nil
+	a.Generation = GenerationV3
 }
 
 // dataset decodes "dataset": a list of page URLs.
@@ -720,22 +794,42 @@ func (d *decoder) task(legacy bool) *Task {
 				t.IsSkipped, t.has = b, t.has|hasIsSkipped
 			}
 		case toolsKey:
+			if d.omit&FieldTools != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push(toolsKey)
 			t.Tools = d.tools(toolsKey)
 			d.pop()
 		case "classifications":
+			if d.omit&FieldClassifications != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push("classifications")
 			t.Classifications = d.classifications()
 			d.pop()
 		case "relations":
+			if d.omit&FieldRelations != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push("relations")
 			t.Relations = d.relations()
 			d.pop()
 		case "stageHistory":
+			if d.omit&FieldStageHistory != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push("stageHistory")
 			t.StageHistory = d.stageHistory()
 			d.pop()
 		case "review":
+			if d.omit&FieldReview != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			if d.b[d.i] != '{' {
 				d.tolerate(k, &t.Extra, "an object")
 				continue
@@ -890,6 +984,10 @@ func (d *decoder) tool(t *Tool) {
 				t.Title, t.has = s, t.has|hasTitle
 			}
 		case "classifications":
+			if d.omit&FieldToolClassifications != 0 {
+				d.skipUnchecked()
+				continue
+			}
 			d.push("classifications")
 			t.Classifications = d.classifications()
 			d.pop()
@@ -938,7 +1036,11 @@ func (d *decoder) geometry(t *Tool, kind ToolKind) {
 			d.warn("polyline has " + strconv.Itoa(len(t.Polyline)) + " points; a line needs at least 2")
 		}
 	case KindPoint:
-		if p, ok := d.point("point"); ok {
+		p, ok := d.pointFast()
+		if !ok && d.err == nil {
+			p, ok = d.point("point")
+		}
+		if ok {
 			pp := one(&d.pointSlab, geomChunk)
 			*pp = p
 			t.Point = pp
@@ -1094,6 +1196,50 @@ func (d *decoder) point(what string) (Point, bool) {
 	return p, true
 }
 
+// pointFast reads the plain pair of finite numbers [x, y] at d.i, the
+// common case, without the bookkeeping of point. For anything else it
+// returns false with d.i unchanged, and point reads the value, reporting
+// its problems where they are; a syntax error in a number is recorded
+// here (d.err), as point would.
+func (d *decoder) pointFast() (Point, bool) {
+	b, start := d.b, d.i
+	if start >= len(b) || b[start] != '[' {
+		return Point{}, false
+	}
+	var p Point
+	i := start + 1
+	for n := range 2 {
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		if i >= len(b) || b[i] != '-' && (b[i] < '0' || b[i] > '9') {
+			d.i = start
+			return Point{}, false
+		}
+		d.i = i
+		f, ok := d.scanNumber()
+		if !ok {
+			return Point{}, false
+		}
+		i = d.i
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		want := byte(',')
+		if n == 1 {
+			want = ']'
+		}
+		if math.IsInf(f, 0) || i >= len(b) || b[i] != want {
+			d.i = start
+			return Point{}, false
+		}
+		p[n] = f
+		i++
+	}
+	d.i = i
+	return p, true
+}
+
 // ring decodes a list of [x, y] pairs; what names the list, vertex its
 // elements.
 func (d *decoder) ring(what, vertex string) []Point {
@@ -1105,6 +1251,14 @@ func (d *decoder) ring(what, vertex string) []Point {
 	}
 	base := len(d.pointStack)
 	for n, ok := 0, d.beginArray(); ok; n, ok = n+1, d.moreElems() {
+		if p, ok := d.pointFast(); ok {
+			d.pointStack = append(d.pointStack, p)
+			continue
+		}
+		if d.err != nil {
+			d.pointStack = d.pointStack[:base]
+			return nil
+		}
 		d.pushIdx(n)
 		p, ok := d.point(vertex)
 		d.pop()

@@ -76,6 +76,11 @@ type GenOptions struct {
 	Frames int
 	// NoHistory leaves stageHistory out of every task (smaller output).
 	NoHistory bool
+	// Legacy writes every image asset in the legacy shape: a "tasks" array
+	// whose first task holds the "objects" (as AssetKindMixed does for
+	// every tenth asset), without stage history. Videos and texts keep the
+	// current shape.
+	Legacy bool
 }
 
 // withDefaults returns a copy of o with zero fields set to their defaults.
@@ -369,7 +374,7 @@ func (g *generator) asset(i int) *Asset {
 		b = append(b, `,"sequence":`...)
 		a.ContextData = append(strconv.AppendInt(b, int64(i/13), 10), '}')
 	}
-	if g.o.Kind == AssetKindMixed && i%10 == 5 {
+	if kind == AssetKindImage && g.o.Legacy || g.o.Kind == AssetKindMixed && i%10 == 5 {
 		g.legacy(a, t, i)
 		return a
 	}

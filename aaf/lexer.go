@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -567,4 +568,136 @@ func describeString(s []byte) string {
 		return "string " + strconv.Quote(string(s[:40])+"...")
 	}
 	return "string " + strconv.Quote(string(s))
+}
+
+// skipUnchecked moves past the value at d.i without checking it: strings
+// and brackets are followed (so the value's end is found in valid JSON),
+// nothing else is looked at. It is how a reader with [WithFields] skips
+// the parts it leaves out; broken JSON makes it stop at a wrong place or
+// at the end of the asset, where the decoder then fails.
+func (d *decoder) skipUnchecked() {
+	b, i := d.b, d.i
+	if i >= len(b) {
+		d.eof()
+		return
+	}
+	switch b[i] {
+	case '"':
+		i = stringEnd(b, i+1)
+	case '{', '[':
+		i = nestedEnd(b, i)
+	default:
+		for i < len(b) && isScalarByte(b[i]) {
+			i++
+		}
+	}
+	d.i = min(i, len(b))
+}
+
+// stringEnd returns the index just past the closing quote of the string
+// whose content starts at i, or len(b).
+func stringEnd(b []byte, i int) int {
+	for {
+		i = quoteOrBackslash(b, i)
+		if i >= len(b) {
+			return len(b)
+		}
+		if b[i] == '"' {
+			return i + 1
+		}
+		i += 2 // a backslash and the byte it escapes
+	}
+}
+
+// nestedEnd returns the index just past the object or array that starts
+// at b[i], following strings and counting brackets of both kinds, or
+// len(b) when it does not end.
+//
+// It reads eight bytes at a time: it turns each of quotes, brackets and
+// backslashes into a mask of one bit per byte, finds the bytes inside
+// strings with a prefix XOR of the quote bits, and counts the brackets
+// outside them (c|0x20 is '{' for '{' and '[', '}' for '}' and ']'). A
+// word holding a backslash is read byte by byte.
+func nestedEnd(b []byte, i int) int {
+	depth := 0
+	var inStr uint64 // 0xff inside a string at the end of the last word
+	esc := false     // the byte at i is escaped
+	for {
+		if i+8 > len(b) || esc {
+			var done bool
+			i, depth, inStr, esc, done = nestedBytes(b, i, min(i+8, len(b)), depth, inStr, esc)
+			if done || i >= len(b) {
+				return i
+			}
+			continue
+		}
+		w := binary.LittleEndian.Uint64(b[i:])
+		if byteMask(w^'\\'*ones) != 0 {
+			var done bool
+			i, depth, inStr, esc, done = nestedBytes(b, i, i+8, depth, inStr, esc)
+			if done {
+				return i
+			}
+			continue
+		}
+		q := byteMask(w ^ '"'*ones)
+		p := q ^ q<<1
+		p ^= p << 2
+		p ^= p << 4
+		p = (p ^ inStr) & 0xff // 1 for the bytes inside a string
+		inStr = (0 - p>>7) & 0xff
+		l := w | 0x20*ones
+		o := byteMask(l^'{'*ones) &^ p
+		c := byteMask(l^'}'*ones) &^ p
+		if c != 0 && depth <= bits.OnesCount64(c) {
+			for m := o | c; m != 0; m &= m - 1 {
+				j := bits.TrailingZeros64(m)
+				if o>>j&1 != 0 {
+					depth++
+				} else if depth--; depth == 0 {
+					return i + j + 1
+				}
+			}
+		} else {
+			depth += bits.OnesCount64(o) - bits.OnesCount64(c)
+		}
+		i += 8
+	}
+}
+
+// nestedBytes is nestedEnd's byte-at-a-time path over b[i:end] (and on
+// while an escape is pending); done reports that the value ended, i then
+// being just past it.
+func nestedBytes(b []byte, i, end, depth int, inStr uint64, esc bool) (int, int, uint64, bool, bool) {
+	for ; i < end || esc && i < len(b); i++ {
+		c := b[i]
+		switch {
+		case esc:
+			esc = false
+		case inStr != 0:
+			if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inStr = 0
+			}
+		case c == '"':
+			inStr = 0xff
+		case c|0x20 == '{':
+			depth++
+		case c|0x20 == '}':
+			if depth--; depth == 0 {
+				return i + 1, depth, inStr, esc, true
+			}
+		}
+	}
+	return i, depth, inStr, esc, false
+}
+
+// byteMask returns a mask with bit k set when byte k of w (little endian)
+// is zero: exactly, with no borrow between bytes.
+func byteMask(w uint64) uint64 {
+	const lows = 0x7f7f7f7f7f7f7f7f
+	t := (w&lows + lows) | w // the high bit is clear exactly in the zero bytes
+	m := ^t & highs
+	return (m >> 7) * 0x0102040810204080 >> 56
 }

@@ -31,6 +31,7 @@ type readerConfig struct {
 	noValidate bool
 	goOn       bool
 	workers    int
+	fields     Fields // WithFields: the parts to decode, with fieldsSet; 0 means all
 }
 
 // WithRaw makes the reader keep each asset's exact source bytes, available
@@ -140,16 +141,39 @@ type Reader struct {
 // input had not ended before.
 var ErrClosed = errors.New("aaf: reader closed")
 
+// ErrStarted is what [Reader.Configure] returns once Next was called.
+var ErrStarted = errors.New("aaf: reader already started")
+
 // NewReader returns a Reader for r. Nothing is read, and no goroutine is
 // started, until the first call to Next.
 func NewReader(r io.Reader, opts ...ReaderOption) *Reader {
 	rd := &Reader{curOff: -1, cfg: readerConfig{maxSize: DefaultMaxAssetSize}}
-	for _, o := range opts {
-		o(&rd.cfg)
-	}
-	rd.f = framer{src: r, maxSize: rd.cfg.maxSize, goOn: rd.cfg.goOn, line: 1}
-	rd.dec.init(&rd.cfg)
+	rd.f.src = r
+	rd.apply(opts)
 	return rd
+}
+
+// apply applies opts to the options of a reader that has not started.
+func (r *Reader) apply(opts []ReaderOption) {
+	for _, o := range opts {
+		o(&r.cfg)
+	}
+	r.f = framer{src: r.f.src, maxSize: r.cfg.maxSize, goOn: r.cfg.goOn, line: 1}
+	r.dec = assetDecoder{}
+	r.dec.init(&r.cfg)
+}
+
+// Configure applies opts to a reader made by someone else (an SDK that
+// hands it to a callback), on top of its options, as if they had been
+// passed last to NewReader; a callback uses it to say which parts it reads
+// ([WithFields]). It returns [ErrStarted], changing nothing, once Next was
+// called.
+func (r *Reader) Configure(opts ...ReaderOption) error {
+	if r.f.started || r.err != nil || r.par != nil {
+		return ErrStarted
+	}
+	r.apply(opts)
+	return nil
 }
 
 // Assets returns an iterator over the assets of r; see [NewReader] and
@@ -314,6 +338,7 @@ func (w *assetDecoder) init(cfg *readerConfig) {
 	w.cfg = cfg
 	w.dec.warnOn = cfg.warn != nil
 	w.dec.shareStrings = true
+	w.dec.omit = cfg.skipped()
 }
 
 // decode parses, converts and validates the asset fr. It passes the

@@ -170,6 +170,7 @@ names the assets use instead, as JSON, so a hub project can match them.`,
 	cmd.Flags().IntVar(&o.Batches, "batches", aaf.DefaultGenBatches, "number of batches")
 	cmd.Flags().IntVar(&o.Tools, "tools", aaf.DefaultGenTools, "mean number of objects per image")
 	cmd.Flags().BoolVar(&o.NoHistory, "no-history", false, "leave stageHistory out")
+	cmd.Flags().BoolVar(&o.Legacy, "legacy", false, `write image assets in the legacy shape ("tasks"[0]."objects")`)
 	cmd.Flags().BoolVar(&printProject, "project", false, "print the schema, stages and batches as JSON instead of assets")
 	return cmd
 }
