@@ -28,6 +28,7 @@ type apiClient struct {
 	http            *http.Client
 	apiTimeout      time.Duration
 	transferTimeout time.Duration
+	strictExport    bool
 	maxExportSize   int64
 }
 
@@ -37,6 +38,7 @@ func newAPIClient(cfg *config) *apiClient {
 		http:            cfg.httpClient,
 		apiTimeout:      cfg.apiTimeout,
 		transferTimeout: cfg.transferTimeout,
+		strictExport:    cfg.strictExport,
 		maxExportSize:   cfg.maxExportSize,
 	}
 }
@@ -215,7 +217,7 @@ func (c *apiClient) openExport(ctx context.Context, w *runRequest, dir string) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrExportFailed, err)
 	}
-	r, closeFn, err = openExportZip(path)
+	r, closeFn, err = openExportZip(path, c.strictExport)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrExportFailed, err)
 	}
@@ -223,7 +225,7 @@ func (c *apiClient) openExport(ctx context.Context, w *runRequest, dir string) (
 }
 
 // openExportZip opens the zip at path and streams its first entry.
-func openExportZip(path string) (*aaf.Reader, func(), error) {
+func openExportZip(path string, strict bool) (*aaf.Reader, func(), error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open export zip: %w", err)
@@ -240,16 +242,24 @@ func openExportZip(path string) (*aaf.Reader, func(), error) {
 	r, closeFn := newExportReader(rc, func() {
 		_ = rc.Close() // read-only: nothing to flush
 		_ = zr.Close()
-	})
+	}, strict)
 	return r, closeFn, nil
 }
 
-// newExportReader returns the reader of a run's export, which decodes and
-// validates the assets on GOMAXPROCS goroutines, and the function that
-// releases it: it stops those goroutines (a callback may leave the export
-// unread), then calls closeSrc.
-func newExportReader(src io.Reader, closeSrc func()) (*aaf.Reader, func()) {
-	r := aaf.NewReader(src, aaf.WithWorkers(runtime.GOMAXPROCS(0)))
+// newExportReader returns the reader of a run's export, which decodes the
+// assets on GOMAXPROCS goroutines, and the function that releases it: it
+// stops those goroutines (a callback may leave the export unread), then
+// calls closeSrc. The hub validated every asset on import, so the reader
+// does not validate them again (aaf.WithoutValidation: syntax and types are
+// still checked, and the callback may narrow what is decoded with
+// aaf.WithFields) unless strict is set: then every asset is validated
+// fully, errors located as usual.
+func newExportReader(src io.Reader, closeSrc func(), strict bool) (*aaf.Reader, func()) {
+	opts := []aaf.ReaderOption{aaf.WithWorkers(runtime.GOMAXPROCS(0))}
+	if !strict {
+		opts = append(opts, aaf.WithoutValidation())
+	}
+	r := aaf.NewReader(src, opts...)
 	return r, func() {
 		_ = r.Close() // always nil
 		closeSrc()

@@ -46,12 +46,12 @@ func Main(h Handler, opts ...Option) {
 
 // RunCommand runs a plugin's command line:
 //
-//	serve [-host URL] [-connector ws|rest] [-port N] [-concurrency N]
+//	serve [-host URL] [-connector ws|rest] [-port N] [-concurrency N] [-strict]
 //	      connect to the hub and serve runs (the default without arguments);
 //	      credentials come from PLUGIN_ID and PLUGIN_SECRET, the rest from
 //	      HOST, CONNECTOR and PORT, then opts, then the flags.
 //	dev -export FILE [-config JSON | -config-file FILE] [-out DIR] [-project ID]
-//	    [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...]
+//	    [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...] [-strict]
 //	      run the callback once on a local AAF file (see RunLocal), print its
 //	      logs to stderr and the written file to stdout.
 //
@@ -81,14 +81,16 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer, h 
 func printUsage(w io.Writer) {
 	name := filepath.Base(os.Args[0])
 	fmt.Fprintf(w, `Usage:
-  %[1]s [serve] [-host URL] [-connector ws|rest] [-port N] [-concurrency N]
+  %[1]s [serve] [-host URL] [-connector ws|rest] [-port N] [-concurrency N] [-strict]
       Connect to the hub and serve export runs. Reads HOST, PLUGIN_ID,
       PLUGIN_SECRET, CONNECTOR and PORT from the environment.
   %[1]s dev -export FILE [-config JSON | -config-file FILE] [-out DIR] [-project ID]
-      [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...]
+      [-project-name NAME] [-schema FILE] [-stage ID] [-batches ID,...] [-strict]
       Run the export once on a local AAF file (JSON, NDJSON or zip) and
       write the result into DIR, with no hub. -schema gives the project's
-      category schema to the callback.
+      category schema to the callback. -strict validates every asset fully
+      (by default the SDK trusts the hub's validation on import and checks
+      only the syntax and types of what it decodes).
 `, name)
 }
 
@@ -99,6 +101,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, h Handler, o
 	connector := fs.String("connector", "", "ws or rest (default $CONNECTOR or ws)")
 	port := fs.Int("port", 0, "HTTP port of the rest connector (default $PORT or 8080)")
 	concurrency := fs.Int("concurrency", 0, "runs executed at once (default 1)")
+	strict := fs.Bool("strict", false, "validate every asset of the exports fully")
 	if err := fs.Parse(args); err != nil {
 		return parseError(err)
 	}
@@ -117,6 +120,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, h Handler, o
 	}
 	if *concurrency != 0 {
 		all = append(all, WithConcurrency(*concurrency))
+	}
+	if *strict {
+		all = append(all, WithStrictExport())
 	}
 	e, err := New(h, all...)
 	if err != nil {
@@ -137,6 +143,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, h Hand
 	batches := fs.String("batches", "", "comma-separated batch filter handed to the callback")
 	schema := fs.String("schema", "", "category schema JSON file that Request.Project returns")
 	projectName := fs.String("project-name", "", "project name that Request.Project returns (default: the project id)")
+	strict := fs.Bool("strict", false, "validate every asset fully, as the hub does on import")
 	if err := fs.Parse(args); err != nil {
 		return parseError(err)
 	}
@@ -172,6 +179,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, h Hand
 		Stage:       *stage,
 		Batches:     batchList,
 		Logger:      slog.New(newDevHandler(stderr)),
+		Strict:      *strict,
 	})
 	if err != nil {
 		return err

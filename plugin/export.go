@@ -110,6 +110,11 @@ type Export struct {
 	// MaxExportSize bounds the downloaded export zip in bytes. Defaults to
 	// DefaultMaxExportSize.
 	MaxExportSize int64
+	// StrictExport makes the export reader validate every asset fully, as
+	// the hub did on import (see aaf.WithoutValidation): cross-snapshot
+	// checks run and aaf.WithFields has no effect. Off by default: the
+	// reader checks syntax and types only, in the parts it decodes.
+	StrictExport bool
 	// TempDir is where runs spool the export and the result. Defaults to
 	// os.TempDir().
 	TempDir string
@@ -185,6 +190,7 @@ type config struct {
 	apiTimeout      time.Duration
 	transferTimeout time.Duration
 	maxExportSize   int64
+	strictExport    bool
 	tempDir         string
 	httpClient      *http.Client
 	logger          *slog.Logger
@@ -199,7 +205,7 @@ type config struct {
 func (e *Export) config() (*config, error) {
 	c := &config{
 		id: e.ID, secret: e.Secret, callback: e.Callback, listener: e.Listener,
-		maxReconnects: e.MaxReconnectAttempts, tempDir: e.TempDir,
+		maxReconnects: e.MaxReconnectAttempts, tempDir: e.TempDir, strictExport: e.StrictExport,
 		logLevel: e.LogLevel, onDisconnect: e.OnDisconnect,
 		onReconnect: e.OnReconnect, errorHandler: e.ErrorHandler,
 	}

@@ -54,6 +54,9 @@ type LocalOptions struct {
 	// TempDir is where the run's temporary files go. Defaults to
 	// os.TempDir().
 	TempDir string
+	// Strict makes the export reader validate every asset fully, as
+	// Export.StrictExport does. Off by default.
+	Strict bool
 }
 
 // LocalResult describes the file a local run wrote.
@@ -112,7 +115,7 @@ func RunLocal(ctx context.Context, callback HandlerFunc, opts LocalOptions) (*Lo
 	}
 	defer os.RemoveAll(dir) // best effort: temp files of a finished run
 
-	export, closeExport, err := openLocalExport(opts.Export)
+	export, closeExport, err := openLocalExport(opts.Export, opts.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +157,7 @@ func RunLocal(ctx context.Context, callback HandlerFunc, opts LocalOptions) (*Lo
 }
 
 // openLocalExport opens an AAF file, or the first entry of a zip.
-func openLocalExport(path string) (*aaf.Reader, func(), error) {
+func openLocalExport(path string, strict bool) (*aaf.Reader, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open export: %w", err)
@@ -163,7 +166,7 @@ func openLocalExport(path string) (*aaf.Reader, func(), error) {
 	n, _ := io.ReadFull(f, magic) // a short file is simply not a zip
 	if n == 4 && string(magic) == "PK\x03\x04" {
 		_ = f.Close() // reopened as a zip
-		r, closeFn, err := openExportZip(path)
+		r, closeFn, err := openExportZip(path, strict)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -173,7 +176,7 @@ func openLocalExport(path string) (*aaf.Reader, func(), error) {
 		_ = f.Close() // nothing was read from it
 		return nil, nil, fmt.Errorf("open export: %w", err)
 	}
-	r, closeFn := newExportReader(f, func() { _ = f.Close() })
+	r, closeFn := newExportReader(f, func() { _ = f.Close() }, strict)
 	return r, closeFn, nil
 }
 

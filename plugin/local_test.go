@@ -52,6 +52,25 @@ func TestRunLocal(t *testing.T) {
 		require.Contains(t, string(out.Entries["assets.txt"]), "street-003.jpg")
 	})
 
+	// The hub validated the export on import: by default the reader does
+	// not validate it again (duplicate objectIds pass), Strict does.
+	t.Run("StrictValidates", func(t *testing.T) {
+		t.Parallel()
+		export := filepath.Join(t.TempDir(), "dup.ndjson")
+		require.NoError(t, os.WriteFile(export, []byte(`{"externalId":"a","task":{"tools":[{"objectId":"o","point":[1,2]},{"objectId":"o","point":[3,4]}]}}`+"\n"), 0o644))
+		for _, strict := range []bool{false, true} {
+			_, err := plugin.RunLocal(context.Background(), countingHandler, plugin.LocalOptions{
+				Export: export, Out: t.TempDir(), LogOutput: &bytes.Buffer{}, Strict: strict,
+			})
+			if !strict {
+				require.NoError(t, err)
+				continue
+			}
+			require.ErrorContains(t, err, `duplicate objectId "o"`)
+			require.ErrorContains(t, err, "line 1")
+		}
+	})
+
 	t.Run("LegacyAssets", func(t *testing.T) {
 		t.Parallel()
 		out := plugintest.RunFile(t, plugin.HandlerFunc(countingHandler), "testdata/legacy_v2_small.json", "{}")

@@ -179,6 +179,15 @@ func WithMaxExportSize(n int64) Option {
 	}
 }
 
+// WithStrictExport makes the export reader validate every asset fully
+// (see Export.StrictExport).
+func WithStrictExport() Option {
+	return func(e *Export) error {
+		e.StrictExport = true
+		return nil
+	}
+}
+
 // WithTempDir sets the directory where runs spool files.
 func WithTempDir(dir string) Option {
 	return func(e *Export) error {

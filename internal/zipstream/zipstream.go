@@ -77,7 +77,23 @@ type Options struct {
 	// TempDir is where the central directory is spooled. Defaults to
 	// os.TempDir().
 	TempDir string
+	// NewCompressor makes the deflate writer of the entries, at Level.
+	// Defaults to compress/flate's NewWriter. One compressor is made per
+	// Writer and Reset for each entry.
+	NewCompressor func(w io.Writer, level int) (Compressor, error)
 }
+
+// Compressor is a deflate writer that can be reset onto another output:
+// the *flate.Writer of compress/flate, or of another implementation of
+// the deflate format with the same methods.
+type Compressor interface {
+	io.WriteCloser
+	// Reset discards the writer's state and makes it write to w.
+	Reset(w io.Writer)
+}
+
+// newFlate is the default Options.NewCompressor.
+func newFlate(w io.Writer, level int) (Compressor, error) { return flate.NewWriter(w, level) }
 
 // Writer writes a zip archive to an io.Writer. Only one entry is open at a
 // time: Create finishes the previous entry. A Writer is not safe for
@@ -94,7 +110,7 @@ type Writer struct {
 	entries  uint64
 
 	cur    *entry
-	fw     *flate.Writer
+	fw     Compressor
 	closed bool
 	err    error
 }
@@ -118,6 +134,9 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 	}
 	if opts.Modified.IsZero() {
 		opts.Modified = time.Now()
+	}
+	if opts.NewCompressor == nil {
+		opts.NewCompressor = newFlate
 	}
 	out := bufio.NewWriterSize(w, bufSize)
 	zw := &Writer{out: out, w: &countWriter{w: out}, opts: opts}
@@ -192,7 +211,7 @@ func (z *Writer) create(name string, method uint16) (io.Writer, error) {
 		return &entryWriter{z: z, e: e, dst: z.w}, nil
 	}
 	if z.fw == nil {
-		fw, err := flate.NewWriter(z.w, z.opts.Level)
+		fw, err := z.opts.NewCompressor(z.w, z.opts.Level)
 		if err != nil {
 			return nil, z.fail(fmt.Errorf("create deflate writer: %w", err))
 		}
