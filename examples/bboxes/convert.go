@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/exporthub/exporthub/aaf"
 	"github.com/exporthub/exporthub/plugin"
@@ -28,6 +29,10 @@ func convert(ctx context.Context, req *plugin.Request) (*plugin.Response, error)
 	sep := separator(cfg)
 	req.Logger.Info("bounding boxes: conversion started", "separator", sep)
 
+	// Only the tools are read: the reader skips the rest of each asset.
+	if err := req.Export.Configure(aaf.WithFields(aaf.FieldTools)); err != nil {
+		return nil, err
+	}
 	z, err := req.NewZip(req.ProjectID + ".zip")
 	if err != nil {
 		return nil, err
@@ -144,13 +149,34 @@ func (r *rowWriter) close() error {
 	return r.w.Flush()
 }
 
+// pyPlain marks the bytes that Python's json module writes as they are:
+// printable ASCII other than '"' and '\\'.
+var pyPlain = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // writePyString writes s as a JSON string the way Python's json module
 // does with ensure_ascii: short escapes for \" \\ \n \r \t \b \f, and
 // \uXXXX (lower-case hex, surrogate pairs beyond the BMP) for every other
 // byte outside printable ASCII.
 func writePyString(w *bufio.Writer, s string) {
 	w.WriteByte('"')
-	for _, c := range s {
+	for len(s) > 0 {
+		// Runs of printable ASCII other than '"' and '\\' go out as they are.
+		n := 0
+		for n < len(s) && pyPlain[s[n]] {
+			n++
+		}
+		w.WriteString(s[:n])
+		s = s[n:]
+		if len(s) == 0 {
+			break
+		}
+		c, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
 		switch {
 		case c == '"':
 			w.WriteString(`\"`)
@@ -166,8 +192,6 @@ func writePyString(w *bufio.Writer, s string) {
 			w.WriteString(`\b`)
 		case c == '\f':
 			w.WriteString(`\f`)
-		case c >= 0x20 && c <= 0x7e:
-			w.WriteByte(byte(c))
 		case c > 0xffff:
 			hi, lo := utf16.EncodeRune(c)
 			fmt.Fprintf(w, `\u%04x\u%04x`, hi, lo)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,7 +100,23 @@ func TestConvert_SameAsPython(t *testing.T) {
 	require.NoError(t, w.Flush())
 	require.NoError(t, f.Close())
 
-	all := append(slices.Clone(cases), testCase{name: "generated", export: generated, config: `{"separator-character": ";"}`})
+	// The legacy shape ("tasks"[0]."objects") and the mixed one (videos,
+	// texts and every tenth asset legacy), as scripts/bench_sdk.sh runs them.
+	gen := func(name string, o aaf.GenOptions) string {
+		path := filepath.Join(t.TempDir(), name+".ndjson")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		w := bufio.NewWriter(f)
+		require.NoError(t, aaf.Generate(w, aaf.FormatNDJSON, o))
+		require.NoError(t, w.Flush())
+		require.NoError(t, f.Close())
+		return path
+	}
+	all := append(slices.Clone(cases),
+		testCase{name: "generated", export: generated, config: `{"separator-character": ";"}`},
+		testCase{name: "generated-legacy", export: gen("legacy", aaf.GenOptions{Assets: 300, Seed: 7, Tools: 5, Legacy: true}), config: "{}"},
+		testCase{name: "generated-mixed", export: gen("mixed", aaf.GenOptions{Assets: 300, Seed: 8, Kind: aaf.AssetKindMixed, Frames: 10}), config: "{}"},
+	)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -196,4 +213,48 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// BenchmarkConvert runs the plugin (dev mode's RunLocal) on 20,000
+// generated assets of each shape; scripts/bench_sdk.sh compares it with
+// the Python sample on larger files.
+func BenchmarkConvert(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		o    aaf.GenOptions
+	}{
+		{"legacy", aaf.GenOptions{Assets: 20000, Seed: 1, Legacy: true}},
+		{"current", aaf.GenOptions{Assets: 20000, Seed: 1}},
+	} {
+		path := filepath.Join(b.TempDir(), c.name+".ndjson")
+		f, err := os.Create(path)
+		require.NoError(b, err)
+		w := bufio.NewWriter(f)
+		require.NoError(b, aaf.Generate(w, aaf.FormatNDJSON, c.o))
+		require.NoError(b, w.Flush())
+		require.NoError(b, f.Close())
+		fi, err := os.Stat(path)
+		require.NoError(b, err)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(fi.Size())
+			out := b.TempDir()
+			for b.Loop() {
+				_, err := plugin.RunLocal(context.Background(), convert, plugin.LocalOptions{
+					Export: path, Config: `{"separator-character": ";"}`, Out: out, LogOutput: io.Discard,
+				})
+				require.NoError(b, err)
+			}
+			b.ReportMetric(float64(c.o.Assets*b.N)/b.Elapsed().Seconds(), "assets/s")
+		})
+	}
+}
+
+// BenchmarkWritePyString writes a typical row's strings.
+func BenchmarkWritePyString(b *testing.B) {
+	w := bufio.NewWriter(io.Discard)
+	s := "Car 209 1729 250 335;Bus 1738 689 399 67;Pedestrian 12 30 4 9"
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		writePyString(w, s)
+	}
 }

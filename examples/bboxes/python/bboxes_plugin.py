@@ -53,11 +53,19 @@ def box_text(obj):
     return " ".join([obj["title"]] + [str(n) for n in numbers])
 
 
+def annotation_objects(asset):
+    """Returns the objects of an asset: task.tools, or for a legacy asset
+    (no "task") the objects of its first task, tasks[0].objects."""
+    if "task" in asset:
+        return asset["task"]["tools"]
+    return asset["tasks"][0]["objects"]
+
+
 def convert(assets, separator=DEFAULT_SEPARATOR):
     """Converts an iterable of asset dicts into the list of result rows."""
     rows = []
     for asset in assets:
-        boxes = [box_text(obj) for obj in asset["task"]["tools"] if BOX_KEY in obj]
+        boxes = [box_text(obj) for obj in annotation_objects(asset) if BOX_KEY in obj]
         rows.append({
             "externalId": asset["externalId"],
             "URL": asset["asset"],
