@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,15 +298,19 @@ func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Projec
 	for _, b := range fresh.Batches {
 		haveBatch[b.Name] = true
 	}
-	var addedStages []StageJSON
+	var newStages []store.Stage
 	for _, id := range tr.order {
-		if !haveStage[id] {
-			st := store.Stage{ID: id, Name: tr.stages[id]}
-			if st.Name == "" {
-				st.Name = id
+		if !haveStage[id] && !slices.Contains(store.FixedStageIDs, id) {
+			newStages = append(newStages, store.Stage{ID: id, Name: cmp.Or(tr.stages[id], id)})
+		}
+	}
+	var addedStages []StageJSON
+	if len(newStages) > 0 {
+		fresh.Stages = insertStages(fresh.Stages, newStages)
+		for _, st := range fresh.Stages {
+			if slices.ContainsFunc(newStages, func(n store.Stage) bool { return n.ID == st.ID }) {
+				addedStages = append(addedStages, st)
 			}
-			fresh.Stages = append(fresh.Stages, st)
-			addedStages = append(addedStages, StageJSON(st))
 		}
 	}
 	var addedBatches []BatchJSON
@@ -323,6 +328,26 @@ func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Projec
 		return nil, nil, fmt.Errorf("add stages and batches to project: %w", err)
 	}
 	return addedStages, addedBatches, nil
+}
+
+// insertStages returns the normalized stages of a project with stages
+// added by an import: before Complete, which stays the rightmost stage of
+// the workflow.
+func insertStages(stages, added []store.Stage) []store.Stage {
+	stages = store.NormalizeStages(stages)
+	i := slices.IndexFunc(stages, func(s store.Stage) bool { return s.ID == store.DefaultStageID })
+	out := slices.Concat(stages[:i], added, stages[i:])
+	out = store.NormalizeStages(out)
+	right := 0.0
+	for _, s := range out {
+		if s.ID != store.DefaultStageID {
+			right = max(right, s.Position.X)
+		}
+	}
+	if c := &out[slices.IndexFunc(out, func(s store.Stage) bool { return s.ID == store.DefaultStageID })]; c.Position.X <= right {
+		c.Position = &store.StagePosition{X: right + store.StageSpacing, Y: c.Position.Y}
+	}
+	return out
 }
 
 // conflictDetail returns the part of a store conflict error that tells the

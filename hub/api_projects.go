@@ -16,8 +16,9 @@ import (
 )
 
 // DefaultStages are the stages a project gets when it is created without
-// any: the built-in stages of an Ango workflow, whose ids are their names.
-var DefaultStages = []store.Stage{{ID: "Start", Name: "Start"}, {ID: "Label", Name: "Label"}, {ID: "Complete", Name: "Complete"}}
+// any: the built-in stages of an Ango workflow, whose ids are their names,
+// left to right.
+var DefaultStages = store.NormalizeStages([]store.Stage{{ID: "Label", Name: "Label", Type: store.StageLabel}})
 
 // Limits of project fields.
 const (
@@ -27,28 +28,11 @@ const (
 	maxBatches               = 10000
 )
 
-// StageJSON is a workflow stage on the wire. In requests a bare string
-// "X" means {"id":"X","name":"X"}.
-type StageJSON struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// UnmarshalJSON accepts an object {"id","name"} or a bare string.
-func (s *StageJSON) UnmarshalJSON(b []byte) error {
-	var name string
-	if json.Unmarshal(b, &name) == nil {
-		*s = StageJSON{ID: name, Name: name}
-		return nil
-	}
-	type plain StageJSON
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("stage must be a string or an object {id, name}: %v", err)
-	}
-	*s = StageJSON(p)
-	return nil
-}
+// StageJSON is a workflow stage on the wire, as Ango has it: {id, name,
+// type, position: {x, y}, next?} plus any other keys sent (kept). In
+// requests a bare string "X" means {"id":"X","name":"X"}; missing types
+// and positions are filled (see store.NormalizeStages).
+type StageJSON = store.Stage
 
 // BatchJSON is a batch on the wire. In requests a bare string "X" means a
 // new batch named X; "_id" is accepted as a synonym of "id".
@@ -85,7 +69,8 @@ type ProjectCreateRequest struct {
 	Description string `json:"description"`
 	// CategorySchema is the category schema object; {} when absent.
 	CategorySchema json.RawMessage `json:"categorySchema,omitempty"`
-	// Stages defaults to DefaultStages.
+	// Stages defaults to DefaultStages; the fixed stages Start and
+	// Complete are added when missing.
 	Stages []StageJSON `json:"stages,omitempty"`
 	// Batches may be names or {id?, name} objects.
 	Batches []BatchJSON `json:"batches,omitempty"`
@@ -144,9 +129,7 @@ func NewProjectResponse(p *store.Project) *ProjectResponse {
 	if len(out.CategorySchema) == 0 {
 		out.CategorySchema = json.RawMessage("{}")
 	}
-	for _, st := range p.Stages {
-		out.Stages = append(out.Stages, StageJSON(st))
-	}
+	out.Stages = append(out.Stages, store.NormalizeStages(p.Stages)...)
 	for _, b := range p.Batches {
 		out.Batches = append(out.Batches, BatchJSON(b))
 	}
@@ -315,7 +298,7 @@ func applyProjectFields(p *store.Project, schema json.RawMessage, stages []Stage
 		if st.Name == "" {
 			st.Name = st.ID
 		}
-		p.Stages = append(p.Stages, store.Stage(st))
+		p.Stages = append(p.Stages, st)
 	}
 	for _, b := range batches {
 		if b.ID == "" {
@@ -326,7 +309,9 @@ func applyProjectFields(p *store.Project, schema json.RawMessage, stages []Stage
 	return nil
 }
 
-// validateProject checks a project's fields; errors name the field.
+// validateProject checks a project's fields (errors name the field) and
+// normalizes its stages (the fixed stages added, types and positions
+// filled).
 func validateProject(p *store.Project) error {
 	switch {
 	case p.Name == "":
@@ -340,16 +325,10 @@ func validateProject(p *store.Project) error {
 	case len(p.Batches) > maxBatches:
 		return badRequest("a project has at most %d batches, got %d", maxBatches, len(p.Batches))
 	}
-	seen := map[string]bool{}
-	for i, st := range p.Stages {
-		if strings.TrimSpace(st.ID) == "" {
-			return badRequest("stages[%d]: id or name is required", i)
-		}
-		if seen[st.ID] {
-			return badRequest("stages[%d]: stage id %q appears twice", i, st.ID)
-		}
-		seen[st.ID] = true
+	if err := store.CheckStages(p.Stages); err != nil {
+		return badRequest("%v", err)
 	}
+	p.Stages = store.NormalizeStages(p.Stages)
 	names := map[string]bool{}
 	ids := map[string]bool{}
 	for i, b := range p.Batches {

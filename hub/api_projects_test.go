@@ -15,7 +15,11 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/hubtest"
+	"github.com/exporthub/exporthub/hub/store"
 )
+
+// at is a stage position x on the workflow canvas (y 0).
+func at(x float64) *store.StagePosition { return &store.StagePosition{X: x} }
 
 func createProject(t *testing.T, h *hubtest.Hub, key string, req any) *hub.ProjectResponse {
 	t.Helper()
@@ -45,7 +49,8 @@ func TestProjects_CreateListGet(t *testing.T) {
 		})
 		require.Len(t, p.ID, 24)
 		require.Equal(t, "Street scenes", p.Name)
-		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start"}, {ID: "Label", Name: "Label"}, {ID: "Complete", Name: "Complete"}}, p.Stages)
+		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+			{ID: "Label", Name: "Label", Type: "Label", Position: at(300)}, {ID: "Complete", Name: "Complete", Type: "Complete", Position: at(600)}}, p.Stages)
 		require.Len(t, p.Batches, 2)
 		require.Equal(t, "b1", p.Batches[0].Name)
 		require.NotEmpty(t, p.Batches[0].ID)
@@ -87,6 +92,11 @@ func TestProjects_CreateValidation(t *testing.T) {
 		{"DuplicateStage", `{"name":"p","stages":["A","A"]}`, 400, `stages[1]: stage id "A" appears twice`},
 		{"DuplicateBatch", `{"name":"p","batches":["b","b"]}`, 400, `batches[1]: batch name "b" appears twice`},
 		{"BadStage", `{"name":"p","stages":[3]}`, 400, "stage must be a string or an object"},
+		{"StageType", `{"name":"p","stages":[{"id":"q","name":"QA","type":"Quality"}]}`, 400,
+			`stages[0] (q): type "Quality" is not one of Start, Label, Review, Logic, Plugin, Webhook, Complete, Archive, Consensus, Hold`},
+		{"FixedStageType", `{"name":"p","stages":[{"id":"Complete","type":"Label"}]}`, 400, `stages[0]: the fixed stage Complete has type Complete, got "Label"`},
+		{"StageNext", `{"name":"p","stages":[{"id":"a","next":["b"]}]}`, 400, `stages[0] (a): next names no stage of the project: "b"`},
+		{"StagePosition", `{"name":"p","stages":[{"id":"a","position":{"x":"left"}}]}`, 400, `stage "a":`},
 		{"NotJSON", `{"name":`, 400, "request body"},
 		{"WrongType", `{"name":5}`, 400, `field "name": want string, got JSON number`},
 		{"TwoValues", `{"name":"a"} {"name":"b"}`, 400, "more than one JSON value"},
@@ -129,7 +139,13 @@ func TestProjects_Import(t *testing.T) {
 			var res hub.ImportResponse
 			h.JSON(t, "POST", path, h.AdminKey, arr, http.StatusOK, &res)
 			require.Equal(t, 2, res.Imported)
-			require.Equal(t, []hub.StageJSON{{ID: "Review 1", Name: "Review 1"}}, res.AddedStages)
+			require.Equal(t, []hub.StageJSON{{ID: "Review 1", Name: "Review 1", Type: "Review", Position: at(600)}}, res.AddedStages,
+				"a new stage goes before Complete, typed Review by its name")
+			var got hub.ProjectResponse
+			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
+			require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+				{ID: "Label", Name: "Label", Type: "Label", Position: at(300)}, {ID: "Review 1", Name: "Review 1", Type: "Review", Position: at(600)},
+				{ID: "Complete", Name: "Complete", Type: "Complete", Position: at(900)}}, got.Stages, "Complete stays the rightmost stage")
 			require.EqualValues(t, 6, count())
 		})
 		t.Run("DuplicateAppendRejected", func(t *testing.T) {
@@ -478,4 +494,43 @@ func readZip(t *testing.T, body []byte) map[string][]byte {
 		out[f.Name] = b
 	}
 	return out
+}
+
+// TestProjects_Stages checks the workflow as Ango has it: stages with
+// types, positions and next, the fixed stages always there, other keys
+// kept, on create, update and read.
+func TestProjects_Stages(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
+		h := hubtest.Start(t, &hubtest.Options{Backend: b})
+		body := `{"name":"Workflow","stages":[
+			{"id":"Start","name":"Start","type":"Start","position":{"x":10,"y":50},"next":["lbl"]},
+			{"id":"lbl","name":"Labeling","type":"Label","position":{"x":400,"y":60},"next":["rev"],"assignedTo":["a@example.test"]},
+			{"id":"rev","name":"QA","type":"Review","position":{"x":200,"y":70},"next":["Complete"]},
+			"Hold area"]}`
+		var p hub.ProjectResponse
+		h.JSON(t, "POST", "/api/projects", h.AdminKey, body, http.StatusCreated, &p)
+		want := []hub.StageJSON{
+			{ID: "Start", Name: "Start", Type: "Start", Position: &store.StagePosition{X: 10, Y: 50}, Next: []string{"lbl"}},
+			{ID: "lbl", Name: "Labeling", Type: "Label", Position: &store.StagePosition{X: 400, Y: 60}, Next: []string{"rev"},
+				Extra: map[string]json.RawMessage{"assignedTo": json.RawMessage(`["a@example.test"]`)}},
+			{ID: "rev", Name: "QA", Type: "Review", Position: &store.StagePosition{X: 200, Y: 70}, Next: []string{"Complete"}},
+			{ID: "Hold area", Name: "Hold area", Type: "Hold", Position: at(700)},
+			{ID: "Complete", Name: "Complete", Type: "Complete", Position: at(1000)},
+		}
+		require.Equal(t, want, p.Stages, "given values kept, Complete added, types and positions filled")
+
+		var got hub.ProjectResponse
+		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
+		require.Equal(t, want, got.Stages)
+		raw := h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
+		require.Contains(t, string(raw), `"assignedTo":["a@example.test"]`, "keys Ango sends beyond ours are kept")
+
+		// PATCH replaces the workflow; Start is added back.
+		h.JSON(t, "PATCH", "/api/projects/"+p.ID, h.AdminKey, map[string]any{"stages": []any{
+			map[string]any{"id": "r2", "name": "Second review", "type": "Review"}}}, http.StatusOK, &got)
+		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+			{ID: "r2", Name: "Second review", Type: "Review", Position: at(300)},
+			{ID: "Complete", Name: "Complete", Type: "Complete", Position: at(600)}}, got.Stages)
+	})
 }

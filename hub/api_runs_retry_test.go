@@ -205,14 +205,19 @@ func TestRunAPI_Retries(t *testing.T) {
 				"WARNING plugin instance lost; retrying (attempt 2 of 2)",
 				"ERROR " + msg,
 			}, rb.logLines(t, r.ID))
-			var notes hub.NotificationListResponse
-			rb.h.JSON(t, http.MethodGet, "/api/notifications", rb.h.AdminKey, nil, http.StatusOK, &notes)
+			// The notification is stored just after the run's final status.
 			var titles []string
-			for _, n := range notes.Notifications {
-				if n.RunID == r.ID {
-					titles = append(titles, n.Title)
+			eventually(t, "the run's notification", func() bool {
+				var notes hub.NotificationListResponse
+				rb.h.JSON(t, http.MethodGet, "/api/notifications", rb.h.AdminKey, nil, http.StatusOK, &notes)
+				titles = nil
+				for _, n := range notes.Notifications {
+					if n.RunID == r.ID {
+						titles = append(titles, n.Title)
+					}
 				}
-			}
+				return len(titles) > 0
+			})
 			require.Equal(t, []string{"Export failed: " + rp.plugin.Name + " — " + msg}, titles, "one notification, at the end")
 		})
 

@@ -2,13 +2,16 @@ package hub
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/exporthub/exporthub/aaf"
@@ -346,11 +349,65 @@ func (s *Server) handleV2Project(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	pr := NewProjectResponse(p)
-	out := V2Project{ID: p.ID, Name: p.Name, Description: p.Description, Organization: p.OrgID, Batches: []V2Batch{},
-		Stages: pr.Stages, CategorySchema: pr.CategorySchema, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	out, err := NewV2Project(p)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	WriteData(w, V2ProjectResponse{Project: *out})
+}
+
+// NewV2Project returns a project as /v2/project shows it, as Ango does:
+// the workflow's stages with their types and positions, the fixed stages
+// included, and a category schema that always has tools, classifications
+// and relations.
+func NewV2Project(p *store.Project) (*V2Project, error) {
+	schema, err := v2CategorySchema(p.CategorySchema)
+	if err != nil {
+		return nil, fmt.Errorf("project %s category schema: %w", p.ID, err)
+	}
+	out := &V2Project{ID: p.ID, Name: p.Name, Description: p.Description, Organization: p.OrgID, Batches: []V2Batch{},
+		Stages: store.NormalizeStages(p.Stages), CategorySchema: schema, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, b := range p.Batches {
 		out.Batches = append(out.Batches, V2Batch{ID: b.ID, Name: b.Name})
 	}
-	WriteData(w, V2ProjectResponse{Project: out})
+	return out, nil
+}
+
+// v2CategorySchema returns a category schema with the keys tools,
+// classifications and relations (empty lists when missing) and its other
+// keys as stored.
+func v2CategorySchema(raw json.RawMessage) (json.RawMessage, error) {
+	obj := map[string]json.RawMessage{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, err
+		}
+	}
+	missing := false
+	for _, k := range []string{"tools", "classifications", "relations"} {
+		if v, ok := obj[k]; !ok || string(v) == "null" {
+			missing = true
+		}
+	}
+	if !missing {
+		return raw, nil
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for _, k := range []string{"tools", "classifications", "relations"} {
+		v, ok := obj[k]
+		if !ok || string(v) == "null" {
+			v = json.RawMessage("[]")
+		}
+		fmt.Fprintf(&b, "%q:%s,", k, v)
+		delete(obj, k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		kb, _ := json.Marshal(k) // a string always encodes
+		fmt.Fprintf(&b, "%s:%s,", kb, obj[k])
+	}
+	out := b.Bytes()
+	out[len(out)-1] = '}'
+	return out, nil
 }

@@ -157,7 +157,8 @@ func TestV2_ProjectAndStorages(t *testing.T) {
 		require.Equal(t, p.ID, res.Data.Project.ID)
 		require.Equal(t, []hub.V2Batch{{ID: p.Batches[0].ID, Name: "b1"}}, res.Data.Project.Batches)
 		require.Len(t, res.Data.Project.Stages, 3)
-		require.JSONEq(t, `{"tools":[]}`, string(res.Data.Project.CategorySchema))
+		require.JSONEq(t, `{"tools":[],"classifications":[],"relations":[]}`, string(res.Data.Project.CategorySchema),
+			"Ango's schema always has tools, classifications and relations")
 
 		var sts v2[hub.V2StoragesResponse]
 		h.JSON(t, "GET", "/v2/storages", h.AdminKey, nil, http.StatusOK, &sts)

@@ -55,6 +55,7 @@ func (ui *UI) loadProject(q *request) (*store.Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get project: %w", err)
 	}
+	p.Stages = store.NormalizeStages(p.Stages)
 	return p, nil
 }
 

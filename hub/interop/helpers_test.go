@@ -97,6 +97,17 @@ func (h *testHub) newProject(t *testing.T) string {
 	return p.ID
 }
 
+// newProjectWith creates a project from req and imports file into it.
+func (h *testHub) newProjectWith(t *testing.T, req map[string]any, file string) string {
+	t.Helper()
+	var p hub.ProjectResponse
+	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, req, http.StatusCreated, &p)
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/import", h.AdminKey, body, http.StatusOK, nil)
+	return p.ID
+}
+
 // newPlugin creates a plugin, enables it on the project and returns it
 // with its secret.
 func (h *testHub) newPlugin(t *testing.T, req map[string]any) *hub.PluginSecretResponse {

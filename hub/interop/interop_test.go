@@ -300,6 +300,27 @@ func TestInterop_WS(t *testing.T) {
 		}
 	})
 
+	t.Run("StageReport", func(t *testing.T) {
+		t.Parallel()
+		// The review stage is listed first but placed right of Label: a
+		// stage report orders stages by position.x.
+		pid := h.newProjectWith(t, map[string]any{"name": "report " + store.NewID()[:6], "stages": []any{
+			map[string]any{"id": "5c0ffee0-1111-4222-8333-944445555666", "name": "QA Review", "type": "Review", "position": map[string]any{"x": 200, "y": 0}},
+			map[string]any{"id": "Label", "name": "Labeling", "type": "Label", "position": map[string]any{"x": 100, "y": 0}},
+		}}, sampleFile)
+		p := h.newPlugin(t, map[string]any{})
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
+		startPython(t, h, p, map[string]string{"MODE": "stage-report"})
+		h.waitInstances(t, p.ID, 1)
+		var run hub.RunResponse
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+p.ID+"/runs", h.AdminKey, map[string]any{}, http.StatusCreated, &run)
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		require.Equal(t, "externalId,Labeling [Label],QA Review [Review]\n"+
+			"street-001.jpg,labeler.one@example.com,reviewer.one@example.com\n"+
+			"street-002.jpg,labeler.two@example.com,\n", zipEntries(t, h.download(t, end.ExportID))["stage_report.csv"])
+	})
+
 	t.Run("EmptyExportWarns", func(t *testing.T) {
 		t.Parallel()
 		p := h.newPlugin(t, map[string]any{})

@@ -324,16 +324,11 @@ type Project struct {
 	// CategorySchema is the project's category schema as JSON (see
 	// aaf.CategorySchema); "{}" when none.
 	CategorySchema json.RawMessage
-	Stages         []Stage
-	Batches        []Batch
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
-
-// Stage is a workflow stage of a project.
-type Stage struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	// Stages is the workflow, normalized (see NormalizeStages) when read.
+	Stages    []Stage
+	Batches   []Batch
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Batch is a named batch of a project.

@@ -115,6 +115,7 @@ func newProjectCommand(s IO) *cobra.Command {
 	cf := addClientFlags(cmd)
 	cmd.AddCommand(
 		newProjectCreateCommand(s, cf),
+		newProjectUpdateCommand(s, cf),
 		newProjectListCommand(s, cf),
 		newProjectShowCommand(s, cf),
 		newProjectImportCommand(s, cf),
@@ -150,21 +151,15 @@ func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			req := &hub.ProjectCreateRequest{Name: name, Description: description}
-			for _, st := range splitList(stages) {
-				req.Stages = append(req.Stages, hub.StageJSON{ID: st, Name: st})
+			var err error
+			if req.Stages, err = stagesFlag(cmd.InOrStdin(), stages); err != nil {
+				return err
 			}
 			for _, b := range splitList(batches) {
 				req.Batches = append(req.Batches, hub.BatchJSON{Name: b})
 			}
-			if schemaFile != "" {
-				b, err := os.ReadFile(schemaFile)
-				if err != nil {
-					return fmt.Errorf("read category schema: %w", err)
-				}
-				if !json.Valid(b) {
-					return fmt.Errorf("category schema %s is not valid JSON", schemaFile)
-				}
-				req.CategorySchema = bytes.TrimSpace(b)
+			if req.CategorySchema, err = schemaFlag(schemaFile); err != nil {
+				return err
 			}
 			p, err := c.CreateProject(cmd.Context(), req)
 			if err != nil {
@@ -179,11 +174,102 @@ func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "", "project name (required)")
 	cmd.Flags().StringVar(&description, "description", "", "project description")
-	cmd.Flags().StringVar(&stages, "stages", "", "comma-separated workflow stages (default Start,Label,Complete)")
+	cmd.Flags().StringVar(&stages, "stages", "", stagesUsage+" (default Start,Label,Complete)")
 	cmd.Flags().StringVar(&batches, "batches", "", "comma-separated batch names")
 	cmd.Flags().StringVar(&schemaFile, "schema", "", "JSON file holding the category schema")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole project as JSON")
 	_ = cmd.MarkFlagRequired("name") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+// stagesUsage describes the --stages flag.
+const stagesUsage = `workflow stages: comma-separated names, or a JSON list of Ango stages ` +
+	`[{"id","name","type","position":{"x","y"},"next"}] as text or @FILE`
+
+// stagesFlag reads --stages: comma-separated stage names, or a JSON list
+// of stages (text, @FILE, @- for stdin); nil when empty.
+func stagesFlag(in io.Reader, v string) ([]hub.StageJSON, error) {
+	text := strings.TrimSpace(v)
+	if strings.HasPrefix(text, "@") {
+		var err error
+		if text, err = readConfigFlag(in, text); err != nil {
+			return nil, fmt.Errorf("--stages: %w", err)
+		}
+		text = strings.TrimSpace(text)
+	}
+	if !strings.HasPrefix(text, "[") {
+		var out []hub.StageJSON
+		for _, st := range splitList(text) {
+			out = append(out, hub.StageJSON{ID: st, Name: st})
+		}
+		return out, nil
+	}
+	var out []hub.StageJSON
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return nil, fmt.Errorf("--stages is not a JSON list of stages: %w", err)
+	}
+	return out, nil
+}
+
+// schemaFlag reads the category schema file named by --schema; nil when
+// empty.
+func schemaFlag(file string) (json.RawMessage, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read category schema: %w", err)
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("category schema %s is not valid JSON", file)
+	}
+	return bytes.TrimSpace(b), nil
+}
+
+func newProjectUpdateCommand(s IO, cf *clientFlags) *cobra.Command {
+	var project, name, description, stages, schemaFile string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "update --project ID",
+		Short: "Change a project's name, description, workflow stages or category schema",
+		Long: `Change a project's name, description, workflow stages or category schema;
+flags left out leave the field alone. --stages replaces the workflow (the
+fixed stages Start and Complete are always kept).`,
+		Args: cobra.NoArgs,
+		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
+			req := &hub.ProjectUpdateRequest{}
+			if cmd.Flags().Changed("name") {
+				req.Name = &name
+			}
+			if cmd.Flags().Changed("description") {
+				req.Description = &description
+			}
+			var err error
+			if req.Stages, err = stagesFlag(cmd.InOrStdin(), stages); err != nil {
+				return err
+			}
+			if req.CategorySchema, err = schemaFlag(schemaFile); err != nil {
+				return err
+			}
+			p, err := c.UpdateProject(cmd.Context(), project, req)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(s.Out, p)
+			}
+			fmt.Fprintln(s.Out, p.ID)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&project, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&name, "name", "", "new project name")
+	cmd.Flags().StringVar(&description, "description", "", "new project description")
+	cmd.Flags().StringVar(&stages, "stages", "", stagesUsage)
+	cmd.Flags().StringVar(&schemaFile, "schema", "", "JSON file holding the new category schema")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole project as JSON")
+	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
 	return cmd
 }
 

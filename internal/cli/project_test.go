@@ -151,3 +151,33 @@ func TestProjectCommand(t *testing.T) {
 		}
 	})
 }
+
+func TestProjectCommand_Stages(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
+	stages := `[{"id":"lbl","name":"Labeling","type":"Label","position":{"x":100,"y":0},"next":["qa"]},` +
+		`{"id":"qa","name":"QA","type":"Review","position":{"x":400,"y":0}}]`
+	out, _, err := run(t, stages, append([]string{"project", "create", "--name", "Flow", "--stages", "@-", "--json"}, hostFlags...)...)
+	require.NoError(t, err)
+	var p hub.ProjectResponse
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	var got []string
+	for _, st := range p.Stages {
+		got = append(got, fmt.Sprintf("%s %s %s %v %v", st.ID, st.Name, st.Type, st.Position.X, st.Next))
+	}
+	require.Equal(t, []string{"Start Start Start 0 []", "lbl Labeling Label 100 [qa]", "qa QA Review 400 []", "Complete Complete Complete 700 []"}, got)
+
+	out, _, err = run(t, "", append([]string{"project", "update", "--project", p.ID, "--name", "Flow 2", "--stages", "Label,Second review", "--json"}, hostFlags...)...)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	require.Equal(t, "Flow 2", p.Name)
+	got = got[:0]
+	for _, st := range p.Stages {
+		got = append(got, string(st.Type)+" "+st.Name)
+	}
+	require.Equal(t, []string{"Start Start", "Label Label", "Review Second review", "Complete Complete"}, got)
+
+	_, _, err = run(t, "", append([]string{"project", "update", "--project", p.ID, "--stages", `[{"id":"x","type":"Nope"}]`}, hostFlags...)...)
+	require.ErrorContains(t, err, `stages[0] (x): type "Nope" is not one of Start, Label, Review`)
+}

@@ -28,6 +28,15 @@ func (c *Client) CreateProject(ctx context.Context, req *hub.ProjectCreateReques
 }
 
 // ListProjects lists the organization's projects, newest first.
+// UpdateProject changes the fields of project id that req sets.
+func (c *Client) UpdateProject(ctx context.Context, id string, req *hub.ProjectUpdateRequest) (*hub.ProjectResponse, error) {
+	if id == "" {
+		return nil, errNoProject
+	}
+	return call[hub.ProjectResponse](ctx, c, http.MethodPatch, "/api/projects/"+pathEscape(id), req)
+}
+
+// ListProjects lists the organization's projects, newest first.
 func (c *Client) ListProjects(ctx context.Context) ([]*hub.ProjectResponse, error) {
 	out, err := call[hub.ProjectListResponse](ctx, c, http.MethodGet, "/api/projects", nil)
 	if err != nil {

@@ -35,7 +35,13 @@ MODE selects the callback:
              hub must find no upload behind the response URL);
   ids        the zip holds ids.txt: the externalIds of the export, one a
              line, then the run's stage filter as the SDK's users print it
-             (', '.join(stage)).
+             (', '.join(stage));
+  stage-report
+             what public stage report plugins do (written anew here): the
+             SDK's get_project, the workflow's Label and Review stages
+             ordered by position.x (then name) from their type, and for
+             each exported asset who completed each of those stages last
+             (stageHistory), as stage_report.csv written with pandas.
 
 Events the process sees are printed to stdout as JSON lines for the tests.
 """
@@ -139,8 +145,64 @@ def ids_callback(data):
     return ExportResult(buf, data["projectId"] + ".zip")
 
 
+class SDK:
+    """The calls of imerit_ango.sdk.SDK the plugins make: same paths,
+    parameters, header and answers."""
+
+    def __init__(self, api_key, host=HOST):
+        self.host = host.rstrip("/")
+        self.headers = {"apikey": api_key}
+
+    def _get(self, path, params=None):
+        r = requests.get(self.host + path, params=params, headers=self.headers)
+        r.raise_for_status()
+        return r.json()
+
+    def get_project(self, project_id):
+        return self._get("/v2/project/%s" % project_id)
+
+
+def latest_by_stage(history):
+    """The most recent stageHistory entry of each stage id."""
+    out = {}
+    for entry in history:
+        sid = entry.get("stageId")
+        if sid not in out or entry.get("completedAt", "") > out[sid].get("completedAt", ""):
+            out[sid] = entry
+    return out
+
+
+def stage_report_callback(data):
+    import pandas as pd
+
+    sdk = SDK(data["apiKey"])
+    project = sdk.get_project(data["projectId"])["data"]["project"]
+    rows = []
+    for stage in project["stages"]:
+        if stage["type"] not in ("Label", "Review"):
+            continue
+        rows.append({"id": stage["id"], "name": stage["name"], "type": stage["type"], "x": stage["position"]["x"]})
+    stages = pd.DataFrame(rows).sort_values(by=["x", "name"]).reset_index(drop=True)
+    report = []
+    for asset in data["jsonExport"]:
+        last = latest_by_stage(asset["task"].get("stageHistory", []))
+        row = {"externalId": asset["externalId"]}
+        for _, st in stages.iterrows():
+            row["%s [%s]" % (st["name"], st["type"])] = last.get(st["id"], {}).get("completedBy")
+        report.append(row)
+    columns = ["externalId"] + ["%s [%s]" % (st["name"], st["type"]) for _, st in stages.iterrows()]
+    csv = pd.DataFrame(report, columns=columns).to_csv(index=False)
+    data["logger"].info("stage report", stages=", ".join(stages["name"]), assets=len(report))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("stage_report.csv", csv)
+    return ExportResult(buf, data["projectId"] + ".zip")
+
+
 def callback(data):
-    if MODE in ("bboxes", "skip-put"):
+    if MODE == "stage-report":
+        result = stage_report_callback(data)
+    elif MODE in ("bboxes", "skip-put"):
         result = bboxes_callback(data)
     elif MODE == "ids":
         result = ids_callback(data)

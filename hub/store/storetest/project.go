@@ -19,9 +19,11 @@ func testProject(t *testing.T, newStore func(t *testing.T) store.Store) {
 			ID: store.NewID(), OrgID: o.ID, Name: "Cars", Description: "street scenes",
 			// Key order and spacing must survive.
 			CategorySchema: json.RawMessage(`{"tools":[{"title":"car","tool":"bounding-box"}],  "classifications":[]}`),
-			Stages:         []store.Stage{{ID: "s1", Name: "Label"}, {ID: "s2", Name: "Review"}},
-			Batches:        []store.Batch{{ID: "b1", Name: "day-1"}},
-			CreatedAt:      at(0),
+			Stages: []store.Stage{{ID: "s1", Name: "Label"}, {ID: "s2", Name: "Review", Type: store.StageReview,
+				Position: &store.StagePosition{X: 450.5, Y: -20}, Next: []string{"s1", "Complete"},
+				Extra: map[string]json.RawMessage{"assignedTo": json.RawMessage(`["a@example.test"]`), "reviewRatio": json.RawMessage(`0.25`)}}},
+			Batches:   []store.Batch{{ID: "b1", Name: "day-1"}},
+			CreatedAt: at(0),
 		}
 		require.NoError(t, b.s.ProjectInsert(b.ctx, p))
 		require.Equal(t, norm(at(0)), p.UpdatedAt, "UpdatedAt starts at CreatedAt")
