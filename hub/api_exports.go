@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -23,40 +24,13 @@ func mountExports(s *Server, mux *http.ServeMux) {
 	s.Handle(mux, "GET /api/exports/{id}/download", AccessMember, s.handleExportDownload)
 }
 
-// ExportResponse is an export file on the wire.
-type ExportResponse struct {
-	ID        string `json:"id"`
-	ProjectID string `json:"projectId"`
-	RunID     string `json:"runId"`
-	PluginID  string `json:"pluginId"`
-	UserID    string `json:"userId"`
-	FileName  string `json:"fileName"`
-	Size      int64  `json:"size"`
-	// SHA256 is the hex SHA-256 of the file.
-	SHA256 string `json:"sha256"`
-	// StorageID is the organization storage holding the file; "" for the
-	// hub's own.
-	StorageID string `json:"storageId,omitempty"`
-	Bucket    string `json:"bucket,omitempty"`
-	ObjectKey string `json:"objectKey"`
-	// DownloadURL is the hub path that downloads the file (API key or
-	// session needed).
-	DownloadURL string    `json:"downloadUrl"`
-	CreatedAt   time.Time `json:"createdAt"`
-}
-
 // NewExportResponse returns e on the wire.
-func NewExportResponse(e *store.Export) *ExportResponse {
-	return &ExportResponse{
+func NewExportResponse(e *store.Export) *hubapi.ExportResponse {
+	return &hubapi.ExportResponse{
 		ID: e.ID, ProjectID: e.ProjectID, RunID: e.RunID, PluginID: e.PluginID, UserID: e.UserID,
 		FileName: e.FileName, Size: e.Size, SHA256: e.SHA256, StorageID: e.StorageID, Bucket: e.Bucket,
 		ObjectKey: e.ObjectKey, DownloadURL: runs.ExportDownloadPath(e.ID), CreatedAt: e.CreatedAt,
 	}
-}
-
-// ExportListResponse is the body of GET /api/projects/{pid}/exports.
-type ExportListResponse struct {
-	Exports []*ExportResponse `json:"exports"`
 }
 
 // handleExportList serves GET /api/projects/{pid}/exports, newest first.
@@ -71,7 +45,7 @@ func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	out := ExportListResponse{Exports: make([]*ExportResponse, 0, len(list))}
+	out := hubapi.ExportListResponse{Exports: make([]*hubapi.ExportResponse, 0, len(list))}
 	for _, e := range list {
 		out.Exports = append(out.Exports, NewExportResponse(e))
 	}

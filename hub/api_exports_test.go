@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -36,7 +36,7 @@ func TestExportAPI_HubStorage(t *testing.T) {
 		end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
 		require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
 
-		var exp hub.ExportResponse
+		var exp hubapi.ExportResponse
 		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
 		sum := sha256.Sum256(body)
 		require.Equal(t, hex.EncodeToString(sum[:]), exp.SHA256)
@@ -45,7 +45,7 @@ func TestExportAPI_HubStorage(t *testing.T) {
 		require.Empty(t, exp.StorageID)
 		require.True(t, strings.HasPrefix(exp.ObjectKey, "orgs/"+h.OrgID+"/projects/"+rb.project.ID+"/exports/"), "got key %s", exp.ObjectKey)
 
-		var list hub.ExportListResponse
+		var list hubapi.ExportListResponse
 		h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/exports", h.AdminKey, nil, http.StatusOK, &list)
 		require.Len(t, list.Exports, 1)
 		require.Equal(t, exp.ID, list.Exports[0].ID)
@@ -82,7 +82,7 @@ func TestExportAPI_OrgStorage(t *testing.T) {
 	bucket := s3.CreateBucket(t)
 	rb := setupRuns(t, hubtest.SQLite, nil)
 	h := rb.h
-	var st hub.StorageResponse
+	var st hubapi.StorageResponse
 	h.JSON(t, http.MethodPost, "/api/storages", h.AdminKey, map[string]any{
 		"name": "ours", "endpoint": s3.Endpoint, "bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey,
 	}, http.StatusCreated, &st)
@@ -95,7 +95,7 @@ func TestExportAPI_OrgStorage(t *testing.T) {
 	}})
 	end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
 	require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
-	var exp hub.ExportResponse
+	var exp hubapi.ExportResponse
 	h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
 	require.Equal(t, st.ID, exp.StorageID)
 	require.Equal(t, bucket, exp.Bucket)

@@ -14,60 +14,13 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
 // maxNewBatches bounds how many distinct unknown batch names (and stage
 // ids) one import may add to a project.
 const maxNewBatches = 1000
-
-// ImportResponse is the body of a successful POST /api/projects/{id}/import.
-type ImportResponse struct {
-	// Imported is the number of assets read and written.
-	Imported int `json:"imported"`
-	// Inserted and Updated split Imported (upsert mode replaces existing
-	// externalIds).
-	Inserted int `json:"inserted"`
-	Updated  int `json:"updated"`
-	// AddedStages and AddedBatches list the stages and batches the import
-	// added to the project.
-	AddedStages  []StageJSON `json:"addedStages,omitempty"`
-	AddedBatches []BatchJSON `json:"addedBatches,omitempty"`
-}
-
-// ImportError is one problem of a rejected import, with its location.
-type ImportError struct {
-	// Index is the 0-based position of the asset in the input; -1 when the
-	// problem is outside any asset.
-	Index int `json:"index"`
-	// ExternalID is the asset's externalId when it could be read.
-	ExternalID string `json:"externalId,omitempty"`
-	// Line is the 1-based input line; 0 when unknown.
-	Line int `json:"line,omitempty"`
-	// Offset is the byte offset in the input; -1 when unknown.
-	Offset int64 `json:"offset"`
-	// Path is the JSON path inside the asset (task.tools[0].bounding-box).
-	Path string `json:"path,omitempty"`
-	// ObjectID is the objectId of the annotation the problem is in, when
-	// there is one.
-	ObjectID string `json:"objectId,omitempty"`
-	// Message says what is wrong.
-	Message string `json:"message"`
-}
-
-// ImportFailResponse is the body of an import rejected for invalid AAF
-// (400, code invalid_aaf): the fail envelope with the problems found.
-type ImportFailResponse struct {
-	Status  string `json:"status"` // always "fail"
-	Message string `json:"message"`
-	Code    string `json:"code"` // always CodeInvalidAAF
-	// Errors lists the first problems of the input in input order, at
-	// most Config.MaxImportErrors of them.
-	Errors []ImportError `json:"errors"`
-	// Truncated is true when the input has more problems than Errors
-	// lists, or when the rest of the input could not be checked.
-	Truncated bool `json:"truncated"`
-}
 
 // errImportRejected ends the rows of an import whose input holds invalid
 // AAF, so the store rolls the import back; importErrors has the details.
@@ -76,7 +29,7 @@ var errImportRejected = errors.New("import rejected: invalid AAF")
 // importErrors collects the problems of a rejected import, up to max.
 type importErrors struct {
 	max       int
-	list      []ImportError
+	list      []hubapi.ImportError
 	first     *aaf.Error
 	seen      int   // problems found, at most max+1
 	truncated bool  // more problems than listed, or the input not read to its end
@@ -94,7 +47,7 @@ func (e *importErrors) add(ae *aaf.Error) {
 		e.truncated = true
 		return
 	}
-	e.list = append(e.list, ImportError{Index: ae.Index, ExternalID: ae.ExternalID, Line: ae.Line,
+	e.list = append(e.list, hubapi.ImportError{Index: ae.Index, ExternalID: ae.ExternalID, Line: ae.Line,
 		Offset: ae.Offset, Path: ae.Path, ObjectID: ae.ObjectID, Message: ae.Msg})
 }
 
@@ -124,7 +77,7 @@ func (e *importErrors) readRest(rd *aaf.Reader, body *readErrRecorder) {
 }
 
 // response returns the body answering the rejected import.
-func (e *importErrors) response() *ImportFailResponse {
+func (e *importErrors) response() *hubapi.ImportFailResponse {
 	msg := "invalid AAF, nothing was imported: " + e.first.Error()
 	switch more := e.seen - 1; {
 	case e.cut != nil && more > 0:
@@ -136,7 +89,7 @@ func (e *importErrors) response() *ImportFailResponse {
 	case more > 0:
 		msg += fmt.Sprintf(" (and %d more)", more)
 	}
-	return &ImportFailResponse{Status: "fail", Message: msg, Code: CodeInvalidAAF, Errors: e.list, Truncated: e.truncated}
+	return &hubapi.ImportFailResponse{Status: "fail", Message: msg, Code: hubapi.CodeInvalidAAF, Errors: e.list, Truncated: e.truncated}
 }
 
 // importTracker remembers the stages and batches an import references.
@@ -151,7 +104,7 @@ func (t *importTracker) see(a *aaf.Asset) error {
 	id, name := importStage(a)
 	if _, ok := t.stages[id]; !ok {
 		if len(t.order) >= maxNewBatches {
-			return Errorf(http.StatusBadRequest, CodeInvalidAAF, "the import references more than %d distinct stages", maxNewBatches)
+			return Errorf(http.StatusBadRequest, hubapi.CodeInvalidAAF, "the import references more than %d distinct stages", maxNewBatches)
 		}
 		t.stages[id] = name
 		t.order = append(t.order, id)
@@ -159,7 +112,7 @@ func (t *importTracker) see(a *aaf.Asset) error {
 	for _, b := range a.Batches {
 		if !t.batches[b] {
 			if len(t.border) >= maxNewBatches {
-				return Errorf(http.StatusBadRequest, CodeInvalidAAF, "the import references more than %d distinct batches", maxNewBatches)
+				return Errorf(http.StatusBadRequest, hubapi.CodeInvalidAAF, "the import references more than %d distinct batches", maxNewBatches)
 			}
 			t.batches[b] = true
 			t.border = append(t.border, b)
@@ -189,7 +142,7 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 		mode = store.ImportAppend
 	case store.ImportAppend, store.ImportUpsert:
 	default:
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "mode %q is not one of append, upsert", mode))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "mode %q is not one of append, upsert", mode))
 		return
 	}
 	start := time.Now()
@@ -243,13 +196,13 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if isConflict(err) {
-			err = &Error{Status: http.StatusConflict, Code: CodeConflict, Err: err,
+			err = &Error{Status: http.StatusConflict, Code: hubapi.CodeConflict, Err: err,
 				Message: fmt.Sprintf("nothing was imported: %s; use mode=upsert to replace existing assets", conflictDetail(err, p.ID))}
 		}
 		s.WriteError(w, r, err)
 		return
 	}
-	out := ImportResponse{Imported: res.Inserted + res.Updated, Inserted: res.Inserted, Updated: res.Updated}
+	out := hubapi.ImportResponse{Imported: res.Inserted + res.Updated, Inserted: res.Inserted, Updated: res.Updated}
 	out.AddedStages, out.AddedBatches, err = s.addProjectStagesAndBatches(ctx, p, tr)
 	if err != nil {
 		s.WriteError(w, r, err)
@@ -285,7 +238,7 @@ func assetRow(projectID string, a *aaf.Asset, now time.Time) *store.Asset {
 // addProjectStagesAndBatches adds the stages and batches an import
 // referenced and the project lacked. It re-reads the project so a
 // concurrent change is not lost.
-func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Project, tr *importTracker) ([]StageJSON, []BatchJSON, error) {
+func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Project, tr *importTracker) ([]hubapi.StageJSON, []hubapi.BatchJSON, error) {
 	fresh, err := s.store.ProjectGet(ctx, p.OrgID, p.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reload project: %w", err)
@@ -304,7 +257,7 @@ func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Projec
 			newStages = append(newStages, store.Stage{ID: id, Name: cmp.Or(tr.stages[id], id)})
 		}
 	}
-	var addedStages []StageJSON
+	var addedStages []hubapi.StageJSON
 	if len(newStages) > 0 {
 		fresh.Stages = insertStages(fresh.Stages, newStages)
 		for _, st := range fresh.Stages {
@@ -313,12 +266,12 @@ func (s *Server) addProjectStagesAndBatches(ctx context.Context, p *store.Projec
 			}
 		}
 	}
-	var addedBatches []BatchJSON
+	var addedBatches []hubapi.BatchJSON
 	for _, name := range tr.border {
 		if !haveBatch[name] {
 			b := store.Batch{ID: store.NewID(), Name: name}
 			fresh.Batches = append(fresh.Batches, b)
-			addedBatches = append(addedBatches, BatchJSON(b))
+			addedBatches = append(addedBatches, hubapi.BatchJSON(b))
 		}
 	}
 	if len(addedStages) == 0 && len(addedBatches) == 0 {

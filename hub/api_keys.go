@@ -7,60 +7,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
 // MaxKeyLifetime bounds the expiry a caller may give a key.
 const MaxKeyLifetime = 10 * 365 * 24 * time.Hour
 
-// KeyResponse is an API key on the wire: never the key itself.
-type KeyResponse struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	UserID     string     `json:"userId"`
-	Prefix     string     `json:"prefix"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
-	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
-	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
-}
-
 // NewKeyResponse converts a stored key to its wire form.
-func NewKeyResponse(k *store.APIKey) *KeyResponse {
-	return &KeyResponse{ID: k.ID, Name: k.Name, UserID: k.UserID, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
+func NewKeyResponse(k *store.APIKey) *hubapi.KeyResponse {
+	return &hubapi.KeyResponse{ID: k.ID, Name: k.Name, UserID: k.UserID, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
 		ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, LastUsedAt: k.LastUsedAt}
 }
 
-// KeyCreateRequest is the body of POST /api/keys.
-type KeyCreateRequest struct {
-	Name string `json:"name"`
-	// ExpiresIn is a Go duration ("720h"); empty for no expiry.
-	ExpiresIn string `json:"expiresIn,omitempty"`
-	// UserID creates the key for another user of the organization (admins
-	// only); defaults to the caller.
-	UserID string `json:"userId,omitempty"`
-}
-
-// KeyCreateResponse is the body of a successful POST /api/keys: the only
-// time the key is shown.
-type KeyCreateResponse struct {
-	KeyResponse
-	Key string `json:"key"`
-}
-
-func newKeyCreateResponse(k *store.APIKey, key string) *KeyCreateResponse {
-	return &KeyCreateResponse{KeyResponse: *NewKeyResponse(k), Key: key}
-}
-
-// KeyListResponse is the body of GET /api/keys.
-type KeyListResponse struct {
-	Keys []*KeyResponse `json:"keys"`
+func newKeyCreateResponse(k *store.APIKey, key string) *hubapi.KeyCreateResponse {
+	return &hubapi.KeyCreateResponse{KeyResponse: *NewKeyResponse(k), Key: key}
 }
 
 // handleKeyCreate serves POST /api/keys: members create keys for
 // themselves, admins for any user of the organization.
 func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
-	var req KeyCreateRequest
+	var req hubapi.KeyCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -68,13 +35,13 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	p := Principal(r)
 	params := &IssueKeyParams{OrgID: p.OrgID, UserID: p.UserID, Name: strings.TrimSpace(req.Name)}
 	if len(params.Name) > maxNameLen {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "name is longer than %d characters", maxNameLen))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "name is longer than %d characters", maxNameLen))
 		return
 	}
 	if req.ExpiresIn != "" {
 		d, err := time.ParseDuration(req.ExpiresIn)
 		if err != nil || d <= 0 || d > MaxKeyLifetime {
-			s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest,
+			s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest,
 				"expiresIn %q must be a positive duration such as \"720h\", at most %s", req.ExpiresIn, MaxKeyLifetime))
 			return
 		}
@@ -83,7 +50,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.UserID != "" && req.UserID != p.UserID {
 		if !p.IsAdmin() {
-			s.WriteError(w, r, Errorf(http.StatusForbidden, CodeForbidden, "only an admin may create keys for another user"))
+			s.WriteError(w, r, Errorf(http.StatusForbidden, hubapi.CodeForbidden, "only an admin may create keys for another user"))
 			return
 		}
 		if _, err := s.store.UserGet(r.Context(), p.OrgID, req.UserID); err != nil {
@@ -109,7 +76,7 @@ func (s *Server) handleKeyList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("list keys: %w", err))
 		return
 	}
-	out := KeyListResponse{Keys: []*KeyResponse{}}
+	out := hubapi.KeyListResponse{Keys: []*hubapi.KeyResponse{}}
 	for _, k := range ks {
 		if p.IsAdmin() || k.UserID == p.UserID {
 			out.Keys = append(out.Keys, NewKeyResponse(k))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -35,48 +36,12 @@ func mountNotifications(s *Server, mux *http.ServeMux) {
 	s.Handle(mux, "DELETE /api/org/webhook", AccessAdmin, s.handleWebhookDelete)
 }
 
-// NotificationResponse is a notification on the wire.
-type NotificationResponse struct {
-	ID string `json:"id"`
-	// Kind is "export_ready" or "run_failed".
-	Kind  string `json:"kind"`
-	Title string `json:"title"`
-	Body  string `json:"body"`
-	// Link is the hub path the notification points to (the download, or
-	// the run).
-	Link      string     `json:"link"`
-	RunID     string     `json:"runId,omitempty"`
-	ExportID  string     `json:"exportId,omitempty"`
-	Read      bool       `json:"read"`
-	ReadAt    *time.Time `json:"readAt,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-}
-
 // NewNotificationResponse returns n on the wire.
-func NewNotificationResponse(n *store.Notification) *NotificationResponse {
-	return &NotificationResponse{
+func NewNotificationResponse(n *store.Notification) *hubapi.NotificationResponse {
+	return &hubapi.NotificationResponse{
 		ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, RunID: n.RunID, ExportID: n.ExportID,
 		Read: n.ReadAt != nil, ReadAt: n.ReadAt, CreatedAt: n.CreatedAt,
 	}
-}
-
-// NotificationListResponse is the body of GET /api/notifications.
-type NotificationListResponse struct {
-	Notifications []*NotificationResponse `json:"notifications"`
-	Unread        int                     `json:"unread"`
-}
-
-// UnreadCountResponse is the body of GET /api/notifications/unread-count
-// and POST /api/notifications/read, and the data of the stream's
-// `unread` event.
-type UnreadCountResponse struct {
-	Unread int `json:"unread"`
-}
-
-// MarkReadRequest is the body of POST /api/notifications/read.
-type MarkReadRequest struct {
-	// IDs lists the notifications to mark read; empty marks all.
-	IDs []string `json:"ids"`
 }
 
 // handleNotificationList serves GET /api/notifications: the caller's
@@ -99,7 +64,7 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 		s.WriteError(w, r, err)
 		return
 	}
-	out := NotificationListResponse{Notifications: make([]*NotificationResponse, 0, len(list)), Unread: unread}
+	out := hubapi.NotificationListResponse{Notifications: make([]*hubapi.NotificationResponse, 0, len(list)), Unread: unread}
 	for _, n := range list {
 		out.Notifications = append(out.Notifications, NewNotificationResponse(n))
 	}
@@ -114,14 +79,14 @@ func (s *Server) handleNotificationUnreadCount(w http.ResponseWriter, r *http.Re
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, UnreadCountResponse{Unread: n})
+	WriteJSON(w, http.StatusOK, hubapi.UnreadCountResponse{Unread: n})
 }
 
 // handleNotificationMarkRead serves POST /api/notifications/read: marks
 // the given notifications (all without ids) read and answers the unread
 // count. Unknown ids and other users' notifications are skipped.
 func (s *Server) handleNotificationMarkRead(w http.ResponseWriter, r *http.Request) {
-	var req MarkReadRequest
+	var req hubapi.MarkReadRequest
 	if r.ContentLength != 0 {
 		if err := DecodeJSON(r, &req); err != nil {
 			s.WriteError(w, r, err)
@@ -129,7 +94,7 @@ func (s *Server) handleNotificationMarkRead(w http.ResponseWriter, r *http.Reque
 		}
 	}
 	if len(req.IDs) > maxMarkRead {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "ids holds %d notifications, at most %d at once", len(req.IDs), maxMarkRead))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "ids holds %d notifications, at most %d at once", len(req.IDs), maxMarkRead))
 		return
 	}
 	p := Principal(r)
@@ -142,7 +107,7 @@ func (s *Server) handleNotificationMarkRead(w http.ResponseWriter, r *http.Reque
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, UnreadCountResponse{Unread: n})
+	WriteJSON(w, http.StatusOK, hubapi.UnreadCountResponse{Unread: n})
 }
 
 // notificationKeepAlive is how often an idle notification stream sends a
@@ -164,7 +129,7 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 		return
 	}
 	sse := newSSE(w)
-	if sse.event("unread", "", UnreadCountResponse{Unread: unread}) != nil {
+	if sse.event("unread", "", hubapi.UnreadCountResponse{Unread: unread}) != nil {
 		return
 	}
 	t := time.NewTicker(notificationKeepAlive)
@@ -187,27 +152,6 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 	}
 }
 
-// WebhookRequest is the body of PUT /api/org/webhook.
-type WebhookRequest struct {
-	// URL receives a POST (a runs.WebhookEvent) when a run ends.
-	URL string `json:"url"`
-	// RotateSecret makes a new signing secret even if one exists.
-	RotateSecret bool `json:"rotateSecret"`
-}
-
-// WebhookResponse describes the organization's webhook.
-type WebhookResponse struct {
-	URL string `json:"url"`
-	// Secret signs the webhook bodies (HMAC-SHA256, hex, in the
-	// X-Exporthub-Signature header as "sha256=<hex>"). It is shown only
-	// when it was just created or rotated.
-	Secret string `json:"secret,omitempty"`
-	// HasSecret says whether a signing secret exists.
-	HasSecret bool `json:"hasSecret"`
-	// SignatureHeader names the signature header.
-	SignatureHeader string `json:"signatureHeader"`
-}
-
 // handleWebhookGet serves GET /api/org/webhook (admins).
 func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) {
 	org, err := s.store.OrgGet(r.Context(), Principal(r).OrgID)
@@ -215,14 +159,14 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, WebhookResponse{URL: org.WebhookURL, HasSecret: len(org.WebhookSecretEnc) > 0, SignatureHeader: runs.HeaderWebhookSignature})
+	WriteJSON(w, http.StatusOK, hubapi.WebhookResponse{URL: org.WebhookURL, HasSecret: len(org.WebhookSecretEnc) > 0, SignatureHeader: runs.HeaderWebhookSignature})
 }
 
 // handleWebhookPut serves PUT /api/org/webhook (admins): sets the URL
 // called when a run ends. The first time (or with rotateSecret) it makes
 // the signing secret and answers it, this once.
 func (s *Server) handleWebhookPut(w http.ResponseWriter, r *http.Request) {
-	var req WebhookRequest
+	var req hubapi.WebhookRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -237,7 +181,7 @@ func (s *Server) handleWebhookPut(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	out := WebhookResponse{URL: u, HasSecret: true, SignatureHeader: runs.HeaderWebhookSignature}
+	out := hubapi.WebhookResponse{URL: u, HasSecret: true, SignatureHeader: runs.HeaderWebhookSignature}
 	if len(org.WebhookSecretEnc) == 0 || req.RotateSecret {
 		var b [32]byte
 		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms

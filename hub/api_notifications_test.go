@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
@@ -42,14 +43,14 @@ func TestNotificationAPI(t *testing.T) {
 
 		live := readEvents(t, stream, 1)
 		require.Equal(t, "notification", live[0].name)
-		var n hub.NotificationResponse
+		var n hubapi.NotificationResponse
 		require.NoError(t, json.Unmarshal([]byte(live[0].data), &n))
 		require.Equal(t, "export_ready", n.Kind)
 		require.Equal(t, "Export ready: result.zip — Download", n.Title)
 		require.Equal(t, runs.ExportDownloadPath(end.ExportID), n.Link)
 		require.Equal(t, end.ExportID, n.ExportID)
 
-		var count hub.UnreadCountResponse
+		var count hubapi.UnreadCountResponse
 		h.JSON(t, http.MethodGet, "/api/notifications/unread-count", h.AdminKey, nil, http.StatusOK, &count)
 		require.Equal(t, 1, count.Unread)
 
@@ -57,7 +58,7 @@ func TestNotificationAPI(t *testing.T) {
 		rb2 := rb.plugin(t, nil)
 		failed := rb.start(t, rb2.ID, nil)
 		require.Equal(t, string(store.RunFailed), failed.Status)
-		var list hub.NotificationListResponse
+		var list hubapi.NotificationListResponse
 		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &list)
 		require.Len(t, list.Notifications, 2)
 		require.Equal(t, 2, list.Unread)
@@ -127,10 +128,10 @@ func TestWebhookAPI(t *testing.T) {
 		require.Contains(t, failBody(t, got).Message, tc.msg)
 	}
 
-	var set hub.WebhookResponse
+	var set hubapi.WebhookResponse
 	h.JSON(t, http.MethodPut, "/api/org/webhook", h.AdminKey, map[string]any{"url": srv.URL + "/hook"}, http.StatusOK, &set)
 	require.True(t, strings.HasPrefix(set.Secret, "whsec_"), "got secret %q", set.Secret)
-	var get hub.WebhookResponse
+	var get hubapi.WebhookResponse
 	h.JSON(t, http.MethodGet, "/api/org/webhook", h.AdminKey, nil, http.StatusOK, &get)
 	require.Equal(t, srv.URL+"/hook", get.URL)
 	require.True(t, get.HasSecret)
@@ -166,7 +167,7 @@ func TestWebhookAPI(t *testing.T) {
 	require.Len(t, ev.Export.SHA256, 64)
 
 	// Rotating makes a new secret; deleting stops the calls.
-	var rot hub.WebhookResponse
+	var rot hubapi.WebhookResponse
 	h.JSON(t, http.MethodPut, "/api/org/webhook", h.AdminKey, map[string]any{"url": srv.URL, "rotateSecret": true}, http.StatusOK, &rot)
 	require.NotEqual(t, set.Secret, rot.Secret)
 	resp := h.Do(t, http.MethodDelete, "/api/org/webhook", h.AdminKey, nil)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -49,123 +50,30 @@ func mountPlugins(s *Server, mux *http.ServeMux) {
 	s.Handle(mux, "DELETE /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginDisable)
 }
 
-// Duration is a duration on the wire: a Go duration string ("1h30m") or
-// a number of seconds. It is written as a string.
-type Duration time.Duration
-
-// UnmarshalJSON reads "1h30m" or 5400.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		v, err := time.ParseDuration(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("duration %q: want e.g. \"30m\" or \"2h\"", s)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var secs float64
-	if err := json.Unmarshal(b, &secs); err != nil {
-		return fmt.Errorf("duration: want a string such as \"30m\" or a number of seconds")
-	}
-	*d = Duration(time.Duration(secs * float64(time.Second)))
-	return nil
-}
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// ConfigText is a Config JSON on the wire: a string holding JSON text, or
-// a JSON value (kept as its text).
-type ConfigText string
-
-// UnmarshalJSON accepts "{\"a\":1}" or {"a":1}.
-func (c *ConfigText) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = ConfigText(s)
-		return nil
-	}
-	*c = ConfigText(b)
-	return nil
-}
-
-// PluginCreateRequest is the body of POST /api/plugins.
-type PluginCreateRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	// DefaultConfig is the Config JSON the Run dialog starts with.
-	// Defaults to "{}".
-	DefaultConfig ConfigText `json:"defaultConfig"`
-	// RunTimeout bounds each run. Defaults to the hub's default run
-	// timeout (1h).
-	RunTimeout Duration `json:"runTimeout"`
-	// Connector is "ws" (Socket.IO, the default) or "rest".
-	Connector string `json:"connector"`
-	// BaseURL is the plugin's URL for the rest connector.
-	BaseURL string `json:"baseUrl"`
-}
-
-// PluginUpdateRequest is the body of PATCH /api/plugins/{id}; absent
-// fields stay as they are.
-type PluginUpdateRequest struct {
-	Name          *string     `json:"name"`
-	Description   *string     `json:"description"`
-	DefaultConfig *ConfigText `json:"defaultConfig"`
-	RunTimeout    *Duration   `json:"runTimeout"`
-	Connector     *string     `json:"connector"`
-	BaseURL       *string     `json:"baseUrl"`
-}
-
-// PluginResponse is a plugin on the wire (never its secret).
-type PluginResponse struct {
-	ID            string   `json:"id"`
-	OwnerID       string   `json:"ownerId"`
-	Name          string   `json:"name"`
-	Description   string   `json:"description"`
-	DefaultConfig string   `json:"defaultConfig"`
-	RunTimeout    Duration `json:"runTimeout"`
-	Connector     string   `json:"connector"`
-	BaseURL       string   `json:"baseUrl,omitempty"`
-	// SecretRevealed says whether the current secret was shown already
-	// (it can then only be rotated).
-	SecretRevealed bool `json:"secretRevealed"`
-	// Online is true when at least one instance is connected.
-	Online bool `json:"online"`
-	// Instances lists the connected instances.
-	Instances []gateway.InstanceInfo `json:"instances"`
-	CreatedAt time.Time              `json:"createdAt"`
-	UpdatedAt time.Time              `json:"updatedAt"`
-}
-
-// PluginSecretResponse is the answer of POST /api/plugins (201), and of
-// rotate-secret and reveal-secret: the plugin with its secret, shown this
-// once.
-type PluginSecretResponse struct {
-	*PluginResponse
-	Secret string `json:"secret"`
-}
-
-// PluginListResponse is the body of GET /api/plugins and GET
-// /api/projects/{pid}/plugins.
-type PluginListResponse struct {
-	Plugins []*PluginResponse `json:"plugins"`
-}
-
 // newPluginResponse returns p on the wire with its connected instances
 // (on every hub replica).
-func (s *Server) newPluginResponse(ctx context.Context, p *store.Plugin) *PluginResponse {
+func (s *Server) newPluginResponse(ctx context.Context, p *store.Plugin) *hubapi.PluginResponse {
 	timeout := p.RunTimeout
 	if timeout <= 0 {
 		timeout = s.Runs().DefaultRunTimeout()
 	}
 	inst := s.Runs().Instances(ctx, p.ID)
-	return &PluginResponse{
+	return &hubapi.PluginResponse{
 		ID: p.ID, OwnerID: p.OwnerID, Name: p.Name, Description: p.Description, DefaultConfig: p.DefaultConfig,
-		RunTimeout: Duration(timeout), Connector: string(p.Connector), BaseURL: p.BaseURL,
-		SecretRevealed: p.SecretRevealed, Online: len(inst) > 0, Instances: inst,
+		RunTimeout: hubapi.Duration(timeout), Connector: string(p.Connector), BaseURL: p.BaseURL,
+		SecretRevealed: p.SecretRevealed, Online: len(inst) > 0, Instances: instanceResponses(inst),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
+}
+
+// instanceResponses returns the instances on the wire.
+func instanceResponses(list []gateway.InstanceInfo) []hubapi.InstanceResponse {
+	out := make([]hubapi.InstanceResponse, 0, len(list))
+	for _, i := range list {
+		out = append(out, hubapi.InstanceResponse{ID: i.ID, PluginID: i.PluginID, OrgID: i.OrgID, Connector: string(i.Connector),
+			RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs, Node: i.Node})
+	}
+	return out
 }
 
 // NewPluginSecret returns a new plugin secret, shaped like the UUID
@@ -230,7 +138,7 @@ func jsonProblem(text string) string {
 }
 
 // configOrEmpty returns "{}" for a blank config.
-func configOrEmpty(c ConfigText) string {
+func configOrEmpty(c hubapi.ConfigText) string {
 	if strings.TrimSpace(string(c)) == "" {
 		return "{}"
 	}
@@ -241,7 +149,7 @@ func configOrEmpty(c ConfigText) string {
 // p: 409 when another plugin has its name.
 func pluginWriteError(op string, p *store.Plugin, err error) error {
 	if isConflict(err) {
-		return Errorf(http.StatusConflict, CodeConflict, "a plugin named %q already exists", p.Name)
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "a plugin named %q already exists", p.Name)
 	}
 	return fmt.Errorf("%s plugin: %w", op, err)
 }
@@ -249,7 +157,7 @@ func pluginWriteError(op string, p *store.Plugin, err error) error {
 // handlePluginCreate serves POST /api/plugins: 201 with the plugin and its
 // secret, shown this once (it can be rotated later).
 func (s *Server) handlePluginCreate(w http.ResponseWriter, r *http.Request) {
-	var req PluginCreateRequest
+	var req hubapi.PluginCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -284,7 +192,7 @@ func (s *Server) handlePluginCreate(w http.ResponseWriter, r *http.Request) {
 	if p.Connector == store.ConnectorREST {
 		s.Runs().RefreshREST()
 	}
-	WriteJSON(w, http.StatusCreated, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
+	WriteJSON(w, http.StatusCreated, hubapi.PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
 }
 
 // handlePluginList serves GET /api/plugins: the organization's plugins,
@@ -299,7 +207,7 @@ func (s *Server) handlePluginList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writePluginList(w http.ResponseWriter, r *http.Request, list []*store.Plugin) {
-	out := PluginListResponse{Plugins: make([]*PluginResponse, 0, len(list))}
+	out := hubapi.PluginListResponse{Plugins: make([]*hubapi.PluginResponse, 0, len(list))}
 	for _, p := range list {
 		out.Plugins = append(out.Plugins, s.newPluginResponse(r.Context(), p))
 	}
@@ -325,14 +233,14 @@ func (s *Server) loadOwnPlugin(r *http.Request) (*store.Plugin, error) {
 		return nil, err
 	}
 	if p.OwnerID != pr.UserID && !pr.IsAdmin() {
-		return nil, Errorf(http.StatusForbidden, CodeForbidden, "only the plugin's owner or an organization admin may change plugin %s", p.ID)
+		return nil, Errorf(http.StatusForbidden, hubapi.CodeForbidden, "only the plugin's owner or an organization admin may change plugin %s", p.ID)
 	}
 	return p, nil
 }
 
 // handlePluginUpdate serves PATCH /api/plugins/{id} (owner or admin).
 func (s *Server) handlePluginUpdate(w http.ResponseWriter, r *http.Request) {
-	var req PluginUpdateRequest
+	var req hubapi.PluginUpdateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -405,7 +313,7 @@ func (s *Server) handlePluginRotateSecret(w http.ResponseWriter, r *http.Request
 		return
 	}
 	s.Runs().DisconnectPlugin(p.ID, msgSecretRotated)
-	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
+	WriteJSON(w, http.StatusOK, hubapi.PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: secret})
 }
 
 // handlePluginRevealSecret serves POST /api/plugins/{id}/reveal-secret
@@ -418,7 +326,7 @@ func (s *Server) handlePluginRevealSecret(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if p.SecretRevealed {
-		s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "the secret of plugin %s was already revealed; rotate it to get a new one", p.ID))
+		s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "the secret of plugin %s was already revealed; rotate it to get a new one", p.ID))
 		return
 	}
 	secret, err := s.box.Open(p.SecretEnc)
@@ -431,7 +339,7 @@ func (s *Server) handlePluginRevealSecret(w http.ResponseWriter, r *http.Request
 		s.WriteError(w, r, fmt.Errorf("update plugin: %w", err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: string(secret)})
+	WriteJSON(w, http.StatusOK, hubapi.PluginSecretResponse{PluginResponse: s.newPluginResponse(r.Context(), p), Secret: string(secret)})
 }
 
 // handleProjectPluginList serves GET /api/projects/{pid}/plugins: the

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -22,14 +23,14 @@ func TestPluginAPI_Create(t *testing.T) {
 		h := rb.h
 
 		t.Run("SecretShownOnceStoredHashed", func(t *testing.T) {
-			var p hub.PluginSecretResponse
+			var p hubapi.PluginSecretResponse
 			h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{
 				"name": "COCO", "description": "boxes", "defaultConfig": map[string]any{"a": 1}, "runTimeout": "30m",
 			}, http.StatusCreated, &p)
 			require.Len(t, p.ID, 24)
 			require.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, p.Secret)
 			require.Equal(t, "ws", p.Connector)
-			require.Equal(t, hub.Duration(30*time.Minute), p.RunTimeout)
+			require.Equal(t, hubapi.Duration(30*time.Minute), p.RunTimeout)
 			require.JSONEq(t, `{"a":1}`, p.DefaultConfig)
 			require.True(t, p.SecretRevealed)
 			require.Empty(t, p.Instances)
@@ -47,9 +48,9 @@ func TestPluginAPI_Create(t *testing.T) {
 		})
 
 		t.Run("DefaultTimeout", func(t *testing.T) {
-			var p hub.PluginSecretResponse
+			var p hubapi.PluginSecretResponse
 			h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "defaults"}, http.StatusCreated, &p)
-			require.Equal(t, hub.Duration(time.Hour), p.RunTimeout)
+			require.Equal(t, hubapi.Duration(time.Hour), p.RunTimeout)
 			require.Equal(t, "{}", p.DefaultConfig)
 		})
 
@@ -76,7 +77,7 @@ func TestPluginAPI_Create(t *testing.T) {
 		})
 
 		t.Run("RESTAllowed", func(t *testing.T) {
-			var p hub.PluginSecretResponse
+			var p hubapi.PluginSecretResponse
 			h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "rest", "connector": "rest", "baseUrl": "http://127.0.0.1:9999/"}, http.StatusCreated, &p)
 			require.Equal(t, "rest", p.Connector)
 			require.Equal(t, "http://127.0.0.1:9999", p.BaseURL)
@@ -100,7 +101,7 @@ func TestPluginAPI_Instances(t *testing.T) {
 		require.False(t, i.LastHeartbeat.IsZero())
 		require.Equal(t, 0, i.Runs)
 	}
-	var list hub.PluginListResponse
+	var list hubapi.PluginListResponse
 	rb.h.JSON(t, http.MethodGet, "/api/plugins", rb.h.AdminKey, nil, http.StatusOK, &list)
 	require.Len(t, list.Plugins, 1)
 	require.Len(t, list.Plugins[0].Instances, 2)
@@ -112,7 +113,7 @@ func TestPluginAPI_RotateSecret(t *testing.T) {
 	p := rb.plugin(t, nil)
 	old := rb.connect(t, p, runstest.Options{})
 
-	var rotated hub.PluginSecretResponse
+	var rotated hubapi.PluginSecretResponse
 	rb.h.JSON(t, http.MethodPost, "/api/plugins/"+p.ID+"/rotate-secret", rb.h.AdminKey, nil, http.StatusOK, &rotated)
 	require.NotEqual(t, p.Secret, rotated.Secret)
 	// The instance that used the old secret is cut off.
@@ -147,19 +148,19 @@ func TestPluginAPI_Permissions(t *testing.T) {
 	h.JSON(t, http.MethodDelete, "/api/plugins/"+p.ID, memberKey, nil, http.StatusForbidden, nil)
 
 	// A member owns the plugins they create.
-	var mine hub.PluginSecretResponse
+	var mine hubapi.PluginSecretResponse
 	h.JSON(t, http.MethodPost, "/api/plugins", memberKey, map[string]any{"name": "mine"}, http.StatusCreated, &mine)
-	var upd hub.PluginResponse
+	var upd hubapi.PluginResponse
 	h.JSON(t, http.MethodPatch, "/api/plugins/"+mine.ID, memberKey, map[string]any{"description": "d", "runTimeout": 90}, http.StatusOK, &upd)
 	require.Equal(t, "d", upd.Description)
-	require.Equal(t, hub.Duration(90*time.Second), upd.RunTimeout)
+	require.Equal(t, hubapi.Duration(90*time.Second), upd.RunTimeout)
 
 	// Another organization sees nothing.
 	o := h.NewOrg(t, "Other")
 	h.JSON(t, http.MethodGet, "/api/plugins/"+p.ID, o.AdminKey, nil, http.StatusNotFound, nil)
 	h.JSON(t, http.MethodPost, "/api/plugins/"+p.ID+"/rotate-secret", o.AdminKey, nil, http.StatusNotFound, nil)
 	h.JSON(t, http.MethodPost, "/api/projects/"+rb.project.ID+"/plugins/"+p.ID, o.AdminKey, nil, http.StatusNotFound, nil)
-	var list hub.PluginListResponse
+	var list hubapi.PluginListResponse
 	h.JSON(t, http.MethodGet, "/api/plugins", o.AdminKey, nil, http.StatusOK, &list)
 	require.Empty(t, list.Plugins)
 	oProject := createProject(t, h, o.AdminKey, map[string]any{"name": "theirs"})
@@ -171,7 +172,7 @@ func TestPluginAPI_ProjectPlugins(t *testing.T) {
 	rb := setupRuns(t, hubtest.SQLite, nil)
 	h := rb.h
 	p := rb.plugin(t, nil)
-	var list hub.PluginListResponse
+	var list hubapi.PluginListResponse
 	h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/plugins", h.AdminKey, nil, http.StatusOK, &list)
 	require.Len(t, list.Plugins, 1)
 	require.Equal(t, p.ID, list.Plugins[0].ID)

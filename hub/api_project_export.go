@@ -12,12 +12,9 @@ import (
 	"strings"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
-
-// HeaderTotalCount carries the number of assets an export will hold, so a
-// client can show progress.
-const HeaderTotalCount = "X-Total-Count"
 
 // exportBufferSize is the write buffer of an export stream.
 const exportBufferSize = 256 << 10
@@ -54,7 +51,7 @@ func (s *Server) handleProjectExport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", exportFileName(p)+ext))
-	w.Header().Set(HeaderTotalCount, strconv.FormatInt(n, 10))
+	w.Header().Set(hubapi.HeaderTotalCount, strconv.FormatInt(n, 10))
 	w.WriteHeader(http.StatusOK)
 	if _, err := WriteExport(ctx, w, s.store, lp, format, f.Shape); err != nil {
 		// The status is sent; the client sees a truncated body (no final
@@ -71,7 +68,7 @@ func parseFormatParam(v string) (aaf.Format, error) {
 	}
 	f, err := aaf.ParseFormat(v)
 	if err != nil {
-		return 0, Errorf(http.StatusBadRequest, CodeBadRequest, "format %q is not one of ndjson, json", v)
+		return 0, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "format %q is not one of ndjson, json", v)
 	}
 	return f, nil
 }

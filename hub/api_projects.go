@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -28,101 +28,15 @@ const (
 	maxBatches               = 10000
 )
 
-// StageJSON is a workflow stage on the wire, as Ango has it: {id, name,
-// type, position: {x, y}, next?} plus any other keys sent (kept). In
-// requests a bare string "X" means {"id":"X","name":"X"}; missing types
-// and positions are filled (see store.NormalizeStages).
-type StageJSON = store.Stage
-
-// BatchJSON is a batch on the wire. In requests a bare string "X" means a
-// new batch named X; "_id" is accepted as a synonym of "id".
-type BatchJSON struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// UnmarshalJSON accepts an object {"id" or "_id", "name"} or a bare string.
-func (b *BatchJSON) UnmarshalJSON(data []byte) error {
-	var name string
-	if json.Unmarshal(data, &name) == nil {
-		*b = BatchJSON{Name: name}
-		return nil
-	}
-	var p struct {
-		ID   string `json:"id"`
-		MID  string `json:"_id"`
-		Name string `json:"name"`
-	}
-	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("batch must be a string or an object {id, name}: %v", err)
-	}
-	*b = BatchJSON{ID: p.ID, Name: p.Name}
-	if b.ID == "" {
-		b.ID = p.MID
-	}
-	return nil
-}
-
-// ProjectCreateRequest is the body of POST /api/projects.
-type ProjectCreateRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	// CategorySchema is the category schema object; {} when absent.
-	CategorySchema json.RawMessage `json:"categorySchema,omitempty"`
-	// Stages defaults to DefaultStages; the fixed stages Start and
-	// Complete are added when missing.
-	Stages []StageJSON `json:"stages,omitempty"`
-	// Batches may be names or {id?, name} objects.
-	Batches []BatchJSON `json:"batches,omitempty"`
-}
-
-// ProjectUpdateRequest is the body of PATCH /api/projects/{id}; absent
-// fields are left unchanged.
-type ProjectUpdateRequest struct {
-	Name           *string         `json:"name,omitempty"`
-	Description    *string         `json:"description,omitempty"`
-	CategorySchema json.RawMessage `json:"categorySchema,omitempty"`
-	Stages         []StageJSON     `json:"stages,omitempty"`
-	Batches        []BatchJSON     `json:"batches,omitempty"`
-}
-
-// ProjectResponse is a project on the wire.
-type ProjectResponse struct {
-	ID             string          `json:"id"`
-	Name           string          `json:"name"`
-	Description    string          `json:"description"`
-	CategorySchema json.RawMessage `json:"categorySchema"`
-	Stages         []StageJSON     `json:"stages"`
-	Batches        []BatchJSON     `json:"batches"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
-	// Counts is set by GET /api/projects/{id}.
-	Counts *AssetCountsResponse `json:"counts,omitempty"`
-}
-
-// AssetCountsResponse holds a project's asset counts.
-type AssetCountsResponse struct {
-	Total int64 `json:"total"`
-	// ByStage counts assets per stage id.
-	ByStage map[string]int64 `json:"byStage"`
-	// ByBatch counts assets per batch name.
-	ByBatch map[string]int64 `json:"byBatch"`
-}
-
-// ProjectListResponse is the body of GET /api/projects.
-type ProjectListResponse struct {
-	Projects []*ProjectResponse `json:"projects"`
-}
-
 // NewProjectResponse converts a stored project to its wire form.
-func NewProjectResponse(p *store.Project) *ProjectResponse {
-	out := &ProjectResponse{
+func NewProjectResponse(p *store.Project) *hubapi.ProjectResponse {
+	out := &hubapi.ProjectResponse{
 		ID:             p.ID,
 		Name:           p.Name,
 		Description:    p.Description,
 		CategorySchema: p.CategorySchema,
-		Stages:         make([]StageJSON, 0, len(p.Stages)),
-		Batches:        make([]BatchJSON, 0, len(p.Batches)),
+		Stages:         make([]hubapi.StageJSON, 0, len(p.Stages)),
+		Batches:        make([]hubapi.BatchJSON, 0, len(p.Batches)),
 		CreatedAt:      p.CreatedAt,
 		UpdatedAt:      p.UpdatedAt,
 	}
@@ -131,7 +45,7 @@ func NewProjectResponse(p *store.Project) *ProjectResponse {
 	}
 	out.Stages = append(out.Stages, store.NormalizeStages(p.Stages)...)
 	for _, b := range p.Batches {
-		out.Batches = append(out.Batches, BatchJSON(b))
+		out.Batches = append(out.Batches, hubapi.BatchJSON(b))
 	}
 	return out
 }
@@ -153,7 +67,7 @@ func (s *Server) LoadProject(ctx context.Context, id string) (*store.Project, er
 
 // handleProjectCreate serves POST /api/projects.
 func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
-	var req ProjectCreateRequest
+	var req hubapi.ProjectCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -189,7 +103,7 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("list projects: %w", err))
 		return
 	}
-	out := ProjectListResponse{Projects: make([]*ProjectResponse, 0, len(ps))}
+	out := hubapi.ProjectListResponse{Projects: make([]*hubapi.ProjectResponse, 0, len(ps))}
 	for _, p := range ps {
 		out.Projects = append(out.Projects, NewProjectResponse(p))
 	}
@@ -209,13 +123,13 @@ func (s *Server) handleProjectGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := NewProjectResponse(p)
-	out.Counts = &AssetCountsResponse{Total: c.Total, ByStage: c.ByStage, ByBatch: c.ByBatch}
+	out.Counts = &hubapi.AssetCountsResponse{Total: c.Total, ByStage: c.ByStage, ByBatch: c.ByBatch}
 	WriteJSON(w, http.StatusOK, out)
 }
 
 // handleProjectUpdate serves PATCH /api/projects/{id}.
 func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	var req ProjectUpdateRequest
+	var req hubapi.ProjectUpdateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -279,15 +193,15 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) {
 
 // applyProjectFields sets the schema and appends the stages and batches
 // of a request to p, giving new batches ids.
-func applyProjectFields(p *store.Project, schema json.RawMessage, stages []StageJSON, batches []BatchJSON) error {
+func applyProjectFields(p *store.Project, schema json.RawMessage, stages []hubapi.StageJSON, batches []hubapi.BatchJSON) error {
 	if len(schema) > 0 && !bytes.Equal(bytes.TrimSpace(schema), []byte("null")) {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(schema, &obj); err != nil {
-			return Errorf(http.StatusBadRequest, CodeBadRequest, "categorySchema must be a JSON object: %v", err)
+			return Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "categorySchema must be a JSON object: %v", err)
 		}
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, schema); err != nil {
-			return Errorf(http.StatusBadRequest, CodeBadRequest, "categorySchema: %v", err)
+			return Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "categorySchema: %v", err)
 		}
 		p.CategorySchema = buf.Bytes()
 	}

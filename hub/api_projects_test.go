@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -21,9 +22,9 @@ import (
 // at is a stage position x on the workflow canvas (y 0).
 func at(x float64) *store.StagePosition { return &store.StagePosition{X: x} }
 
-func createProject(t *testing.T, h *hubtest.Hub, key string, req any) *hub.ProjectResponse {
+func createProject(t *testing.T, h *hubtest.Hub, key string, req any) *hubapi.ProjectResponse {
 	t.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	h.JSON(t, "POST", "/api/projects", key, req, http.StatusCreated, &p)
 	return &p
 }
@@ -49,24 +50,24 @@ func TestProjects_CreateListGet(t *testing.T) {
 		})
 		require.Len(t, p.ID, 24)
 		require.Equal(t, "Street scenes", p.Name)
-		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+		require.Equal(t, []hubapi.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
 			{ID: "Label", Name: "Label", Type: "Label", Position: at(300)}, {ID: "Complete", Name: "Complete", Type: "Complete", Position: at(600)}}, p.Stages)
 		require.Len(t, p.Batches, 2)
 		require.Equal(t, "b1", p.Batches[0].Name)
 		require.NotEmpty(t, p.Batches[0].ID)
 		require.JSONEq(t, `{"tools":[{"schemaId":"sch-car","title":"Car","tool":"bounding-box"}]}`, string(p.CategorySchema))
 
-		var list hub.ProjectListResponse
+		var list hubapi.ProjectListResponse
 		h.JSON(t, "GET", "/api/projects", h.AdminKey, nil, http.StatusOK, &list)
 		require.Len(t, list.Projects, 1)
 		require.Equal(t, p.ID, list.Projects[0].ID)
 
 		h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, ndjson(t, manyAssets(5)...), http.StatusOK, nil)
-		var got hub.ProjectResponse
+		var got hubapi.ProjectResponse
 		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
-		require.Equal(t, &hub.AssetCountsResponse{Total: 5, ByStage: map[string]int64{"Label": 3, "Complete": 2}, ByBatch: map[string]int64{"b1": 3, "b2": 2}}, got.Counts)
+		require.Equal(t, &hubapi.AssetCountsResponse{Total: 5, ByStage: map[string]int64{"Label": 3, "Complete": 2}, ByBatch: map[string]int64{"b1": 3, "b2": 2}}, got.Counts)
 
-		var upd hub.ProjectResponse
+		var upd hubapi.ProjectResponse
 		h.JSON(t, "PATCH", "/api/projects/"+p.ID, h.AdminKey, map[string]any{"name": "Renamed", "batches": []string{"b1", "b3"}}, http.StatusOK, &upd)
 		require.Equal(t, "Renamed", upd.Name)
 		require.Equal(t, p.Batches[0], upd.Batches[0], "a batch given by name keeps its id")
@@ -105,7 +106,7 @@ func TestProjects_CreateValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "POST", "/api/projects", h.AdminKey, tt.body, tt.want, &fail)
 			require.Equal(t, "fail", fail.Status)
 			require.Contains(t, fail.Message, tt.msg)
@@ -121,44 +122,44 @@ func TestProjects_Import(t *testing.T) {
 		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "batches": []string{"b1"}})
 		path := "/api/projects/" + p.ID + "/import"
 		count := func() int64 {
-			var got hub.ProjectResponse
+			var got hubapi.ProjectResponse
 			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
 			return got.Counts.Total
 		}
 
 		t.Run("NDJSON", func(t *testing.T) {
-			var res hub.ImportResponse
+			var res hubapi.ImportResponse
 			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, manyAssets(4)...), http.StatusOK, &res)
 			require.Equal(t, 4, res.Imported)
-			require.Equal(t, []hub.BatchJSON{{ID: res.AddedBatches[0].ID, Name: "b2"}}, res.AddedBatches, "unknown batches are added to the project")
+			require.Equal(t, []hubapi.BatchJSON{{ID: res.AddedBatches[0].ID, Name: "b2"}}, res.AddedBatches, "unknown batches are added to the project")
 			require.Empty(t, res.AddedStages, "Label and Complete are default stages")
 		})
 		t.Run("JSONArray", func(t *testing.T) {
 			arr, err := json.MarshalIndent([]any{testAsset("arr-1", "Review 1", "b1"), testAsset("arr-2", "Complete")}, "", "  ")
 			require.NoError(t, err)
-			var res hub.ImportResponse
+			var res hubapi.ImportResponse
 			h.JSON(t, "POST", path, h.AdminKey, arr, http.StatusOK, &res)
 			require.Equal(t, 2, res.Imported)
-			require.Equal(t, []hub.StageJSON{{ID: "Review 1", Name: "Review 1", Type: "Review", Position: at(600)}}, res.AddedStages,
+			require.Equal(t, []hubapi.StageJSON{{ID: "Review 1", Name: "Review 1", Type: "Review", Position: at(600)}}, res.AddedStages,
 				"a new stage goes before Complete, typed Review by its name")
-			var got hub.ProjectResponse
+			var got hubapi.ProjectResponse
 			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
-			require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+			require.Equal(t, []hubapi.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
 				{ID: "Label", Name: "Label", Type: "Label", Position: at(300)}, {ID: "Review 1", Name: "Review 1", Type: "Review", Position: at(600)},
 				{ID: "Complete", Name: "Complete", Type: "Complete", Position: at(900)}}, got.Stages, "Complete stays the rightmost stage")
 			require.EqualValues(t, 6, count())
 		})
 		t.Run("DuplicateAppendRejected", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, testAsset("new-1", "Label"), testAsset("ext-0", "Label")), http.StatusConflict, &fail)
 			require.Equal(t, "conflict", fail.Code)
 			require.Equal(t, `nothing was imported: asset 2: externalId "ext-0" is already in the project or earlier in the input; use mode=upsert to replace existing assets`, fail.Message)
 			require.EqualValues(t, 6, count(), "all or nothing")
 		})
 		t.Run("Upsert", func(t *testing.T) {
-			var res hub.ImportResponse
+			var res hubapi.ImportResponse
 			h.JSON(t, "POST", path+"?mode=upsert", h.AdminKey, ndjson(t, testAsset("new-1", "Label"), testAsset("ext-0", "Complete")), http.StatusOK, &res)
-			require.Equal(t, hub.ImportResponse{Imported: 2, Inserted: 1, Updated: 1}, res)
+			require.Equal(t, hubapi.ImportResponse{Imported: 2, Inserted: 1, Updated: 1}, res)
 			require.EqualValues(t, 7, count())
 		})
 		t.Run("InvalidAAFRejectedWithLocation", func(t *testing.T) {
@@ -166,8 +167,8 @@ func TestProjects_Import(t *testing.T) {
 			bad["task"].(map[string]any)["tools"] = []any{map[string]any{"objectId": "o", "schemaId": "s", "bounding-box": []any{1, 2}}}
 			body := ndjson(t, testAsset("ok-1", "Label"), testAsset("ok-2", "Label"), bad)
 			var fail struct {
-				hub.FailResponse
-				Errors []hub.ImportError `json:"errors"`
+				hubapi.FailResponse
+				Errors []hubapi.ImportError `json:"errors"`
 			}
 			h.JSON(t, "POST", path, h.AdminKey, body, http.StatusBadRequest, &fail)
 			require.Equal(t, "invalid_aaf", fail.Code)
@@ -183,8 +184,8 @@ func TestProjects_Import(t *testing.T) {
 		})
 		t.Run("SyntaxError", func(t *testing.T) {
 			var fail struct {
-				hub.FailResponse
-				Errors []hub.ImportError `json:"errors"`
+				hubapi.FailResponse
+				Errors []hubapi.ImportError `json:"errors"`
 			}
 			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, testAsset("s-1", "Label"))+`{"externalId": "s-2", "task": {`+"\n", http.StatusBadRequest, &fail)
 			require.Equal(t, "invalid_aaf", fail.Code)
@@ -192,7 +193,7 @@ func TestProjects_Import(t *testing.T) {
 			require.EqualValues(t, 7, count())
 		})
 		t.Run("BodyTooLarge", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			big := manyAssets(300)
 			for i, a := range big {
 				a["externalId"] = fmt.Sprintf("big-%d", i)
@@ -203,7 +204,7 @@ func TestProjects_Import(t *testing.T) {
 			require.EqualValues(t, 7, count())
 		})
 		t.Run("BadMode", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "POST", path+"?mode=merge", h.AdminKey, "", http.StatusBadRequest, &fail)
 			require.Equal(t, `mode "merge" is not one of append, upsert`, fail.Message)
 		})
@@ -248,18 +249,18 @@ func TestProjects_ImportInvalid(t *testing.T) {
 		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "batches": []string{"b1"}})
 		path := "/api/projects/" + p.ID + "/import"
 		h.JSON(t, "POST", path, h.AdminKey, ndjson(t, manyAssets(3)...), http.StatusOK, nil)
-		var before hub.ProjectResponse
+		var before hubapi.ProjectResponse
 		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &before)
 		require.EqualValues(t, 3, before.Counts.Total)
 		// reject posts body, requires the 400 and that the project did
 		// not change, and returns the answer.
-		reject := func(t *testing.T, body string) *hub.ImportFailResponse {
+		reject := func(t *testing.T, body string) *hubapi.ImportFailResponse {
 			t.Helper()
-			var fail hub.ImportFailResponse
+			var fail hubapi.ImportFailResponse
 			h.JSON(t, "POST", path, h.AdminKey, body, http.StatusBadRequest, &fail)
 			require.Equal(t, "fail", fail.Status)
 			require.Equal(t, "invalid_aaf", fail.Code)
-			var after hub.ProjectResponse
+			var after hubapi.ProjectResponse
 			h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &after)
 			require.Equal(t, before.Counts, after.Counts, "nothing was imported")
 			require.Equal(t, before.Batches, after.Batches, "no batch was added")
@@ -280,7 +281,7 @@ func TestProjects_ImportInvalid(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					fail := reject(t, tc.body)
-					require.Equal(t, []hub.ImportError{
+					require.Equal(t, []hubapi.ImportError{
 						{Index: 1, ExternalID: "bad-box", Line: tc.first + 1, Offset: at(t, tc.body, `"bounding-box":[1,2]`, len(`"bounding-box":`)),
 							Path: `task.tools[0]."bounding-box"`, ObjectID: "obj-bad-box", Message: boxMsg},
 						{Index: 3, ExternalID: "no-task", Line: tc.first + 3, Offset: at(t, tc.body, `{"asset":"https://assets.example.test/no-task"`, 0),
@@ -325,7 +326,7 @@ func TestProjects_ImportInvalid(t *testing.T) {
 			lines = append(lines, encode(t, badBox("syn-4"))...)
 			body := asArray(lines)
 			fail := reject(t, body)
-			require.Equal(t, []hub.ImportError{
+			require.Equal(t, []hubapi.ImportError{
 				{Index: 0, ExternalID: "syn-1", Line: 2, Offset: at(t, body, `"bounding-box":[1,2]`, len(`"bounding-box":`)),
 					Path: `task.tools[0]."bounding-box"`, ObjectID: "obj-syn-1", Message: boxMsg},
 				{Index: 2, Line: 4, Offset: at(t, body, `,]`, 1), Message: "invalid JSON: invalid character ']' looking for beginning of value"},
@@ -338,7 +339,7 @@ func TestProjects_ImportInvalid(t *testing.T) {
 			lines = append(lines, encode(t, badBox("nd-3"))...)
 			fail := reject(t, asNDJSON(lines))
 			require.Len(t, fail.Errors, 2)
-			require.Equal(t, hub.ImportError{Index: 1, Line: 2, Offset: int64(len(lines[0]) + len(lines[1])),
+			require.Equal(t, hubapi.ImportError{Index: 1, Line: 2, Offset: int64(len(lines[0]) + len(lines[1])),
 				Message: "invalid JSON: unexpected end of input"}, fail.Errors[0])
 			require.Equal(t, 2, fail.Errors[1].Index)
 			require.Equal(t, "nd-3", fail.Errors[1].ExternalID)
@@ -437,7 +438,7 @@ func TestProjects_Export(t *testing.T) {
 					got = append(got, a.ExternalID)
 				}
 				require.Equal(t, tt.want, got)
-				require.Equal(t, len(tt.want), atoi(t, resp.Header.Get(hub.HeaderTotalCount)))
+				require.Equal(t, len(tt.want), atoi(t, resp.Header.Get(hubapi.HeaderTotalCount)))
 			})
 		}
 		t.Run("JSON", func(t *testing.T) {
@@ -453,7 +454,7 @@ func TestProjects_Export(t *testing.T) {
 			require.Equal(t, "[]\n", string(body))
 		})
 		t.Run("UnknownStage", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?stage=Nope", h.AdminKey, nil, http.StatusBadRequest, &fail)
 			require.Equal(t, `stage: project `+p.ID+` has no stage "Nope" (its stage ids: Start, Label, Complete)`, fail.Message)
 		})
@@ -464,7 +465,7 @@ func TestProjects_Export(t *testing.T) {
 			require.True(t, strings.HasSuffix(string(body), one+"\n"), "export ends with the raw asset as imported; got %s", body)
 		})
 		t.Run("BadFormat", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "GET", "/api/projects/"+p.ID+"/export?format=xml", h.AdminKey, nil, http.StatusBadRequest, &fail)
 			require.Equal(t, `format "xml" is not one of ndjson, json`, fail.Message)
 		})
@@ -508,9 +509,9 @@ func TestProjects_Stages(t *testing.T) {
 			{"id":"lbl","name":"Labeling","type":"Label","position":{"x":400,"y":60},"next":["rev"],"assignedTo":["a@example.test"]},
 			{"id":"rev","name":"QA","type":"Review","position":{"x":200,"y":70},"next":["Complete"]},
 			"Hold area"]}`
-		var p hub.ProjectResponse
+		var p hubapi.ProjectResponse
 		h.JSON(t, "POST", "/api/projects", h.AdminKey, body, http.StatusCreated, &p)
-		want := []hub.StageJSON{
+		want := []hubapi.StageJSON{
 			{ID: "Start", Name: "Start", Type: "Start", Position: &store.StagePosition{X: 10, Y: 50}, Next: []string{"lbl"}},
 			{ID: "lbl", Name: "Labeling", Type: "Label", Position: &store.StagePosition{X: 400, Y: 60}, Next: []string{"rev"},
 				Extra: map[string]json.RawMessage{"assignedTo": json.RawMessage(`["a@example.test"]`)}},
@@ -520,7 +521,7 @@ func TestProjects_Stages(t *testing.T) {
 		}
 		require.Equal(t, want, p.Stages, "given values kept, Complete added, types and positions filled")
 
-		var got hub.ProjectResponse
+		var got hubapi.ProjectResponse
 		h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
 		require.Equal(t, want, got.Stages)
 		raw := h.JSON(t, "GET", "/api/projects/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
@@ -529,7 +530,7 @@ func TestProjects_Stages(t *testing.T) {
 		// PATCH replaces the workflow; Start is added back.
 		h.JSON(t, "PATCH", "/api/projects/"+p.ID, h.AdminKey, map[string]any{"stages": []any{
 			map[string]any{"id": "r2", "name": "Second review", "type": "Review"}}}, http.StatusOK, &got)
-		require.Equal(t, []hub.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
+		require.Equal(t, []hubapi.StageJSON{{ID: "Start", Name: "Start", Type: "Start", Position: at(0)},
 			{ID: "r2", Name: "Second review", Type: "Review", Position: at(300)},
 			{ID: "Complete", Name: "Complete", Type: "Complete", Position: at(600)}}, got.Stages)
 	})

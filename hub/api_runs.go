@@ -15,6 +15,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -154,91 +155,9 @@ func mountRuns(s *Server, mux *http.ServeMux) {
 	s.Handle(mux, "GET /api/runs/{id}/logs/stream", AccessMember, s.handleRunLogStream)
 }
 
-// RunCreateRequest is the body of POST
-// /api/projects/{pid}/plugins/{id}/runs.
-type RunCreateRequest struct {
-	// ConfigJSON is the Config JSON text (a string) or a JSON value; absent
-	// means the plugin's default config.
-	ConfigJSON json.RawMessage `json:"configJSON,omitempty"`
-	// Stage filters assets by stage ids or names: a list (as Ango's run
-	// request), one string, or absent for every stage.
-	Stage StageList `json:"stage,omitempty"`
-	// Batches filters assets by batch ids or names.
-	Batches []string `json:"batches,omitempty"`
-	// Retries is how many times the run is dispatched again when its
-	// plugin instance is lost mid-run, 0 to runs.MaxRetries; absent means
-	// 0.
-	Retries int `json:"retries,omitempty"`
-}
-
-// StageList is a stage filter on the wire: in requests a JSON list of
-// stage ids or names, one string, or null.
-type StageList []string
-
-// UnmarshalJSON accepts a list of strings, a string or null.
-func (l *StageList) UnmarshalJSON(b []byte) error {
-	var one string
-	if json.Unmarshal(b, &one) == nil {
-		*l = nil
-		if strings.TrimSpace(one) != "" {
-			*l = StageList{one}
-		}
-		return nil
-	}
-	var list []string
-	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("stage must be a list of stage ids, a stage id or null: %v", err)
-	}
-	*l = list
-	return nil
-}
-
-// configText returns the request's config as text; nil when absent.
-func (r *RunCreateRequest) configText() (*string, error) {
-	if len(r.ConfigJSON) == 0 || string(r.ConfigJSON) == "null" {
-		return nil, nil
-	}
-	var s string
-	if json.Unmarshal(r.ConfigJSON, &s) == nil {
-		return &s, nil
-	}
-	s = string(r.ConfigJSON)
-	return &s, nil
-}
-
-// RunResponse is a run on the wire.
-type RunResponse struct {
-	ID         string `json:"id"`
-	ProjectID  string `json:"projectId"`
-	PluginID   string `json:"pluginId"`
-	UserID     string `json:"userId"`
-	Status     string `json:"status"`
-	Message    string `json:"message"`
-	ConfigJSON string `json:"configJSON"`
-	// Stage is the stage filter: stage ids, empty for none.
-	Stage   []string `json:"stage"`
-	Batches []string `json:"batches"`
-	// InstanceID is the plugin instance the run went to.
-	InstanceID string `json:"instanceId,omitempty"`
-	// ExportID is set once the run succeeded.
-	ExportID string `json:"exportId,omitempty"`
-	NumTasks int64  `json:"numTasks"`
-	// Retries is how many times the run may be dispatched again when its
-	// plugin instance is lost.
-	Retries int `json:"retries"`
-	// Attempt is the current (or last) dispatch of the run: 1, then one
-	// more per retry.
-	Attempt      int        `json:"attempt"`
-	CreatedAt    time.Time  `json:"createdAt"`
-	Deadline     *time.Time `json:"deadline,omitempty"`
-	DispatchedAt *time.Time `json:"dispatchedAt,omitempty"`
-	StartedAt    *time.Time `json:"startedAt,omitempty"`
-	EndedAt      *time.Time `json:"endedAt,omitempty"`
-}
-
 // NewRunResponse returns r on the wire.
-func NewRunResponse(r *store.Run) *RunResponse {
-	out := &RunResponse{
+func NewRunResponse(r *store.Run) *hubapi.RunResponse {
+	out := &hubapi.RunResponse{
 		ID: r.ID, ProjectID: r.ProjectID, PluginID: r.PluginID, UserID: r.UserID,
 		Status: string(r.Status), Message: r.Message, ConfigJSON: r.ConfigJSON, Stage: r.Stages,
 		Batches: r.Batches, InstanceID: r.InstanceID, ExportID: r.ExportID, NumTasks: r.NumTasks,
@@ -253,27 +172,18 @@ func NewRunResponse(r *store.Run) *RunResponse {
 	return out
 }
 
-// RunListResponse is the body of the run lists.
-type RunListResponse struct {
-	Runs []*RunResponse `json:"runs"`
-}
-
 // handleRunCreate serves POST /api/projects/{pid}/plugins/{id}/runs: it
 // creates the run and dispatches it at once. The answer (201) holds the
 // run; with no plugin instance online it is already failed.
 func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
-	var req RunCreateRequest
+	var req hubapi.RunCreateRequest
 	if r.ContentLength != 0 {
 		if err := DecodeJSON(r, &req); err != nil {
 			s.WriteError(w, r, err)
 			return
 		}
 	}
-	config, err := req.configText()
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
+	config := req.ConfigText()
 	p := Principal(r)
 	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
 	if err != nil {
@@ -296,15 +206,15 @@ func runError(err error, projectID, pluginID string) error {
 	var ie *runs.InputError
 	switch {
 	case errors.As(err, &ie):
-		return Errorf(http.StatusBadRequest, CodeBadRequest, "%s %s", ie.Field, ie.Message)
+		return Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "%s %s", ie.Field, ie.Message)
 	case errors.Is(err, runs.ErrPluginNotEnabled):
-		return Errorf(http.StatusConflict, CodeConflict, "plugin %s is not enabled on project %s: enable it with POST /api/projects/%s/plugins/%s", pluginID, projectID, projectID, pluginID)
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "plugin %s is not enabled on project %s: enable it with POST /api/projects/%s/plugins/%s", pluginID, projectID, projectID, pluginID)
 	case errors.Is(err, runs.ErrClosed):
-		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "the hub is shutting down; try again in a moment")
+		return Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "the hub is shutting down; try again in a moment")
 	case errors.Is(err, runs.ErrRunEnded):
-		return Errorf(http.StatusConflict, CodeConflict, "the run already ended")
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "the run already ended")
 	case errors.Is(err, runs.ErrRunEnding):
-		return Errorf(http.StatusConflict, CodeConflict, "the plugin already answered; the run can no longer be cancelled")
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "the plugin already answered; the run can no longer be cancelled")
 	}
 	return err
 }
@@ -317,7 +227,7 @@ func listLimit(r *http.Request, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		return 0, Errorf(http.StatusBadRequest, CodeBadRequest, "limit must be a number from 1 to %d, got %q", max, v)
+		return 0, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "limit must be a number from 1 to %d, got %q", max, v)
 	}
 	return n, nil
 }
@@ -355,7 +265,7 @@ func (s *Server) writeRunList(w http.ResponseWriter, r *http.Request, projectID 
 		s.WriteError(w, r, err)
 		return
 	}
-	out := RunListResponse{Runs: make([]*RunResponse, 0, len(list))}
+	out := hubapi.RunListResponse{Runs: make([]*hubapi.RunResponse, 0, len(list))}
 	for _, run := range list {
 		out.Runs = append(out.Runs, NewRunResponse(run))
 	}
@@ -383,34 +293,9 @@ func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, NewRunResponse(run))
 }
 
-// RunLogLine is a log line on the wire.
-type RunLogLine struct {
-	Seq   int64     `json:"seq"`
-	Time  time.Time `json:"time"`
-	Level string    `json:"level"`
-	Msg   string    `json:"msg"`
-	// Extra holds the keys the plugin sent beyond the standard ones.
-	Extra json.RawMessage `json:"extra,omitempty"`
-}
-
 // NewRunLogLine returns l on the wire.
-func NewRunLogLine(l *store.RunLog) *RunLogLine {
-	return &RunLogLine{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra}
-}
-
-// RunLogsResponse is the body of GET /api/runs/{id}/logs.
-type RunLogsResponse struct {
-	Logs []*RunLogLine `json:"logs"`
-	// Status is the run's status when the lines were read.
-	Status string `json:"status"`
-}
-
-// RunEndEvent is the data of the `end` event that closes a live log
-// stream.
-type RunEndEvent struct {
-	Status   string `json:"status"`
-	Message  string `json:"message"`
-	ExportID string `json:"exportId,omitempty"`
+func NewRunLogLine(l *store.RunLog) *hubapi.RunLogLine {
+	return &hubapi.RunLogLine{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra}
 }
 
 // maxLogPage bounds one page of GET /api/runs/{id}/logs.
@@ -444,7 +329,7 @@ func (s *Server) handleRunLogs(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	out := RunLogsResponse{Logs: make([]*RunLogLine, 0, len(lines)), Status: string(run.Status)}
+	out := hubapi.RunLogsResponse{Logs: make([]*hubapi.RunLogLine, 0, len(lines)), Status: string(run.Status)}
 	for _, l := range lines {
 		out.Logs = append(out.Logs, NewRunLogLine(l))
 	}
@@ -463,7 +348,7 @@ func afterSeq(r *http.Request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, Errorf(http.StatusBadRequest, CodeBadRequest, "after must be a log sequence number (0 or more), got %q", v)
+		return 0, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "after must be a log sequence number (0 or more), got %q", v)
 	}
 	return n, nil
 }
@@ -500,7 +385,7 @@ func (s *Server) handleRunLogStream(w http.ResponseWriter, r *http.Request) {
 		// ends; a client reconnects with Last-Event-ID.
 		return
 	}
-	_ = sse.event("end", "", RunEndEvent{Status: string(run.Status), Message: run.Message, ExportID: run.ExportID})
+	_ = sse.event("end", "", hubapi.RunEndEvent{Status: string(run.Status), Message: run.Message, ExportID: run.ExportID})
 }
 
 // sseWriter writes a text/event-stream response.

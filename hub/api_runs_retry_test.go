@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
@@ -28,7 +28,7 @@ type received struct {
 // with the tiny zip; requests receives what each instance got.
 type retryPlugin struct {
 	rb        *runsBundle
-	plugin    *hub.PluginSecretResponse
+	plugin    *hubapi.PluginSecretResponse
 	instances map[string]*runstest.Plugin
 	requests  chan received
 	release   chan struct{}
@@ -208,7 +208,7 @@ func TestRunAPI_Retries(t *testing.T) {
 			// The notification is stored just after the run's final status.
 			var titles []string
 			eventually(t, "the run's notification", func() bool {
-				var notes hub.NotificationListResponse
+				var notes hubapi.NotificationListResponse
 				rb.h.JSON(t, http.MethodGet, "/api/notifications", rb.h.AdminKey, nil, http.StatusOK, &notes)
 				titles = nil
 				for _, n := range notes.Notifications {

@@ -16,6 +16,7 @@ import (
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
@@ -26,7 +27,7 @@ import (
 // b1, 1 Label in b2, 1 Label in b1) for the plugin and run tests.
 type runsBundle struct {
 	h       *hubtest.Hub
-	project *hub.ProjectResponse
+	project *hubapi.ProjectResponse
 }
 
 // setupRuns starts a hub on backend with a short log flush interval.
@@ -48,7 +49,7 @@ func setupRuns(t *testing.T, backend hubtest.Backend, configure func(*hub.Config
 
 // plugin creates a plugin from req (name defaulted) and enables it on the
 // project.
-func (rb *runsBundle) plugin(t *testing.T, req map[string]any) *hub.PluginSecretResponse {
+func (rb *runsBundle) plugin(t *testing.T, req map[string]any) *hubapi.PluginSecretResponse {
 	t.Helper()
 	if req == nil {
 		req = map[string]any{}
@@ -56,14 +57,14 @@ func (rb *runsBundle) plugin(t *testing.T, req map[string]any) *hub.PluginSecret
 	if req["name"] == nil {
 		req["name"] = "plugin " + store.NewID()[:8]
 	}
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	rb.h.JSON(t, http.MethodPost, "/api/plugins", rb.h.AdminKey, req, http.StatusCreated, &p)
 	rb.h.JSON(t, http.MethodPost, "/api/projects/"+rb.project.ID+"/plugins/"+p.ID, rb.h.AdminKey, nil, http.StatusOK, nil)
 	return &p
 }
 
 // connect connects a Go plugin instance and waits until the hub lists it.
-func (rb *runsBundle) connect(t *testing.T, p *hub.PluginSecretResponse, o runstest.Options) *runstest.Plugin {
+func (rb *runsBundle) connect(t *testing.T, p *hubapi.PluginSecretResponse, o runstest.Options) *runstest.Plugin {
 	t.Helper()
 	o.Host, o.ID, o.Secret = rb.h.URL, p.ID, p.Secret
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -76,32 +77,32 @@ func (rb *runsBundle) connect(t *testing.T, p *hub.PluginSecretResponse, o runst
 	return inst
 }
 
-func (rb *runsBundle) pluginGet(t *testing.T, id string) *hub.PluginResponse {
+func (rb *runsBundle) pluginGet(t *testing.T, id string) *hubapi.PluginResponse {
 	t.Helper()
-	var p hub.PluginResponse
+	var p hubapi.PluginResponse
 	rb.h.JSON(t, http.MethodGet, "/api/plugins/"+id, rb.h.AdminKey, nil, http.StatusOK, &p)
 	return &p
 }
 
 // start posts a run and requires 201.
-func (rb *runsBundle) start(t *testing.T, pluginID string, body any) *hub.RunResponse {
+func (rb *runsBundle) start(t *testing.T, pluginID string, body any) *hubapi.RunResponse {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	rb.h.JSON(t, http.MethodPost, "/api/projects/"+rb.project.ID+"/plugins/"+pluginID+"/runs", rb.h.AdminKey, body, http.StatusCreated, &r)
 	return &r
 }
 
-func (rb *runsBundle) run(t *testing.T, id string) *hub.RunResponse {
+func (rb *runsBundle) run(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	rb.h.JSON(t, http.MethodGet, "/api/runs/"+id, rb.h.AdminKey, nil, http.StatusOK, &r)
 	return &r
 }
 
 // waitEnd waits until a run ended and returns it.
-func (rb *runsBundle) waitEnd(t *testing.T, id string) *hub.RunResponse {
+func (rb *runsBundle) waitEnd(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
-	var r *hub.RunResponse
+	var r *hubapi.RunResponse
 	eventually(t, "run "+id+" to end", func() bool {
 		r = rb.run(t, id)
 		return store.RunStatus(r.Status).Final()
@@ -109,9 +110,9 @@ func (rb *runsBundle) waitEnd(t *testing.T, id string) *hub.RunResponse {
 	return r
 }
 
-func (rb *runsBundle) logs(t *testing.T, id string) []*hub.RunLogLine {
+func (rb *runsBundle) logs(t *testing.T, id string) []*hubapi.RunLogLine {
 	t.Helper()
-	var out hub.RunLogsResponse
+	var out hubapi.RunLogsResponse
 	rb.h.JSON(t, http.MethodGet, "/api/runs/"+id+"/logs", rb.h.AdminKey, nil, http.StatusOK, &out)
 	return out.Logs
 }
@@ -123,9 +124,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // failBody decodes an error answer.
-func failBody(t *testing.T, b []byte) hub.FailResponse {
+func failBody(t *testing.T, b []byte) hubapi.FailResponse {
 	t.Helper()
-	var f hub.FailResponse
+	var f hubapi.FailResponse
 	require.NoError(t, json.Unmarshal(b, &f), "decode %s", b)
 	return f
 }
@@ -161,7 +162,7 @@ func TestRunAPI_Create(t *testing.T) {
 		})
 
 		t.Run("NotEnabled", func(t *testing.T) {
-			var other hub.PluginSecretResponse
+			var other hubapi.PluginSecretResponse
 			rb.h.JSON(t, http.MethodPost, "/api/plugins", rb.h.AdminKey, map[string]any{"name": "not enabled"}, http.StatusCreated, &other)
 			got := rb.h.JSON(t, http.MethodPost, "/api/projects/"+rb.project.ID+"/plugins/"+other.ID+"/runs", rb.h.AdminKey, nil, http.StatusConflict, nil)
 			require.Contains(t, failBody(t, got).Message, "is not enabled on project")
@@ -233,7 +234,7 @@ func TestRunAPI_Lifecycle(t *testing.T) {
 		require.Equal(t, "half way", logs[0].Msg)
 		require.JSONEq(t, `{"done": 2}`, string(logs[0].Extra))
 
-		var list hub.RunListResponse
+		var list hubapi.RunListResponse
 		rb.h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/runs", rb.h.AdminKey, nil, http.StatusOK, &list)
 		require.Equal(t, r.ID, list.Runs[0].ID)
 		rb.h.JSON(t, http.MethodGet, "/api/runs?plugin="+p.ID+"&limit=1", rb.h.AdminKey, nil, http.StatusOK, &list)
@@ -386,7 +387,7 @@ func TestRunAPI_Faults(t *testing.T) {
 		r := rb.start(t, p.ID, nil)
 		require.Equal(t, string(store.RunFailed), r.Status)
 		require.Equal(t, runs.MsgNoInstance, r.Message)
-		var notes hub.NotificationListResponse
+		var notes hubapi.NotificationListResponse
 		rb.h.JSON(t, http.MethodGet, "/api/notifications", rb.h.AdminKey, nil, http.StatusOK, &notes)
 		found := false
 		for _, n := range notes.Notifications {
@@ -464,7 +465,7 @@ func TestRunAPI_Faults(t *testing.T) {
 			return "", nil, ctx.Err()
 		}})
 		r := rb.start(t, p.ID, nil)
-		var out hub.RunResponse
+		var out hubapi.RunResponse
 		rb.h.JSON(t, http.MethodPost, "/api/runs/"+r.ID+"/cancel", rb.h.AdminKey, nil, http.StatusOK, &out)
 		require.Equal(t, string(store.RunCancelled), out.Status)
 		require.Equal(t, runs.MsgCancelled, out.Message)

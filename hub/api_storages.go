@@ -8,60 +8,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
 // storageCheckTimeout bounds the reachability check of a new storage.
 const storageCheckTimeout = 15 * time.Second
 
-// StorageCreateRequest is the body of POST /api/storages.
-type StorageCreateRequest struct {
-	Name string `json:"name"`
-	// Provider is "s3" (the default): any S3-compatible service.
-	Provider string `json:"provider"`
-	// Endpoint is the S3 endpoint URL; empty for AWS S3.
-	Endpoint string `json:"endpoint"`
-	// Region defaults to us-east-1.
-	Region    string `json:"region"`
-	Bucket    string `json:"bucket"`
-	AccessKey string `json:"accessKey"`
-	// SecretKey is encrypted with the hub key before it is stored and is
-	// never returned.
-	SecretKey string `json:"secretKey"`
-	// SkipCheck skips the check that the bucket answers with these
-	// credentials.
-	SkipCheck bool `json:"skipCheck,omitempty"`
-}
-
-// StorageResponse is an organization storage on the wire: never the
-// secret key.
-type StorageResponse struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Provider  string    `json:"provider"`
-	Endpoint  string    `json:"endpoint"`
-	Region    string    `json:"region"`
-	Bucket    string    `json:"bucket"`
-	AccessKey string    `json:"accessKey"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
 // NewStorageResponse converts a stored storage to its wire form.
-func NewStorageResponse(st *store.Storage) *StorageResponse {
-	return &StorageResponse{ID: st.ID, Name: st.Name, Provider: st.Provider, Endpoint: st.Endpoint, Region: st.Region,
+func NewStorageResponse(st *store.Storage) *hubapi.StorageResponse {
+	return &hubapi.StorageResponse{ID: st.ID, Name: st.Name, Provider: st.Provider, Endpoint: st.Endpoint, Region: st.Region,
 		Bucket: st.Bucket, AccessKey: st.AccessKey, CreatedAt: st.CreatedAt}
-}
-
-// StorageListResponse is the body of GET /api/storages.
-type StorageListResponse struct {
-	Storages []*StorageResponse `json:"storages"`
 }
 
 // handleStorageCreate serves POST /api/storages (admins): it checks that
 // the bucket answers with the given credentials (unless skipCheck), then
 // stores the storage with its secret key sealed by the hub key.
 func (s *Server) handleStorageCreate(w http.ResponseWriter, r *http.Request) {
-	var req StorageCreateRequest
+	var req hubapi.StorageCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -92,7 +56,7 @@ func (s *Server) handleStorageCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.StorageInsert(r.Context(), st); err != nil {
 		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a storage named %q already exists", st.Name))
+			s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "a storage named %q already exists", st.Name))
 			return
 		}
 		s.WriteError(w, r, fmt.Errorf("insert storage: %w", err))
@@ -133,7 +97,7 @@ func (s *Server) handleStorageList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("list storages: %w", err))
 		return
 	}
-	out := StorageListResponse{Storages: make([]*StorageResponse, 0, len(sts))}
+	out := hubapi.StorageListResponse{Storages: make([]*hubapi.StorageResponse, 0, len(sts))}
 	for _, st := range sts {
 		out.Storages = append(out.Storages, NewStorageResponse(st))
 	}

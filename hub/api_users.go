@@ -6,10 +6,10 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -20,55 +20,9 @@ const (
 	maxNameLen     = 200
 )
 
-// UserResponse is a user on the wire (never the password hash).
-type UserResponse struct {
-	ID        string     `json:"id"`
-	Email     string     `json:"email"`
-	Name      string     `json:"name"`
-	Role      store.Role `json:"role"`
-	CreatedAt time.Time  `json:"createdAt"`
-}
-
 // NewUserResponse converts a stored user to its wire form.
-func NewUserResponse(u *store.User) *UserResponse {
-	return &UserResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt}
-}
-
-// UserListResponse is the body of GET /api/users.
-type UserListResponse struct {
-	Users []*UserResponse `json:"users"`
-}
-
-// UserCreateRequest is the body of POST /api/users.
-type UserCreateRequest struct {
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	// Role is "admin" or "member"; defaults to "member".
-	Role store.Role `json:"role"`
-	// Password, when set, lets the user sign in to the web UI (8 to 72
-	// bytes); it is stored as a bcrypt hash.
-	Password string `json:"password,omitempty"`
-	// CreateKey also creates an API key for the new user, returned once.
-	CreateKey bool `json:"createKey,omitempty"`
-}
-
-// UserCreateResponse is the body of a successful POST /api/users.
-type UserCreateResponse struct {
-	User *UserResponse `json:"user"`
-	// Key is set when the request asked for one; shown only here.
-	Key *KeyCreateResponse `json:"key,omitempty"`
-}
-
-// MeResponse is the body of GET /api/me: who the caller is.
-type MeResponse struct {
-	User *UserResponse `json:"user"`
-	Org  *OrgResponse  `json:"org"`
-}
-
-// OrgResponse is an organization on the wire.
-type OrgResponse struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+func NewUserResponse(u *store.User) *hubapi.UserResponse {
+	return &hubapi.UserResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt}
 }
 
 // handleMe serves GET /api/me.
@@ -84,7 +38,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("get organization: %w", err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, MeResponse{User: NewUserResponse(u), Org: &OrgResponse{ID: o.ID, Name: o.Name}})
+	WriteJSON(w, http.StatusOK, hubapi.MeResponse{User: NewUserResponse(u), Org: &hubapi.OrgResponse{ID: o.ID, Name: o.Name}})
 }
 
 // handleUserList serves GET /api/users (admins).
@@ -94,7 +48,7 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("list users: %w", err))
 		return
 	}
-	out := UserListResponse{Users: make([]*UserResponse, 0, len(us))}
+	out := hubapi.UserListResponse{Users: make([]*hubapi.UserResponse, 0, len(us))}
 	for _, u := range us {
 		out.Users = append(out.Users, NewUserResponse(u))
 	}
@@ -103,7 +57,7 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 
 // handleUserCreate serves POST /api/users (admins).
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
-	var req UserCreateRequest
+	var req hubapi.UserCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -127,13 +81,13 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.UserInsert(r.Context(), u); err != nil {
 		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "a user with e-mail %q already exists", u.Email))
+			s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "a user with e-mail %q already exists", u.Email))
 			return
 		}
 		s.WriteError(w, r, fmt.Errorf("insert user: %w", err))
 		return
 	}
-	out := UserCreateResponse{User: NewUserResponse(u)}
+	out := hubapi.UserCreateResponse{User: NewUserResponse(u)}
 	if req.CreateKey {
 		key, k, err := s.IssueKey(r.Context(), &IssueKeyParams{OrgID: u.OrgID, UserID: u.ID, Name: "initial"})
 		if err != nil {
@@ -151,7 +105,7 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 	p := Principal(r)
 	id := r.PathValue("id")
 	if id == p.UserID {
-		s.WriteError(w, r, Errorf(http.StatusConflict, CodeConflict, "you cannot delete your own user"))
+		s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "you cannot delete your own user"))
 		return
 	}
 	if err := s.store.UserDelete(r.Context(), p.OrgID, id); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -53,7 +54,7 @@ func TestServer_Authenticate(t *testing.T) {
 			defer resp.Body.Close()
 			require.Equal(t, tt.status, resp.StatusCode)
 			if tt.msg != "" {
-				var fail hub.FailResponse
+				var fail hubapi.FailResponse
 				require.NoError(t, decodeJSON(resp.Body, &fail))
 				require.Equal(t, "unauthorized", fail.Code)
 				require.Contains(t, fail.Message, tt.msg)
@@ -74,7 +75,7 @@ func TestServer_Roles(t *testing.T) {
 	})
 	t.Run("MemberCannotManageUsers", func(t *testing.T) {
 		t.Parallel()
-		var fail hub.FailResponse
+		var fail hubapi.FailResponse
 		h.JSON(t, "GET", "/api/users", member, nil, http.StatusForbidden, &fail)
 		require.Equal(t, `this needs an organization admin; your role is "member"`, fail.Message)
 		h.JSON(t, "POST", "/api/users", member, map[string]any{"email": "x@example.test"}, http.StatusForbidden, nil)
@@ -86,7 +87,7 @@ func TestServer_Roles(t *testing.T) {
 	})
 	t.Run("MemberKeys", func(t *testing.T) {
 		t.Parallel()
-		var k hub.KeyCreateResponse
+		var k hubapi.KeyCreateResponse
 		h.JSON(t, "POST", "/api/keys", member, map[string]any{"name": "laptop", "expiresIn": "24h"}, http.StatusCreated, &k)
 		require.Regexp(t, `^ehk_[a-z2-7]{52}$`, k.Key)
 		require.Equal(t, k.Key[:12], k.Prefix)
@@ -94,14 +95,14 @@ func TestServer_Roles(t *testing.T) {
 		require.WithinDuration(t, time.Now().Add(24*time.Hour), *k.ExpiresAt, time.Minute)
 		h.JSON(t, "GET", "/api/me", k.Key, nil, http.StatusOK, nil)
 
-		var list hub.KeyListResponse
+		var list hubapi.KeyListResponse
 		h.JSON(t, "GET", "/api/keys", member, nil, http.StatusOK, &list)
 		for _, key := range list.Keys {
 			require.Equal(t, memberID, key.UserID, "a member sees only their own keys")
 		}
 		h.JSON(t, "POST", "/api/keys", member, map[string]any{"name": "x", "userId": h.AdminID}, http.StatusForbidden, nil)
 		// Another user's key is invisible to a member.
-		var adminKeys hub.KeyListResponse
+		var adminKeys hubapi.KeyListResponse
 		h.JSON(t, "GET", "/api/keys", h.AdminKey, nil, http.StatusOK, &adminKeys)
 		for _, key := range adminKeys.Keys {
 			if key.UserID == h.AdminID {
@@ -113,15 +114,15 @@ func TestServer_Roles(t *testing.T) {
 	})
 	t.Run("AdminCreatesUsers", func(t *testing.T) {
 		t.Parallel()
-		var u hub.UserCreateResponse
+		var u hubapi.UserCreateResponse
 		h.JSON(t, "POST", "/api/users", h.AdminKey, map[string]any{"email": "new@example.test", "name": "New", "password": "correct horse", "createKey": true}, http.StatusCreated, &u)
 		require.Equal(t, store.RoleMember, u.User.Role)
 		require.NotNil(t, u.Key)
-		var me hub.MeResponse
+		var me hubapi.MeResponse
 		h.JSON(t, "GET", "/api/me", u.Key.Key, nil, http.StatusOK, &me)
 		require.Equal(t, "new@example.test", me.User.Email)
 		require.Equal(t, h.OrgID, me.Org.ID)
-		var fail hub.FailResponse
+		var fail hubapi.FailResponse
 		h.JSON(t, "POST", "/api/users", h.AdminKey, map[string]any{"email": "NEW@example.test"}, http.StatusConflict, &fail)
 		require.Equal(t, `a user with e-mail "NEW@example.test" already exists`, fail.Message)
 		h.JSON(t, "DELETE", "/api/users/"+u.User.ID, h.AdminKey, nil, http.StatusNoContent, nil)
@@ -146,7 +147,7 @@ func TestServer_UserValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "POST", "/api/users", h.AdminKey, tt.body, http.StatusBadRequest, &fail)
 			require.Equal(t, tt.msg, fail.Message)
 		})

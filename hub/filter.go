@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -282,5 +283,5 @@ func parseBoolParam(q url.Values, name string, def bool) (bool, error) {
 	case "false", "0":
 		return false, nil
 	}
-	return false, Errorf(http.StatusBadRequest, CodeBadRequest, "%s %q is not true or false", name, v)
+	return false, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "%s %q is not true or false", name, v)
 }

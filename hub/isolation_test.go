@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -29,13 +30,13 @@ func TestServer_OrgIsolation(t *testing.T) {
 		pa := createProject(t, h, keyA, map[string]any{"name": "alpha"})
 		h.JSON(t, "POST", "/api/projects/"+pa.ID+"/import", keyA, ndjson(t, manyAssets(3)...), http.StatusOK, nil)
 		pb := createProject(t, h, keyB, map[string]any{"name": "bravo"})
-		var sa hub.StorageResponse
+		var sa hubapi.StorageResponse
 		h.JSON(t, "POST", "/api/storages", keyA, map[string]any{"name": "a-bucket", "endpoint": "http://127.0.0.1:9", "bucket": "a",
 			"accessKey": "ak", "secretKey": "sk", "skipCheck": true}, http.StatusCreated, &sa)
 		userA, _ := h.NewUser(t, h.OrgID, store.RoleMember)
-		var ka hub.KeyCreateResponse
+		var ka hubapi.KeyCreateResponse
 		h.JSON(t, "POST", "/api/keys", keyA, map[string]any{"name": "a"}, http.StatusCreated, &ka)
-		var upA v2[hub.V2UploadURLResponse]
+		var upA v2[hubapi.V2UploadURLResponse]
 		h.JSON(t, "GET", "/v2/getUploadUrl?name=a.zip&project="+pa.ID, keyA, nil, http.StatusOK, &upA)
 
 		tests := []struct {
@@ -64,7 +65,7 @@ func TestServer_OrgIsolation(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var fail hub.FailResponse
+				var fail hubapi.FailResponse
 				h.JSON(t, tt.method, tt.path, keyB, tt.body, http.StatusNotFound, &fail)
 				require.Equal(t, "not_found", fail.Code)
 				require.NotContains(t, fail.Message, pa.ID)
@@ -80,7 +81,7 @@ func TestServer_OrgIsolation(t *testing.T) {
 			}
 		})
 		t.Run("OrgAIntact", func(t *testing.T) {
-			var got hub.ProjectResponse
+			var got hubapi.ProjectResponse
 			h.JSON(t, "GET", "/api/projects/"+pa.ID, keyA, nil, http.StatusOK, &got)
 			require.Equal(t, "alpha", got.Name)
 			require.EqualValues(t, 3, got.Counts.Total)
@@ -106,7 +107,7 @@ func TestServer_RunTokenScope(t *testing.T) {
 			ProjectID: own.ID, RunID: runID, ExpiresAt: &exp})
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(token, "ehr_"))
-		var otherUp v2[hub.V2UploadURLResponse]
+		var otherUp v2[hubapi.V2UploadURLResponse]
 		h.JSON(t, "GET", "/v2/getUploadUrl?name=o.zip&project="+other.ID, h.AdminKey, nil, http.StatusOK, &otherUp)
 
 		allowed := []string{
@@ -140,7 +141,7 @@ func TestServer_RunTokenScope(t *testing.T) {
 			{"POST", "/api/storages"},
 		}
 		for _, f := range forbidden {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, f.method, f.path, token, "{}", http.StatusForbidden, &fail)
 			require.Equal(t, "a run token may only call the /v2 endpoints of its own project and run", fail.Message, "%s %s", f.method, f.path)
 		}

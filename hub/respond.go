@@ -10,23 +10,8 @@ import (
 	"net/http"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
-)
-
-// Error codes of the "code" field of error responses. Clients match on
-// the code, never on the message.
-const (
-	CodeBadRequest     = "bad_request"
-	CodeInvalidJSON    = "invalid_json"
-	CodeInvalidAAF     = "invalid_aaf"
-	CodeUnauthorized   = "unauthorized"
-	CodeForbidden      = "forbidden"
-	CodeNotFound       = "not_found"
-	CodeConflict       = "conflict"
-	CodeBodyTooLarge   = "body_too_large"
-	CodeInternal       = "internal"
-	CodeUnavailable    = "unavailable"
-	CodeMethodNotAllow = "method_not_allowed"
 )
 
 // Error is an error with its HTTP status, wire code and user-facing
@@ -60,21 +45,7 @@ func Errorf(status int, code, format string, args ...any) *Error {
 // badRequest returns a 400 bad_request *Error with a formatted message;
 // the validators use it for messages that name the field.
 func badRequest(format string, args ...any) error {
-	return Errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
-}
-
-// FailResponse is the body of every error response.
-type FailResponse struct {
-	Status  string `json:"status"` // always "fail"
-	Message string `json:"message"`
-	Code    string `json:"code"`
-	Errors  any    `json:"errors,omitempty"`
-}
-
-// SuccessResponse is the /v2 success envelope.
-type SuccessResponse struct {
-	Status string `json:"status"` // always "success"
-	Data   any    `json:"data"`
+	return Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, format, args...)
 }
 
 // WriteJSON writes v as JSON with the given status.
@@ -88,7 +59,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // WriteData writes the /v2 success envelope {"status":"success","data":data}.
 func WriteData(w http.ResponseWriter, data any) {
-	WriteJSON(w, http.StatusOK, SuccessResponse{Status: "success", Data: data})
+	WriteJSON(w, http.StatusOK, hubapi.SuccessResponse{Status: "success", Data: data})
 }
 
 // WriteError answers err as {"status":"fail","message","code"} with the
@@ -98,7 +69,7 @@ func WriteData(w http.ResponseWriter, data any) {
 // (the cause is logged, never sent).
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.classify(r, err)
-	WriteJSON(w, e.Status, FailResponse{Status: "fail", Message: e.Message, Code: e.Code, Errors: e.Errors})
+	WriteJSON(w, e.Status, hubapi.FailResponse{Status: "fail", Message: e.Message, Code: e.Code, Errors: e.Errors})
 }
 
 // classify maps err to the *Error sent to the client and logs server-side
@@ -113,29 +84,29 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 		}
 		return he
 	case errors.As(err, &mbe):
-		return Errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+		return Errorf(http.StatusRequestEntityTooLarge, hubapi.CodeBodyTooLarge,
 			"request body is larger than the limit of %d bytes", mbe.Limit)
 	case errors.Is(err, blob.ErrForbidden):
 		// Another organization's object or storage: answer as if it did
 		// not exist, so nothing leaks.
-		return Errorf(http.StatusNotFound, CodeNotFound, "not found")
+		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "not found")
 	case errors.Is(err, blob.ErrInvalidKey):
-		return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: err.Error(), Err: err}
+		return &Error{Status: http.StatusBadRequest, Code: hubapi.CodeBadRequest, Message: err.Error(), Err: err}
 	case errors.Is(err, blob.ErrInvalidStorage):
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_storage", Message: err.Error(), Err: err}
 	case errors.Is(err, blob.ErrTooLarge):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: err.Error(), Err: err}
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: hubapi.CodeBodyTooLarge, Message: err.Error(), Err: err}
 	case errors.Is(err, blob.ErrNotFound):
-		return Errorf(http.StatusNotFound, CodeNotFound, "no such object")
+		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "no such object")
 	case errors.Is(err, store.ErrNotFound):
-		return Errorf(http.StatusNotFound, CodeNotFound, "not found")
+		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "not found")
 	case errors.Is(err, store.ErrConflict):
-		return Errorf(http.StatusConflict, CodeConflict, "conflict: %v", err)
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "conflict: %v", err)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return Errorf(499, "client_closed", "request cancelled")
 	}
 	s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
-	return Errorf(http.StatusInternalServerError, CodeInternal, "internal error")
+	return Errorf(http.StatusInternalServerError, hubapi.CodeInternal, "internal error")
 }
 
 // DecodeJSON decodes the request body into v. Unknown fields are ignored
@@ -149,20 +120,20 @@ func DecodeJSON(r *http.Request, v any) error {
 			return err
 		}
 		if errors.Is(err, io.EOF) {
-			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is empty, want a JSON object")
+			return Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "request body is empty, want a JSON object")
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is not valid JSON at byte %d: %v", se.Offset, err)
+			return Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "request body is not valid JSON at byte %d: %v", se.Offset, err)
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return Errorf(http.StatusBadRequest, CodeInvalidJSON, "field %q: want %s, got JSON %s", te.Field, te.Type, te.Value)
+			return Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "field %q: want %s, got JSON %s", te.Field, te.Type, te.Value)
 		}
-		return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body: %v", err)
+		return Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "request body: %v", err)
 	}
 	if dec.More() {
-		return Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body holds more than one JSON value")
+		return Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "request body holds more than one JSON value")
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -107,13 +108,13 @@ func checkAccess(p *auth.Principal, access Access) error {
 			return errRunTokenScope
 		}
 		if !p.IsAdmin() {
-			return Errorf(http.StatusForbidden, CodeForbidden, "this needs an organization admin; your role is %q", p.Role)
+			return Errorf(http.StatusForbidden, hubapi.CodeForbidden, "this needs an organization admin; your role is %q", p.Role)
 		}
 	}
 	return nil
 }
 
-var errRunTokenScope = Errorf(http.StatusForbidden, CodeForbidden, "a run token may only call the /v2 endpoints of its own project and run")
+var errRunTokenScope = Errorf(http.StatusForbidden, hubapi.CodeForbidden, "a run token may only call the /v2 endpoints of its own project and run")
 
 // Principal returns the caller of r; it panics when the route is
 // AccessPublic (a programming error).
@@ -140,7 +141,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 				return p, nil
 			}
 		}
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized,
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized,
 			"missing API key: send it in the %q header or as \"Authorization: Bearer KEY\"", auth.HeaderAPIKey)
 	}
 	return s.AuthenticateKey(ctx, key)
@@ -153,21 +154,21 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 func (s *Server) AuthenticateKey(ctx context.Context, key string) (*auth.Principal, error) {
 	k, err := s.store.APIKeyGetByHash(ctx, auth.HashKey(key))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "invalid API key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up api key: %w", err)
 	}
 	now := time.Now()
 	if k.RevokedAt != nil {
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "API key %s… was revoked", k.Prefix)
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… was revoked", k.Prefix)
 	}
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "API key %s… expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	u, err := s.store.UserGet(ctx, k.OrgID, k.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "API key %s… belongs to a deleted user", k.Prefix)
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… belongs to a deleted user", k.Prefix)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up key owner: %w", err)

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"net/http"
+
+	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
 // routes builds the server's mux: the core routes, then every registered
@@ -43,7 +45,7 @@ func (s *Server) routes(extra []RouteFunc) http.Handler {
 
 	// Unknown API paths answer the JSON error envelope, not a text page.
 	notFound := func(w http.ResponseWriter, r *http.Request) {
-		s.WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+		s.WriteError(w, r, Errorf(http.StatusNotFound, hubapi.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	}
 	s.Handle(mux, "/api/", AccessPublic, notFound)
 	s.Handle(mux, "/v2/", AccessPublic, notFound)
@@ -54,23 +56,18 @@ func (s *Server) routes(extra []RouteFunc) http.Handler {
 	return mux
 }
 
-// HealthResponse is the body of GET /healthz.
-type HealthResponse struct {
-	Status string `json:"status"`
-}
-
 // handleHealth answers 200 {"status":"ok"} when the database and the blob
 // storage answer, 503 otherwise.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(r.Context()); err != nil {
 		s.log.WarnContext(r.Context(), "health: database", "error", err)
-		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, CodeUnavailable, "database is not answering"))
+		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "database is not answering"))
 		return
 	}
 	if err := s.pingBlobs(r.Context()); err != nil {
 		s.log.WarnContext(r.Context(), "health: blob storage", "error", err)
-		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, CodeUnavailable, "blob storage is not answering"))
+		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "blob storage is not answering"))
 		return
 	}
-	WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+	WriteJSON(w, http.StatusOK, hubapi.HealthResponse{Status: "ok"})
 }

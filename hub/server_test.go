@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 )
 
@@ -199,9 +200,9 @@ func TestServer_Lifecycle(t *testing.T) {
 func TestServer_BodyBound(t *testing.T) {
 	t.Parallel()
 	h := hubtest.Start(t, nil)
-	var fail hub.FailResponse
+	var fail hubapi.FailResponse
 	h.JSON(t, "POST", "/api/projects", h.AdminKey, `{"name":"x","description":"`+strings.Repeat("a", 2<<20)+`"}`, http.StatusRequestEntityTooLarge, &fail)
-	require.Equal(t, hub.FailResponse{Status: "fail", Code: "body_too_large", Message: "request body is larger than the limit of 1048576 bytes"}, fail)
+	require.Equal(t, hubapi.FailResponse{Status: "fail", Code: "body_too_large", Message: "request body is larger than the limit of 1048576 bytes"}, fail)
 	h.JSON(t, "GET", "/api/nothing-here", h.AdminKey, nil, http.StatusNotFound, &fail)
 	require.Equal(t, "no such endpoint: GET /api/nothing-here", fail.Message)
 }

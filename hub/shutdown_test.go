@@ -16,6 +16,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -53,9 +54,9 @@ func TestServer_ShutdownEndsStreams(t *testing.T) {
 
 	// A run that stays active: its plugin instance holds it until
 	// released.
-	var project hub.ProjectResponse
+	var project hubapi.ProjectResponse
 	call(http.MethodPost, "/api/projects", map[string]any{"name": "shutdown"}, http.StatusCreated, &project)
-	var plugin hub.PluginSecretResponse
+	var plugin hubapi.PluginSecretResponse
 	call(http.MethodPost, "/api/plugins", map[string]any{"name": "holds its run"}, http.StatusCreated, &plugin)
 	call(http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+plugin.ID, nil, http.StatusOK, nil)
 	release := make(chan struct{})
@@ -72,11 +73,11 @@ func TestServer_ShutdownEndsStreams(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(inst.Close)
 	require.Eventually(t, func() bool {
-		var p hub.PluginResponse
+		var p hubapi.PluginResponse
 		call(http.MethodGet, "/api/plugins/"+plugin.ID, nil, http.StatusOK, &p)
 		return len(p.Instances) == 1
 	}, 10*time.Second, 10*time.Millisecond, "the instance is listed")
-	var run hub.RunResponse
+	var run hubapi.RunResponse
 	call(http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+plugin.ID+"/runs", nil, http.StatusCreated, &run)
 	require.Equal(t, string(store.RunDispatched), run.Status)
 

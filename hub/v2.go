@@ -18,68 +18,9 @@ import (
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
-
-// V2ExportResponse is the data of GET /v2/export.
-type V2ExportResponse struct {
-	// ExportPath is a presigned GET URL of a .zip whose only entry is the
-	// export.
-	ExportPath string `json:"exportPath"`
-	// NumTasks is the number of assets in the export (ours).
-	NumTasks int64 `json:"numTasks"`
-}
-
-// V2UploadURLResponse is the data of GET /v2/getUploadUrl.
-type V2UploadURLResponse struct {
-	UploadURL string `json:"uploadUrl"`
-}
-
-// V2SignedURLResponse is the data of GET /v2/getSignedUrl.
-type V2SignedURLResponse struct {
-	SignedURL string `json:"signedUrl"`
-}
-
-// V2Storage is an organization storage as /v2/storages shows it: never
-// credentials.
-type V2Storage struct {
-	ID        string    `json:"_id"`
-	Name      string    `json:"name"`
-	Provider  string    `json:"provider"`
-	Bucket    string    `json:"bucket"`
-	Region    string    `json:"region"`
-	Endpoint  string    `json:"endpoint"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-// V2StoragesResponse is the data of GET /v2/storages.
-type V2StoragesResponse struct {
-	Storages []V2Storage `json:"storages"`
-}
-
-// V2Batch is a batch as /v2/project shows it.
-type V2Batch struct {
-	ID   string `json:"_id"`
-	Name string `json:"name"`
-}
-
-// V2Project is a project as /v2/project shows it.
-type V2Project struct {
-	ID             string          `json:"_id"`
-	Name           string          `json:"name"`
-	Description    string          `json:"description"`
-	Organization   string          `json:"organization"`
-	Batches        []V2Batch       `json:"batches"`
-	Stages         []StageJSON     `json:"stages"`
-	CategorySchema json.RawMessage `json:"categorySchema"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
-}
-
-// V2ProjectResponse is the data of GET /v2/project/{id}.
-type V2ProjectResponse struct {
-	Project V2Project `json:"project"`
-}
 
 // handleV2Export serves GET /v2/export: it writes the filtered export as
 // a zip with one entry (<project>.json or .ndjson) into the hub's bucket,
@@ -136,7 +77,7 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, fmt.Errorf("presign export: %w", err))
 		return
 	}
-	WriteData(w, V2ExportResponse{ExportPath: u, NumTasks: n})
+	WriteData(w, hubapi.V2ExportResponse{ExportPath: u, NumTasks: n})
 }
 
 // checkExportType reads the "type" parameter of /v2/export: task (the
@@ -205,7 +146,7 @@ func (s *Server) v2Project(r *http.Request) (*store.Project, error) {
 	if id == "" {
 		p := Principal(r)
 		if !p.IsRunToken() {
-			return nil, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter project is required")
+			return nil, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "query parameter project is required")
 		}
 		id = p.ProjectID
 	}
@@ -230,7 +171,7 @@ func v2Type(r *http.Request) (blob.Type, error) {
 	}
 	t, err := blob.ParseType(v)
 	if err != nil {
-		return "", Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter type %q is not one of exports, assets, brushes, medicalBrushes, instructions", v)
+		return "", Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "query parameter type %q is not one of exports, assets, brushes, medicalBrushes, instructions", v)
 	}
 	return t, nil
 }
@@ -242,7 +183,7 @@ func (s *Server) handleV2UploadURL(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.URL.Query().Get("name")
 	if name == "" {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter name is required"))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "query parameter name is required"))
 		return
 	}
 	typ, err := v2Type(r)
@@ -265,7 +206,7 @@ func (s *Server) handleV2UploadURL(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteData(w, V2UploadURLResponse{UploadURL: res.URL})
+	WriteData(w, hubapi.V2UploadURLResponse{UploadURL: res.URL})
 }
 
 // handleV2SignedURL serves GET /v2/getSignedUrl: a presigned GET URL for
@@ -276,7 +217,7 @@ func (s *Server) handleV2SignedURL(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	name := q.Get("name")
 	if name == "" {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "query parameter name is required"))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "query parameter name is required"))
 		return
 	}
 	pr := Principal(r)
@@ -306,12 +247,12 @@ func (s *Server) handleV2SignedURL(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteData(w, V2SignedURLResponse{SignedURL: res.URL})
+	WriteData(w, hubapi.V2SignedURLResponse{SignedURL: res.URL})
 }
 
 // NewV2Storage converts a storage to its /v2 form (no credentials).
-func NewV2Storage(st *store.Storage) V2Storage {
-	return V2Storage{ID: st.ID, Name: st.Name, Provider: st.Provider, Bucket: st.Bucket, Region: st.Region,
+func NewV2Storage(st *store.Storage) hubapi.V2Storage {
+	return hubapi.V2Storage{ID: st.ID, Name: st.Name, Provider: st.Provider, Bucket: st.Bucket, Region: st.Region,
 		Endpoint: st.Endpoint, CreatedAt: st.CreatedAt}
 }
 
@@ -320,7 +261,7 @@ func NewV2Storage(st *store.Storage) V2Storage {
 func (s *Server) handleV2Storages(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	orgID := Principal(r).OrgID
-	out := V2StoragesResponse{Storages: []V2Storage{}}
+	out := hubapi.V2StoragesResponse{Storages: []hubapi.V2Storage{}}
 	if id := r.URL.Query().Get("_id"); id != "" {
 		st, err := s.store.StorageGet(ctx, orgID, id)
 		if err != nil {
@@ -354,22 +295,22 @@ func (s *Server) handleV2Project(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	WriteData(w, V2ProjectResponse{Project: *out})
+	WriteData(w, hubapi.V2ProjectResponse{Project: *out})
 }
 
 // NewV2Project returns a project as /v2/project shows it, as Ango does:
 // the workflow's stages with their types and positions, the fixed stages
 // included, and a category schema that always has tools, classifications
 // and relations.
-func NewV2Project(p *store.Project) (*V2Project, error) {
+func NewV2Project(p *store.Project) (*hubapi.V2Project, error) {
 	schema, err := v2CategorySchema(p.CategorySchema)
 	if err != nil {
 		return nil, fmt.Errorf("project %s category schema: %w", p.ID, err)
 	}
-	out := &V2Project{ID: p.ID, Name: p.Name, Description: p.Description, Organization: p.OrgID, Batches: []V2Batch{},
+	out := &hubapi.V2Project{ID: p.ID, Name: p.Name, Description: p.Description, Organization: p.OrgID, Batches: []hubapi.V2Batch{},
 		Stages: store.NormalizeStages(p.Stages), CategorySchema: schema, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, b := range p.Batches {
-		out.Batches = append(out.Batches, V2Batch{ID: b.ID, Name: b.Name})
+		out.Batches = append(out.Batches, hubapi.V2Batch{ID: b.ID, Name: b.Name})
 	}
 	return out, nil
 }

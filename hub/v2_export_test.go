@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -25,7 +26,7 @@ const legacyAsset = `{"asset":"https://assets.example.test/old.png","externalId"
 // returns the externalIds of the download, in order.
 func v2ExportIDs(t *testing.T, h *hubtest.Hub, projectID, query string) []string {
 	t.Helper()
-	var res v2[hub.V2ExportResponse]
+	var res v2[hubapi.V2ExportResponse]
 	h.JSON(t, "GET", "/v2/export?project="+projectID+"&format=ndjson"+query, h.AdminKey, nil, http.StatusOK, &res)
 	status, body := httpGet(t, res.Data.ExportPath)
 	require.Equal(t, http.StatusOK, status)
@@ -54,7 +55,7 @@ func TestV2_ExportStageParam(t *testing.T) {
 	p := createProject(t, h, h.AdminKey, map[string]any{"name": "Stages", "batches": []string{"b1", "b2"},
 		"stages": []any{"Start", "Label", map[string]any{"id": "5c0f-review", "name": "QA Review"}, "Complete"}})
 	body := ndjson(t, testAsset("l1", "Label", "b1"), testAsset("c1", "Complete", "b2"), testAsset("r1", "5c0f-review", "b1")) + legacyAsset + "\n"
-	var imp hub.ImportResponse
+	var imp hubapi.ImportResponse
 	h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, body, http.StatusOK, &imp)
 	require.Equal(t, 4, imp.Imported)
 	all := []string{"l1", "c1", "r1", "legacy-1"}
@@ -103,7 +104,7 @@ func TestV2_ExportStageParam(t *testing.T) {
 	}
 	for _, tt := range fails {
 		t.Run(tt.name, func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "GET", "/v2/export?project="+p.ID+tt.query, h.AdminKey, nil, http.StatusBadRequest, &fail)
 			require.Equal(t, tt.msg, fail.Message)
 			require.Equal(t, "bad_request", fail.Code)
@@ -143,7 +144,7 @@ func TestV2_ExportOptions(t *testing.T) {
 	})
 	t.Run("IncludeFlags", func(t *testing.T) {
 		download := func(query string) map[string]any {
-			var res v2[hub.V2ExportResponse]
+			var res v2[hubapi.V2ExportResponse]
 			h.JSON(t, "GET", "/v2/export?project="+p.ID+"&format=json&stage=%5B%22Complete%22%5D"+query, h.AdminKey, nil, http.StatusOK, &res)
 			_, body := httpGet(t, res.Data.ExportPath)
 			var arr []map[string]any
@@ -199,7 +200,7 @@ func TestV2_ExportEmptyWarns(t *testing.T) {
 	require.Equal(t, int64(0), r.NumTasks)
 	end := rb.waitEnd(t, r.ID)
 	require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
-	var out hub.RunLogsResponse
+	var out hubapi.RunLogsResponse
 	rb.h.JSON(t, http.MethodGet, "/api/runs/"+r.ID+"/logs", rb.h.AdminKey, nil, http.StatusOK, &out)
 	var warned []string
 	for _, l := range out.Logs {

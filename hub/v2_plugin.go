@@ -9,6 +9,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 )
 
@@ -31,7 +32,7 @@ type V2PluginAck struct {
 func pluginRunID(r *http.Request) (string, error) {
 	p := Principal(r)
 	if !p.IsRunToken() {
-		return "", Errorf(http.StatusForbidden, CodeForbidden, "plugin callbacks need the run token of the run request (apiKey), not a user key")
+		return "", Errorf(http.StatusForbidden, hubapi.CodeForbidden, "plugin callbacks need the run token of the run request (apiKey), not a user key")
 	}
 	return p.RunID, nil
 }
@@ -51,7 +52,7 @@ func readPluginBody(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) == 0 {
-		return nil, Errorf(http.StatusBadRequest, CodeInvalidJSON, "request body is empty, want a JSON object")
+		return nil, Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "request body is empty, want a JSON object")
 	}
 	return b, nil
 }
@@ -60,11 +61,11 @@ func readPluginBody(r *http.Request) ([]byte, error) {
 func pluginCallbackError(err error) error {
 	switch {
 	case errors.Is(err, runs.ErrSessionMismatch):
-		return Errorf(http.StatusForbidden, CodeForbidden, "the session is not the run this token belongs to")
+		return Errorf(http.StatusForbidden, hubapi.CodeForbidden, "the session is not the run this token belongs to")
 	case errors.Is(err, runs.ErrRunEnded):
-		return Errorf(http.StatusConflict, CodeConflict, "the run already ended")
+		return Errorf(http.StatusConflict, hubapi.CodeConflict, "the run already ended")
 	case errors.Is(err, runs.ErrReplicaUnavailable):
-		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "the hub replica holding the run did not answer; try again")
+		return Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "the hub replica holding the run did not answer; try again")
 	}
 	return err
 }
@@ -104,7 +105,7 @@ func servePluginCallback[E any](s *Server, w http.ResponseWriter, r *http.Reques
 	}
 	ev, err := decode(b)
 	if err != nil {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, CodeInvalidJSON, "%v", err))
+		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeInvalidJSON, "%v", err))
 		return
 	}
 	if err := post(r.Context(), runID, ev); err != nil {

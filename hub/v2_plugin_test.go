@@ -11,6 +11,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -69,11 +70,11 @@ func TestV2Plugin_Callbacks(t *testing.T) {
 
 		// Upload a file as the SDK does, then respond.
 		q := url.Values{"name": {"rest.zip"}, "project": {rb.project.ID}, "type": {"exports"}}
-		var up v2[hub.V2UploadURLResponse]
+		var up v2[hubapi.V2UploadURLResponse]
 		h.JSON(t, http.MethodGet, "/v2/getUploadUrl?"+q.Encode(), reqA.APIKey, nil, http.StatusOK, &up)
 		require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, []byte("PK rest")))
 		q.Set("name", up.Data.UploadURL)
-		var sig v2[hub.V2SignedURLResponse]
+		var sig v2[hubapi.V2SignedURLResponse]
 		h.JSON(t, http.MethodGet, "/v2/getSignedUrl?"+q.Encode(), reqA.APIKey, nil, http.StatusOK, &sig)
 		h.JSON(t, http.MethodPost, "/v2/pluginResponse", reqA.APIKey, map[string]any{"export": true, "response": sig.Data.SignedURL, "session": runA.ID}, http.StatusOK, nil)
 
@@ -92,14 +93,14 @@ func TestV2Plugin_Callbacks(t *testing.T) {
 	t.Run("ResponseForAnotherProjectsFile", func(t *testing.T) {
 		// A file of another project cannot complete run B.
 		other := createProject(t, h, h.AdminKey, map[string]any{"name": "elsewhere"})
-		var up v2[hub.V2UploadURLResponse]
+		var up v2[hubapi.V2UploadURLResponse]
 		// Upload as the admin to the other project: run B's token cannot.
 		q := url.Values{"name": {"x.zip"}, "project": {other.ID}, "type": {"exports"}}
 		h.JSON(t, http.MethodGet, "/v2/getUploadUrl?"+q.Encode(), reqB.APIKey, nil, http.StatusNotFound, nil)
 		h.JSON(t, http.MethodGet, "/v2/getUploadUrl?"+q.Encode(), h.AdminKey, nil, http.StatusOK, &up)
 		require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, []byte("PK other")))
 		q.Set("name", up.Data.UploadURL)
-		var sig v2[hub.V2SignedURLResponse]
+		var sig v2[hubapi.V2SignedURLResponse]
 		h.JSON(t, http.MethodGet, "/v2/getSignedUrl?"+q.Encode(), h.AdminKey, nil, http.StatusOK, &sig)
 		h.JSON(t, http.MethodPost, "/v2/pluginResponse", reqB.APIKey, map[string]any{"export": true, "response": sig.Data.SignedURL, "session": runB.ID}, http.StatusOK, nil)
 		end := rb.waitEnd(t, runB.ID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 )
 
@@ -65,7 +66,7 @@ func TestV2_Export(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var res v2[hub.V2ExportResponse]
+				var res v2[hubapi.V2ExportResponse]
 				h.JSON(t, "GET", "/v2/export?project="+p.ID+tt.query, h.AdminKey, nil, http.StatusOK, &res)
 				require.Equal(t, "success", res.Status)
 				require.EqualValues(t, tt.wantN, res.Data.NumTasks)
@@ -86,9 +87,9 @@ func TestV2_Export(t *testing.T) {
 			})
 		}
 		t.Run("UnknownProject", func(t *testing.T) {
-			var fail hub.FailResponse
+			var fail hubapi.FailResponse
 			h.JSON(t, "GET", "/v2/export?project=nope", h.AdminKey, nil, http.StatusNotFound, &fail)
-			require.Equal(t, hub.FailResponse{Status: "fail", Message: "not found", Code: "not_found"}, fail)
+			require.Equal(t, hubapi.FailResponse{Status: "fail", Message: "not found", Code: "not_found"}, fail)
 		})
 	})
 }
@@ -98,7 +99,7 @@ func TestV2_UploadAndSignedURL(t *testing.T) {
 	h := hubtest.Start(t, nil)
 	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
 
-	var up v2[hub.V2UploadURLResponse]
+	var up v2[hubapi.V2UploadURLResponse]
 	h.JSON(t, "GET", "/v2/getUploadUrl?name=result.zip&project="+p.ID+"&type=exports", h.AdminKey, nil, http.StatusOK, &up)
 	require.True(t, strings.HasPrefix(up.Data.UploadURL, h.URL+"/blob/orgs/"+h.OrgID+"/projects/"+p.ID+"/exports/"))
 	payload := []byte("PK zip bytes")
@@ -106,7 +107,7 @@ func TestV2_UploadAndSignedURL(t *testing.T) {
 
 	// The Python SDK pastes the upload URL, query string included, into
 	// getSignedUrl without escaping it.
-	var signed v2[hub.V2SignedURLResponse]
+	var signed v2[hubapi.V2SignedURLResponse]
 	h.JSON(t, "GET", "/v2/getSignedUrl?name="+up.Data.UploadURL+"&project="+p.ID+"&type=exports", h.AdminKey, nil, http.StatusOK, &signed)
 	status, body := httpGet(t, signed.Data.SignedURL)
 	require.Equal(t, http.StatusOK, status)
@@ -136,7 +137,7 @@ func TestV2_UploadAndSignedURL(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var fail hub.FailResponse
+				var fail hubapi.FailResponse
 				h.JSON(t, "GET", tt.query, h.AdminKey, nil, tt.status, &fail)
 				if tt.msg != "" {
 					require.Equal(t, tt.msg, fail.Message)
@@ -152,17 +153,17 @@ func TestV2_ProjectAndStorages(t *testing.T) {
 		h := hubtest.Start(t, &hubtest.Options{Backend: b})
 		p := createProject(t, h, h.AdminKey, map[string]any{"name": "p", "description": "d", "batches": []string{"b1"},
 			"categorySchema": map[string]any{"tools": []any{}}})
-		var res v2[hub.V2ProjectResponse]
+		var res v2[hubapi.V2ProjectResponse]
 		h.JSON(t, "GET", "/v2/project/"+p.ID, h.AdminKey, nil, http.StatusOK, &res)
 		require.Equal(t, p.ID, res.Data.Project.ID)
-		require.Equal(t, []hub.V2Batch{{ID: p.Batches[0].ID, Name: "b1"}}, res.Data.Project.Batches)
+		require.Equal(t, []hubapi.V2Batch{{ID: p.Batches[0].ID, Name: "b1"}}, res.Data.Project.Batches)
 		require.Len(t, res.Data.Project.Stages, 3)
 		require.JSONEq(t, `{"tools":[],"classifications":[],"relations":[]}`, string(res.Data.Project.CategorySchema),
 			"Ango's schema always has tools, classifications and relations")
 
-		var sts v2[hub.V2StoragesResponse]
+		var sts v2[hubapi.V2StoragesResponse]
 		h.JSON(t, "GET", "/v2/storages", h.AdminKey, nil, http.StatusOK, &sts)
-		require.Equal(t, []hub.V2Storage{}, sts.Data.Storages)
+		require.Equal(t, []hubapi.V2Storage{}, sts.Data.Storages)
 	})
 }
 
@@ -174,7 +175,7 @@ func TestStorages_S3(t *testing.T) {
 	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
 
 	t.Run("Unreachable", func(t *testing.T) {
-		var fail hub.FailResponse
+		var fail hubapi.FailResponse
 		h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "bad", "endpoint": s3.Endpoint, "bucket": bucket,
 			"accessKey": s3.AccessKey, "secretKey": "wrong"}, http.StatusBadRequest, &fail)
 		require.Equal(t, "storage_unreachable", fail.Code)
@@ -194,14 +195,14 @@ func TestStorages_S3(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var fail hub.FailResponse
+				var fail hubapi.FailResponse
 				h.JSON(t, "POST", "/api/storages", h.AdminKey, tt.body, http.StatusBadRequest, &fail)
 				require.Equal(t, tt.msg, fail.Message)
 			})
 		}
 	})
 
-	var st hub.StorageResponse
+	var st hubapi.StorageResponse
 	body := h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "mine", "endpoint": s3.Endpoint, "region": "us-east-1",
 		"bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey}, http.StatusCreated, &st)
 	require.NotContains(t, string(body), s3.SecretKey)
@@ -219,11 +220,11 @@ func TestStorages_S3(t *testing.T) {
 	}
 
 	// Upload to the organization's bucket through S3's own presigned URL.
-	var up v2[hub.V2UploadURLResponse]
+	var up v2[hubapi.V2UploadURLResponse]
 	h.JSON(t, "GET", "/v2/getUploadUrl?name=out.zip&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &up)
 	require.True(t, strings.HasPrefix(up.Data.UploadURL, s3.Endpoint+"/"), "native S3 URL")
 	require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, []byte("zip!")))
-	var signed v2[hub.V2SignedURLResponse]
+	var signed v2[hubapi.V2SignedURLResponse]
 	h.JSON(t, "GET", "/v2/getSignedUrl?name="+up.Data.UploadURL+"&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &signed)
 	status, got := httpGet(t, signed.Data.SignedURL)
 	require.Equal(t, http.StatusOK, status)
@@ -248,7 +249,7 @@ func TestV2_Export_S3Blob(t *testing.T) {
 	p := createProject(t, h, h.AdminKey, map[string]any{"name": "scaled"})
 	h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, ndjson(t, manyAssets(5)...), http.StatusOK, nil)
 
-	var res v2[hub.V2ExportResponse]
+	var res v2[hubapi.V2ExportResponse]
 	h.JSON(t, "GET", "/v2/export?project="+p.ID+"&format=ndjson", h.AdminKey, nil, http.StatusOK, &res)
 	require.True(t, strings.HasPrefix(res.Data.ExportPath, s3.Endpoint+"/"), "S3's own presigned URL: %s", res.Data.ExportPath)
 	status, body := httpGet(t, res.Data.ExportPath)

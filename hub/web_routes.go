@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/web"
@@ -44,9 +45,9 @@ func webSessionAuth(s *Server, r *http.Request) (*auth.Principal, error) {
 	p, err := web.SessionPrincipal(r, s.store)
 	switch {
 	case errors.Is(err, web.ErrNoSession):
-		return nil, Errorf(http.StatusUnauthorized, CodeUnauthorized, "the browser session expired: sign in again")
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "the browser session expired: sign in again")
 	case errors.Is(err, web.ErrCSRF):
-		return nil, Errorf(http.StatusForbidden, CodeForbidden, "a request with the session cookie needs the session's CSRF token in the %s header", web.CSRFHeader)
+		return nil, Errorf(http.StatusForbidden, hubapi.CodeForbidden, "a request with the session cookie needs the session's CSRF token in the %s header", web.CSRFHeader)
 	case err != nil:
 		return nil, fmt.Errorf("authenticate web session: %w", err)
 	}
@@ -133,7 +134,7 @@ func (h *webHub) SetPassword(ctx context.Context, u *store.User, password string
 // and returns its bcrypt hash, the form store.User.PasswordHash holds.
 func HashPassword(password string) (string, error) {
 	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
-		return "", Errorf(http.StatusBadRequest, CodeBadRequest, "password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
+		return "", Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

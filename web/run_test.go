@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/web"
@@ -23,15 +23,15 @@ import (
 func TestUI_RunPage(t *testing.T) {
 	t.Parallel()
 	h := hubtest.Start(t, nil)
-	var project, other hub.ProjectResponse
+	var project, other hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "with a run"}, http.StatusCreated, &project)
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "without"}, http.StatusCreated, &other)
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "Offline"}, http.StatusCreated, &p)
 	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
 	// No instance is connected: the run fails at once, and its user is
 	// notified.
-	var run hub.RunResponse
+	var run hubapi.RunResponse
 	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+p.ID+"/runs", h.AdminKey, map[string]any{"configJSON": `{"k": 1}`}, http.StatusCreated, &run)
 	require.Equal(t, "failed", run.Status)
 	pagePath := "/projects/" + project.ID + "/runs/" + run.ID
@@ -92,9 +92,9 @@ func TestUI_RunPage(t *testing.T) {
 func TestUI_RunStart(t *testing.T) {
 	t.Parallel()
 	h := hubtest.Start(t, nil)
-	var project hub.ProjectResponse
+	var project hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "retries"}, http.StatusCreated, &project)
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "Offline"}, http.StatusCreated, &p)
 	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
 	b := newBrowser(t, h.URL)
@@ -141,7 +141,7 @@ func TestUI_RunStart(t *testing.T) {
 		require.Equal(t, http.StatusCreated, status, "%s", body)
 		var started web.RunResponse
 		require.NoError(t, json.Unmarshal(body, &started))
-		var run hub.RunResponse
+		var run hubapi.RunResponse
 		h.JSON(t, http.MethodGet, "/api/runs/"+started.ID, h.AdminKey, nil, http.StatusOK, &run)
 		require.Equal(t, 3, run.Retries)
 		require.Equal(t, runs.MsgNoInstance, run.Message, "no instance online: a submit failure is never retried")

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/web"
@@ -70,7 +70,7 @@ func TestUI_InstanceNode(t *testing.T) {
 		t.Run(string(backend), func(t *testing.T) {
 			t.Parallel()
 			h := hubtest.Start(t, &hubtest.Options{Backend: backend})
-			var p hub.PluginSecretResponse
+			var p hubapi.PluginSecretResponse
 			h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "node"}, http.StatusCreated, &p)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

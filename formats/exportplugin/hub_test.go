@@ -13,6 +13,7 @@ import (
 
 	"github.com/exporthub/exporthub/formats/exportplugin"
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/plugin/plugintest"
@@ -36,9 +37,9 @@ func TestHandler_ServeExportRealHub(t *testing.T) {
 	require.NoError(t, err)
 	newProject := func(req map[string]any) string {
 		t.Helper()
-		var p hub.ProjectResponse
+		var p hubapi.ProjectResponse
 		call(http.MethodPost, "/api/projects", req, http.StatusCreated, &p)
-		var imp hub.ImportResponse
+		var imp hubapi.ImportResponse
 		call(http.MethodPost, "/api/projects/"+p.ID+"/import", assets, http.StatusOK, &imp)
 		require.Equal(t, 3, imp.Imported)
 		return p.ID
@@ -46,23 +47,23 @@ func TestHandler_ServeExportRealHub(t *testing.T) {
 	withSchema := newProject(map[string]any{"name": "with schema", "categorySchema": reversedSchema})
 	withoutSchema := newProject(map[string]any{"name": "without schema"})
 
-	var pl hub.PluginSecretResponse
+	var pl hubapi.PluginSecretResponse
 	call(http.MethodPost, "/api/plugins", map[string]any{"name": "formats"}, http.StatusCreated, &pl)
 	for _, p := range []string{withSchema, withoutSchema} {
 		call(http.MethodPost, "/api/projects/"+p+"/plugins/"+pl.ID, nil, http.StatusOK, nil)
 	}
 	startPlugin(t, h.URL, pl.ID, pl.Secret, &exportplugin.Handler{TempDir: t.TempDir()})
 	plugintest.WaitFor(t, "the plugin to connect", func() bool {
-		var p hub.PluginResponse
+		var p hubapi.PluginResponse
 		call(http.MethodGet, "/api/plugins/"+pl.ID, nil, http.StatusOK, &p)
 		return len(p.Instances) == 1
 	})
 
 	// export runs the plugin on project and returns the run and its
 	// annotations.json.
-	export := func(project string) (*hub.RunResponse, []byte) {
+	export := func(project string) (*hubapi.RunResponse, []byte) {
 		t.Helper()
-		var r hub.RunResponse
+		var r hubapi.RunResponse
 		call(http.MethodPost, "/api/projects/"+project+"/plugins/"+pl.ID+"/runs", map[string]any{"configJSON": `{"format": "coco"}`}, http.StatusCreated, &r)
 		plugintest.WaitFor(t, "run "+r.ID+" to end", func() bool {
 			call(http.MethodGet, "/api/runs/"+r.ID, nil, http.StatusOK, &r)
@@ -85,7 +86,7 @@ func TestHandler_ServeExportRealHub(t *testing.T) {
 	}
 	logged := func(runID, msg string) bool {
 		t.Helper()
-		var logs hub.RunLogsResponse
+		var logs hubapi.RunLogsResponse
 		call(http.MethodGet, "/api/runs/"+runID+"/logs", nil, http.StatusOK, &logs)
 		for _, l := range logs.Logs {
 			if l.Msg == msg {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -87,11 +88,11 @@ func startHub(t *testing.T, restPorts []int, configure func(*hub.Config)) *testH
 // newProject creates a project and imports the sample into it.
 func (h *testHub) newProject(t *testing.T) string {
 	t.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "interop " + store.NewID()[:6]}, http.StatusCreated, &p)
 	body, err := os.ReadFile(sampleFile)
 	require.NoError(t, err)
-	var imp hub.ImportResponse
+	var imp hubapi.ImportResponse
 	h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/import", h.AdminKey, body, http.StatusOK, &imp)
 	require.Equal(t, 3, imp.Imported)
 	return p.ID
@@ -100,7 +101,7 @@ func (h *testHub) newProject(t *testing.T) string {
 // newProjectWith creates a project from req and imports file into it.
 func (h *testHub) newProjectWith(t *testing.T, req map[string]any, file string) string {
 	t.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, req, http.StatusCreated, &p)
 	body, err := os.ReadFile(file)
 	require.NoError(t, err)
@@ -110,12 +111,12 @@ func (h *testHub) newProjectWith(t *testing.T, req map[string]any, file string) 
 
 // newPlugin creates a plugin, enables it on the project and returns it
 // with its secret.
-func (h *testHub) newPlugin(t *testing.T, req map[string]any) *hub.PluginSecretResponse {
+func (h *testHub) newPlugin(t *testing.T, req map[string]any) *hubapi.PluginSecretResponse {
 	t.Helper()
 	if req["name"] == nil {
 		req["name"] = "bboxes " + store.NewID()[:6]
 	}
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, req, http.StatusCreated, &p)
 	require.NotEmpty(t, p.Secret)
 	h.JSON(t, http.MethodPost, "/api/projects/"+h.project+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
@@ -123,9 +124,9 @@ func (h *testHub) newPlugin(t *testing.T, req map[string]any) *hub.PluginSecretR
 }
 
 // plugin returns GET /api/plugins/{id}.
-func (h *testHub) plugin(t *testing.T, id string) *hub.PluginResponse {
+func (h *testHub) plugin(t *testing.T, id string) *hubapi.PluginResponse {
 	t.Helper()
-	var p hub.PluginResponse
+	var p hubapi.PluginResponse
 	h.JSON(t, http.MethodGet, "/api/plugins/"+id, h.AdminKey, nil, http.StatusOK, &p)
 	return &p
 }
@@ -137,25 +138,25 @@ func (h *testHub) waitInstances(t *testing.T, id string, n int) {
 }
 
 // startRun posts a run and returns the answer.
-func (h *testHub) startRun(t *testing.T, pluginID string, body map[string]any) *hub.RunResponse {
+func (h *testHub) startRun(t *testing.T, pluginID string, body map[string]any) *hubapi.RunResponse {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	h.JSON(t, http.MethodPost, "/api/projects/"+h.project+"/plugins/"+pluginID+"/runs", h.AdminKey, body, http.StatusCreated, &r)
 	return &r
 }
 
 // run returns GET /api/runs/{id}.
-func (h *testHub) run(t *testing.T, id string) *hub.RunResponse {
+func (h *testHub) run(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	h.JSON(t, http.MethodGet, "/api/runs/"+id, h.AdminKey, nil, http.StatusOK, &r)
 	return &r
 }
 
 // waitEnd waits until a run is in a final state and returns it.
-func (h *testHub) waitEnd(t *testing.T, id string, within time.Duration) *hub.RunResponse {
+func (h *testHub) waitEnd(t *testing.T, id string, within time.Duration) *hubapi.RunResponse {
 	t.Helper()
-	var r *hub.RunResponse
+	var r *hubapi.RunResponse
 	waitFor(t, "run "+id+" to end", within, func() bool {
 		r = h.run(t, id)
 		return store.RunStatus(r.Status).Final()
@@ -164,9 +165,9 @@ func (h *testHub) waitEnd(t *testing.T, id string, within time.Duration) *hub.Ru
 }
 
 // logs returns GET /api/runs/{id}/logs.
-func (h *testHub) logs(t *testing.T, id string) []*hub.RunLogLine {
+func (h *testHub) logs(t *testing.T, id string) []*hubapi.RunLogLine {
 	t.Helper()
-	var out hub.RunLogsResponse
+	var out hubapi.RunLogsResponse
 	h.JSON(t, http.MethodGet, "/api/runs/"+id+"/logs", h.AdminKey, nil, http.StatusOK, &out)
 	return out.Logs
 }
@@ -184,11 +185,11 @@ func (h *testHub) download(t *testing.T, exportID string) []byte {
 
 // waitNotification waits for the notification of a run (it is made just
 // after the run's status turns final).
-func (h *testHub) waitNotification(t *testing.T, runID string) *hub.NotificationResponse {
+func (h *testHub) waitNotification(t *testing.T, runID string) *hubapi.NotificationResponse {
 	t.Helper()
-	var note *hub.NotificationResponse
+	var note *hubapi.NotificationResponse
 	waitFor(t, "notification of run "+runID, 20*time.Second, func() bool {
-		var list hub.NotificationListResponse
+		var list hubapi.NotificationListResponse
 		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &list)
 		for _, n := range list.Notifications {
 			if n.RunID == runID {
@@ -211,7 +212,7 @@ type pyPlugin struct {
 
 // startPython runs the plugin script with env (HOST, PLUGIN_ID and
 // PLUGIN_SECRET are set from h and p unless env has them).
-func startPython(t *testing.T, h *testHub, p *hub.PluginSecretResponse, env map[string]string) *pyPlugin {
+func startPython(t *testing.T, h *testHub, p *hubapi.PluginSecretResponse, env map[string]string) *pyPlugin {
 	t.Helper()
 	script, err := filepath.Abs("testdata/ango_plugin.py")
 	require.NoError(t, err)

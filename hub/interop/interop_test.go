@@ -19,9 +19,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -190,7 +190,7 @@ func TestInterop_WS(t *testing.T) {
 		got := h.download(t, end.ExportID)
 		require.Equal(t, py.zipOf(t, run.ID), got)
 		require.Equal(t, expectedBBoxes(t, ";"), bboxesOf(t, got, h.project))
-		var exp hub.ExportResponse
+		var exp hubapi.ExportResponse
 		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
 		require.Equal(t, h.project+".zip", exp.FileName)
 		require.Equal(t, int64(len(got)), exp.Size)
@@ -200,7 +200,7 @@ func TestInterop_WS(t *testing.T) {
 		// The log line kept its level, message and extra keys.
 		logs := h.logs(t, run.ID)
 		require.NotEmpty(t, logs)
-		var line *hub.RunLogLine
+		var line *hubapi.RunLogLine
 		for _, l := range logs {
 			if l.Msg == "converted assets" {
 				line = l
@@ -216,7 +216,7 @@ func TestInterop_WS(t *testing.T) {
 		require.NotEmpty(t, evs)
 		last := evs[len(evs)-1]
 		require.Equal(t, "end", last.Name)
-		var endEv hub.RunEndEvent
+		var endEv hubapi.RunEndEvent
 		require.NoError(t, json.Unmarshal([]byte(last.Data), &endEv))
 		require.Equal(t, string(store.RunSucceeded), endEv.Status)
 		require.Equal(t, end.ExportID, endEv.ExportID)
@@ -283,14 +283,14 @@ func TestInterop_WS(t *testing.T) {
 		// imported in Complete, so the SDK's default filter finds them.
 		legacy, err := os.ReadFile(legacySample)
 		require.NoError(t, err)
-		var p hub.ProjectResponse
+		var p hubapi.ProjectResponse
 		h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "legacy " + store.NewID()[:6]}, http.StatusCreated, &p)
 		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/import", h.AdminKey, legacy, http.StatusOK, nil)
 		plug := h.newPlugin(t, map[string]any{})
 		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+plug.ID, h.AdminKey, nil, http.StatusOK, nil)
 		startPython(t, h, plug, map[string]string{"MODE": "ids"})
 		h.waitInstances(t, plug.ID, 1)
-		var run hub.RunResponse
+		var run hubapi.RunResponse
 		h.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+plug.ID+"/runs", h.AdminKey, map[string]any{}, http.StatusCreated, &run)
 		end := h.waitEnd(t, run.ID, 60*time.Second)
 		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
@@ -312,7 +312,7 @@ func TestInterop_WS(t *testing.T) {
 		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
 		startPython(t, h, p, map[string]string{"MODE": "stage-report"})
 		h.waitInstances(t, p.ID, 1)
-		var run hub.RunResponse
+		var run hubapi.RunResponse
 		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+p.ID+"/runs", h.AdminKey, map[string]any{}, http.StatusCreated, &run)
 		end := h.waitEnd(t, run.ID, 60*time.Second)
 		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
@@ -468,7 +468,7 @@ func TestInterop_WS(t *testing.T) {
 		h.waitInstances(t, p.ID, 1)
 		run := h.startRun(t, p.ID, nil)
 		py.waitEvent(t, "plugin")
-		var out hub.RunResponse
+		var out hubapi.RunResponse
 		h.JSON(t, http.MethodPost, "/api/runs/"+run.ID+"/cancel", h.AdminKey, nil, http.StatusOK, &out)
 		require.Equal(t, string(store.RunCancelled), out.Status)
 		require.Equal(t, runs.MsgCancelled, out.Message)
@@ -484,7 +484,7 @@ func TestInterop_REST(t *testing.T) {
 	requirePython(t)
 	ports := []int{freePort(t), freePort(t), freePort(t)}
 	h := startHub(t, ports, nil)
-	restPlugin := func(t *testing.T, port int, mode string) (*hub.PluginSecretResponse, *pyPlugin) {
+	restPlugin := func(t *testing.T, port int, mode string) (*hubapi.PluginSecretResponse, *pyPlugin) {
 		p := h.newPlugin(t, map[string]any{"connector": "rest", "baseUrl": "http://127.0.0.1:" + strconv.Itoa(port)})
 		py := startPython(t, h, p, map[string]string{"CONNECTOR": "REST", "PORT": strconv.Itoa(port), "MODE": mode})
 		py.waitEvent(t, "listening")
@@ -503,7 +503,7 @@ func TestInterop_REST(t *testing.T) {
 		got := h.download(t, end.ExportID)
 		require.Equal(t, py.zipOf(t, run.ID), got)
 		require.Equal(t, expectedBBoxes(t, "|"), bboxesOf(t, got, h.project))
-		var line *hub.RunLogLine
+		var line *hubapi.RunLogLine
 		for _, l := range h.logs(t, run.ID) {
 			if l.Msg == "converted assets" {
 				line = l

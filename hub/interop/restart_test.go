@@ -12,6 +12,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
@@ -76,7 +77,7 @@ func TestInterop_HubRestartedDuringRun(t *testing.T) {
 	require.Equal(t, runs.MsgHubRestarted, logs[len(logs)-1].Msg)
 	require.Equal(t, "ERROR", logs[len(logs)-1].Level)
 
-	var notes hub.NotificationListResponse
+	var notes hubapi.NotificationListResponse
 	h2.JSON(t, http.MethodGet, "/api/notifications", key, nil, http.StatusOK, &notes)
 	require.NotEmpty(t, notes.Notifications)
 	require.True(t, strings.HasSuffix(notes.Notifications[0].Title, runs.MsgHubRestarted), "got %q", notes.Notifications[0].Title)

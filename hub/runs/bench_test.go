@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
@@ -72,11 +72,11 @@ func (bh *benchHub) call(b *testing.B, method, path string, in, out any, want in
 // connects n instances of it with handler h.
 func (bh *benchHub) setupPlugin(b *testing.B, n int, o runstest.Options) (projectID, pluginID string) {
 	b.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	bh.call(b, http.MethodPost, "/api/projects", map[string]any{"name": "bench " + store.NewID()[:6]}, &p, http.StatusCreated)
 	asset := `{"asset":"https://a.example/1.jpg","externalId":"1.jpg","task":{"taskId":"t1","stage":"Complete","stageId":"Complete","tools":[],"classifications":[],"relations":[]}}` + "\n"
 	bh.call(b, http.MethodPost, "/api/projects/"+p.ID+"/import", asset, nil, http.StatusOK)
-	var pl hub.PluginSecretResponse
+	var pl hubapi.PluginSecretResponse
 	bh.call(b, http.MethodPost, "/api/plugins", map[string]any{"name": "bench " + store.NewID()[:6]}, &pl, http.StatusCreated)
 	bh.call(b, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+pl.ID, nil, nil, http.StatusOK)
 	o.Host, o.ID, o.Secret = bh.url, pl.ID, pl.Secret
@@ -101,7 +101,7 @@ func (bh *benchHub) setupPlugin(b *testing.B, n int, o runstest.Options) (projec
 		b.Cleanup(insts[i].Close)
 	}
 	require.Eventually(b, func() bool {
-		var got hub.PluginResponse
+		var got hubapi.PluginResponse
 		bh.call(b, http.MethodGet, "/api/plugins/"+pl.ID, nil, &got, http.StatusOK)
 		return len(got.Instances) == n
 	}, 60*time.Second, 20*time.Millisecond)
@@ -109,9 +109,9 @@ func (bh *benchHub) setupPlugin(b *testing.B, n int, o runstest.Options) (projec
 }
 
 // waitEnd waits until a run ended.
-func (bh *benchHub) waitEnd(b *testing.B, id string) *hub.RunResponse {
+func (bh *benchHub) waitEnd(b *testing.B, id string) *hubapi.RunResponse {
 	b.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	require.Eventually(b, func() bool {
 		bh.call(b, http.MethodGet, "/api/runs/"+id, nil, &r, http.StatusOK)
 		return store.RunStatus(r.Status).Final()
@@ -155,7 +155,7 @@ func BenchmarkDispatch(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
-				var r hub.RunResponse
+				var r hubapi.RunResponse
 				bh.call(b, http.MethodPost, "/api/projects/"+projectID+"/plugins/"+pluginID+"/runs", nil, &r, http.StatusCreated)
 				select {
 				case at := <-arrival(r.ID):
@@ -190,7 +190,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var r hub.RunResponse
+				var r hubapi.RunResponse
 				bh.call(b, http.MethodPost, "/api/projects/"+projectID+"/plugins/"+pluginID+"/runs", nil, &r, http.StatusCreated)
 				ids[i] = r.ID
 			}()

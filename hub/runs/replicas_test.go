@@ -24,6 +24,7 @@ import (
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
@@ -182,13 +183,13 @@ func (r *replica) crash() {
 // through replica r.
 type runsFixture struct {
 	projectID string
-	plugin    *hub.PluginSecretResponse
+	plugin    *hubapi.PluginSecretResponse
 }
 
 func (rs *replicaSet) fixture(r *replica, runTimeout string) *runsFixture {
 	t := rs.t
 	t.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	r.api.JSON(t, http.MethodPost, "/api/projects", rs.adminKey, map[string]any{"name": "replicas"}, http.StatusCreated, &p)
 	asset := `{"asset":"https://a.example/1.jpg","externalId":"1.jpg","task":{"taskId":"t1","stage":"Complete","stageId":"Complete","tools":[],"classifications":[],"relations":[]}}` + "\n"
 	r.api.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/import", rs.adminKey, asset, http.StatusOK, nil)
@@ -196,7 +197,7 @@ func (rs *replicaSet) fixture(r *replica, runTimeout string) *runsFixture {
 	if runTimeout != "" {
 		req["runTimeout"] = runTimeout
 	}
-	var pl hub.PluginSecretResponse
+	var pl hubapi.PluginSecretResponse
 	r.api.JSON(t, http.MethodPost, "/api/plugins", rs.adminKey, req, http.StatusCreated, &pl)
 	r.api.JSON(t, http.MethodPost, "/api/projects/"+p.ID+"/plugins/"+pl.ID, rs.adminKey, nil, http.StatusOK, nil)
 	return &runsFixture{projectID: p.ID, plugin: &pl}
@@ -222,36 +223,36 @@ func (rs *replicaSet) connect(r *replica, f *runsFixture, o runstest.Options, vi
 	return p
 }
 
-func (rs *replicaSet) instances(r *replica, f *runsFixture) []gateway.InstanceInfo {
-	var got hub.PluginResponse
+func (rs *replicaSet) instances(r *replica, f *runsFixture) []hubapi.InstanceResponse {
+	var got hubapi.PluginResponse
 	r.api.JSON(rs.t, http.MethodGet, "/api/plugins/"+f.plugin.ID, rs.adminKey, nil, http.StatusOK, &got)
 	return got.Instances
 }
 
 // submit starts a run through replica r.
-func (rs *replicaSet) submit(r *replica, f *runsFixture) *hub.RunResponse {
-	var run hub.RunResponse
+func (rs *replicaSet) submit(r *replica, f *runsFixture) *hubapi.RunResponse {
+	var run hubapi.RunResponse
 	r.api.JSON(rs.t, http.MethodPost, "/api/projects/"+f.projectID+"/plugins/"+f.plugin.ID+"/runs", rs.adminKey, nil, http.StatusCreated, &run)
 	return &run
 }
 
 // requireTaken requires a run an instance took (dispatched, or already
 // running).
-func requireTaken(t *testing.T, run *hub.RunResponse) {
+func requireTaken(t *testing.T, run *hubapi.RunResponse) {
 	t.Helper()
 	require.Contains(t, []string{string(store.RunDispatched), string(store.RunRunning)}, run.Status,
 		"run %s: %s: %s", run.ID, run.Status, run.Message)
 }
 
-func (rs *replicaSet) run(r *replica, id string) *hub.RunResponse {
-	var run hub.RunResponse
+func (rs *replicaSet) run(r *replica, id string) *hubapi.RunResponse {
+	var run hubapi.RunResponse
 	r.api.JSON(rs.t, http.MethodGet, "/api/runs/"+id, rs.adminKey, nil, http.StatusOK, &run)
 	return &run
 }
 
 // waitEnd waits until a run ended, reading it through replica r.
-func (rs *replicaSet) waitEnd(r *replica, id string) *hub.RunResponse {
-	var run *hub.RunResponse
+func (rs *replicaSet) waitEnd(r *replica, id string) *hubapi.RunResponse {
+	var run *hubapi.RunResponse
 	eventually(rs.t, "run "+id+" to end", func() bool {
 		run = rs.run(r, id)
 		return store.RunStatus(run.Status).Final()
@@ -379,11 +380,11 @@ func TestReplicas_RunOnAnotherReplica(t *testing.T) {
 	require.Contains(t, first.data, "started on the plugin", "a line the plugin sent to B streams through A")
 	g.open()
 	require.Contains(t, nextEvent(t, logs, "log").data, "done waiting")
-	var end hub.RunEndEvent
+	var end hubapi.RunEndEvent
 	require.NoError(t, json.Unmarshal([]byte(nextEvent(t, logs, "end").data), &end))
 	require.Equal(t, string(store.RunSucceeded), end.Status)
 
-	var note hub.NotificationResponse
+	var note hubapi.NotificationResponse
 	require.NoError(t, json.Unmarshal([]byte(nextEvent(t, notes, "notification").data), &note))
 	require.Equal(t, "Export ready: result.zip — Download", note.Title, "the notification B stored shows on A")
 	require.Equal(t, run.ID, note.RunID)
@@ -486,7 +487,7 @@ func TestReplicas_CancelReachesTheHolder(t *testing.T) {
 
 	run := rs.submit(a, f)
 	requireTaken(t, run)
-	var out hub.RunResponse
+	var out hubapi.RunResponse
 	a.api.JSON(t, http.MethodPost, "/api/runs/"+run.ID+"/cancel", rs.adminKey, nil, http.StatusOK, &out)
 	require.Equal(t, string(store.RunCancelled), out.Status)
 	require.Equal(t, runs.MsgCancelled, out.Message)
@@ -519,10 +520,10 @@ func TestReplicas_HolderCrashes(t *testing.T) {
 	ended := rs.waitEnd(a, run.ID)
 	require.Equal(t, string(store.RunLost), ended.Status)
 	require.Equal(t, runs.MsgReplicaStopped, ended.Message)
-	var note hub.NotificationResponse
+	var note hubapi.NotificationResponse
 	require.NoError(t, json.Unmarshal([]byte(nextEvent(t, notes, "notification").data), &note))
 	require.Equal(t, "Export failed: "+f.plugin.Name+" — "+runs.MsgReplicaStopped, note.Title)
-	var logs hub.RunLogsResponse
+	var logs hubapi.RunLogsResponse
 	a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 	require.Equal(t, runs.MsgReplicaStopped, logs.Logs[len(logs.Logs)-1].Msg)
 	require.Empty(t, rs.instances(a, f), "the stopped replica's instance is gone")
@@ -548,14 +549,14 @@ func TestReplicas_HolderCrashesRunRetried(t *testing.T) {
 		return runstest.TinyZip(ctx, r)
 	}}, a)
 
-	var run hub.RunResponse
+	var run hubapi.RunResponse
 	a.api.JSON(t, http.MethodPost, "/api/projects/"+f.projectID+"/plugins/"+f.plugin.ID+"/runs", rs.adminKey,
 		map[string]any{"retries": 2}, http.StatusCreated, &run)
 	requireTaken(t, &run)
 	require.Equal(t, "replica-b", <-received)
 	<-g.started
 	eventually(t, "the plugin's line stored", func() bool {
-		var logs hub.RunLogsResponse
+		var logs hubapi.RunLogsResponse
 		a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 		return len(logs.Logs) == 1
 	})
@@ -567,7 +568,7 @@ func TestReplicas_HolderCrashesRunRetried(t *testing.T) {
 	require.Equal(t, string(store.RunSucceeded), ended.Status, ended.Message)
 	require.Equal(t, 2, ended.Attempt)
 	require.Equal(t, "replica-a", <-received)
-	var logs hub.RunLogsResponse
+	var logs hubapi.RunLogsResponse
 	a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 	var lines []string
 	for _, l := range logs.Logs {
@@ -630,7 +631,7 @@ func TestReplicas_CallbacksThroughAnotherReplica(t *testing.T) {
 	run := rs.submit(b, f)
 	ended := rs.waitEnd(a, run.ID)
 	require.Equal(t, string(store.RunSucceeded), ended.Status, ended.Message)
-	var logs hub.RunLogsResponse
+	var logs hubapi.RunLogsResponse
 	b.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 	require.Len(t, logs.Logs, 1)
 	require.Equal(t, "posted to A", logs.Logs[0].Msg)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
 
@@ -75,13 +75,13 @@ connects with both: Socket.IO by default, or --connector rest --base-url URL
 for a plugin that serves HTTP (the hub admin must allow that URL).`,
 		Args: cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
-			req := &hub.PluginCreateRequest{Name: name, Description: description, Connector: connector, BaseURL: baseURL, RunTimeout: hub.Duration(timeout)}
+			req := &hubapi.PluginCreateRequest{Name: name, Description: description, Connector: connector, BaseURL: baseURL, RunTimeout: hubapi.Duration(timeout)}
 			if config != "" {
 				text, err := readConfigFlag(cmd.InOrStdin(), config)
 				if err != nil {
 					return err
 				}
-				req.DefaultConfig = hub.ConfigText(text)
+				req.DefaultConfig = hubapi.ConfigText(text)
 			}
 			p, err := c.CreatePlugin(cmd.Context(), req)
 			if err != nil {
@@ -120,7 +120,7 @@ func newPluginListCommand(s IO, cf *clientFlags) *cobra.Command {
 		Short: "List the organization's plugins (or those enabled on --project) with their instances",
 		Args:  cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
-			var list []*hub.PluginResponse
+			var list []*hubapi.PluginResponse
 			var err error
 			if project != "" {
 				list, err = c.ListProjectPlugins(cmd.Context(), project)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 )
@@ -25,7 +25,7 @@ func TestPluginShowCommand_Node(t *testing.T) {
 			t.Parallel()
 			h := hubtest.Start(t, &hubtest.Options{Backend: backend})
 			hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
-			var p hub.PluginSecretResponse
+			var p hubapi.PluginSecretResponse
 			h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "node column"}, http.StatusCreated, &p)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

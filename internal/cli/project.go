@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
 
@@ -150,13 +150,13 @@ func newProjectCreateCommand(s IO, cf *clientFlags) *cobra.Command {
 		Short: "Create a project and print its id",
 		Args:  cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
-			req := &hub.ProjectCreateRequest{Name: name, Description: description}
+			req := &hubapi.ProjectCreateRequest{Name: name, Description: description}
 			var err error
 			if req.Stages, err = stagesFlag(cmd.InOrStdin(), stages); err != nil {
 				return err
 			}
 			for _, b := range splitList(batches) {
-				req.Batches = append(req.Batches, hub.BatchJSON{Name: b})
+				req.Batches = append(req.Batches, hubapi.BatchJSON{Name: b})
 			}
 			if req.CategorySchema, err = schemaFlag(schemaFile); err != nil {
 				return err
@@ -188,7 +188,7 @@ const stagesUsage = `workflow stages: comma-separated names, or a JSON list of A
 
 // stagesFlag reads --stages: comma-separated stage names, or a JSON list
 // of stages (text, @FILE, @- for stdin); nil when empty.
-func stagesFlag(in io.Reader, v string) ([]hub.StageJSON, error) {
+func stagesFlag(in io.Reader, v string) ([]hubapi.StageJSON, error) {
 	text := strings.TrimSpace(v)
 	if strings.HasPrefix(text, "@") {
 		var err error
@@ -198,13 +198,13 @@ func stagesFlag(in io.Reader, v string) ([]hub.StageJSON, error) {
 		text = strings.TrimSpace(text)
 	}
 	if !strings.HasPrefix(text, "[") {
-		var out []hub.StageJSON
+		var out []hubapi.StageJSON
 		for _, st := range splitList(text) {
-			out = append(out, hub.StageJSON{ID: st, Name: st})
+			out = append(out, hubapi.StageJSON{ID: st, Name: st})
 		}
 		return out, nil
 	}
-	var out []hub.StageJSON
+	var out []hubapi.StageJSON
 	if err := json.Unmarshal([]byte(text), &out); err != nil {
 		return nil, fmt.Errorf("--stages is not a JSON list of stages: %w", err)
 	}
@@ -238,7 +238,7 @@ flags left out leave the field alone. --stages replaces the workflow (the
 fixed stages Start and Complete are always kept).`,
 		Args: cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
-			req := &hub.ProjectUpdateRequest{}
+			req := &hubapi.ProjectUpdateRequest{}
 			if cmd.Flags().Changed("name") {
 				req.Name = &name
 			}
@@ -379,7 +379,7 @@ func importError(s IO, err error) error {
 	if !errors.As(err, &ae) || len(ae.Errors) == 0 {
 		return err
 	}
-	var list []hub.ImportError
+	var list []hubapi.ImportError
 	if json.Unmarshal(ae.Errors, &list) != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/internal/cli"
 )
@@ -127,7 +128,7 @@ func TestProjectCommand(t *testing.T) {
 	t.Run("Show", func(t *testing.T) {
 		out, _, err := run(t, "", append([]string{"project", "show", "--project", id}, hostFlags...)...)
 		require.NoError(t, err)
-		var p hub.ProjectResponse
+		var p hubapi.ProjectResponse
 		require.NoError(t, json.Unmarshal([]byte(out), &p))
 		require.EqualValues(t, 10, p.Counts.Total)
 	})
@@ -160,7 +161,7 @@ func TestProjectCommand_Stages(t *testing.T) {
 		`{"id":"qa","name":"QA","type":"Review","position":{"x":400,"y":0}}]`
 	out, _, err := run(t, stages, append([]string{"project", "create", "--name", "Flow", "--stages", "@-", "--json"}, hostFlags...)...)
 	require.NoError(t, err)
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	require.NoError(t, json.Unmarshal([]byte(out), &p))
 	var got []string
 	for _, st := range p.Stages {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/hubclient"
@@ -106,18 +106,18 @@ func runExit(status, message string) error {
 }
 
 // followRun prints a run's logs to w until it ends and returns its end.
-func followRun(ctx context.Context, c *hubclient.Client, w io.Writer, run *hub.RunResponse) (*hub.RunEndEvent, error) {
+func followRun(ctx context.Context, c *hubclient.Client, w io.Writer, run *hubapi.RunResponse) (*hubapi.RunEndEvent, error) {
 	if store.RunStatus(run.Status).Final() {
-		return &hub.RunEndEvent{Status: run.Status, Message: run.Message, ExportID: run.ExportID}, nil
+		return &hubapi.RunEndEvent{Status: run.Status, Message: run.Message, ExportID: run.ExportID}, nil
 	}
-	return c.FollowRunLogs(ctx, run.ID, 0, func(l *hub.RunLogLine) error {
+	return c.FollowRunLogs(ctx, run.ID, 0, func(l *hubapi.RunLogLine) error {
 		printLogLine(w, l)
 		return nil
 	})
 }
 
 // printLogLine writes a log line as "15:04:05 LEVEL message key=value".
-func printLogLine(w io.Writer, l *hub.RunLogLine) {
+func printLogLine(w io.Writer, l *hubapi.RunLogLine) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %-7s %s", l.Time.Local().Format(time.TimeOnly), l.Level, l.Msg)
 	if len(l.Extra) > 0 {
@@ -138,7 +138,7 @@ func printLogLine(w io.Writer, l *hub.RunLogLine) {
 
 // downloadExport writes an export to output ("-" for out), through a
 // temporary file renamed when complete.
-func downloadExport(ctx context.Context, c *hubclient.Client, out io.Writer, exp *hub.ExportResponse, output string) error {
+func downloadExport(ctx context.Context, c *hubclient.Client, out io.Writer, exp *hubapi.ExportResponse, output string) error {
 	if output == "-" {
 		_, err := c.DownloadExport(ctx, exp.ID, out)
 		return err

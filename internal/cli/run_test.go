@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/internal/cli"
@@ -22,7 +23,7 @@ func TestPluginCommand(t *testing.T) {
 	t.Parallel()
 	h := hubtest.Start(t, nil)
 	hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
-	var project hub.ProjectResponse
+	var project hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "cli"}, http.StatusCreated, &project)
 
 	dir := t.TempDir()
@@ -66,11 +67,11 @@ func TestRunCommand(t *testing.T) {
 	t.Parallel()
 	h := hubtest.Start(t, &hubtest.Options{Configure: func(c *hub.Config) { c.Runs.LogFlushInterval = 10 * time.Millisecond }})
 	hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
-	var project hub.ProjectResponse
+	var project hubapi.ProjectResponse
 	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "cli"}, http.StatusCreated, &project)
 	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/import", h.AdminKey, assetLine("a1", "Complete", "b1")+assetLine("a2", "Label", "b1"), http.StatusOK, nil)
 
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	h.JSON(t, http.MethodPost, "/api/plugins", h.AdminKey, map[string]any{"name": "cli run"}, http.StatusCreated, &p)
 	h.JSON(t, http.MethodPost, "/api/projects/"+project.ID+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
 
@@ -94,7 +95,7 @@ func TestRunCommand(t *testing.T) {
 	require.NoError(t, err)
 	defer inst.Close()
 	require.Eventually(t, func() bool {
-		var got hub.PluginResponse
+		var got hubapi.PluginResponse
 		h.JSON(t, http.MethodGet, "/api/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, &got)
 		return len(got.Instances) == 1
 	}, 10*time.Second, 20*time.Millisecond)
@@ -118,7 +119,7 @@ func TestRunCommand(t *testing.T) {
 		require.ErrorContains(t, err, "retries must be from 0 to 5, got 9")
 		out, errOut, err := run(t, "", append([]string{"run", "--project", project.ID, "--plugin", p.ID, "--retries", "2"}, hostFlags...)...)
 		require.NoError(t, err, errOut)
-		var got hub.RunResponse
+		var got hubapi.RunResponse
 		h.JSON(t, http.MethodGet, "/api/runs/"+strings.TrimSpace(out), h.AdminKey, nil, http.StatusOK, &got)
 		require.Equal(t, 2, got.Retries)
 		require.Equal(t, 1, got.Attempt)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
 
@@ -93,7 +93,7 @@ func newRunsLogsCommand(s IO, cf *clientFlags) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			if follow {
-				end, err := c.FollowRunLogs(cmd.Context(), args[0], 0, func(l *hub.RunLogLine) error {
+				end, err := c.FollowRunLogs(cmd.Context(), args[0], 0, func(l *hubapi.RunLogLine) error {
 					printLogLine(s.Out, l)
 					return nil
 				})

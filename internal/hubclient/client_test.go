@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
@@ -29,7 +29,7 @@ func TestClient_Projects(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, h.AdminID, me.User.ID)
 
-	p, err := c.CreateProject(ctx, &hub.ProjectCreateRequest{Name: "p"})
+	p, err := c.CreateProject(ctx, &hubapi.ProjectCreateRequest{Name: "p"})
 	require.NoError(t, err)
 	res, err := c.Import(ctx, &hubclient.ImportParams{ProjectID: p.ID, Body: strings.NewReader(oneAsset)})
 	require.NoError(t, err)

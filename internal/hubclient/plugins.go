@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
 // errNoPlugin is returned when a call needs a plugin id.
@@ -13,14 +13,14 @@ var errNoPlugin = errors.New("hubclient: plugin id is required")
 
 // CreatePlugin creates an export plugin; the answer holds its secret,
 // shown this once.
-func (c *Client) CreatePlugin(ctx context.Context, req *hub.PluginCreateRequest) (*hub.PluginSecretResponse, error) {
-	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins", req)
+func (c *Client) CreatePlugin(ctx context.Context, req *hubapi.PluginCreateRequest) (*hubapi.PluginSecretResponse, error) {
+	return call[hubapi.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins", req)
 }
 
 // ListPlugins lists the organization's plugins, by name, with their
 // connected instances.
-func (c *Client) ListPlugins(ctx context.Context) ([]*hub.PluginResponse, error) {
-	out, err := call[hub.PluginListResponse](ctx, c, http.MethodGet, "/api/plugins", nil)
+func (c *Client) ListPlugins(ctx context.Context) ([]*hubapi.PluginResponse, error) {
+	out, err := call[hubapi.PluginListResponse](ctx, c, http.MethodGet, "/api/plugins", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -28,19 +28,19 @@ func (c *Client) ListPlugins(ctx context.Context) ([]*hub.PluginResponse, error)
 }
 
 // GetPlugin returns a plugin with its connected instances.
-func (c *Client) GetPlugin(ctx context.Context, id string) (*hub.PluginResponse, error) {
+func (c *Client) GetPlugin(ctx context.Context, id string) (*hubapi.PluginResponse, error) {
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	return call[hub.PluginResponse](ctx, c, http.MethodGet, "/api/plugins/"+pathEscape(id), nil)
+	return call[hubapi.PluginResponse](ctx, c, http.MethodGet, "/api/plugins/"+pathEscape(id), nil)
 }
 
 // UpdatePlugin changes the fields of req that are set.
-func (c *Client) UpdatePlugin(ctx context.Context, id string, req *hub.PluginUpdateRequest) (*hub.PluginResponse, error) {
+func (c *Client) UpdatePlugin(ctx context.Context, id string, req *hubapi.PluginUpdateRequest) (*hubapi.PluginResponse, error) {
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	return call[hub.PluginResponse](ctx, c, http.MethodPatch, "/api/plugins/"+pathEscape(id), req)
+	return call[hubapi.PluginResponse](ctx, c, http.MethodPatch, "/api/plugins/"+pathEscape(id), req)
 }
 
 // DeletePlugin deletes a plugin; its connected instances are
@@ -54,20 +54,20 @@ func (c *Client) DeletePlugin(ctx context.Context, id string) error {
 
 // RotatePluginSecret gives a plugin a new secret and returns it;
 // instances connected with the old one are disconnected.
-func (c *Client) RotatePluginSecret(ctx context.Context, id string) (*hub.PluginSecretResponse, error) {
+func (c *Client) RotatePluginSecret(ctx context.Context, id string) (*hubapi.PluginSecretResponse, error) {
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/rotate-secret", nil)
+	return call[hubapi.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/rotate-secret", nil)
 }
 
 // RevealPluginSecret returns a plugin's current secret once; ErrConflict
 // when it was shown already.
-func (c *Client) RevealPluginSecret(ctx context.Context, id string) (*hub.PluginSecretResponse, error) {
+func (c *Client) RevealPluginSecret(ctx context.Context, id string) (*hubapi.PluginSecretResponse, error) {
 	if id == "" {
 		return nil, errNoPlugin
 	}
-	return call[hub.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/reveal-secret", nil)
+	return call[hubapi.PluginSecretResponse](ctx, c, http.MethodPost, "/api/plugins/"+pathEscape(id)+"/reveal-secret", nil)
 }
 
 // EnablePlugin enables a plugin on a project (idempotent).
@@ -94,11 +94,11 @@ func (c *Client) projectPlugin(ctx context.Context, method, projectID, pluginID 
 }
 
 // ListProjectPlugins lists the plugins enabled on a project.
-func (c *Client) ListProjectPlugins(ctx context.Context, projectID string) ([]*hub.PluginResponse, error) {
+func (c *Client) ListProjectPlugins(ctx context.Context, projectID string) ([]*hubapi.PluginResponse, error) {
 	if projectID == "" {
 		return nil, errNoProject
 	}
-	out, err := call[hub.PluginListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/plugins", nil)
+	out, err := call[hubapi.PluginListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/plugins", nil)
 	if err != nil {
 		return nil, err
 	}

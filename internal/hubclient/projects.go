@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub"
+	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
 // Health checks GET /healthz.
@@ -18,27 +18,27 @@ func (c *Client) Health(ctx context.Context) error {
 }
 
 // Me returns the caller's user and organization.
-func (c *Client) Me(ctx context.Context) (*hub.MeResponse, error) {
-	return call[hub.MeResponse](ctx, c, http.MethodGet, "/api/me", nil)
+func (c *Client) Me(ctx context.Context) (*hubapi.MeResponse, error) {
+	return call[hubapi.MeResponse](ctx, c, http.MethodGet, "/api/me", nil)
 }
 
 // CreateProject creates a project.
-func (c *Client) CreateProject(ctx context.Context, req *hub.ProjectCreateRequest) (*hub.ProjectResponse, error) {
-	return call[hub.ProjectResponse](ctx, c, http.MethodPost, "/api/projects", req)
+func (c *Client) CreateProject(ctx context.Context, req *hubapi.ProjectCreateRequest) (*hubapi.ProjectResponse, error) {
+	return call[hubapi.ProjectResponse](ctx, c, http.MethodPost, "/api/projects", req)
 }
 
 // ListProjects lists the organization's projects, newest first.
 // UpdateProject changes the fields of project id that req sets.
-func (c *Client) UpdateProject(ctx context.Context, id string, req *hub.ProjectUpdateRequest) (*hub.ProjectResponse, error) {
+func (c *Client) UpdateProject(ctx context.Context, id string, req *hubapi.ProjectUpdateRequest) (*hubapi.ProjectResponse, error) {
 	if id == "" {
 		return nil, errNoProject
 	}
-	return call[hub.ProjectResponse](ctx, c, http.MethodPatch, "/api/projects/"+pathEscape(id), req)
+	return call[hubapi.ProjectResponse](ctx, c, http.MethodPatch, "/api/projects/"+pathEscape(id), req)
 }
 
 // ListProjects lists the organization's projects, newest first.
-func (c *Client) ListProjects(ctx context.Context) ([]*hub.ProjectResponse, error) {
-	out, err := call[hub.ProjectListResponse](ctx, c, http.MethodGet, "/api/projects", nil)
+func (c *Client) ListProjects(ctx context.Context) ([]*hubapi.ProjectResponse, error) {
+	out, err := call[hubapi.ProjectListResponse](ctx, c, http.MethodGet, "/api/projects", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func (c *Client) ListProjects(ctx context.Context) ([]*hub.ProjectResponse, erro
 }
 
 // GetProject returns a project with its asset counts.
-func (c *Client) GetProject(ctx context.Context, id string) (*hub.ProjectResponse, error) {
+func (c *Client) GetProject(ctx context.Context, id string) (*hubapi.ProjectResponse, error) {
 	if id == "" {
 		return nil, errNoProject
 	}
-	return call[hub.ProjectResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(id), nil)
+	return call[hubapi.ProjectResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(id), nil)
 }
 
 // ImportParams is the input of Import.
@@ -68,7 +68,7 @@ type ImportParams struct {
 // "invalid_aaf" whose Errors list the first problems and their locations
 // (Truncated when there are more). There is no default timeout: bound it
 // with ctx.
-func (c *Client) Import(ctx context.Context, p *ImportParams) (*hub.ImportResponse, error) {
+func (c *Client) Import(ctx context.Context, p *ImportParams) (*hubapi.ImportResponse, error) {
 	if p.ProjectID == "" {
 		return nil, errNoProject
 	}
@@ -86,7 +86,7 @@ func (c *Client) Import(ctx context.Context, p *ImportParams) (*hub.ImportRespon
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var out hub.ImportResponse
+	var out hubapi.ImportResponse
 	if err := decodeBody(resp, &out); err != nil {
 		return nil, err
 	}
@@ -140,21 +140,21 @@ func (c *Client) Export(ctx context.Context, p *ExportParams) (*ExportStream, er
 		return nil, err
 	}
 	total := int64(-1)
-	if v, err := strconv.ParseInt(resp.Header.Get(hub.HeaderTotalCount), 10, 64); err == nil {
+	if v, err := strconv.ParseInt(resp.Header.Get(hubapi.HeaderTotalCount), 10, 64); err == nil {
 		total = v
 	}
 	return &ExportStream{ReadCloser: resp.Body, Total: total}, nil
 }
 
 // CreateKey creates an API key; the answer holds the key, shown once.
-func (c *Client) CreateKey(ctx context.Context, req *hub.KeyCreateRequest) (*hub.KeyCreateResponse, error) {
-	return call[hub.KeyCreateResponse](ctx, c, http.MethodPost, "/api/keys", req)
+func (c *Client) CreateKey(ctx context.Context, req *hubapi.KeyCreateRequest) (*hubapi.KeyCreateResponse, error) {
+	return call[hubapi.KeyCreateResponse](ctx, c, http.MethodPost, "/api/keys", req)
 }
 
 // ListKeys lists API keys (a member's own, or all of the organization for
 // an admin).
-func (c *Client) ListKeys(ctx context.Context) ([]*hub.KeyResponse, error) {
-	out, err := call[hub.KeyListResponse](ctx, c, http.MethodGet, "/api/keys", nil)
+func (c *Client) ListKeys(ctx context.Context) ([]*hubapi.KeyResponse, error) {
+	out, err := call[hubapi.KeyListResponse](ctx, c, http.MethodGet, "/api/keys", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +167,13 @@ func (c *Client) RevokeKey(ctx context.Context, id string) error {
 }
 
 // CreateUser creates a user (admins).
-func (c *Client) CreateUser(ctx context.Context, req *hub.UserCreateRequest) (*hub.UserCreateResponse, error) {
-	return call[hub.UserCreateResponse](ctx, c, http.MethodPost, "/api/users", req)
+func (c *Client) CreateUser(ctx context.Context, req *hubapi.UserCreateRequest) (*hubapi.UserCreateResponse, error) {
+	return call[hubapi.UserCreateResponse](ctx, c, http.MethodPost, "/api/users", req)
 }
 
 // ListUsers lists the organization's users (admins).
-func (c *Client) ListUsers(ctx context.Context) ([]*hub.UserResponse, error) {
-	out, err := call[hub.UserListResponse](ctx, c, http.MethodGet, "/api/users", nil)
+func (c *Client) ListUsers(ctx context.Context) ([]*hubapi.UserResponse, error) {
+	out, err := call[hubapi.UserListResponse](ctx, c, http.MethodGet, "/api/users", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,13 +181,13 @@ func (c *Client) ListUsers(ctx context.Context) ([]*hub.UserResponse, error) {
 }
 
 // CreateStorage registers an organization storage (admins).
-func (c *Client) CreateStorage(ctx context.Context, req *hub.StorageCreateRequest) (*hub.StorageResponse, error) {
-	return call[hub.StorageResponse](ctx, c, http.MethodPost, "/api/storages", req)
+func (c *Client) CreateStorage(ctx context.Context, req *hubapi.StorageCreateRequest) (*hubapi.StorageResponse, error) {
+	return call[hubapi.StorageResponse](ctx, c, http.MethodPost, "/api/storages", req)
 }
 
 // ListStorages lists the organization's storages.
-func (c *Client) ListStorages(ctx context.Context) ([]*hub.StorageResponse, error) {
-	out, err := call[hub.StorageListResponse](ctx, c, http.MethodGet, "/api/storages", nil)
+func (c *Client) ListStorages(ctx context.Context) ([]*hubapi.StorageResponse, error) {
+	out, err := call[hubapi.StorageListResponse](ctx, c, http.MethodGet, "/api/storages", nil)
 	if err != nil {
 		return nil, err
 	}

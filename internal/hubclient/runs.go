@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
 // errNoRun is returned when a call needs a run id.
@@ -41,14 +41,14 @@ type StartRunParams struct {
 
 // StartRun runs a plugin on a project (a click on Run). The answer is the
 // run, dispatched, or failed at once when no plugin instance is online.
-func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunResponse, error) {
+func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hubapi.RunResponse, error) {
 	if p.ProjectID == "" {
 		return nil, errNoProject
 	}
 	if p.PluginID == "" {
 		return nil, errNoPlugin
 	}
-	req := &hub.RunCreateRequest{Stage: p.Stages, Batches: p.Batches, Retries: p.Retries}
+	req := &hubapi.RunCreateRequest{Stage: p.Stages, Batches: p.Batches, Retries: p.Retries}
 	if p.ConfigJSON != nil {
 		b, err := json.Marshal(*p.ConfigJSON)
 		if err != nil {
@@ -57,15 +57,15 @@ func (c *Client) StartRun(ctx context.Context, p *StartRunParams) (*hub.RunRespo
 		req.ConfigJSON = b
 	}
 	path := "/api/projects/" + pathEscape(p.ProjectID) + "/plugins/" + pathEscape(p.PluginID) + "/runs"
-	return call[hub.RunResponse](ctx, c, http.MethodPost, path, req)
+	return call[hubapi.RunResponse](ctx, c, http.MethodPost, path, req)
 }
 
 // GetRun returns a run.
-func (c *Client) GetRun(ctx context.Context, id string) (*hub.RunResponse, error) {
+func (c *Client) GetRun(ctx context.Context, id string) (*hubapi.RunResponse, error) {
 	if id == "" {
 		return nil, errNoRun
 	}
-	return call[hub.RunResponse](ctx, c, http.MethodGet, "/api/runs/"+pathEscape(id), nil)
+	return call[hubapi.RunResponse](ctx, c, http.MethodGet, "/api/runs/"+pathEscape(id), nil)
 }
 
 // ListRunsParams filters ListRuns.
@@ -78,7 +78,7 @@ type ListRunsParams struct {
 }
 
 // ListRuns lists the organization's runs, newest first.
-func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hub.RunResponse, error) {
+func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hubapi.RunResponse, error) {
 	q := url.Values{}
 	if p.ProjectID != "" {
 		q.Set("project", p.ProjectID)
@@ -93,7 +93,7 @@ func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hub.RunRes
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	out, err := call[hub.RunListResponse](ctx, c, http.MethodGet, path, nil)
+	out, err := call[hubapi.RunListResponse](ctx, c, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -101,21 +101,21 @@ func (c *Client) ListRuns(ctx context.Context, p *ListRunsParams) ([]*hub.RunRes
 }
 
 // CancelRun cancels an active run; ErrConflict when it already ended.
-func (c *Client) CancelRun(ctx context.Context, id string) (*hub.RunResponse, error) {
+func (c *Client) CancelRun(ctx context.Context, id string) (*hubapi.RunResponse, error) {
 	if id == "" {
 		return nil, errNoRun
 	}
-	return call[hub.RunResponse](ctx, c, http.MethodPost, "/api/runs/"+pathEscape(id)+"/cancel", nil)
+	return call[hubapi.RunResponse](ctx, c, http.MethodPost, "/api/runs/"+pathEscape(id)+"/cancel", nil)
 }
 
 // RunLogs returns the stored log lines of a run after seq after, and the
 // run's status when they were read.
-func (c *Client) RunLogs(ctx context.Context, id string, after int64) (*hub.RunLogsResponse, error) {
+func (c *Client) RunLogs(ctx context.Context, id string, after int64) (*hubapi.RunLogsResponse, error) {
 	if id == "" {
 		return nil, errNoRun
 	}
 	path := "/api/runs/" + pathEscape(id) + "/logs?after=" + strconv.FormatInt(after, 10)
-	return call[hub.RunLogsResponse](ctx, c, http.MethodGet, path, nil)
+	return call[hubapi.RunLogsResponse](ctx, c, http.MethodGet, path, nil)
 }
 
 // followRetries is how many times FollowRunLogs reconnects a broken
@@ -126,7 +126,7 @@ const followRetries = 5
 // and returns the run's end once it ended. A broken stream is resumed
 // where it stopped (Last-Event-ID). It returns early with ctx's error or
 // onLine's.
-func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLine func(*hub.RunLogLine) error) (*hub.RunEndEvent, error) {
+func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLine func(*hubapi.RunLogLine) error) (*hubapi.RunEndEvent, error) {
 	if id == "" {
 		return nil, errNoRun
 	}
@@ -168,7 +168,7 @@ func (e *lineError) Unwrap() error { return e.err }
 
 // followOnce reads one connection of the log stream. It returns the end
 // event if it came, and the last seq seen.
-func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine func(*hub.RunLogLine) error) (*hub.RunEndEvent, int64, error) {
+func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine func(*hubapi.RunLogLine) error) (*hubapi.RunEndEvent, int64, error) {
 	req, err := c.NewRequest(ctx, http.MethodGet, "/api/runs/"+pathEscape(id)+"/logs/stream", nil)
 	if err != nil {
 		return nil, after, err
@@ -195,7 +195,7 @@ func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine 
 		case line == "":
 			switch event {
 			case "log":
-				var l hub.RunLogLine
+				var l hubapi.RunLogLine
 				if err := json.Unmarshal([]byte(data), &l); err != nil {
 					return nil, after, fmt.Errorf("decode log event: %w", err)
 				}
@@ -204,7 +204,7 @@ func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine 
 				}
 				after = l.Seq
 			case "end":
-				var end hub.RunEndEvent
+				var end hubapi.RunEndEvent
 				if err := json.Unmarshal([]byte(data), &end); err != nil {
 					return nil, after, fmt.Errorf("decode end event: %w", err)
 				}
@@ -220,19 +220,19 @@ func (c *Client) followOnce(ctx context.Context, id string, after int64, onLine 
 }
 
 // GetExport returns an export file's record.
-func (c *Client) GetExport(ctx context.Context, id string) (*hub.ExportResponse, error) {
+func (c *Client) GetExport(ctx context.Context, id string) (*hubapi.ExportResponse, error) {
 	if id == "" {
 		return nil, errNoExport
 	}
-	return call[hub.ExportResponse](ctx, c, http.MethodGet, "/api/exports/"+pathEscape(id), nil)
+	return call[hubapi.ExportResponse](ctx, c, http.MethodGet, "/api/exports/"+pathEscape(id), nil)
 }
 
 // ListExports lists a project's export files, newest first.
-func (c *Client) ListExports(ctx context.Context, projectID string) ([]*hub.ExportResponse, error) {
+func (c *Client) ListExports(ctx context.Context, projectID string) ([]*hubapi.ExportResponse, error) {
 	if projectID == "" {
 		return nil, errNoProject
 	}
-	out, err := call[hub.ExportListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/exports", nil)
+	out, err := call[hubapi.ExportListResponse](ctx, c, http.MethodGet, "/api/projects/"+pathEscape(projectID)+"/exports", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -278,18 +278,18 @@ func (c *Client) DownloadExport(ctx context.Context, id string, w io.Writer) (in
 
 // ListNotifications returns the caller's notifications, newest first, and
 // the unread count.
-func (c *Client) ListNotifications(ctx context.Context, limit int) (*hub.NotificationListResponse, error) {
+func (c *Client) ListNotifications(ctx context.Context, limit int) (*hubapi.NotificationListResponse, error) {
 	path := "/api/notifications"
 	if limit > 0 {
 		path += "?limit=" + strconv.Itoa(limit)
 	}
-	return call[hub.NotificationListResponse](ctx, c, http.MethodGet, path, nil)
+	return call[hubapi.NotificationListResponse](ctx, c, http.MethodGet, path, nil)
 }
 
 // MarkNotificationsRead marks notifications read (all when ids is empty)
 // and returns the unread count.
 func (c *Client) MarkNotificationsRead(ctx context.Context, ids []string) (int, error) {
-	out, err := call[hub.UnreadCountResponse](ctx, c, http.MethodPost, "/api/notifications/read", &hub.MarkReadRequest{IDs: ids})
+	out, err := call[hubapi.UnreadCountResponse](ctx, c, http.MethodPost, "/api/notifications/read", &hubapi.MarkReadRequest{IDs: ids})
 	if err != nil {
 		return 0, err
 	}
@@ -298,6 +298,6 @@ func (c *Client) MarkNotificationsRead(ctx context.Context, ids []string) (int, 
 
 // SetWebhook sets the organization's webhook URL (admins); the answer
 // holds the signing secret when it was just made.
-func (c *Client) SetWebhook(ctx context.Context, req *hub.WebhookRequest) (*hub.WebhookResponse, error) {
-	return call[hub.WebhookResponse](ctx, c, http.MethodPut, "/api/org/webhook", req)
+func (c *Client) SetWebhook(ctx context.Context, req *hubapi.WebhookRequest) (*hubapi.WebhookResponse, error) {
+	return call[hubapi.WebhookResponse](ctx, c, http.MethodPut, "/api/org/webhook", req)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/plugin"
@@ -74,11 +75,11 @@ func (h *testHub) do(t *testing.T, method, path string, body any, want int, out 
 func setupHub(t *testing.T, url, key string) *testHub {
 	t.Helper()
 	h := &testHub{url: url, key: key}
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	h.do(t, http.MethodPost, "/api/projects", map[string]any{"name": "sdk e2e"}, http.StatusCreated, &p)
 	body, err := os.ReadFile(sample)
 	require.NoError(t, err)
-	var imp hub.ImportResponse
+	var imp hubapi.ImportResponse
 	h.do(t, http.MethodPost, "/api/projects/"+p.ID+"/import", body, http.StatusOK, &imp)
 	require.Equal(t, 3, imp.Imported)
 	h.project = p.ID
@@ -90,7 +91,7 @@ func setupHub(t *testing.T, url, key string) *testHub {
 func (h *testHub) newPlugin(t *testing.T, req map[string]any) (id, secret string) {
 	t.Helper()
 	req["name"] = "sdk e2e " + store.NewID()[:6]
-	var p hub.PluginSecretResponse
+	var p hubapi.PluginSecretResponse
 	h.do(t, http.MethodPost, "/api/plugins", req, http.StatusCreated, &p)
 	h.do(t, http.MethodPost, "/api/projects/"+h.project+"/plugins/"+p.ID, nil, http.StatusOK, nil)
 	return p.ID, p.Secret
@@ -98,7 +99,7 @@ func (h *testHub) newPlugin(t *testing.T, req map[string]any) (id, secret string
 
 func (h *testHub) instances(t *testing.T, pluginID string) int {
 	t.Helper()
-	var p hub.PluginResponse
+	var p hubapi.PluginResponse
 	h.do(t, http.MethodGet, "/api/plugins/"+pluginID, nil, http.StatusOK, &p)
 	return len(p.Instances)
 }
@@ -110,21 +111,21 @@ func (h *testHub) waitInstances(t *testing.T, pluginID string, n int) {
 
 func (h *testHub) startRun(t *testing.T, pluginID string, body map[string]any) string {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	h.do(t, http.MethodPost, "/api/projects/"+h.project+"/plugins/"+pluginID+"/runs", body, http.StatusCreated, &r)
 	return r.ID
 }
 
-func (h *testHub) run(t *testing.T, id string) *hub.RunResponse {
+func (h *testHub) run(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
-	var r hub.RunResponse
+	var r hubapi.RunResponse
 	h.do(t, http.MethodGet, "/api/runs/"+id, nil, http.StatusOK, &r)
 	return &r
 }
 
-func (h *testHub) waitEnd(t *testing.T, id string) *hub.RunResponse {
+func (h *testHub) waitEnd(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
-	var r *hub.RunResponse
+	var r *hubapi.RunResponse
 	waitFor(t, "run "+id+" to end", func() bool {
 		r = h.run(t, id)
 		return store.RunStatus(r.Status).Final()
@@ -140,7 +141,7 @@ type logLine struct {
 
 func (h *testHub) logs(t *testing.T, id string) []logLine {
 	t.Helper()
-	var out hub.RunLogsResponse
+	var out hubapi.RunLogsResponse
 	h.do(t, http.MethodGet, "/api/runs/"+id+"/logs", nil, http.StatusOK, &out)
 	lines := make([]logLine, 0, len(out.Logs))
 	for _, l := range out.Logs {

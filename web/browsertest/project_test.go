@@ -10,9 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/stretchr/testify/require"
-
-	"github.com/exporthub/exporthub/hub"
 )
 
 // sampleAAF is the shared sample export the tests import: 3 images in
@@ -23,12 +22,12 @@ const sampleAAF = "testdata/image_small.json"
 // into it; it returns the project's id.
 func newProject(t *testing.T, b *bundle, name string) string {
 	t.Helper()
-	var p hub.ProjectResponse
+	var p hubapi.ProjectResponse
 	b.hub.JSON(t, "POST", "/api/projects", b.hub.AdminKey,
-		&hub.ProjectCreateRequest{Name: name, Description: "Street scenes from the sample export"}, http.StatusCreated, &p)
+		&hubapi.ProjectCreateRequest{Name: name, Description: "Street scenes from the sample export"}, http.StatusCreated, &p)
 	data, err := os.ReadFile(sampleAAF)
 	require.NoError(t, err)
-	var imp hub.ImportResponse
+	var imp hubapi.ImportResponse
 	b.hub.JSON(t, "POST", "/api/projects/"+p.ID+"/import", b.hub.AdminKey, data, http.StatusOK, &imp)
 	require.Equal(t, 3, imp.Imported)
 	return p.ID

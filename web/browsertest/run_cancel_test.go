@@ -5,9 +5,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/stretchr/testify/require"
-
-	"github.com/exporthub/exporthub/hub"
 )
 
 // TestUI_RunCancel cancels runs of a real plugin process that waits until
@@ -34,7 +33,7 @@ func TestUI_RunCancel(t *testing.T) {
 	tb.typeInto(t, "#retries-"+plugID, "9")
 	tb.do(t, chromedp.Click(chromedp.CSS(dlg+" [data-run]")))
 	tb.waitText(t, dlg+" .result", "The run could not start: retries must be a whole number from 0 to 5, got 9")
-	var none hub.RunListResponse
+	var none hubapi.RunListResponse
 	b.hub.JSON(t, http.MethodGet, "/api/projects/"+pid+"/runs", b.hub.AdminKey, nil, http.StatusOK, &none)
 	require.Empty(t, none.Runs)
 	tb.typeInto(t, "#retries-"+plugID, "2")
@@ -56,7 +55,7 @@ func TestUI_RunCancel(t *testing.T) {
 	require.Len(t, proc.waitOutput(t, "failplugin: run context cancelled: ", 1), 1)
 	// The run carries the retries typed in the dialog; its page shows
 	// the attempt.
-	var list hub.RunListResponse
+	var list hubapi.RunListResponse
 	b.hub.JSON(t, http.MethodGet, "/api/projects/"+pid+"/runs", b.hub.AdminKey, nil, http.StatusOK, &list)
 	require.Len(t, list.Runs, 1)
 	require.Equal(t, 2, list.Runs[0].Retries)
@@ -66,7 +65,7 @@ func TestUI_RunCancel(t *testing.T) {
 
 	// A run started elsewhere (the API) is followed live on its page and
 	// cancelled there.
-	var run hub.RunResponse
+	var run hubapi.RunResponse
 	b.hub.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+plugID+"/runs", b.hub.AdminKey, map[string]any{}, http.StatusCreated, &run)
 	tb.navigate(t, "/projects/"+pid+"/runs/"+run.ID)
 	require.Equal(t, "Run of Slow", tb.text(t, "#run-title"))
@@ -81,7 +80,7 @@ func TestUI_RunCancel(t *testing.T) {
 	)
 	require.Contains(t, tb.text(t, ".run-page .result"), "The run was cancelled: cancelled by the user.")
 	require.Len(t, proc.waitOutput(t, "failplugin: run context cancelled: ", 2), 2, "the plugin saw both runs cancelled")
-	var got hub.RunResponse
+	var got hubapi.RunResponse
 	b.hub.JSON(t, http.MethodGet, "/api/runs/"+run.ID, b.hub.AdminKey, nil, http.StatusOK, &got)
 	require.Equal(t, "cancelled", got.Status)
 }
