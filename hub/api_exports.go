@@ -15,15 +15,6 @@ import (
 // works; the client follows it at once.
 const downloadURLExpiry = 5 * time.Minute
 
-func init() { RegisterRoutes(mountExports) }
-
-// mountExports adds the export API.
-func mountExports(s *Server, mux *http.ServeMux) {
-	s.Handle(mux, "GET /api/projects/{pid}/exports", AccessMember, s.handleExportList)
-	s.Handle(mux, "GET /api/exports/{id}", AccessMember, s.handleExportGet)
-	s.Handle(mux, "GET /api/exports/{id}/download", AccessMember, s.handleExportDownload)
-}
-
 // NewExportResponse returns e on the wire.
 func NewExportResponse(e *store.Export) *hubapi.ExportResponse {
 	return &hubapi.ExportResponse{

@@ -23,19 +23,6 @@ const maxWebhookURLLen = 2048
 // maxMarkRead bounds the ids of one mark-read request.
 const maxMarkRead = 1000
 
-func init() { RegisterRoutes(mountNotifications) }
-
-// mountNotifications adds the notification and webhook API.
-func mountNotifications(s *Server, mux *http.ServeMux) {
-	s.Handle(mux, "GET /api/notifications", AccessMember, s.handleNotificationList)
-	s.Handle(mux, "GET /api/notifications/unread-count", AccessMember, s.handleNotificationUnreadCount)
-	s.Handle(mux, "POST /api/notifications/read", AccessMember, s.handleNotificationMarkRead)
-	s.Handle(mux, "GET /api/notifications/stream", AccessMember, s.handleNotificationStream)
-	s.Handle(mux, "GET /api/org/webhook", AccessAdmin, s.handleWebhookGet)
-	s.Handle(mux, "PUT /api/org/webhook", AccessAdmin, s.handleWebhookPut)
-	s.Handle(mux, "DELETE /api/org/webhook", AccessAdmin, s.handleWebhookDelete)
-}
-
 // NewNotificationResponse returns n on the wire.
 func NewNotificationResponse(n *store.Notification) *hubapi.NotificationResponse {
 	return &hubapi.NotificationResponse{

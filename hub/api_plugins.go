@@ -34,22 +34,6 @@ const (
 	msgPluginDeleted = "the plugin was deleted"
 )
 
-func init() { RegisterRoutes(mountPlugins) }
-
-// mountPlugins adds the plugin API.
-func mountPlugins(s *Server, mux *http.ServeMux) {
-	s.Handle(mux, "POST /api/plugins", AccessMember, s.handlePluginCreate)
-	s.Handle(mux, "GET /api/plugins", AccessMember, s.handlePluginList)
-	s.Handle(mux, "GET /api/plugins/{id}", AccessMember, s.handlePluginGet)
-	s.Handle(mux, "PATCH /api/plugins/{id}", AccessMember, s.handlePluginUpdate)
-	s.Handle(mux, "DELETE /api/plugins/{id}", AccessMember, s.handlePluginDelete)
-	s.Handle(mux, "POST /api/plugins/{id}/rotate-secret", AccessMember, s.handlePluginRotateSecret)
-	s.Handle(mux, "POST /api/plugins/{id}/reveal-secret", AccessMember, s.handlePluginRevealSecret)
-	s.Handle(mux, "GET /api/projects/{pid}/plugins", AccessMember, s.handleProjectPluginList)
-	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginEnable)
-	s.Handle(mux, "DELETE /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginDisable)
-}
-
 // newPluginResponse returns p on the wire with its connected instances
 // (on every hub replica).
 func (s *Server) newPluginResponse(ctx context.Context, p *store.Plugin) *hubapi.PluginResponse {
@@ -70,7 +54,7 @@ func (s *Server) newPluginResponse(ctx context.Context, p *store.Plugin) *hubapi
 func instanceResponses(list []gateway.InstanceInfo) []hubapi.InstanceResponse {
 	out := make([]hubapi.InstanceResponse, 0, len(list))
 	for _, i := range list {
-		out = append(out, hubapi.InstanceResponse{ID: i.ID, PluginID: i.PluginID, OrgID: i.OrgID, Connector: string(i.Connector),
+		out = append(out, hubapi.InstanceResponse{ID: i.ID, PluginID: i.PluginID, OrgID: i.OrgID, Connector: i.Connector,
 			RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs, Node: i.Node})
 	}
 	return out

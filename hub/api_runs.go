@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
@@ -54,106 +53,35 @@ type RunsConfig struct {
 	FollowInterval time.Duration
 }
 
-// The run dispatcher of each server: built with the routes (its
-// Socket.IO endpoint is a route), started as a component.
-func init() {
-	RegisterRoutes(mountRuns)
-	RegisterComponent(func(s *Server) (Component, error) {
-		m, err := s.runsManager()
-		if err != nil {
-			return nil, err
-		}
-		return &runsComponent{s: s, m: m}, nil
+// newRuns builds the server's run dispatcher (plugin gateway, runs, log
+// streams, notifications) from the configuration.
+func (s *Server) newRuns() (*runs.Manager, error) {
+	rc := s.cfg.Runs
+	return runs.New(&runs.Config{
+		Store:   s.store,
+		Storage: &blobStorage{s: s},
+		Box:     s.box,
+		Gateway: gateway.Config{
+			AnonymousTimeout: rc.AnonymousTimeout,
+			RESTPollInterval: rc.RESTPollInterval,
+			RESTAllowedURLs:  rc.RESTAllowedURLs,
+		},
+		PublicURL:         s.cfg.PublicURL,
+		DefaultRunTimeout: rc.DefaultRunTimeout,
+		MaxLogLines:       rc.MaxLogLines,
+		LogFlushInterval:  rc.LogFlushInterval,
+		WebhookAttempts:   rc.WebhookAttempts,
+		WebhookBackoff:    rc.WebhookBackoff,
+		FollowInterval:    rc.FollowInterval,
+		NodeID:            s.cfg.replicaNodeID(),
+		NodeLease:         s.cfg.NodeLease,
+		Logger:            s.cfg.Logger,
 	})
-}
-
-// managers holds the run dispatcher of each server (*Server ->
-// *managerEntry).
-var managers sync.Map
-
-type managerEntry struct {
-	once sync.Once
-	m    *runs.Manager
-	err  error
-}
-
-// runsManager returns the server's run dispatcher, creating it on first
-// use.
-func (s *Server) runsManager() (*runs.Manager, error) {
-	v, _ := managers.LoadOrStore(s, &managerEntry{})
-	e := v.(*managerEntry)
-	e.once.Do(func() {
-		rc := s.cfg.Runs
-		e.m, e.err = runs.New(&runs.Config{
-			Store:   s.store,
-			Storage: &blobStorage{s: s},
-			Box:     s.box,
-			Gateway: gateway.Config{
-				AnonymousTimeout: rc.AnonymousTimeout,
-				RESTPollInterval: rc.RESTPollInterval,
-				RESTAllowedURLs:  rc.RESTAllowedURLs,
-			},
-			PublicURL:         s.cfg.PublicURL,
-			DefaultRunTimeout: rc.DefaultRunTimeout,
-			MaxLogLines:       rc.MaxLogLines,
-			LogFlushInterval:  rc.LogFlushInterval,
-			WebhookAttempts:   rc.WebhookAttempts,
-			WebhookBackoff:    rc.WebhookBackoff,
-			FollowInterval:    rc.FollowInterval,
-			NodeID:            s.cfg.replicaNodeID(),
-			NodeLease:         s.cfg.NodeLease,
-			Logger:            s.cfg.Logger,
-		})
-	})
-	return e.m, e.err
 }
 
 // Runs returns the server's run dispatcher (plugin gateway, runs, log
 // streams, notifications).
-func (s *Server) Runs() *runs.Manager {
-	m, err := s.runsManager()
-	if err != nil {
-		// New fails when the dispatcher cannot be built, so a Server that
-		// exists has one.
-		panic(fmt.Sprintf("hub: run dispatcher: %v", err))
-	}
-	return m
-}
-
-// runsComponent starts and stops the run dispatcher with the server.
-type runsComponent struct {
-	s *Server
-	m *runs.Manager
-}
-
-// Start ends the runs a previous process left active and starts the REST
-// poller and webhook sender.
-func (c *runsComponent) Start(ctx context.Context) error { return c.m.Start(ctx) }
-
-// Shutdown lets active runs finish until ctx is done, then stops.
-func (c *runsComponent) Shutdown(ctx context.Context) error {
-	err := c.m.Shutdown(ctx)
-	managers.Delete(c.s)
-	return err
-}
-
-// mountRuns adds the plugin socket and the run API.
-func mountRuns(s *Server, mux *http.ServeMux) {
-	m, err := s.runsManager()
-	if err != nil {
-		// The component hook reports the error and New fails: nothing
-		// is served.
-		return
-	}
-	mux.Handle("/socket.io/", m.Handler())
-	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}/runs", AccessMember, s.handleRunCreate)
-	s.Handle(mux, "GET /api/projects/{pid}/runs", AccessMember, s.handleProjectRunList)
-	s.Handle(mux, "GET /api/runs", AccessMember, s.handleRunList)
-	s.Handle(mux, "GET /api/runs/{id}", AccessMember, s.handleRunGet)
-	s.Handle(mux, "POST /api/runs/{id}/cancel", AccessMember, s.handleRunCancel)
-	s.Handle(mux, "GET /api/runs/{id}/logs", AccessMember, s.handleRunLogs)
-	s.Handle(mux, "GET /api/runs/{id}/logs/stream", AccessMember, s.handleRunLogStream)
-}
+func (s *Server) Runs() *runs.Manager { return s.runs }
 
 // NewRunResponse returns r on the wire.
 func NewRunResponse(r *store.Run) *hubapi.RunResponse {

@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 
 	"github.com/exporthub/exporthub/hub/blob"
@@ -47,11 +46,6 @@ func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.B
 		return nil, fmt.Errorf("open blob storage: %w", err)
 	}
 	return svc, nil
-}
-
-// mountBlobs serves the hub's own presigned URLs under blob.HandlerPath.
-func (s *Server) mountBlobs(mux *http.ServeMux) {
-	mux.Handle(blob.HandlerPath, s.blobs.Handler())
 }
 
 // pingBlobs checks that the hub's bucket answers (a missing object is an

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,6 +152,17 @@ type Config struct {
 
 	// Logger receives the hub's logs. Defaults to slog.Default().
 	Logger *slog.Logger
+
+	// RoutesFunc, when set, adds routes to this server's mux after every
+	// built-in route (routes.go); register them with [Server.Handle] to
+	// get authentication, body bounds and metrics. For tests and programs
+	// that embed the hub. Defaults to none.
+	RoutesFunc func(s *Server, mux *http.ServeMux)
+
+	// Components are started, in order, after the built-in ones (the run
+	// dispatcher) and stopped before them, in reverse order. For tests
+	// and programs that embed the hub. Defaults to none.
+	Components []Component
 }
 
 // WithDefaults returns a copy of c with every zero field set to its

@@ -12,24 +12,20 @@
 // until its context is done; [Server.Serve] does the same on a given
 // listener; [Server.Handler] gives the bare http.Handler.
 //
-// # Extending
+// # Parts and routes
 //
-// Other parts of the hub plug in without editing the server:
+// [New] builds the parts in order and holds them as fields: the store,
+// the blob storage, the run dispatcher (hub/runs, with the plugin
+// gateway), the web UI (web); routes.go lists every route. Routes are
+// registered with [Server.Handle], which applies authentication for an
+// [Access] level, the request body bound and metrics. Inside a handler
+// [Principal] (or auth.FromContext) says who calls, [Server.LoadProject]
+// loads a project the caller may see, [WriteJSON], [WriteData] and
+// [Server.WriteError] answer.
 //
-//   - [RegisterRoutes] adds routes; register them with [Server.Handle],
-//     which applies authentication for an [Access] level, the request body
-//     bound and metrics. Inside a handler [Principal] (or
-//     auth.FromContext) says who calls, [Server.LoadProject] loads a
-//     project the caller may see, [WriteJSON], [WriteData] and
-//     [Server.WriteError] answer.
-//   - [RegisterComponent] adds a background [Component] started and
-//     stopped with the server (run dispatcher, pollers).
-//   - [RegisterAuthenticator] adds a way to authenticate requests that
-//     carry no API key (browser sessions).
-//
-// The accessors [Server.Store], [Server.Blob], [Server.Box],
-// [Server.Logger], [Server.Config] and [Server.Registry] give components
-// what they need.
+// A program embedding the hub, or a test, adds routes and background
+// components to one server through Config.RoutesFunc and
+// Config.Components; nothing is registered globally.
 //
 // # Errors
 //

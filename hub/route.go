@@ -126,20 +126,19 @@ func Principal(r *http.Request) *auth.Principal {
 	return p
 }
 
-// authenticate resolves the request's API key (or, without one, asks the
-// registered authenticators) into a principal.
+// authenticate resolves the request's API key (or, without one, the web
+// UI's session cookie: EventSource and fetch calls of the browser cannot
+// send an API key header) into a principal.
 func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	ctx := r.Context()
 	key := auth.RequestKey(r)
 	if key == "" {
-		for _, f := range s.authenticators {
-			p, err := f(s, r)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				return p, nil
-			}
+		p, err := s.webSessionAuth(r)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			return p, nil
 		}
 		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized,
 			"missing API key: send it in the %q header or as \"Authorization: Bearer KEY\"", auth.HeaderAPIKey)

@@ -3,17 +3,20 @@ package hub
 import (
 	"net/http"
 
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
-// routes builds the server's mux: the core routes, then every registered
-// RouteFunc.
-func (s *Server) routes(extra []RouteFunc) http.Handler {
+// routes builds the server's mux: every route of the hub, in one table.
+// Routes registered with [Server.Handle] get panic recovery, request
+// metrics, the body bound and authentication for their access level.
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
 	s.Handle(mux, "GET /healthz", AccessPublic, s.handleHealth)
 	mux.Handle("GET /metrics", s.handleMetrics())
 
+	// Projects and their data.
 	s.Handle(mux, "POST /api/projects", AccessMember, s.handleProjectCreate)
 	s.Handle(mux, "GET /api/projects", AccessMember, s.handleProjectList)
 	s.Handle(mux, "GET /api/projects/{id}", AccessMember, s.handleProjectGet)
@@ -22,6 +25,7 @@ func (s *Server) routes(extra []RouteFunc) http.Handler {
 	s.Handle(mux, "POST /api/projects/{id}/import", AccessMember, s.handleProjectImport, WithMaxBody(s.cfg.MaxImportBytes))
 	s.Handle(mux, "GET /api/projects/{id}/export", AccessMember, s.handleProjectExport)
 
+	// Users and API keys.
 	s.Handle(mux, "GET /api/me", AccessMember, s.handleMe)
 	s.Handle(mux, "GET /api/users", AccessAdmin, s.handleUserList)
 	s.Handle(mux, "POST /api/users", AccessAdmin, s.handleUserCreate)
@@ -30,18 +34,58 @@ func (s *Server) routes(extra []RouteFunc) http.Handler {
 	s.Handle(mux, "POST /api/keys", AccessMember, s.handleKeyCreate)
 	s.Handle(mux, "DELETE /api/keys/{id}", AccessMember, s.handleKeyRevoke)
 
+	// Organization storages.
 	s.Handle(mux, "GET /api/storages", AccessMember, s.handleStorageList)
 	s.Handle(mux, "POST /api/storages", AccessAdmin, s.handleStorageCreate)
 	s.Handle(mux, "GET /api/storages/{id}", AccessMember, s.handleStorageGet)
 	s.Handle(mux, "DELETE /api/storages/{id}", AccessAdmin, s.handleStorageDelete)
 
+	// Plugins and their projects.
+	s.Handle(mux, "POST /api/plugins", AccessMember, s.handlePluginCreate)
+	s.Handle(mux, "GET /api/plugins", AccessMember, s.handlePluginList)
+	s.Handle(mux, "GET /api/plugins/{id}", AccessMember, s.handlePluginGet)
+	s.Handle(mux, "PATCH /api/plugins/{id}", AccessMember, s.handlePluginUpdate)
+	s.Handle(mux, "DELETE /api/plugins/{id}", AccessMember, s.handlePluginDelete)
+	s.Handle(mux, "POST /api/plugins/{id}/rotate-secret", AccessMember, s.handlePluginRotateSecret)
+	s.Handle(mux, "POST /api/plugins/{id}/reveal-secret", AccessMember, s.handlePluginRevealSecret)
+	s.Handle(mux, "GET /api/projects/{pid}/plugins", AccessMember, s.handleProjectPluginList)
+	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginEnable)
+	s.Handle(mux, "DELETE /api/projects/{pid}/plugins/{id}", AccessMember, s.handleProjectPluginDisable)
+
+	// Runs, their logs and exports.
+	s.Handle(mux, "POST /api/projects/{pid}/plugins/{id}/runs", AccessMember, s.handleRunCreate)
+	s.Handle(mux, "GET /api/projects/{pid}/runs", AccessMember, s.handleProjectRunList)
+	s.Handle(mux, "GET /api/runs", AccessMember, s.handleRunList)
+	s.Handle(mux, "GET /api/runs/{id}", AccessMember, s.handleRunGet)
+	s.Handle(mux, "POST /api/runs/{id}/cancel", AccessMember, s.handleRunCancel)
+	s.Handle(mux, "GET /api/runs/{id}/logs", AccessMember, s.handleRunLogs)
+	s.Handle(mux, "GET /api/runs/{id}/logs/stream", AccessMember, s.handleRunLogStream)
+	s.Handle(mux, "GET /api/projects/{pid}/exports", AccessMember, s.handleExportList)
+	s.Handle(mux, "GET /api/exports/{id}", AccessMember, s.handleExportGet)
+	s.Handle(mux, "GET /api/exports/{id}/download", AccessMember, s.handleExportDownload)
+
+	// Notifications and the organization webhook.
+	s.Handle(mux, "GET /api/notifications", AccessMember, s.handleNotificationList)
+	s.Handle(mux, "GET /api/notifications/unread-count", AccessMember, s.handleNotificationUnreadCount)
+	s.Handle(mux, "POST /api/notifications/read", AccessMember, s.handleNotificationMarkRead)
+	s.Handle(mux, "GET /api/notifications/stream", AccessMember, s.handleNotificationStream)
+	s.Handle(mux, "GET /api/org/webhook", AccessAdmin, s.handleWebhookGet)
+	s.Handle(mux, "PUT /api/org/webhook", AccessAdmin, s.handleWebhookPut)
+	s.Handle(mux, "DELETE /api/org/webhook", AccessAdmin, s.handleWebhookDelete)
+
+	// The plugin side: the Socket.IO gateway and the /v2 API of Ango's
+	// SDK (run tokens reach their own project and run only).
+	mux.Handle("/socket.io/", s.runs.Handler())
 	s.Handle(mux, "GET /v2/export", AccessRun, s.handleV2Export)
 	s.Handle(mux, "GET /v2/getUploadUrl", AccessRun, s.handleV2UploadURL)
 	s.Handle(mux, "GET /v2/getSignedUrl", AccessRun, s.handleV2SignedURL)
 	s.Handle(mux, "GET /v2/storages", AccessRun, s.handleV2Storages)
 	s.Handle(mux, "GET /v2/project/{id}", AccessRun, s.handleV2Project)
+	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
+	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)
 
-	s.mountBlobs(mux)
+	// The hub's own presigned URLs.
+	mux.Handle(blob.HandlerPath, s.blobs.Handler())
 
 	// Unknown API paths answer the JSON error envelope, not a text page.
 	notFound := func(w http.ResponseWriter, r *http.Request) {
@@ -50,8 +94,14 @@ func (s *Server) routes(extra []RouteFunc) http.Handler {
 	s.Handle(mux, "/api/", AccessPublic, notFound)
 	s.Handle(mux, "/v2/", AccessPublic, notFound)
 
-	for _, f := range extra {
-		f(s, mux)
+	// The web UI's pages and browser endpoints (web.UI.Routes lists
+	// them); they authenticate their sessions themselves.
+	for _, r := range s.ui.Routes() {
+		s.Handle(mux, r.Pattern, AccessPublic, r.Handler.ServeHTTP)
+	}
+
+	if s.cfg.RoutesFunc != nil {
+		s.cfg.RoutesFunc(s, mux)
 	}
 	return mux
 }

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/secretbox"
+	"github.com/exporthub/exporthub/web"
 )
 
 // DefaultShutdownTimeout bounds the graceful shutdown Run and Serve do
@@ -51,23 +53,35 @@ func checkSharedHubKey(ctx context.Context, st store.Store, key []byte) error {
 	return nil
 }
 
+// Component is a background part of the hub started and stopped with the
+// server: the run dispatcher, and those of Config.Components.
+type Component interface {
+	// Start starts the component and returns once it runs. ctx lives as
+	// long as the server runs; it is cancelled by a hard stop (Close).
+	Start(ctx context.Context) error
+	// Shutdown stops the component, letting in-flight work finish until
+	// ctx is done. It is safe to call without Start and more than once.
+	Shutdown(ctx context.Context) error
+}
+
 // Server is the hub: HTTP API, /v2 plugin API, background components. It
 // is safe for concurrent use. Build it with [New], serve it with [Run],
 // [Serve] or [Server.Handler], stop it with [Server.Shutdown] and release
 // it with [Server.Close].
 type Server struct {
-	cfg            Config
-	log            *slog.Logger
-	store          store.Store
-	box            *secretbox.Box
-	hubKey         []byte
-	blobs          *blob.Service
-	bootstrap      *BootstrapInfo
-	metrics        *metrics
-	handler        http.Handler
-	authenticators []AuthenticatorFunc
-	components     []Component
-	touched        sync.Map // key id -> time.Time of the last APIKeyTouch
+	cfg        Config
+	log        *slog.Logger
+	store      store.Store
+	box        *secretbox.Box
+	hubKey     []byte
+	blobs      *blob.Service
+	bootstrap  *BootstrapInfo
+	metrics    *metrics
+	runs       *runs.Manager
+	ui         *web.UI
+	handler    http.Handler
+	components []Component
+	touched    sync.Map // key id -> time.Time of the last APIKeyTouch
 	// stopping is closed by EndStreams; stopOnce guards it.
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -80,10 +94,12 @@ type Server struct {
 	closed      bool
 }
 
-// New opens the hub's database and blob storage (creating DataDir, the hub
-// key and the schema on first start), bootstraps the first organization
-// when the database is empty, and builds the routes and components. It
-// serves nothing yet.
+// New builds the hub's parts in order: the hub key and secret box, the
+// database (creating DataDir, the hub key and the schema on first start),
+// the blob storage, the first organization when the database is empty,
+// the run dispatcher (plugin gateway, runs, notifications), the web UI,
+// and finally the routes (routes.go) and the components started by
+// [Server.Start]. It serves nothing yet.
 func New(ctx context.Context, c *Config) (*Server, error) {
 	if c == nil {
 		c = &Config{}
@@ -120,17 +136,16 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, err
 	}
-	routes, comps, auths := hooks()
-	s.authenticators = auths
-	s.handler = s.routes(routes)
-	for _, f := range comps {
-		comp, err := f(s)
-		if err != nil {
-			s.closeResources()
-			return nil, fmt.Errorf("create component: %w", err)
-		}
-		s.components = append(s.components, comp)
+	if s.runs, err = s.newRuns(); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create run dispatcher: %w", err)
 	}
+	if s.ui, err = web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Logger: cfg.Logger}); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create web UI: %w", err)
+	}
+	s.handler = s.routes()
+	s.components = append([]Component{s.runs}, cfg.Components...)
 	return s, nil
 }
 

@@ -82,10 +82,6 @@ func TestNew_HubKey(t *testing.T) {
 	require.Equal(t, first, second)
 }
 
-// lifecycleOrg names the hubs the recording component below attaches to;
-// other hubs of this test binary get no component from it.
-const lifecycleOrg = "lifecycle-test"
-
 type recordingComponent struct {
 	mu     sync.Mutex
 	events []string
@@ -111,47 +107,22 @@ func (c *recordingComponent) Events() []string {
 	return append([]string(nil), c.events...)
 }
 
-var (
-	recordedMu sync.Mutex
-	recorded   = map[*hub.Server]*recordingComponent{}
-)
-
-func init() {
-	hub.RegisterComponent(func(s *hub.Server) (hub.Component, error) {
-		if s.Config().BootstrapOrgName != lifecycleOrg {
-			return noopComponent{}, nil
-		}
-		c := &recordingComponent{}
-		recordedMu.Lock()
-		recorded[s] = c
-		recordedMu.Unlock()
-		return c, nil
-	})
-	hub.RegisterRoutes(func(s *hub.Server, mux *http.ServeMux) {
-		s.Handle(mux, "GET /api/test-hook", hub.AccessMember, func(w http.ResponseWriter, r *http.Request) {
-			hub.WriteJSON(w, http.StatusOK, map[string]string{"user": hub.Principal(r).UserID})
-		})
-	})
-}
-
-type noopComponent struct{}
-
-func (noopComponent) Start(context.Context) error    { return nil }
-func (noopComponent) Shutdown(context.Context) error { return nil }
-
 func TestServer_Lifecycle(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	s, err := hub.New(context.Background(), &hub.Config{DataDir: t.TempDir(), PublicURL: base, BootstrapOrgName: lifecycleOrg,
-		BootstrapKey: "ehk_lifecyclelifecyclelifecycle", Logger: hubtest.NewLogger(t)})
+	comp := &recordingComponent{}
+	s, err := hub.New(context.Background(), &hub.Config{DataDir: t.TempDir(), PublicURL: base,
+		BootstrapKey: "ehk_lifecyclelifecyclelifecycle", Logger: hubtest.NewLogger(t),
+		Components: []hub.Component{comp},
+		RoutesFunc: func(s *hub.Server, mux *http.ServeMux) {
+			s.Handle(mux, "GET /api/test-hook", hub.AccessMember, func(w http.ResponseWriter, r *http.Request) {
+				hub.WriteJSON(w, http.StatusOK, map[string]string{"user": hub.Principal(r).UserID})
+			})
+		}})
 	require.NoError(t, err)
 	defer s.Close()
-	recordedMu.Lock()
-	comp := recorded[s]
-	recordedMu.Unlock()
-	require.NotNil(t, comp)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -168,7 +139,7 @@ func TestServer_Lifecycle(t *testing.T) {
 	}
 	require.Equal(t, []string{"start"}, comp.Events())
 
-	// A route added with RegisterRoutes gets authentication.
+	// A route added with Config.RoutesFunc gets authentication.
 	req, _ := http.NewRequest("GET", base+"/api/test-hook", nil)
 	req.Header.Set("Authorization", "Bearer ehk_lifecyclelifecyclelifecycle")
 	resp, err := http.DefaultClient.Do(req)
@@ -205,4 +176,24 @@ func TestServer_BodyBound(t *testing.T) {
 	require.Equal(t, hubapi.FailResponse{Status: "fail", Code: "body_too_large", Message: "request body is larger than the limit of 1048576 bytes"}, fail)
 	h.JSON(t, "GET", "/api/nothing-here", h.AdminKey, nil, http.StatusNotFound, &fail)
 	require.Equal(t, "no such endpoint: GET /api/nothing-here", fail.Message)
+}
+
+// TestServer_HooksPerInstance checks that Config.RoutesFunc and
+// Config.Components belong to their server only: another hub of the same
+// binary has neither.
+func TestServer_HooksPerInstance(t *testing.T) {
+	t.Parallel()
+	comp := &recordingComponent{}
+	withHook := hubtest.Start(t, &hubtest.Options{Configure: func(c *hub.Config) {
+		c.Components = []hub.Component{comp}
+		c.RoutesFunc = func(s *hub.Server, mux *http.ServeMux) {
+			s.Handle(mux, "GET /api/test-hook", hub.AccessMember, func(w http.ResponseWriter, r *http.Request) {
+				hub.WriteJSON(w, http.StatusOK, map[string]string{"user": hub.Principal(r).UserID})
+			})
+		}
+	}})
+	plain := hubtest.Start(t, nil)
+	withHook.JSON(t, http.MethodGet, "/api/test-hook", withHook.AdminKey, nil, http.StatusOK, nil)
+	plain.JSON(t, http.MethodGet, "/api/test-hook", plain.AdminKey, nil, http.StatusNotFound, nil)
+	require.Equal(t, []string{"start"}, comp.Events(), "only the hub configured with it starts the component")
 }

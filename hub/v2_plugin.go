@@ -13,14 +13,6 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 )
 
-func init() { RegisterRoutes(mountV2Plugin) }
-
-// mountV2Plugin adds the REST connector's callbacks.
-func mountV2Plugin(s *Server, mux *http.ServeMux) {
-	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
-	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)
-}
-
 // V2PluginAck is the data of the /v2/pluginLog and /v2/pluginResponse
 // answers.
 type V2PluginAck struct {

@@ -16,32 +16,10 @@ import (
 	"github.com/exporthub/exporthub/web"
 )
 
-// The web UI plugs into every hub: its pages and endpoints join the mux,
-// and its session cookie authenticates the API routes the browser calls.
-func init() {
-	RegisterRoutes(mountWeb)
-	RegisterAuthenticator(webSessionAuth)
-}
-
-// mountWeb adds the web UI's routes to mux, behind the hub's panic
-// recovery, metrics and body bounds (the UI authenticates its sessions
-// itself).
-func mountWeb(s *Server, mux *http.ServeMux) {
-	ui, err := web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Logger: s.cfg.Logger})
-	if err != nil {
-		// The templates are embedded: a parse error is a build defect that
-		// every test catches, never a runtime condition.
-		panic(fmt.Sprintf("hub: build web UI: %v", err))
-	}
-	for _, r := range ui.Routes() {
-		s.Handle(mux, r.Pattern, AccessPublic, r.Handler.ServeHTTP)
-	}
-}
-
 // webSessionAuth authenticates API requests by the web UI's session
 // cookie (EventSource and fetch calls cannot send an API key header); an
 // unsafe method also needs the session's CSRF token in X-CSRF-Token.
-func webSessionAuth(s *Server, r *http.Request) (*auth.Principal, error) {
+func (s *Server) webSessionAuth(r *http.Request) (*auth.Principal, error) {
 	p, err := web.SessionPrincipal(r, s.store)
 	switch {
 	case errors.Is(err, web.ErrNoSession):
