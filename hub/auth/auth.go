@@ -16,7 +16,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // Principal is the authenticated caller of a request. A Principal is
@@ -28,7 +28,7 @@ type Principal struct {
 	// the user who started the run).
 	UserID string
 	// Role is the user's role in the organization.
-	Role store.Role
+	Role hubtype.Role
 	// KeyID is the id of the API key or run token used; "" for a browser
 	// session.
 	KeyID string
@@ -41,7 +41,7 @@ type Principal struct {
 
 // IsAdmin reports whether the caller is an organization admin using a user
 // key or session (a run token is never admin).
-func (p *Principal) IsAdmin() bool { return p.Role == store.RoleAdmin && !p.IsRunToken() }
+func (p *Principal) IsAdmin() bool { return p.Role == hubtype.RoleAdmin && !p.IsRunToken() }
 
 // IsRunToken reports whether the caller authenticated with a run-scoped
 // token.
@@ -77,7 +77,7 @@ const (
 )
 
 // DisplayPrefixLen is how many leading characters of a key are stored in
-// clear (store.APIKey.Prefix) to identify it in lists.
+// clear (hubtype.APIKey.Prefix) to identify it in lists.
 const DisplayPrefixLen = 12
 
 // keyEncoding is lowercase base32 without padding: case-insensitive,

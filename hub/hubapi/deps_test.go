@@ -10,7 +10,7 @@ import (
 )
 
 // TestDependencies keeps hubapi a leaf: besides the standard library it
-// may import only the plain row types of hub/store, so that every client
+// may import only the entity types of hub/hubtype, so that every client
 // of the API can use it without linking the server.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
@@ -23,10 +23,10 @@ func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
 	require.NoError(t, err)
 	allowed := map[string]bool{
-		"github.com/exporthub/exporthub/hub/hubapi": true,
-		"github.com/exporthub/exporthub/hub/store":  true,
+		"github.com/exporthub/exporthub/hub/hubapi":  true,
+		"github.com/exporthub/exporthub/hub/hubtype": true,
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		require.True(t, allowed[dep], "package hubapi depends on %s; only the standard library and hub/store are allowed", dep)
+		require.True(t, allowed[dep], "package hubapi depends on %s; only the standard library and hub/hubtype are allowed", dep)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // Duration is a duration on the wire: a Go duration string ("1h30m") or
@@ -120,7 +120,7 @@ type InstanceResponse struct {
 	PluginID string `json:"pluginId"`
 	OrgID    string `json:"orgId"`
 	// Connector is "ws" or "rest".
-	Connector store.Connector `json:"connector"`
+	Connector hubtype.Connector `json:"connector"`
 	// RemoteAddr is the socket's remote address, or the REST base URL.
 	RemoteAddr    string    `json:"remoteAddr"`
 	ConnectedAt   time.Time `json:"connectedAt"`

@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // StageJSON is a workflow stage on the wire, as Ango has it: {id, name,
 // type, position: {x, y}, next?} plus any other keys sent (kept). In
 // requests a bare string "X" means {"id":"X","name":"X"}; missing types
-// and positions are filled (see store.NormalizeStages).
-type StageJSON = store.Stage
+// and positions are filled (see hubtype.NormalizeStages).
+type StageJSON = hubtype.Stage
 
 // BatchJSON is a batch on the wire. In requests a bare string "X" means a
 // new batch named X; "_id" is accepted as a synonym of "id".

@@ -3,16 +3,16 @@ package hubapi
 import (
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // UserResponse is a user on the wire (never the password hash).
 type UserResponse struct {
-	ID        string     `json:"id"`
-	Email     string     `json:"email"`
-	Name      string     `json:"name"`
-	Role      store.Role `json:"role"`
-	CreatedAt time.Time  `json:"createdAt"`
+	ID        string       `json:"id"`
+	Email     string       `json:"email"`
+	Name      string       `json:"name"`
+	Role      hubtype.Role `json:"role"`
+	CreatedAt time.Time    `json:"createdAt"`
 }
 
 // UserListResponse is the body of GET /api/users.
@@ -25,7 +25,7 @@ type UserCreateRequest struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	// Role is "admin" or "member"; defaults to "member".
-	Role store.Role `json:"role"`
+	Role hubtype.Role `json:"role"`
 	// Password, when set, lets the user sign in to the web UI (8 to 72
 	// bytes); it is stored as a bcrypt hash.
 	Password string `json:"password,omitempty"`

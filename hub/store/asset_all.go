@@ -35,9 +35,3 @@ func AssetAll(ctx context.Context, s Store, p AssetListParams) iter.Seq2[*Asset,
 
 // DefaultAssetPageSize is the page size of AssetListPage when Limit is 0.
 const DefaultAssetPageSize = 1000
-
-// DefaultStageID is the stage the hub gives an asset imported without one
-// (the legacy tasks/objects shape has none): Ango's finished tasks are in
-// the fixed stage Complete, which a default export (the SDK's
-// stage=["Complete"]) selects.
-const DefaultStageID = "Complete"

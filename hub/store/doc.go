@@ -1,4 +1,5 @@
-// Package store declares the hub's persistence seam: the entity types and
+// Package store declares the hub's persistence seam: the entity types (declared
+// in hub/hubtype, re-exported here as aliases) and
 // the [Store] interface that the hub's HTTP API, run dispatcher and web UI
 // consume. Implementations live in hub/store/sqlite (the embedded default)
 // and hub/store/postgres (scale-out); both pass the one behaviour suite in

@@ -1,4 +1,4 @@
-package store
+package hubtype
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package store
+package hubtype
 
 import (
 	"crypto/rand"
@@ -12,3 +12,9 @@ func NewID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
 }
+
+// DefaultStageID is the stage the hub gives an asset imported without one
+// (the legacy tasks/objects shape has none): Ango's finished tasks are in
+// the fixed stage Complete, which a default export (the SDK's
+// stage=["Complete"]) selects.
+const DefaultStageID = "Complete"
