@@ -62,6 +62,8 @@ func TestPluginAPI_Create(t *testing.T) {
 			}{
 				{"NoName", map[string]any{}, "name is required"},
 				{"ConfigNotJSON", map[string]any{"name": "x", "defaultConfig": "{oops"}, "defaultConfig is not valid JSON"},
+				// The web UI's rule, now the hub's: a default config is one JSON object.
+				{"ConfigNotObject", map[string]any{"name": "x", "defaultConfig": "[1, 2]"}, "defaultConfig must be a JSON object, got an array"},
 				{"TimeoutTooShort", map[string]any{"name": "x", "runTimeout": "10ms"}, "runTimeout must be between 1s and 168h0m0s, got 10ms"},
 				{"TimeoutNotDuration", map[string]any{"name": "x", "runTimeout": "soon"}, `duration "soon"`},
 				{"BadConnector", map[string]any{"name": "x", "connector": "grpc"}, `connector must be "ws" or "rest", got "grpc"`},
@@ -165,6 +167,38 @@ func TestPluginAPI_Permissions(t *testing.T) {
 	require.Empty(t, list.Plugins)
 	oProject := createProject(t, h, o.AdminKey, map[string]any{"name": "theirs"})
 	h.JSON(t, http.MethodPost, "/api/projects/"+oProject.ID+"/plugins/"+p.ID, o.AdminKey, nil, http.StatusNotFound, nil)
+}
+
+// TestPluginAPI_ProjectPluginsAdminOnly checks the rule the web UI had
+// and the API lacked: only organization admins enable and disable plugins
+// on a project; members still see the project's plugins and run them.
+func TestPluginAPI_ProjectPluginsAdminOnly(t *testing.T) {
+	t.Parallel()
+	rb := setupRuns(t, hubtest.SQLite, nil)
+	h := rb.h
+	p := rb.plugin(t, nil) // enabled on rb.project by the admin
+	_, memberKey := h.NewUser(t, h.OrgID, store.RoleMember)
+	var mine hubapi.PluginSecretResponse
+	h.JSON(t, http.MethodPost, "/api/plugins", memberKey, map[string]any{"name": "member's own"}, http.StatusCreated, &mine)
+
+	path := "/api/projects/" + rb.project.ID + "/plugins/"
+	got := h.JSON(t, http.MethodPost, path+mine.ID, memberKey, nil, http.StatusForbidden, nil)
+	require.Equal(t, hubapi.FailResponse{Status: "fail", Code: hubapi.CodeForbidden,
+		Message: `only an organization admin may enable plugins on a project; your role is "member"`}, failBody(t, got))
+	got = h.JSON(t, http.MethodDelete, path+p.ID, memberKey, nil, http.StatusForbidden, nil)
+	require.Equal(t, `only an organization admin may disable plugins on a project; your role is "member"`, failBody(t, got).Message)
+
+	// Nothing changed; the member still lists and runs the enabled plugin.
+	var list hubapi.PluginListResponse
+	h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/plugins", memberKey, nil, http.StatusOK, &list)
+	require.Len(t, list.Plugins, 1)
+	require.Equal(t, p.ID, list.Plugins[0].ID)
+	h.JSON(t, http.MethodPost, path+p.ID+"/runs", memberKey, nil, http.StatusCreated, nil)
+
+	// An admin enables the member's plugin.
+	h.JSON(t, http.MethodPost, path+mine.ID, h.AdminKey, nil, http.StatusOK, nil)
+	h.JSON(t, http.MethodGet, "/api/projects/"+rb.project.ID+"/plugins", memberKey, nil, http.StatusOK, &list)
+	require.Len(t, list.Plugins, 2)
 }
 
 func TestPluginAPI_ProjectPlugins(t *testing.T) {

@@ -146,6 +146,10 @@ func TestRunAPI_Create(t *testing.T) {
 				msg    string
 			}{
 				{"ConfigNotJSON", map[string]any{"configJSON": `{"a": `}, http.StatusBadRequest, "configJSON is not valid JSON at byte 6"},
+				// The web UI's rule, now the hub's: a Config JSON is one object of at most 64 KiB.
+				{"ConfigNotObject", map[string]any{"configJSON": `["coco"]`}, http.StatusBadRequest, "configJSON must be a JSON object, got an array"},
+				{"ConfigValueNotObject", map[string]any{"configJSON": 3}, http.StatusBadRequest, "configJSON must be a JSON object, got a number"},
+				{"ConfigTooLarge", map[string]any{"configJSON": `{"a": "` + strings.Repeat("x", 64<<10) + `"}`}, http.StatusBadRequest, "configJSON is larger than 65536 bytes"},
 				{"UnknownStage", map[string]any{"stage": "Nope"}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
 				{"UnknownStageInList", map[string]any{"stage": []string{"Complete", "Nope"}}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
 				{"StageNotAList", map[string]any{"stage": 3}, http.StatusBadRequest, "stage must be a list of stage ids, a stage id or null"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -77,12 +78,25 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) classify(r *http.Request, err error) *Error {
 	var he *Error
 	var mbe *http.MaxBytesError
+	var fe *hubtype.FieldError
+	var re *hubtype.RuleError
 	switch {
 	case errors.As(err, &he):
 		if he.Status >= 500 {
 			s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
 		}
 		return he
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusBadRequest, Code: hubapi.CodeBadRequest, Message: fe.Message, Err: err}
+	case errors.As(err, &re):
+		switch {
+		case errors.Is(re.Err, hubtype.ErrForbidden):
+			return &Error{Status: http.StatusForbidden, Code: hubapi.CodeForbidden, Message: re.Message, Err: err}
+		case errors.Is(re.Err, hubtype.ErrConflict):
+			return &Error{Status: http.StatusConflict, Code: hubapi.CodeConflict, Message: re.Message, Err: err}
+		case errors.Is(re.Err, hubtype.ErrNotFound):
+			return &Error{Status: http.StatusNotFound, Code: hubapi.CodeNotFound, Message: re.Message, Err: err}
+		}
 	case errors.As(err, &mbe):
 		return Errorf(http.StatusRequestEntityTooLarge, hubapi.CodeBodyTooLarge,
 			"request body is larger than the limit of %d bytes", mbe.Limit)

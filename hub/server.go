@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/secretbox"
@@ -78,6 +79,7 @@ type Server struct {
 	bootstrap  *BootstrapInfo
 	metrics    *metrics
 	runs       *runs.Manager
+	plugins    *plugins.Service
 	ui         *web.UI
 	handler    http.Handler
 	components []Component
@@ -140,7 +142,11 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, fmt.Errorf("create run dispatcher: %w", err)
 	}
-	if s.ui, err = web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Logger: cfg.Logger}); err != nil {
+	if s.plugins, err = plugins.New(&plugins.Config{Store: s.store, Dispatcher: s.runs, Box: s.box}); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create plugin service: %w", err)
+	}
+	if s.ui, err = web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Plugins: s.plugins, Logger: cfg.Logger}); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create web UI: %w", err)
 	}

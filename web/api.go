@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // maxAPIBody bounds the JSON bodies of the UI's endpoints.
@@ -38,12 +38,17 @@ func writeFail(w http.ResponseWriter, status int, code, msg string) {
 // apiFail answers a JSON call that failed with err.
 func (ui *UI) apiFail(q *request, err error) {
 	var ie *InputError
+	var fe *hubtype.FieldError
 	switch {
 	case errors.As(err, &ie):
 		writeFail(q.w, http.StatusBadRequest, "bad_request", ie.Message)
-	case errors.Is(err, errForbidden):
+	case errors.As(err, &fe):
+		writeFail(q.w, http.StatusBadRequest, "bad_request", fe.Message)
+	case errors.Is(err, errForbidden) || errors.Is(err, hubtype.ErrForbidden):
 		writeFail(q.w, http.StatusForbidden, "forbidden", "this needs an organization admin or the plugin's owner")
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, hubtype.ErrConflict):
+		writeFail(q.w, http.StatusConflict, "conflict", ruleMessage(err))
+	case errors.Is(err, hubtype.ErrNotFound):
 		writeFail(q.w, http.StatusNotFound, "not_found", "not found")
 	default:
 		writeFail(q.w, http.StatusInternalServerError, "internal", ui.userMessage(q.r, err))

@@ -327,21 +327,10 @@ type InstancesResponse struct {
 // handleInstances lists a plugin's connected instances for its
 // Development box (owner or admin).
 func (ui *UI) handleInstances(q *request) {
-	p, canEdit, err := ui.loadPlugin(q)
-	if err == nil && !canEdit {
-		err = errForbidden
-	}
+	insts, err := ui.plugins.Instances(q.r.Context(), q.principal(), q.r.PathValue("id"))
 	if err != nil {
 		ui.apiFail(q, err)
 		return
 	}
-	insts, err := ui.hub.PluginInstances(q.r.Context(), q.org.ID, p.ID)
-	if err != nil {
-		ui.apiFail(q, fmt.Errorf("list instances: %w", err))
-		return
-	}
-	if insts == nil {
-		insts = []Instance{}
-	}
-	writeJSON(q.w, http.StatusOK, &InstancesResponse{Instances: insts})
+	writeJSON(q.w, http.StatusOK, &InstancesResponse{Instances: instances(insts)})
 }

@@ -3,14 +3,14 @@ package web
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
+	"github.com/exporthub/exporthub/hub/plugins"
 )
 
 // Plugin form bounds.
@@ -30,13 +30,13 @@ type pluginForm struct {
 	DefaultConfig     string
 	TimeoutMinutes    int
 	MaxTimeoutMinutes int
-	Connector         store.Connector
+	Connector         hubtype.Connector
 	BaseURL           string
 	ConfigError       string
 }
 
 // newPluginForm fills the form from a plugin.
-func newPluginForm(p *store.Plugin) *pluginForm {
+func newPluginForm(p *hubtype.Plugin) *pluginForm {
 	mins := int(p.RunTimeout / time.Minute)
 	if mins <= 0 {
 		mins = defaultTimeoutMinutes
@@ -47,20 +47,20 @@ func newPluginForm(p *store.Plugin) *pluginForm {
 		DefaultConfig:     cmp.Or(p.DefaultConfig, "{}"),
 		TimeoutMinutes:    mins,
 		MaxTimeoutMinutes: maxTimeoutMinutes,
-		Connector:         cmp.Or(p.Connector, store.ConnectorWS),
+		Connector:         cmp.Or(p.Connector, hubtype.ConnectorWS),
 		BaseURL:           p.BaseURL,
 	}
 }
 
-// readPluginForm reads the posted form into f and p; the error says which
-// field is wrong. The hub validates the rest (name, connector, base URL).
-func readPluginForm(r *http.Request, p *store.Plugin) (*pluginForm, error) {
+// readPluginForm reads the posted form; the error says which field is
+// wrong. The plugin service checks the rest (name, connector, base URL).
+func readPluginForm(r *http.Request) (*pluginForm, error) {
 	f := &pluginForm{
 		Name:              strings.TrimSpace(r.PostFormValue("name")),
 		Description:       strings.TrimSpace(r.PostFormValue("description")),
 		DefaultConfig:     strings.TrimSpace(r.PostFormValue("default_config")),
 		MaxTimeoutMinutes: maxTimeoutMinutes,
-		Connector:         store.Connector(r.PostFormValue("connector")),
+		Connector:         hubtype.Connector(r.PostFormValue("connector")),
 		BaseURL:           strings.TrimSpace(r.PostFormValue("base_url")),
 	}
 	mins, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("timeout_minutes")))
@@ -78,11 +78,11 @@ func readPluginForm(r *http.Request, p *store.Plugin) (*pluginForm, error) {
 		f.ConfigError = "Default " + err.Error()
 		return f, &InputError{Message: f.ConfigError}
 	}
-	p.Name, p.Description, p.DefaultConfig = f.Name, f.Description, f.DefaultConfig
-	p.RunTimeout = time.Duration(mins) * time.Minute
-	p.Connector, p.BaseURL = f.Connector, f.BaseURL
 	return f, nil
 }
+
+// timeout returns the form's run timeout.
+func (f *pluginForm) timeout() time.Duration { return time.Duration(f.TimeoutMinutes) * time.Minute }
 
 // pluginListRow is a line of the plugins list.
 type pluginListRow struct {
@@ -92,9 +92,9 @@ type pluginListRow struct {
 
 // handlePlugins lists the organization's plugins.
 func (ui *UI) handlePlugins(q *request) {
-	ps, err := ui.store.PluginList(q.r.Context(), q.org.ID)
+	ps, err := ui.plugins.List(q.r.Context(), q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list plugins: %w", err))
+		ui.fail(q, err)
 		return
 	}
 	users, err := ui.userNames(q)
@@ -122,15 +122,19 @@ type pluginNewData struct {
 
 // handlePluginNew shows the new plugin form.
 func (ui *UI) handlePluginNew(q *request) {
-	q.show(ui, http.StatusOK, "plugin_new", "New plugin", "plugins", &pluginNewData{Form: newPluginForm(&store.Plugin{})})
+	q.show(ui, http.StatusOK, "plugin_new", "New plugin", "plugins", &pluginNewData{Form: newPluginForm(&hubtype.Plugin{})})
 }
 
-// handlePluginCreate creates a plugin owned by the caller.
+// handlePluginCreate creates a plugin owned by the caller; its secret is
+// not shown yet: the owner reveals it once in the Development box.
 func (ui *UI) handlePluginCreate(q *request) {
-	p := &store.Plugin{OrgID: q.org.ID, OwnerID: q.user.ID}
-	f, err := readPluginForm(q.r, p)
+	f, err := readPluginForm(q.r)
+	var p *hubtype.Plugin
 	if err == nil {
-		err = ui.hub.CreatePlugin(q.r.Context(), p)
+		p, _, err = ui.plugins.Create(q.r.Context(), q.principal(), &plugins.CreateParams{
+			Name: f.Name, Description: f.Description, DefaultConfig: f.DefaultConfig, RunTimeout: f.timeout(),
+			Connector: f.Connector, BaseURL: f.BaseURL,
+		})
 	}
 	if err != nil {
 		q.show(ui, statusFor(err), "plugin_new", "New plugin", "plugins", &pluginNewData{Form: f, Error: ui.userMessage(q.r, err)})
@@ -141,7 +145,7 @@ func (ui *UI) handlePluginCreate(q *request) {
 
 // pluginData is the data of a plugin's page.
 type pluginData struct {
-	Plugin    *store.Plugin
+	Plugin    *hubtype.Plugin
 	CanEdit   bool
 	Host      string
 	Secret    string
@@ -155,22 +159,18 @@ type pluginData struct {
 
 // loadPlugin returns the plugin of the path's {id} and whether the caller
 // may edit it (its owner or an admin).
-func (ui *UI) loadPlugin(q *request) (*store.Plugin, bool, error) {
-	p, err := ui.store.PluginGet(q.r.Context(), q.org.ID, q.r.PathValue("id"))
+func (ui *UI) loadPlugin(q *request) (*hubtype.Plugin, bool, error) {
+	p, err := ui.plugins.Get(q.r.Context(), q.principal(), q.r.PathValue("id"))
 	if err != nil {
-		return nil, false, fmt.Errorf("get plugin: %w", err)
+		return nil, false, err
 	}
-	return p, q.isAdmin() || p.OwnerID == q.user.ID, nil
+	return p, plugins.CanChange(q.principal(), p), nil
 }
 
 // showPlugin renders a plugin's page.
 func (ui *UI) showPlugin(q *request, status int, d *pluginData) {
 	if d.CanEdit {
-		insts, err := ui.hub.PluginInstances(q.r.Context(), q.org.ID, d.Plugin.ID)
-		if err != nil {
-			ui.fail(q, fmt.Errorf("list instances: %w", err))
-			return
-		}
+		insts := instances(ui.plugins.OnlineInstances(q.r.Context(), d.Plugin))
 		d.Instances = insts
 		d.HasNodes = slices.ContainsFunc(insts, func(i Instance) bool { return i.Node != "" })
 		d.Host = ui.hub.PublicURL()
@@ -195,33 +195,28 @@ func (ui *UI) handlePlugin(q *request) {
 	ui.showPlugin(q, http.StatusOK, &pluginData{Plugin: p, CanEdit: canEdit})
 }
 
-// editablePlugin loads the path's plugin for a change by its owner or an
-// admin; it answers the request itself and returns nil otherwise.
-func (ui *UI) editablePlugin(q *request) *store.Plugin {
-	p, canEdit, err := ui.loadPlugin(q)
-	if err == nil && !canEdit {
-		err = errForbidden
-	}
-	if err != nil {
-		ui.fail(q, err)
-		return nil
-	}
-	return p
-}
-
 // handlePluginUpdate saves a plugin's settings.
 func (ui *UI) handlePluginUpdate(q *request) {
-	p := ui.editablePlugin(q)
-	if p == nil {
-		return
-	}
-	saved := *p
-	f, err := readPluginForm(q.r, p)
+	ctx, pr := q.r.Context(), q.principal()
+	f, err := readPluginForm(q.r)
+	var p *hubtype.Plugin
 	if err == nil {
-		err = ui.hub.UpdatePlugin(q.r.Context(), p)
+		mins := f.timeout()
+		p, err = ui.plugins.Update(ctx, pr, &plugins.UpdateParams{
+			ID: q.r.PathValue("id"), Name: &f.Name, Description: &f.Description, DefaultConfig: &f.DefaultConfig,
+			RunTimeout: &mins, Connector: &f.Connector, BaseURL: &f.BaseURL,
+		})
 	}
 	if err != nil {
-		ui.showPlugin(q, statusFor(err), &pluginData{Plugin: &saved, CanEdit: true, Form: f, Error: ui.userMessage(q.r, err)})
+		saved, canEdit, lerr := ui.loadPlugin(q)
+		switch {
+		case lerr != nil:
+			ui.fail(q, lerr)
+		case !canEdit:
+			ui.fail(q, errForbidden)
+		default:
+			ui.showPlugin(q, statusFor(err), &pluginData{Plugin: saved, CanEdit: true, Form: f, Error: ui.userMessage(q.r, err)})
+		}
 		return
 	}
 	ui.redirect(q.w, q.r, "/plugins/"+p.ID, "ok", "Plugin saved.")
@@ -229,12 +224,9 @@ func (ui *UI) handlePluginUpdate(q *request) {
 
 // handlePluginDelete deletes a plugin.
 func (ui *UI) handlePluginDelete(q *request) {
-	p := ui.editablePlugin(q)
-	if p == nil {
-		return
-	}
-	if err := ui.hub.DeletePlugin(q.r.Context(), q.org.ID, p.ID); err != nil {
-		ui.fail(q, fmt.Errorf("delete plugin: %w", err))
+	p, err := ui.plugins.Delete(q.r.Context(), q.principal(), q.r.PathValue("id"))
+	if err != nil {
+		ui.fail(q, err)
 		return
 	}
 	ui.redirect(q.w, q.r, "/plugins", "ok", "Plugin "+p.Name+" deleted.")
@@ -242,45 +234,47 @@ func (ui *UI) handlePluginDelete(q *request) {
 
 // handlePluginReveal shows the plugin's secret once.
 func (ui *UI) handlePluginReveal(q *request) {
-	p := ui.editablePlugin(q)
-	if p == nil {
+	p, secret, err := ui.plugins.RevealSecret(q.r.Context(), q.principal(), q.r.PathValue("id"))
+	if errors.Is(err, hubtype.ErrConflict) {
+		ui.redirect(q.w, q.r, "/plugins/"+q.r.PathValue("id"), "error", "The secret was already revealed; rotate it to get a new one.")
 		return
 	}
-	secret, err := ui.hub.RevealPluginSecret(q.r.Context(), p)
 	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			ui.redirect(q.w, q.r, "/plugins/"+p.ID, "error", ie.Message)
-			return
-		}
-		ui.fail(q, fmt.Errorf("reveal plugin secret: %w", err))
+		ui.fail(q, err)
 		return
 	}
-	p.SecretRevealed = true
 	ui.showPlugin(q, http.StatusOK, &pluginData{Plugin: p, CanEdit: true, Secret: secret})
 }
 
 // handlePluginRotate gives the plugin a new secret and shows it once.
 func (ui *UI) handlePluginRotate(q *request) {
-	p := ui.editablePlugin(q)
-	if p == nil {
-		return
-	}
-	secret, err := ui.hub.RotatePluginSecret(q.r.Context(), p)
+	p, secret, err := ui.plugins.RotateSecret(q.r.Context(), q.principal(), q.r.PathValue("id"))
 	if err != nil {
-		ui.fail(q, fmt.Errorf("rotate plugin secret: %w", err))
+		ui.fail(q, err)
 		return
 	}
-	p.SecretRevealed = true
 	ui.showPlugin(q, http.StatusOK, &pluginData{Plugin: p, CanEdit: true, Secret: secret})
+}
+
+// instances converts connected instances for the Development box.
+func instances(list []hubtype.InstanceInfo) []Instance {
+	out := make([]Instance, 0, len(list))
+	for _, i := range list {
+		out = append(out, Instance{ID: i.ID, RemoteAddr: i.RemoteAddr, ConnectedAt: i.ConnectedAt, LastHeartbeat: i.LastHeartbeat, Runs: i.Runs, Node: i.Node})
+	}
+	return out
 }
 
 // statusFor returns the HTTP status of a form answered with err.
 func statusFor(err error) int {
 	var ie *InputError
 	var ce *StorageCheckError
-	if errors.As(err, &ie) || errors.As(err, &ce) {
+	var fe *hubtype.FieldError
+	switch {
+	case errors.As(err, &ie) || errors.As(err, &ce) || errors.As(err, &fe):
 		return http.StatusBadRequest
+	case errors.Is(err, hubtype.ErrConflict):
+		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -210,10 +211,7 @@ type pluginRow struct {
 
 // newPluginRow converts a plugin for the lists, counting its instances.
 func (ui *UI) newPluginRow(q *request, p *store.Plugin) (*pluginRow, error) {
-	insts, err := ui.hub.PluginInstances(q.r.Context(), q.org.ID, p.ID)
-	if err != nil {
-		return nil, fmt.Errorf("list instances of plugin %s: %w", p.ID, err)
-	}
+	insts := ui.plugins.OnlineInstances(q.r.Context(), p)
 	return &pluginRow{
 		ID:            p.ID,
 		Name:          p.Name,
@@ -243,12 +241,13 @@ func (ui *UI) handleProjectPlugins(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	enabled, err := ui.store.ProjectPluginList(ctx, q.org.ID, p.ID)
+	enabled, err := ui.plugins.ProjectPlugins(ctx, q.principal(), p.ID)
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list project plugins: %w", err))
+		ui.fail(q, err)
 		return
 	}
-	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"}, CanManage: q.isAdmin(), MaxRetries: MaxRetries}
+	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"},
+		CanManage: plugins.CanManageProjectPlugins(q.principal()), MaxRetries: MaxRetries}
 	on := map[string]bool{}
 	for _, pl := range enabled {
 		row, err := ui.newPluginRow(q, pl)
@@ -260,9 +259,9 @@ func (ui *UI) handleProjectPlugins(q *request) {
 		on[pl.ID] = true
 	}
 	if d.CanManage {
-		all, err := ui.store.PluginList(ctx, q.org.ID)
+		all, err := ui.plugins.List(ctx, q.principal())
 		if err != nil {
-			ui.fail(q, fmt.Errorf("list plugins: %w", err))
+			ui.fail(q, err)
 			return
 		}
 		for _, pl := range all {
@@ -287,28 +286,15 @@ func (ui *UI) handleProjectPluginRemove(q *request) {
 // changeProjectPlugin enables or disables a plugin on the path's project
 // (admins) and goes back to Settings → Plugins.
 func (ui *UI) changeProjectPlugin(q *request, pluginID string, enable bool) {
-	if !q.isAdmin() {
-		ui.fail(q, errForbidden)
-		return
+	params := &plugins.ProjectPluginParams{ProjectID: q.r.PathValue("pid"), PluginID: pluginID}
+	change, done := ui.plugins.Disable, " was removed from this project."
+	if enable {
+		change, done = ui.plugins.Enable, " is enabled on this project."
 	}
-	ctx := q.r.Context()
-	p, err := ui.loadProject(q)
+	pl, err := change(q.r.Context(), q.principal(), params)
 	if err != nil {
 		ui.fail(q, err)
 		return
 	}
-	pl, err := ui.store.PluginGet(ctx, q.org.ID, pluginID)
-	if err != nil {
-		ui.fail(q, fmt.Errorf("get plugin: %w", err))
-		return
-	}
-	change, done := ui.store.ProjectPluginDisable, " was removed from this project."
-	if enable {
-		change, done = ui.store.ProjectPluginEnable, " is enabled on this project."
-	}
-	if err := change(ctx, q.org.ID, p.ID, pl.ID); err != nil {
-		ui.fail(q, fmt.Errorf("change project plugins: %w", err))
-		return
-	}
-	ui.redirect(q.w, q.r, "/projects/"+p.ID+"/settings/plugins", "ok", pl.Name+done)
+	ui.redirect(q.w, q.r, "/projects/"+params.ProjectID+"/settings/plugins", "ok", pl.Name+done)
 }

@@ -15,7 +15,10 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -220,17 +223,48 @@ type errorPageData struct {
 // 500 with a generic message.
 func (ui *UI) fail(q *request, err error) {
 	var ie *InputError
+	var fe *hubtype.FieldError
 	switch {
 	case errors.As(err, &ie):
 		q.show(ui, http.StatusBadRequest, "error", "Cannot do that", "", &errorPageData{Heading: "Cannot do that", Message: ie.Message})
-	case errors.Is(err, store.ErrNotFound):
+	case errors.As(err, &fe):
+		q.show(ui, http.StatusBadRequest, "error", "Cannot do that", "", &errorPageData{Heading: "Cannot do that", Message: sentence(fe.Message)})
+	case errors.Is(err, hubtype.ErrConflict):
+		q.show(ui, http.StatusConflict, "error", "Cannot do that", "", &errorPageData{Heading: "Cannot do that", Message: sentence(ruleMessage(err))})
+	case errors.Is(err, hubtype.ErrNotFound):
 		q.show(ui, http.StatusNotFound, "error", "Not found", "", &errorPageData{Heading: "Not found", Message: "This page does not exist, or it belongs to another organization."})
 	case errors.Is(err, errForbidden):
 		q.show(ui, http.StatusForbidden, "error", "Not allowed", "", &errorPageData{Heading: "Not allowed", Message: "This needs an organization admin or the plugin's owner."})
+	case errors.Is(err, hubtype.ErrForbidden):
+		q.show(ui, http.StatusForbidden, "error", "Not allowed", "", &errorPageData{Heading: "Not allowed", Message: sentence(ruleMessage(err))})
 	default:
 		ui.log.ErrorContext(q.r.Context(), "page failed", slog.String(logKeyPath, q.r.URL.Path), errAttr(err))
 		q.show(ui, http.StatusInternalServerError, "error", "Something went wrong", "", &errorPageData{Heading: "Something went wrong", Message: "The hub could not do this. The error was logged; try again later."})
 	}
+}
+
+// ruleMessage returns the message of a service's *hubtype.RuleError in
+// err, else err's text.
+func ruleMessage(err error) string {
+	var re *hubtype.RuleError
+	if errors.As(err, &re) {
+		return re.Message
+	}
+	return err.Error()
+}
+
+// sentence returns msg with its first letter upper case and a final
+// period, as the pages show messages.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 // errForbidden is the cause of a 403 page.
@@ -247,10 +281,16 @@ func (ui *UI) serverError(w http.ResponseWriter, r *http.Request, err error) {
 // message, else a generic text (the error is logged).
 func (ui *UI) userMessage(r *http.Request, err error) string {
 	var ie *InputError
-	if errors.As(err, &ie) {
+	var fe *hubtype.FieldError
+	var re *hubtype.RuleError
+	switch {
+	case errors.As(err, &ie):
 		return ie.Message
-	}
-	if errors.Is(err, store.ErrNotFound) {
+	case errors.As(err, &fe):
+		return fe.Message
+	case errors.As(err, &re):
+		return re.Message
+	case errors.Is(err, hubtype.ErrNotFound):
 		return "not found"
 	}
 	ui.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), errAttr(err))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -80,21 +81,6 @@ type Hub interface {
 	CreateStorage(ctx context.Context, s *store.Storage, secretKey string, skipCheck bool) error
 	// DeleteStorage removes an organization storage.
 	DeleteStorage(ctx context.Context, orgID, id string) error
-	// CreatePlugin validates and stores a new plugin with a new secret
-	// (ID, SecretHash and SecretEnc are set by the hub).
-	CreatePlugin(ctx context.Context, p *store.Plugin) error
-	// UpdatePlugin validates and stores a plugin's editable fields.
-	UpdatePlugin(ctx context.Context, p *store.Plugin) error
-	// DeletePlugin deletes a plugin and its project links.
-	DeletePlugin(ctx context.Context, orgID, id string) error
-	// RevealPluginSecret returns the plugin's current secret once: an
-	// *InputError when it was already revealed.
-	RevealPluginSecret(ctx context.Context, p *store.Plugin) (string, error)
-	// RotatePluginSecret gives the plugin a new secret and returns it
-	// (counts as revealed).
-	RotatePluginSecret(ctx context.Context, p *store.Plugin) (string, error)
-	// PluginInstances lists the instances of a plugin connected now.
-	PluginInstances(ctx context.Context, orgID, pluginID string) ([]Instance, error)
 	// StartRun creates a run for the principal p and dispatches it. The
 	// returned run may already be final (e.g. failed: no instance online).
 	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*store.Run, error)
@@ -163,6 +149,8 @@ type Config struct {
 	Store store.Store
 	// Hub provides the hub's services. Required.
 	Hub Hub
+	// Plugins is the plugin service. Required.
+	Plugins *plugins.Service
 	// Logger receives the UI's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 	// SessionTTL is how long a session lasts after sign-in. Defaults to
@@ -207,6 +195,8 @@ func (c *Config) validate() error {
 		return errors.New("web: Store is required")
 	case c.Hub == nil:
 		return errors.New("web: Hub is required")
+	case c.Plugins == nil:
+		return errors.New("web: Plugins is required")
 	case c.SessionTTL < 0:
 		return fmt.Errorf("web: SessionTTL must not be negative, got %s", c.SessionTTL)
 	case c.SessionCheckInterval < 0 || c.RunPollInterval < 0 || c.NotificationPollInterval < 0:
@@ -224,6 +214,7 @@ type UI struct {
 	cfg     Config
 	store   store.Store
 	hub     Hub
+	plugins *plugins.Service
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	limiter *signinLimiter
@@ -254,6 +245,7 @@ func New(c *Config) (*UI, error) {
 		cfg:     cfg,
 		store:   cfg.Store,
 		hub:     cfg.Hub,
+		plugins: cfg.Plugins,
 		log:     cfg.Logger.With(slog.String(logKeyComponent, "web")),
 		pages:   pages,
 		limiter: newSigninLimiter(),

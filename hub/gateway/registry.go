@@ -6,27 +6,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-// InstanceInfo describes one connected instance of a plugin.
-type InstanceInfo struct {
-	// ID names the instance: the Socket.IO socket id, or "rest:<plugin id>"
-	// for the REST connector.
-	ID        string          `json:"id"`
-	PluginID  string          `json:"pluginId"`
-	OrgID     string          `json:"orgId"`
-	Connector store.Connector `json:"connector"`
-	// RemoteAddr is the socket's remote address, or the REST base URL.
-	RemoteAddr    string    `json:"remoteAddr"`
-	ConnectedAt   time.Time `json:"connectedAt"`
-	LastHeartbeat time.Time `json:"lastHeartbeat"`
-	// Runs is how many runs the instance holds now.
-	Runs int `json:"runs"`
-	// Node names the hub replica the instance is connected to; empty for
-	// an instance of this process that the run dispatcher did not list.
-	Node string `json:"node,omitempty"`
-}
+// InstanceInfo describes one connected instance of a plugin (declared in
+// hub/hubtype, which the services share).
+type InstanceInfo = hubtype.InstanceInfo
 
 // instance is a connected instance. Fields below mu are guarded by the
 // registry's mutex.

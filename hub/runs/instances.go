@@ -199,3 +199,7 @@ func (m *Manager) RefreshREST() {
 	m.gw.RefreshREST()
 	m.broadcast(topicPlugins, &message{Op: opRefresh})
 }
+
+// CheckBaseURL reports whether a REST connector plugin may use base URL
+// u (see gateway.Gateway.CheckBaseURL).
+func (m *Manager) CheckBaseURL(u string) error { return m.gw.CheckBaseURL(u) }

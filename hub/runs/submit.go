@@ -2,13 +2,13 @@ package runs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -57,8 +57,9 @@ type SubmitParams struct {
 // is connected (or with MsgReplicaNoAnswer when the replica holding the
 // chosen instance did not take the run in time). Errors:
 // store.ErrNotFound (project or plugin not in the organization),
-// ErrPluginNotEnabled, *InputError (bad config, stage, batch or retries),
-// ErrClosed.
+// ErrPluginNotEnabled, *hubtype.FieldError (a config that is not one JSON
+// object of at most plugins.MaxConfigLen bytes), *InputError (bad stage,
+// batch or retries), ErrClosed.
 func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, error) {
 	m.mu.Lock()
 	closing := m.closing
@@ -185,13 +186,8 @@ func configText(given *string, def string) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "{}", nil
 	}
-	var v any
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return "", &InputError{Field: "configJSON", Message: fmt.Sprintf("is not valid JSON at byte %d: %v", se.Offset, err)}
-		}
-		return "", &InputError{Field: "configJSON", Message: fmt.Sprintf("is not valid JSON: %v", err)}
+	if err := plugins.CheckConfig("configJSON", text); err != nil {
+		return "", err
 	}
 	return text, nil
 }

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
+	"github.com/exporthub/exporthub/hub/store"
 )
 
 // TestPluginShowCommand_Node checks the NODE column of `plugin show`: the
@@ -49,4 +51,26 @@ func TestPluginShowCommand_Node(t *testing.T) {
 			require.Regexp(t, `(?m)^\S+\s+127\.0\.0\.1:\d+\s+`+regexp.QuoteMeta(node)+`\s+\d{4}-`, out, "the instance row names its node")
 		})
 	}
+}
+
+// TestPluginEnableCommand_AdminOnly checks that `plugin enable` follows
+// the hub's rule: only organization admins enable or disable plugins on a
+// project, and a member is told so.
+func TestPluginEnableCommand_AdminOnly(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	_, memberKey := h.NewUser(t, h.OrgID, store.RoleMember)
+	var project hubapi.ProjectResponse
+	h.JSON(t, http.MethodPost, "/api/projects", h.AdminKey, map[string]any{"name": "enable"}, http.StatusCreated, &project)
+	var p hubapi.PluginSecretResponse
+	h.JSON(t, http.MethodPost, "/api/plugins", memberKey, map[string]any{"name": "mine"}, http.StatusCreated, &p)
+
+	_, _, err := run(t, "", "plugin", "enable", p.ID, "--project", project.ID, "--host", h.URL, "--api-key", memberKey)
+	require.EqualError(t, err, `only an organization admin may enable plugins on a project; your role is "member"`)
+	_, _, err = run(t, "", "plugin", "enable", "--disable", p.ID, "--project", project.ID, "--host", h.URL, "--api-key", memberKey)
+	require.EqualError(t, err, `only an organization admin may disable plugins on a project; your role is "member"`)
+
+	out, _, err := run(t, "", "plugin", "enable", p.ID, "--project", project.ID, "--host", h.URL, "--api-key", h.AdminKey)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("Enabled plugin %s on project %s.\n", p.ID, project.ID), out)
 }

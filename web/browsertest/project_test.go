@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/exporthub/exporthub/hub/hubapi"
+	"github.com/exporthub/exporthub/hub/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -196,4 +197,55 @@ func TestUI_ConfigJSONCheck(t *testing.T) {
 	}
 	deep := strings.Repeat("[", 10001)
 	require.Contains(t, eval[string](t, tb, `window.exporthubCheckConfigJSON('{"a":`+deep+`').message`), "nested")
+}
+
+// TestUI_ProjectPluginsAdminOnly checks the rule the browser and the API
+// now share: only organization admins enable and disable plugins on a
+// project. A member gets no add form and no remove button, and a member's
+// form posted anyway is refused with the hub's reason and changes nothing.
+func TestUI_ProjectPluginsAdminOnly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, key := b.hub.NewUser(t, b.hub.OrgID, store.RoleMember)
+	pid := newProject(t, b, "Admin only")
+	var p hubapi.PluginSecretResponse
+	b.hub.JSON(t, "POST", "/api/plugins", key, map[string]any{"name": "Member's"}, http.StatusCreated, &p)
+	enabled := func() int {
+		var list hubapi.PluginListResponse
+		b.hub.JSON(t, "GET", "/api/projects/"+pid+"/plugins", b.hub.AdminKey, nil, http.StatusOK, &list)
+		return len(list.Plugins)
+	}
+
+	tb := b.newTab(t)
+	tb.signInWithKey(t, key)
+	settings := "/projects/" + pid + "/settings/plugins"
+	tb.navigate(t, settings)
+	require.Equal(t, 0, tb.nodeCount(t, "#add-plugin"))
+	// The member posts the add form by hand, with a valid CSRF token.
+	tb.do(t,
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const f = document.createElement("form");
+			f.method = "POST"; f.action = %q;
+			for (const [k, v] of [["csrf_token", document.querySelector('meta[name="csrf-token"]').content], ["plugin_id", %q]]) {
+				const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
+			}
+			document.body.appendChild(f); f.submit();
+		})()`, settings, p.ID)),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+	)
+	tb.waitText(t, "h1", "Not allowed")
+	require.Equal(t, `Only an organization admin may enable plugins on a project; your role is "member".`, tb.text(t, ".card p"))
+	require.Equal(t, 0, enabled(), "the member's form enabled nothing")
+
+	// An admin adds it through the form; the member then sees it, still
+	// without a remove button.
+	admin := b.newTab(t)
+	admin.signInWithKey(t, b.hub.AdminKey)
+	admin.navigate(t, settings)
+	admin.do(t, chromedp.SetValue(chromedp.ID("add-plugin"), p.ID))
+	require.Equal(t, "Member's is enabled on this project.", admin.submitForm(t, `form[action="`+settings+`"]`))
+	require.Equal(t, 1, enabled())
+	tb.navigate(t, settings)
+	require.Contains(t, tb.text(t, "#tabpanel"), "Member's")
+	require.Equal(t, 0, tb.nodeCount(t, `form[action$="/remove"]`))
 }
