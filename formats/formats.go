@@ -34,6 +34,7 @@ import (
 	"github.com/exporthub/exporthub/formats/mask"
 	"github.com/exporthub/exporthub/formats/voc"
 	"github.com/exporthub/exporthub/formats/yolo"
+	"github.com/exporthub/exporthub/internal/deflate"
 	"github.com/exporthub/exporthub/internal/zipstream"
 )
 
@@ -49,6 +50,24 @@ type Converter interface {
 	// per-asset problem in strict mode, a write failure) means the output
 	// is incomplete and must be discarded.
 	Convert(ctx context.Context, assets iter.Seq2[*aaf.Asset, error], zw convert.Archive, env *convert.Env) (*convert.Report, error)
+}
+
+// DefaultFields are the parts of each asset a converter reads unless it
+// says otherwise (see [Fields]): tools with their classifications, task
+// classifications and relations, metadata and contextData. No converter
+// reads the stage history, legacy reviews, batches or unknown keys.
+const DefaultFields = aaf.FieldTools | aaf.FieldToolClassifications | aaf.FieldClassifications |
+	aaf.FieldRelations | aaf.FieldMetadata | aaf.FieldContextData
+
+// Fields returns the parts of each asset c reads: what its Fields method
+// returns when it has one, else DefaultFields. A reader of the export given
+// aaf.WithFields(Fields(c)) (with aaf.WithoutValidation) gives c what it
+// needs, skipping the rest; the output is the same as with every part.
+func Fields(c Converter) aaf.Fields {
+	if f, ok := c.(interface{ Fields() aaf.Fields }); ok {
+		return f.Fields()
+	}
+	return DefaultFields
 }
 
 // ErrConfig is wrapped by every error of [New] about the Config JSON.
@@ -192,10 +211,10 @@ func typeOf(d convert.Description, name string) string {
 
 // Run converts assets with c into a zip written to w. The zip's central
 // directory is spooled under env.TempDir, so memory stays flat however many
-// files the format writes. On error the bytes written to w are not a
+// files the format writes; entries are deflated by internal/deflate. On error the bytes written to w are not a
 // usable archive.
 func Run(ctx context.Context, c Converter, assets iter.Seq2[*aaf.Asset, error], w io.Writer, env *convert.Env) (*convert.Report, error) {
-	zw := zipstream.NewWriter(w, zipstream.Options{TempDir: env.TempDir})
+	zw := zipstream.NewWriter(w, zipstream.Options{TempDir: env.TempDir, NewCompressor: deflate.NewCompressor})
 	rep, err := c.Convert(ctx, assets, zw, env)
 	if err != nil {
 		_ = zw.Close() // removes the spool; the archive is discarded anyway

@@ -198,3 +198,56 @@ func FuzzNew(f *testing.F) {
 		require.Contains(t, formats.Names(), c.Name())
 	})
 }
+
+// zipFiles returns the entries of a zip.
+func zipFiles(t *testing.T, data []byte) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		out[f.Name] = string(b)
+	}
+	return out
+}
+
+// TestFields checks that every format writes the same files from assets
+// read with aaf.WithFields(formats.Fields(c)), as the formats plugin reads
+// them, as from fully decoded assets.
+func TestFields(t *testing.T) {
+	t.Parallel()
+	var data bytes.Buffer
+	o := aaf.GenOptions{Assets: 60, Seed: 11, Kind: aaf.AssetKindMixed, Frames: 12, Tools: 5}
+	require.NoError(t, aaf.Generate(&data, aaf.FormatNDJSON, o))
+	configs := []string{
+		`{"format": "coco"}`, `{"format": "yolo"}`, `{"format": "yolo", "task": "segment"}`, `{"format": "voc"}`,
+		`{"format": "csv"}`, `{"format": "json"}`, `{"format": "cvat"}`, `{"format": "labelstudio"}`,
+		`{"format": "kitti"}`, `{"format": "mask"}`,
+	}
+	for _, cfg := range configs {
+		t.Run(cfg, func(t *testing.T) {
+			t.Parallel()
+			c, err := formats.New(cfg)
+			require.NoError(t, err)
+			run := func(opts ...aaf.ReaderOption) map[string]string {
+				env := formatstest.Env(t)
+				env.Schema = aaf.GenSchema(o)
+				var buf bytes.Buffer
+				_, err := formats.Run(t.Context(), c, aaf.NewReader(bytes.NewReader(data.Bytes()), opts...).All(), &buf, env)
+				require.NoError(t, err)
+				return zipFiles(t, buf.Bytes())
+			}
+			want := run()
+			got := run(aaf.WithoutValidation(), aaf.WithFields(formats.Fields(c)))
+			require.Equal(t, len(want), len(got))
+			for name, w := range want {
+				require.True(t, w == got[name], "%s differs when only formats.Fields are decoded", name)
+			}
+		})
+	}
+}

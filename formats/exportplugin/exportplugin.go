@@ -59,6 +59,11 @@ func (h *Handler) ServeExport(ctx context.Context, req *plugin.Request) (*plugin
 	if err != nil {
 		return nil, err
 	}
+	// Decode only what the format reads (the SDK's reader trusts the hub's
+	// validation; with StrictExport this changes nothing).
+	if err := req.Export.Configure(aaf.WithFields(formats.Fields(conv))); err != nil {
+		return nil, err
+	}
 	schema := h.schema(ctx, req)
 	f, err := os.CreateTemp(h.TempDir, "exporthub-"+conv.Name()+"-*.zip")
 	if err != nil {

@@ -9,12 +9,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"image/png"
 	"io"
 	"io/fs"
 	"iter"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -121,7 +123,8 @@ const ReportFile = "report.txt"
 
 // Golden compares res (its files plus report.txt) with the directory dir,
 // file by file, or rewrites dir when -update is set. Extra or missing files
-// fail the test.
+// fail the test. PNG files are compared as the images they decode to
+// (type, size, palette and pixels), not as compressed bytes.
 func Golden(t testing.TB, dir string, res Result) {
 	t.Helper()
 	files := make(map[string][]byte, len(res.Files)+1)
@@ -159,7 +162,12 @@ func Golden(t testing.TB, dir string, res Result) {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 		require.NoError(t, err)
 		if strings.HasSuffix(name, ".png") {
-			require.True(t, bytes.Equal(data, files[name]), "%s/%s differs from the golden file (run go test -update and review)", dir, name)
+			// The image, not its compressed bytes: what a reader sees.
+			want, err := png.Decode(bytes.NewReader(data))
+			require.NoError(t, err, "golden %s/%s", dir, name)
+			got, err := png.Decode(bytes.NewReader(files[name]))
+			require.NoError(t, err, "%s/%s is not a valid PNG", dir, name)
+			require.True(t, reflect.DeepEqual(want, got), "%s/%s: the image differs from the golden file's (run go test -update and review)", dir, name)
 			continue
 		}
 		require.Equal(t, string(data), string(files[name]), "%s/%s differs from the golden file (run go test -update and review)", dir, name)

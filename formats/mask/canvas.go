@@ -73,6 +73,10 @@ func (c *canvas) widen() {
 	c.wide = true
 }
 
+// painted returns the rows painted since the last reset, [y0, y1); the
+// others are zero.
+func (c *canvas) painted() (y0, y1 int) { return c.y0, c.y1 }
+
 // image returns the canvas as an 8-bit paletted image (palette up to the
 // largest value) or, once widened, as a 16-bit grayscale image. The image
 // shares the canvas's buffers.

@@ -99,6 +99,12 @@ func New(o Options) (*Converter, error) {
 	return &Converter{o: o}, nil
 }
 
+// Fields returns the parts of an asset the converter reads: tools,
+// classifications (for the pages of videos) and metadata.
+func (c *Converter) Fields() aaf.Fields {
+	return aaf.FieldTools | aaf.FieldClassifications | aaf.FieldMetadata
+}
+
 // Name returns "mask".
 func (c *Converter) Name() string { return Name }
 
@@ -135,6 +141,7 @@ type run struct {
 	classes *convert.Classes
 	zw      convert.Archive
 	fill    raster.Filler
+	png     pngWriter
 	sem     canvas
 	inst    canvas
 	enc     png.Encoder
@@ -221,12 +228,12 @@ func (r *run) asset(it *convert.Item) error {
 			it.Wrote(1)
 		}
 		if r.semOn {
-			if err := r.writePNG("semantic/"+f.Stem+".png", r.sem.image(r.semanticPalette)); err != nil {
+			if err := r.writePNG("semantic/"+f.Stem+".png", &r.sem, r.sem.image(r.semanticPalette)); err != nil {
 				return err
 			}
 		}
 		if r.instOn {
-			if err := r.writePNG("instance/"+f.Stem+".png", r.inst.image(r.instancePalette)); err != nil {
+			if err := r.writePNG("instance/"+f.Stem+".png", &r.inst, r.inst.image(r.instancePalette)); err != nil {
 				return err
 			}
 			if instances == nil {
@@ -284,11 +291,20 @@ func shape(it *convert.Item, t *aaf.Tool) ([][][]aaf.Point, bool) {
 	return nil, false
 }
 
-// writePNG encodes img into the zip entry name.
-func (r *run) writePNG(name string, img image.Image) error {
+// writePNG encodes img into the zip entry name: 8-bit masks with the
+// mask's own PNG writer (png.go), 16-bit ones with image/png.
+func (r *run) writePNG(name string, c *canvas, img image.Image) error {
 	out, err := r.create(name)
 	if err != nil {
 		return err
+	}
+	if p, ok := img.(*image.Paletted); ok {
+		b := p.Rect.Size()
+		y0, y1 := c.painted()
+		if err := r.png.encode(out, p.Pix, p.Stride, b.X, b.Y, y0, y1, p.Palette); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		return nil
 	}
 	r.buf.Reset(out)
 	if err := r.enc.Encode(r.buf, img); err != nil {

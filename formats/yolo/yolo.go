@@ -89,6 +89,12 @@ func New(o Options) (*Converter, error) {
 	return &Converter{o: o}, nil
 }
 
+// Fields returns the parts of an asset the converter reads: tools,
+// classifications (for the pages of videos) and metadata.
+func (c *Converter) Fields() aaf.Fields {
+	return aaf.FieldTools | aaf.FieldClassifications | aaf.FieldMetadata
+}
+
 // Name returns "yolo".
 func (c *Converter) Name() string { return Name }
 
