@@ -17,6 +17,7 @@ import (
 	"github.com/exporthub/exporthub/formats/coco"
 	"github.com/exporthub/exporthub/formats/convert"
 	"github.com/exporthub/exporthub/formats/formatstest"
+	"github.com/exporthub/exporthub/plugin/plugintest"
 )
 
 func TestNew(t *testing.T) {
@@ -199,23 +200,6 @@ func FuzzNew(f *testing.F) {
 	})
 }
 
-// zipFiles returns the entries of a zip.
-func zipFiles(t *testing.T, data []byte) map[string]string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	require.NoError(t, err)
-	out := map[string]string{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		require.NoError(t, err)
-		b, err := io.ReadAll(rc)
-		require.NoError(t, err)
-		require.NoError(t, rc.Close())
-		out[f.Name] = string(b)
-	}
-	return out
-}
-
 // TestFields checks that every format writes the same files from assets
 // read with aaf.WithFields(formats.Fields(c)), as the formats plugin reads
 // them, as from fully decoded assets.
@@ -234,19 +218,19 @@ func TestFields(t *testing.T) {
 			t.Parallel()
 			c, err := formats.New(cfg)
 			require.NoError(t, err)
-			run := func(opts ...aaf.ReaderOption) map[string]string {
+			run := func(opts ...aaf.ReaderOption) map[string][]byte {
 				env := formatstest.Env(t)
 				env.Schema = aaf.GenSchema(o)
 				var buf bytes.Buffer
 				_, err := formats.Run(t.Context(), c, aaf.NewReader(bytes.NewReader(data.Bytes()), opts...).All(), &buf, env)
 				require.NoError(t, err)
-				return zipFiles(t, buf.Bytes())
+				return plugintest.ZipEntries(t, buf.Bytes())
 			}
 			want := run()
 			got := run(aaf.WithoutValidation(), aaf.WithFields(formats.Fields(c)))
 			require.Equal(t, len(want), len(got))
 			for name, w := range want {
-				require.True(t, w == got[name], "%s differs when only formats.Fields are decoded", name)
+				require.True(t, bytes.Equal(w, got[name]), "%s differs when only formats.Fields are decoded", name)
 			}
 		})
 	}
