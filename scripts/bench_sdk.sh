@@ -94,7 +94,7 @@ for n in "${sizes[@]}"; do
 		run_py=0
 		[ "$n" -le "$py_max" ] && run_py=1
 		for _ in $(seq "$repeat"); do
-			measure cat cat "$file"
+			measure cat sh -c 'cat "$1" >/dev/null' sh "$file"
 			measure validate "$work/exporthub" aaf validate "$file"
 			measure go "$work/bboxes" dev -export "$file" -config "$config" -out "$work/go" -project bench
 			[ $run_py = 1 ] && measure py "$python" examples/bboxes/python/bboxes_plugin.py "$file" --config "$config" --project bench --out "$work/py"
