@@ -12,6 +12,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/sse"
 )
 
 // maxNotificationList bounds one page of notifications.
@@ -19,9 +20,6 @@ const maxNotificationList = 500
 
 // maxWebhookURLLen bounds a webhook URL.
 const maxWebhookURLLen = 2048
-
-// maxMarkRead bounds the ids of one mark-read request.
-const maxMarkRead = 1000
 
 // NewNotificationResponse returns n on the wire.
 func NewNotificationResponse(n *store.Notification) *hubapi.NotificationResponse {
@@ -80,12 +78,8 @@ func (s *Server) handleNotificationMarkRead(w http.ResponseWriter, r *http.Reque
 			return
 		}
 	}
-	if len(req.IDs) > maxMarkRead {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "ids holds %d notifications, at most %d at once", len(req.IDs), maxMarkRead))
-		return
-	}
 	p := Principal(r)
-	if err := s.store.NotificationMarkRead(r.Context(), p.UserID, req.IDs, time.Now().UTC()); err != nil {
+	if err := s.Runs().MarkNotificationsRead(r.Context(), p.UserID, req.IDs); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
@@ -115,8 +109,8 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 		s.WriteError(w, r, err)
 		return
 	}
-	sse := newSSE(w)
-	if sse.event("unread", "", hubapi.UnreadCountResponse{Unread: unread}) != nil {
+	events, err := sse.Start(w)
+	if err != nil || events.Event("unread", "", hubapi.UnreadCountResponse{Unread: unread}) != nil {
 		return
 	}
 	t := time.NewTicker(notificationKeepAlive)
@@ -128,11 +122,17 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 		case <-s.stopping:
 			return
 		case n, ok := <-ch:
-			if !ok || sse.event("notification", n.ID, NewNotificationResponse(n)) != nil {
+			if !ok {
+				return
+			}
+			if n == nil {
+				continue // a wake-up without a new notification (some were marked read)
+			}
+			if events.Event("notification", n.ID, NewNotificationResponse(n)) != nil {
 				return
 			}
 		case <-t.C:
-			if sse.keepAlive() != nil {
+			if events.KeepAlive() != nil {
 				return
 			}
 		}

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/sse"
 )
 
 // RunsConfig tunes the plugin gateway and the run dispatcher. The zero
@@ -302,63 +302,23 @@ func (s *Server) handleRunLogStream(w http.ResponseWriter, r *http.Request) {
 	// holds a graceful shutdown; the client reconnects and resumes.
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
-	sse := newSSE(w)
+	events, err := sse.Start(w)
+	if err != nil {
+		return
+	}
 	run, err := s.Runs().FollowLogs(ctx, &runs.FollowParams{
 		OrgID: orgID, RunID: r.PathValue("id"), AfterSeq: after,
-		OnLine: func(l *store.RunLog) error { return sse.event("log", strconv.FormatInt(l.Seq, 10), NewRunLogLine(l)) },
-		OnIdle: sse.keepAlive,
+		OnLine: func(l *store.RunLog) error {
+			return events.Event("log", strconv.FormatInt(l.Seq, 10), NewRunLogLine(l))
+		},
+		OnIdle: events.KeepAlive,
 	})
 	if err != nil {
 		// The client went away or the hub is stopping: the stream just
 		// ends; a client reconnects with Last-Event-ID.
 		return
 	}
-	_ = sse.event("end", "", hubapi.RunEndEvent{Status: string(run.Status), Message: run.Message, ExportID: run.ExportID})
-}
-
-// sseWriter writes a text/event-stream response.
-type sseWriter struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
-
-// newSSE starts an event stream on w.
-func newSSE(w http.ResponseWriter) *sseWriter {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	s := &sseWriter{w: w, rc: http.NewResponseController(w)}
-	_ = s.rc.Flush()
-	return s
-}
-
-// event writes one event (id may be empty) with data as JSON.
-func (s *sseWriter) event(name, id string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
-	}
-	var sb strings.Builder
-	if id != "" {
-		sb.WriteString("id: " + id + "\n")
-	}
-	sb.WriteString("event: " + name + "\ndata: ")
-	sb.Write(b)
-	sb.WriteString("\n\n")
-	if _, err := io.WriteString(s.w, sb.String()); err != nil {
-		return fmt.Errorf("write event: %w", err)
-	}
-	return s.rc.Flush()
-}
-
-// keepAlive writes a comment line so proxies keep the stream open.
-func (s *sseWriter) keepAlive() error {
-	if _, err := io.WriteString(s.w, ": keep-alive\n\n"); err != nil {
-		return fmt.Errorf("write keep-alive: %w", err)
-	}
-	return s.rc.Flush()
+	_ = events.Event("end", "", hubapi.RunEndEvent{Status: string(run.Status), Message: run.Message, ExportID: run.ExportID})
 }
 
 // blobStorage lets the run dispatcher read uploaded exports from the

@@ -181,3 +181,17 @@ func (h *webHub) Stopping() <-chan struct{} { return h.s.Stopping() }
 func (h *webHub) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
 	return h.s.Runs().WatchNotifications(userID)
 }
+
+// FollowRun follows a run as GET /api/runs/{id}/logs/stream does.
+func (h *webHub) FollowRun(ctx context.Context, p *auth.Principal, params *web.FollowRunParams) (*store.Run, error) {
+	return h.s.Runs().FollowLogs(ctx, &runs.FollowParams{
+		OrgID: p.OrgID, RunID: params.RunID, AfterSeq: params.AfterSeq,
+		OnStatus: params.OnStatus, OnLine: params.OnLine, OnIdle: params.OnIdle,
+	})
+}
+
+// MarkNotificationsRead marks notifications read as POST
+// /api/notifications/read does.
+func (h *webHub) MarkNotificationsRead(ctx context.Context, userID string, ids []string) error {
+	return h.s.Runs().MarkNotificationsRead(ctx, userID, ids)
+}

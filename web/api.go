@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -90,60 +88,6 @@ func decodeBody(r *http.Request, v any) error {
 		return inputErrorf("request body is not valid JSON: %v", err)
 	}
 	return nil
-}
-
-// eventStream writes server-sent events.
-type eventStream struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
-
-// startEvents answers r with an event stream.
-func startEvents(w http.ResponseWriter) (*eventStream, error) {
-	rc := http.NewResponseController(w)
-	// Streams outlive any write timeout; not every writer supports
-	// deadlines, and then there is no timeout to lift.
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	es := &eventStream{w: w, rc: rc}
-	// Reconnect quickly after the server ended a stream (the hub replica
-	// is stopping: another one, or the restarted hub, answers).
-	if _, err := fmt.Fprint(w, "retry: 1000\n\n"); err != nil {
-		return nil, fmt.Errorf("write event stream: %w", err)
-	}
-	return es, es.flush()
-}
-
-func (es *eventStream) flush() error {
-	if err := es.rc.Flush(); err != nil {
-		return fmt.Errorf("flush event stream: %w", err)
-	}
-	return nil
-}
-
-// send writes one event; id (when not "") becomes the browser's
-// Last-Event-ID on reconnect.
-func (es *eventStream) send(name, id string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", name, err)
-	}
-	var buf bytes.Buffer
-	buf.WriteString("event: " + name + "\n")
-	if id != "" {
-		buf.WriteString("id: " + id + "\n")
-	}
-	buf.WriteString("data: ")
-	buf.Write(b)
-	buf.WriteString("\n\n")
-	if _, err := es.w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write event stream: %w", err)
-	}
-	return es.flush()
 }
 
 // streamContext returns the context of an event stream of q: cancelled

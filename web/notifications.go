@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/sse"
 )
 
 // bellView is what the notification bell shows: the unread count and the
@@ -179,30 +180,28 @@ func (ui *UI) handleNotificationsRead(q *request) {
 	if req.All {
 		ids = nil
 	}
-	if err := ui.store.NotificationMarkRead(q.r.Context(), q.user.ID, ids, time.Now().UTC()); err != nil {
-		ui.apiFail(q, fmt.Errorf("mark notifications read: %w", err))
+	if err := ui.hub.MarkNotificationsRead(q.r.Context(), q.user.ID, ids); err != nil {
+		ui.apiFail(q, err)
 		return
 	}
 	ui.handleNotifications(q)
 }
 
 // handleNotificationStream streams the bell's content as a
-// "notifications" event, first at once and then whenever it changes: at
-// once when the hub stores a notification for the user, and within the
-// poll interval for changes made elsewhere (another tab marked some read,
-// another hub replica notified). It ends when the browser leaves, the hub
-// begins to shut down or the session ends.
+// "notifications" event, first at once and then whenever the hub's
+// notification feed (the one the API's stream follows) wakes it: a
+// notification stored for the user, or some marked read, on any replica.
+// It ends when the browser leaves, the hub begins to shut down or the
+// session ends.
 func (ui *UI) handleNotificationStream(q *request) {
 	wake, stop := ui.hub.WatchNotifications(q.user.ID)
 	defer stop()
-	es, err := startEvents(q.w)
+	es, err := sse.Start(q.w)
 	if err != nil {
 		return
 	}
 	ctx, cancel := ui.streamContext(q)
 	defer cancel()
-	tick := time.NewTicker(ui.cfg.NotificationPollInterval)
-	defer tick.Stop()
 	var last *bellView
 	for {
 		v, err := ui.bell(ctx, q.session)
@@ -211,7 +210,7 @@ func (ui *UI) handleNotificationStream(q *request) {
 			return
 		}
 		if !sameBell(last, v) {
-			if err := es.send("notifications", "", v); err != nil {
+			if err := es.Event("notifications", "", v); err != nil {
 				ui.streamEnded(ctx, err)
 				return
 			}
@@ -224,7 +223,6 @@ func (ui *UI) handleNotificationStream(q *request) {
 			if !ok {
 				return // the hub is stopping
 			}
-		case <-tick.C:
 		}
 	}
 }

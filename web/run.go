@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/sse"
 )
 
 // maxLogBatch bounds how many log lines one poll of a run stream sends.
@@ -164,83 +166,56 @@ type ExportInfo struct {
 }
 
 // handleRunEvents streams a run's status changes and log lines as
-// server-sent events ("status", "log", then "end" when the run is final).
-// A reconnecting browser sends Last-Event-ID (the last log Seq) and the
-// stream resumes after it. The stream ends early, without "end", when the
-// hub begins to shut down or the session ends; the browser reconnects.
+// server-sent events ("status", "log", then "end" when the run is final),
+// following the run through the hub's run dispatcher as the API's log
+// stream does. A reconnecting browser sends Last-Event-ID (the last log
+// Seq) and the stream resumes after it. The stream ends early, without
+// "end", when the hub begins to shut down or the session ends; the
+// browser reconnects.
 func (ui *UI) handleRunEvents(q *request) {
-	ctx := q.r.Context()
-	run, err := ui.store.RunGet(ctx, q.org.ID, q.r.PathValue("id"))
-	if err != nil {
-		ui.apiFail(q, fmt.Errorf("get run: %w", err))
-		return
-	}
 	afterSeq, _ := strconv.ParseInt(q.r.Header.Get("Last-Event-ID"), 10, 64) // absent or garbled: from the start
-	es, err := startEvents(q.w)
-	if err != nil {
-		return
-	}
 	ctx, cancel := ui.streamContext(q)
 	defer cancel()
-	tick := time.NewTicker(ui.cfg.RunPollInterval)
-	defer tick.Stop()
-	var lastStatus store.RunStatus
-	for {
-		// Read the status before the logs, so the logs of a run seen as
-		// final are complete.
-		if run == nil {
-			if run, err = ui.store.RunGet(ctx, q.org.ID, q.r.PathValue("id")); err != nil {
-				ui.streamEnded(ctx, err)
-				return
+	// The stream starts with the first event, so that an unknown run is
+	// still answered 404.
+	var es *sse.Writer
+	send := func(name, id string, data any) error {
+		if es == nil {
+			var err error
+			if es, err = sse.Start(q.w); err != nil {
+				return err
 			}
 		}
-		if afterSeq, err = ui.sendRunLogs(ctx, es, run.ID, afterSeq); err != nil {
-			ui.streamEnded(ctx, err)
-			return
-		}
-		if run.Status.Final() {
-			end, err := ui.runEnd(ctx, run)
-			if err == nil {
-				err = es.send("end", "", end)
-			}
-			ui.streamEnded(ctx, err)
-			return
-		}
-		if run.Status != lastStatus {
-			lastStatus = run.Status
-			if err := es.send("status", "", &RunStatusEvent{Status: run.Status, Message: run.Message}); err != nil {
-				ui.streamEnded(ctx, err)
-				return
-			}
-		}
-		run = nil
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+		return es.Event(name, id, data)
 	}
-}
-
-// sendRunLogs sends the run's log lines after afterSeq and returns the
-// last Seq sent.
-func (ui *UI) sendRunLogs(ctx context.Context, es *eventStream, runID string, afterSeq int64) (int64, error) {
-	for {
-		lines, err := ui.store.RunLogList(ctx, runID, afterSeq, maxLogBatch)
-		if err != nil {
-			return afterSeq, fmt.Errorf("list run logs: %w", err)
-		}
-		for _, l := range lines {
-			ev := &RunLogEvent{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra}
-			if err := es.send("log", strconv.FormatInt(l.Seq, 10), ev); err != nil {
-				return afterSeq, err
+	run, err := ui.hub.FollowRun(ctx, q.principal(), &FollowRunParams{
+		RunID: q.r.PathValue("id"), AfterSeq: afterSeq,
+		OnStatus: func(run *hubtype.Run) error {
+			return send("status", "", &RunStatusEvent{Status: run.Status, Message: run.Message})
+		},
+		OnLine: func(l *hubtype.RunLog) error {
+			return send("log", strconv.FormatInt(l.Seq, 10), &RunLogEvent{Seq: l.Seq, Time: l.Time, Level: l.Level, Msg: l.Msg, Extra: l.Extra})
+		},
+		OnIdle: func() error {
+			if es == nil {
+				return nil
 			}
-			afterSeq = l.Seq
+			return es.KeepAlive()
+		},
+	})
+	if err != nil {
+		if es == nil && ctx.Err() == nil {
+			ui.apiFail(q, err)
+			return
 		}
-		if len(lines) < maxLogBatch {
-			return afterSeq, nil
-		}
+		ui.streamEnded(ctx, err)
+		return
 	}
+	end, err := ui.runEnd(ctx, run)
+	if err == nil {
+		err = send("end", "", end)
+	}
+	ui.streamEnded(ctx, err)
 }
 
 // runEnd builds the "end" event of a final run.

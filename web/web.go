@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -24,12 +25,6 @@ const (
 	// checks that its session still holds: a stream of a session that was
 	// signed out, expired or whose user was deleted ends within it.
 	DefaultSessionCheckInterval = 5 * time.Second
-	// DefaultRunPollInterval is how often a run's event stream reads the
-	// run's status and new log lines from the store.
-	DefaultRunPollInterval = 250 * time.Millisecond
-	// DefaultNotificationPollInterval is how often the bell's event
-	// stream reads the user's notifications from the store.
-	DefaultNotificationPollInterval = 2 * time.Second
 	// DefaultBellItems is how many notifications the bell lists.
 	DefaultBellItems = 10
 )
@@ -88,10 +83,33 @@ type Hub interface {
 	// open event streams end then, so that they never hold a graceful
 	// shutdown (the browser reconnects by itself).
 	Stopping() <-chan struct{}
-	// WatchNotifications returns a channel that receives the user's new
-	// notifications as they are stored (it may miss some: the bell reads
-	// the store on every wake-up), and a function that stops the watch.
-	WatchNotifications(userID string) (<-chan *store.Notification, func())
+	// FollowRun follows a run of p's organization as the API's log
+	// stream does (ErrNotFound for another organization's), calling
+	// params' callbacks, and returns the run once it ended and every line
+	// was sent.
+	FollowRun(ctx context.Context, p *auth.Principal, params *FollowRunParams) (*hubtype.Run, error)
+	// WatchNotifications returns a channel that wakes the user's bell: it
+	// receives the user's new notifications as they are stored, and nil
+	// when some were marked read (it may miss some: the bell reads its
+	// content on every wake-up); and a function that stops the watch.
+	WatchNotifications(userID string) (<-chan *hubtype.Notification, func())
+	// MarkNotificationsRead marks notifications of the user as read (no
+	// ids: all) and wakes the user's bells.
+	MarkNotificationsRead(ctx context.Context, userID string, ids []string) error
+}
+
+// FollowRunParams is the input of Hub.FollowRun.
+type FollowRunParams struct {
+	RunID string
+	// AfterSeq skips the log lines up to this Seq.
+	AfterSeq int64
+	// OnStatus receives the run while it is active: as it is first, then
+	// on each status change.
+	OnStatus func(*hubtype.Run) error
+	// OnLine receives each log line in order.
+	OnLine func(*hubtype.RunLog) error
+	// OnIdle is called when nothing came for a while (keep-alive).
+	OnIdle func() error
 }
 
 // StartRunParams is the input of Hub.StartRun.
@@ -159,12 +177,6 @@ type Config struct {
 	// SessionCheckInterval is how often an open event stream checks that
 	// its session still holds. Defaults to DefaultSessionCheckInterval.
 	SessionCheckInterval time.Duration
-	// RunPollInterval is how often a run stream polls the store. Defaults
-	// to DefaultRunPollInterval.
-	RunPollInterval time.Duration
-	// NotificationPollInterval is how often the bell stream polls the
-	// store. Defaults to DefaultNotificationPollInterval.
-	NotificationPollInterval time.Duration
 }
 
 // withDefaults returns a copy of c with zero fields set to defaults.
@@ -178,12 +190,6 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.SessionCheckInterval == 0 {
 		out.SessionCheckInterval = DefaultSessionCheckInterval
-	}
-	if out.RunPollInterval == 0 {
-		out.RunPollInterval = DefaultRunPollInterval
-	}
-	if out.NotificationPollInterval == 0 {
-		out.NotificationPollInterval = DefaultNotificationPollInterval
 	}
 	return out
 }
@@ -199,8 +205,8 @@ func (c *Config) validate() error {
 		return errors.New("web: Plugins is required")
 	case c.SessionTTL < 0:
 		return fmt.Errorf("web: SessionTTL must not be negative, got %s", c.SessionTTL)
-	case c.SessionCheckInterval < 0 || c.RunPollInterval < 0 || c.NotificationPollInterval < 0:
-		return errors.New("web: SessionCheckInterval, RunPollInterval and NotificationPollInterval must not be negative")
+	case c.SessionCheckInterval < 0:
+		return fmt.Errorf("web: SessionCheckInterval must not be negative, got %s", c.SessionCheckInterval)
 	}
 	if _, err := url.Parse(c.Hub.PublicURL()); err != nil {
 		return fmt.Errorf("web: hub public URL: %w", err)

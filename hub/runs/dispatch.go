@@ -58,6 +58,7 @@ func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plug
 		}
 		switch {
 		case err == nil:
+			m.wakeRun(run.ID) // its followers show it dispatched
 			m.log.InfoContext(ctx, "run dispatched", slog.String(logKeyRun, run.ID), slog.String(logKeyPlugin, plug.ID),
 				slog.String(logKeyInstance, inst.ID), slog.String("instance_node", inst.NodeID))
 			return

@@ -191,6 +191,8 @@ func (m *Manager) acceptResponse(ctx context.Context, runID string, ev *gateway.
 			Status: store.RunUploaded, At: time.Now().UTC(),
 		}); err != nil {
 			m.log.WarnContext(ctx, "mark run uploaded", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
+		} else {
+			m.wakeRun(runID) // its followers show it uploaded
 		}
 		m.wg.Add(1)
 		go func() {

@@ -143,6 +143,11 @@ type FollowParams struct {
 	// OnIdle is called when no line came for Config.FollowInterval (to
 	// keep a connection alive); nil to skip. An error stops FollowLogs.
 	OnIdle func() error
+	// OnStatus, when set, receives the run while it is active: first as
+	// it is, then whenever its status changed (after the lines stored
+	// before the change). The run's end is FollowLogs' result, not an
+	// OnStatus call. An error stops FollowLogs.
+	OnStatus func(*store.Run) error
 }
 
 // FollowLogs sends a run's log lines after p.AfterSeq to p.OnLine, then
@@ -159,6 +164,7 @@ func (m *Manager) FollowLogs(ctx context.Context, p *FollowParams) (*store.Run, 
 	wake, stop := m.logWatch.subscribe(p.RunID)
 	defer stop()
 	after := p.AfterSeq
+	var lastStatus store.RunStatus
 	idle := time.NewTimer(m.cfg.FollowInterval)
 	defer idle.Stop()
 	for {
@@ -183,6 +189,12 @@ func (m *Manager) FollowLogs(ctx context.Context, p *FollowParams) (*store.Run, 
 		}
 		if ended {
 			return run, nil
+		}
+		if p.OnStatus != nil && run.Status != lastStatus {
+			lastStatus = run.Status
+			if err := p.OnStatus(run); err != nil {
+				return nil, err
+			}
 		}
 		select {
 		case <-ctx.Done():

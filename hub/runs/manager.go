@@ -442,7 +442,9 @@ func (m *Manager) markRunning(ctx context.Context, ar *activeRun) {
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "mark run running", slog.String(logKeyRun, ar.run.ID), slog.Any(logKeyError, err))
+		return
 	}
+	m.wakeRun(ar.run.ID) // its followers show the new status
 }
 
 // NoteActivity records that the plugin working on a run called the hub
@@ -464,7 +466,10 @@ func (m *Manager) markRunningElsewhere(ctx context.Context, runID string) {
 	_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
 		ID: runID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunRunning, At: time.Now().UTC(),
 	})
-	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+	switch {
+	case err == nil:
+		m.wakeRun(runID) // its followers show the new status
+	case !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound):
 		m.log.WarnContext(ctx, "mark run running", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 	}
 }

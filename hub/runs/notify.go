@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -85,9 +87,11 @@ func humanSize(n int64) string {
 }
 
 // WatchNotifications returns a channel receiving the notifications created
-// for a user from now on, by this hub replica or another, and a function
-// to stop. A slow reader misses notifications (re-list them with
-// Store.NotificationList); the channel is closed by stop or Close.
+// for a user from now on, by this hub replica or another, and nil when
+// some of the user's notifications were marked read (MarkNotificationsRead,
+// on any replica); and a function to stop. A slow reader misses values
+// (re-list the notifications with Store.NotificationList); the channel is
+// closed by stop or Close.
 func (m *Manager) WatchNotifications(userID string) (<-chan *store.Notification, func()) {
 	return m.noteWatch.subscribe(userID)
 }
@@ -114,4 +118,23 @@ func (m *Manager) relayNote(msg *message) {
 			return
 		}
 	}
+}
+
+// MaxMarkRead bounds the ids of one MarkNotificationsRead.
+const MaxMarkRead = 1000
+
+// MarkNotificationsRead marks notifications of a user as read (no ids:
+// all of them) and wakes the user's watchers on every replica, so that
+// every open bell shows it.
+// At most MaxMarkRead ids at once: more is a *hubtype.FieldError.
+func (m *Manager) MarkNotificationsRead(ctx context.Context, userID string, ids []string) error {
+	if len(ids) > MaxMarkRead {
+		return hubtype.Fieldf("ids", "ids holds %d notifications, at most %d at once", len(ids), MaxMarkRead)
+	}
+	if err := m.st.NotificationMarkRead(ctx, userID, ids, time.Now().UTC()); err != nil {
+		return fmt.Errorf("mark notifications read: %w", err)
+	}
+	m.noteWatch.notify(userID, nil)
+	m.broadcast(topicNotes, &message{Op: opNoteRead, User: userID})
+	return nil
 }

@@ -50,6 +50,7 @@ const (
 	opAck        = "ack"        // the answer to request ID
 	opRun        = "run"        // Run logged or ended
 	opNote       = "note"       // notification Note for User was stored
+	opNoteRead   = "note-read"  // notifications of User were marked read
 	opDisconnect = "disconnect" // disconnect the instances of Plugin, telling them Msg
 	opRefresh    = "refresh"    // poll REST plugins now
 )
@@ -187,6 +188,8 @@ func (m *Manager) onMessage(topic string, payload []byte) {
 				m.relayNote(&msg)
 			}()
 		}
+	case opNoteRead:
+		m.noteWatch.notify(msg.User, nil)
 	case opDisconnect:
 		m.gw.DisconnectPlugin(msg.Plugin, msg.Msg)
 	case opRefresh:
