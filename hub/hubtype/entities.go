@@ -95,7 +95,15 @@ type Batch struct {
 
 // Asset is one imported AAF asset of a project.
 type Asset struct {
-	ProjectID  string
+	ProjectID string
+	// ID is the asset's id (Ango's asset _id), unique in the project. On
+	// import it is the AAF's assetId when the asset has one; when it is
+	// empty, an upsert keeps the id of the asset it replaces and an insert
+	// gets a new one (NewID). Always set when read.
+	ID string
+	// TaskID is the id of the asset's task (Ango's labelTask _id), unique
+	// in the project: the AAF's taskId, or kept or new like ID.
+	TaskID     string
 	ExternalID string
 	// Seq orders assets within a project (insertion order); set by the store.
 	Seq int64
@@ -109,6 +117,9 @@ type Asset struct {
 	// CreatedAt is when the asset was first imported into the project
 	// (read only: set by the store on insert and kept on upsert).
 	CreatedAt time.Time
+	// PreLabeled is true when the asset was imported with annotations (its
+	// task holds tools, classifications or relations).
+	PreLabeled bool
 	// Data is the asset's AAF JSON exactly as imported.
 	Data json.RawMessage
 }
@@ -149,9 +160,59 @@ type AssetListParams struct {
 	// CreatedAfter and CreatedBefore keep assets whose CreatedAt is
 	// strictly after / before them; zero means no bound.
 	CreatedAfter, CreatedBefore time.Time
-	AfterSeq                    int64
+	// IDs keeps the assets with any of these ids when non-empty.
+	IDs []string
+	// TaskIDs keeps the assets whose task has any of these ids when
+	// non-empty.
+	TaskIDs []string
+	// ExternalIDs keeps the assets with any of these externalIds when
+	// non-empty.
+	ExternalIDs []string
+	// AllBatches keeps the assets in every one of these batches when
+	// non-empty.
+	AllBatches []string
+	// PreLabeled, when not nil, keeps the assets whose PreLabeled equals
+	// it.
+	PreLabeled *bool
+	AfterSeq   int64
+	// Offset skips that many matching assets before the page (pages by
+	// number). store.AssetAll needs it zero.
+	Offset int
+	// OrderBy orders the page; ties and the empty list order by Seq.
+	// store.AssetAll needs it empty.
+	OrderBy []AssetOrder
 	// Limit is the page size. Defaults to 1000.
 	Limit int
+}
+
+// AssetOrderField names what assets may be ordered by.
+type AssetOrderField string
+
+// The fields assets may be ordered by.
+const (
+	AssetOrderSeq        AssetOrderField = "seq"
+	AssetOrderExternalID AssetOrderField = "external_id"
+	AssetOrderUpdatedAt  AssetOrderField = "updated_at"
+	AssetOrderCreatedAt  AssetOrderField = "created_at"
+	AssetOrderStageID    AssetOrderField = "stage_id"
+	AssetOrderTaskID     AssetOrderField = "task_id"
+	AssetOrderID         AssetOrderField = "asset_id"
+)
+
+// AssetOrder is one key of an asset ordering.
+type AssetOrder struct {
+	Field AssetOrderField
+	Desc  bool
+}
+
+// Valid reports whether o names a known field.
+func (o AssetOrder) Valid() bool {
+	switch o.Field {
+	case AssetOrderSeq, AssetOrderExternalID, AssetOrderUpdatedAt, AssetOrderCreatedAt,
+		AssetOrderStageID, AssetOrderTaskID, AssetOrderID:
+		return true
+	}
+	return false
 }
 
 // AssetCounts is a project's asset counts.

@@ -96,13 +96,19 @@ type Store interface {
 	// Rows is consumed as it is read, never collected in memory.
 	AssetImport(ctx context.Context, p *AssetImportParams) (*AssetImportResult, error)
 	// AssetListPage returns up to p.Limit assets of a project with Seq >
-	// p.AfterSeq in Seq order, filtered by stage and batches. Use
-	// [AssetAll] to iterate a whole project. A missing project has no
-	// assets (an empty page, not an error).
+	// p.AfterSeq matching the filter of p, in p.OrderBy order (Seq order
+	// by default), after skipping p.Offset of them. Use [AssetAll] to
+	// iterate a whole project. A missing project has no assets (an empty
+	// page, not an error).
 	AssetListPage(ctx context.Context, p *AssetListParams) ([]*Asset, error)
 	// AssetCount returns the number of assets matching the filter of p
-	// (AfterSeq and Limit are ignored).
+	// (AfterSeq, Offset, OrderBy and Limit are ignored).
 	AssetCount(ctx context.Context, p *AssetListParams) (int64, error)
+	// AssetListByTask returns the assets whose task has id taskID in the
+	// projects of organization orgID (at most one per project: task ids
+	// are unique in a project), oldest project first. None is an empty
+	// list, not an error.
+	AssetListByTask(ctx context.Context, orgID, taskID string) ([]*Asset, error)
 	// AssetCounts returns a project's asset counts in total, per stage id
 	// and per batch name. Assets without a stage count only in Total; the
 	// maps are never nil.

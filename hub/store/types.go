@@ -12,6 +12,8 @@ type (
 	AssetImportParams  = hubtype.AssetImportParams
 	AssetImportResult  = hubtype.AssetImportResult
 	AssetListParams    = hubtype.AssetListParams
+	AssetOrder         = hubtype.AssetOrder
+	AssetOrderField    = hubtype.AssetOrderField
 	Batch              = hubtype.Batch
 	Connector          = hubtype.Connector
 	Export             = hubtype.Export
@@ -42,33 +44,40 @@ type (
 
 // Constants of hub/hubtype.
 const (
-	ConnectorREST  = hubtype.ConnectorREST
-	ConnectorWS    = hubtype.ConnectorWS
-	DefaultStageID = hubtype.DefaultStageID
-	ImportAppend   = hubtype.ImportAppend
-	ImportUpsert   = hubtype.ImportUpsert
-	RoleAdmin      = hubtype.RoleAdmin
-	RoleMember     = hubtype.RoleMember
-	RunCancelled   = hubtype.RunCancelled
-	RunDispatched  = hubtype.RunDispatched
-	RunFailed      = hubtype.RunFailed
-	RunLost        = hubtype.RunLost
-	RunQueued      = hubtype.RunQueued
-	RunRunning     = hubtype.RunRunning
-	RunSucceeded   = hubtype.RunSucceeded
-	RunTimedOut    = hubtype.RunTimedOut
-	RunUploaded    = hubtype.RunUploaded
-	StageArchive   = hubtype.StageArchive
-	StageComplete  = hubtype.StageComplete
-	StageConsensus = hubtype.StageConsensus
-	StageHold      = hubtype.StageHold
-	StageLabel     = hubtype.StageLabel
-	StageLogic     = hubtype.StageLogic
-	StagePlugin    = hubtype.StagePlugin
-	StageReview    = hubtype.StageReview
-	StageSpacing   = hubtype.StageSpacing
-	StageStart     = hubtype.StageStart
-	StageWebhook   = hubtype.StageWebhook
+	AssetOrderCreatedAt  = hubtype.AssetOrderCreatedAt
+	AssetOrderExternalID = hubtype.AssetOrderExternalID
+	AssetOrderID         = hubtype.AssetOrderID
+	AssetOrderSeq        = hubtype.AssetOrderSeq
+	AssetOrderStageID    = hubtype.AssetOrderStageID
+	AssetOrderTaskID     = hubtype.AssetOrderTaskID
+	AssetOrderUpdatedAt  = hubtype.AssetOrderUpdatedAt
+	ConnectorREST        = hubtype.ConnectorREST
+	ConnectorWS          = hubtype.ConnectorWS
+	DefaultStageID       = hubtype.DefaultStageID
+	ImportAppend         = hubtype.ImportAppend
+	ImportUpsert         = hubtype.ImportUpsert
+	RoleAdmin            = hubtype.RoleAdmin
+	RoleMember           = hubtype.RoleMember
+	RunCancelled         = hubtype.RunCancelled
+	RunDispatched        = hubtype.RunDispatched
+	RunFailed            = hubtype.RunFailed
+	RunLost              = hubtype.RunLost
+	RunQueued            = hubtype.RunQueued
+	RunRunning           = hubtype.RunRunning
+	RunSucceeded         = hubtype.RunSucceeded
+	RunTimedOut          = hubtype.RunTimedOut
+	RunUploaded          = hubtype.RunUploaded
+	StageArchive         = hubtype.StageArchive
+	StageComplete        = hubtype.StageComplete
+	StageConsensus       = hubtype.StageConsensus
+	StageHold            = hubtype.StageHold
+	StageLabel           = hubtype.StageLabel
+	StageLogic           = hubtype.StageLogic
+	StagePlugin          = hubtype.StagePlugin
+	StageReview          = hubtype.StageReview
+	StageSpacing         = hubtype.StageSpacing
+	StageStart           = hubtype.StageStart
+	StageWebhook         = hubtype.StageWebhook
 )
 
 // Variables of hub/hubtype.

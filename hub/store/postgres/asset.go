@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,8 +44,8 @@ func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*s
 		src := &assetSource{next: next, importTime: now()}
 		if mode == store.ImportAppend {
 			src.projectID = p.ProjectID
-			n, err := tx.CopyFrom(ctx, pgx.Identifier{"assets"},
-				[]string{"project_id", "external_id", "stage_id", "batches", "updated_at", "data", "created_at"}, src)
+			n, err := tx.CopyFrom(ctx, pgx.Identifier{"assets"}, []string{"project_id", "external_id", "stage_id", "batches",
+				"updated_at", "data", "created_at", "asset_id", "task_id", "pre_labeled"}, src)
 			if err != nil {
 				return src.copyError(err)
 			}
@@ -97,11 +98,17 @@ func (src *assetSource) Next() bool {
 	if data == nil {
 		data = []byte{}
 	}
-	first := any(int64(src.n))
+	src.values = src.values[:0]
 	if src.projectID != "" {
-		first = src.projectID
+		// An assets row: a missing id is a new one.
+		src.values = append(src.values, src.projectID, a.ExternalID, a.StageID, textArray(a.Batches), updated, data,
+			src.importTime, cmp.Or(a.ID, store.NewID()), cmp.Or(a.TaskID, store.NewID()), a.PreLabeled)
+		return true
 	}
-	src.values = append(src.values[:0], first, a.ExternalID, a.StageID, textArray(a.Batches), updated, data, src.importTime)
+	// An asset_import row: the ids as given ('' keeps the stored ones on
+	// an update) and new ones for an insert.
+	src.values = append(src.values, int64(src.n), a.ExternalID, a.StageID, textArray(a.Batches), updated, data,
+		src.importTime, a.ID, a.TaskID, a.PreLabeled, store.NewID(), store.NewID())
 	return true
 }
 
@@ -121,8 +128,8 @@ var (
 )
 
 // copyError explains why COPY failed: the rows' own error, or the first
-// duplicate externalId (its row number and value taken from the server's
-// error, when it gives them).
+// duplicate key (its row number and value taken from the server's error,
+// when it gives them).
 func (src *assetSource) copyError(err error) error {
 	if src.err != nil {
 		return src.err
@@ -135,12 +142,33 @@ func (src *assetSource) copyError(err error) error {
 				where = fmt.Sprintf("asset %d", n)
 			}
 		}
-		id := ""
-		if m := keyValueRE.FindStringSubmatch(pgErr.Detail); m != nil {
-			id = fmt.Sprintf(" %q", m[1])
-		}
-		return fmt.Errorf("%s: externalId%s is already in the project or earlier in the input: %w",
-			where, id, store.ErrConflict)
+		return fmt.Errorf("%s: %w", where, uniqueAssetError(pgErr))
+	}
+	return interpretError(err)
+}
+
+// uniqueAssetError says which unique key of an asset (externalId,
+// assetId, taskId) a unique violation is about, with its value when the
+// server gives it.
+func uniqueAssetError(pgErr *pgconn.PgError) error {
+	id := ""
+	if m := keyValueRE.FindStringSubmatch(pgErr.Detail); m != nil {
+		id = fmt.Sprintf(" %q", m[1])
+	}
+	switch pgErr.ConstraintName {
+	case "assets_project_task_id":
+		return fmt.Errorf("taskId%s is already the task of another asset of the project or earlier in the input: %w", id, store.ErrConflict)
+	case "assets_project_asset_id":
+		return fmt.Errorf("assetId%s is already the id of another asset of the project or earlier in the input: %w", id, store.ErrConflict)
+	}
+	return fmt.Errorf("externalId%s is already in the project or earlier in the input: %w", id, store.ErrConflict)
+}
+
+// upsertError is interpretError with the unique key named.
+func upsertError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation {
+		return uniqueAssetError(pgErr)
 	}
 	return interpretError(err)
 }
@@ -157,12 +185,14 @@ const upsertIndexRows = 5000
 func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSource, res *store.AssetImportResult) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE asset_import (
 			ord bigint NOT NULL, external_id text NOT NULL, stage_id text NOT NULL, batches text[] NOT NULL,
-			updated_at timestamptz NOT NULL, data bytea NOT NULL, created_at timestamptz NOT NULL
+			updated_at timestamptz NOT NULL, data bytea NOT NULL, created_at timestamptz NOT NULL,
+			asset_id text NOT NULL, task_id text NOT NULL, pre_labeled boolean NOT NULL,
+			new_asset_id text NOT NULL, new_task_id text NOT NULL
 		) ON COMMIT DROP`); err != nil {
 		return interpretError(err)
 	}
-	total, err := tx.CopyFrom(ctx, pgx.Identifier{"asset_import"},
-		[]string{"ord", "external_id", "stage_id", "batches", "updated_at", "data", "created_at"}, src)
+	total, err := tx.CopyFrom(ctx, pgx.Identifier{"asset_import"}, []string{"ord", "external_id", "stage_id", "batches",
+		"updated_at", "data", "created_at", "asset_id", "task_id", "pre_labeled", "new_asset_id", "new_task_id"}, src)
 	if err != nil {
 		return src.copyError(err)
 	}
@@ -189,7 +219,10 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 		)
 		UPDATE asset_import i SET ord = d.first_ord FROM d
 		WHERE i.external_id = d.external_id AND i.ord = d.last_ord`,
-		`UPDATE assets a SET stage_id = i.stage_id, batches = i.batches, updated_at = i.updated_at, data = i.data
+		// An empty asset or task id keeps the stored one.
+		`UPDATE assets a SET stage_id = i.stage_id, batches = i.batches, updated_at = i.updated_at, data = i.data,
+			asset_id = coalesce(nullif(i.asset_id, ''), a.asset_id), task_id = coalesce(nullif(i.task_id, ''), a.task_id),
+			pre_labeled = i.pre_labeled
 		FROM asset_import i WHERE a.project_id = $1 AND a.external_id = i.external_id`)
 	for _, q := range steps {
 		var args []any
@@ -197,15 +230,18 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 			args = []any{projectID}
 		}
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return interpretError(err)
+			return upsertError(err)
 		}
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at)
-		SELECT $1, i.external_id, i.stage_id, i.batches, i.updated_at, i.data, i.created_at FROM asset_import i
+	tag, err := tx.Exec(ctx, `INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at,
+			asset_id, task_id, pre_labeled)
+		SELECT $1, i.external_id, i.stage_id, i.batches, i.updated_at, i.data, i.created_at,
+			coalesce(nullif(i.asset_id, ''), i.new_asset_id), coalesce(nullif(i.task_id, ''), i.new_task_id), i.pre_labeled
+		FROM asset_import i
 		WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.project_id = $1 AND a.external_id = i.external_id)
 		ORDER BY i.ord`, projectID)
 	if err != nil {
-		return interpretError(err)
+		return upsertError(err)
 	}
 	res.Inserted = int(tag.RowsAffected())
 	res.Updated = int(total) - res.Inserted
@@ -217,9 +253,14 @@ func importUpsert(ctx context.Context, tx pgx.Tx, projectID string, src *assetSo
 func assetWhere(p *store.AssetListParams) (string, []any) {
 	where := `a.project_id = $1`
 	args := []any{p.ProjectID}
-	if len(p.StageIDs) > 0 {
-		args = append(args, p.StageIDs)
-		where += fmt.Sprintf(` AND a.stage_id = ANY($%d::text[])`, len(args))
+	for _, f := range []struct {
+		column string
+		values []string
+	}{{`a.stage_id`, p.StageIDs}, {`a.asset_id`, p.IDs}, {`a.task_id`, p.TaskIDs}, {`a.external_id`, p.ExternalIDs}} {
+		if len(f.values) > 0 {
+			args = append(args, f.values)
+			where += fmt.Sprintf(` AND %s = ANY($%d::text[])`, f.column, len(args))
+		}
 	}
 	for _, b := range []struct {
 		cond string
@@ -235,37 +276,87 @@ func assetWhere(p *store.AssetListParams) (string, []any) {
 		args = append(args, p.Batches)
 		where += fmt.Sprintf(` AND a.batches && $%d::text[]`, len(args))
 	}
+	if len(p.AllBatches) > 0 {
+		args = append(args, p.AllBatches)
+		where += fmt.Sprintf(` AND a.batches @> $%d::text[]`, len(args))
+	}
+	if p.PreLabeled != nil {
+		args = append(args, *p.PreLabeled)
+		where += fmt.Sprintf(` AND a.pre_labeled = $%d`, len(args))
+	}
 	return where, args
 }
 
-func scanAsset(projectID string) func(pgx.Row) (*store.Asset, error) {
-	return func(row pgx.Row) (*store.Asset, error) {
-		a := store.Asset{ProjectID: projectID}
-		var data []byte
-		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &a.Batches, &a.UpdatedAt, &a.CreatedAt, &data); err != nil {
-			return nil, err
-		}
-		a.Batches = listOrNil(a.Batches)
-		a.UpdatedAt, a.CreatedAt = a.UpdatedAt.UTC(), a.CreatedAt.UTC()
-		a.Data = rawOrNil(data)
-		return &a, nil
+// assetColumns are the columns scanAsset reads, over assets a.
+const assetColumns = `a.project_id, a.seq, a.asset_id, a.task_id, a.external_id, a.stage_id, a.batches, a.updated_at,
+	a.created_at, a.pre_labeled, a.data`
+
+func scanAsset(row pgx.Row) (*store.Asset, error) {
+	var (
+		a    store.Asset
+		data []byte
+	)
+	if err := row.Scan(&a.ProjectID, &a.Seq, &a.ID, &a.TaskID, &a.ExternalID, &a.StageID, &a.Batches, &a.UpdatedAt,
+		&a.CreatedAt, &a.PreLabeled, &data); err != nil {
+		return nil, err
 	}
+	a.Batches = listOrNil(a.Batches)
+	a.UpdatedAt, a.CreatedAt = a.UpdatedAt.UTC(), a.CreatedAt.UTC()
+	a.Data = rawOrNil(data)
+	return &a, nil
 }
 
-// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq in Seq
-// order, filtered by stage and batches (keyset paging on (project_id, seq)).
+// assetOrderBy returns the ORDER BY list of p (over assets a), Seq last.
+// Text sorts byte-wise (COLLATE "C"), as in SQLite.
+func assetOrderBy(p *store.AssetListParams) (string, error) {
+	var parts []string
+	for _, o := range p.OrderBy {
+		if !o.Valid() {
+			return "", fmt.Errorf("order assets by %q: unknown field", o.Field)
+		}
+		col := `a.` + string(o.Field)
+		switch o.Field {
+		case store.AssetOrderExternalID, store.AssetOrderStageID, store.AssetOrderTaskID, store.AssetOrderID:
+			col += ` COLLATE "C"`
+		}
+		if o.Desc {
+			col += ` DESC`
+		}
+		parts = append(parts, col)
+	}
+	return strings.Join(append(parts, `a.seq`), `, `), nil
+}
+
+// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq
+// matching the filter of p, in p.OrderBy order (keyset paging on
+// (project_id, seq) by default).
 func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]*store.Asset, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = store.DefaultAssetPageSize
 	}
+	order, err := assetOrderBy(p)
+	if err != nil {
+		return nil, err
+	}
 	where, args := assetWhere(p)
-	args = append(args, p.AfterSeq, limit)
-	query := fmt.Sprintf(`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.data FROM assets a
-		WHERE %s AND a.seq > $%d ORDER BY a.seq LIMIT $%d`, where, len(args)-1, len(args))
-	out, err := queryList(ctx, s.pool, scanAsset(p.ProjectID), query, args...)
+	args = append(args, p.AfterSeq, limit, max(p.Offset, 0))
+	query := fmt.Sprintf(`SELECT %s FROM assets a WHERE %s AND a.seq > $%d ORDER BY %s LIMIT $%d OFFSET $%d`,
+		assetColumns, where, len(args)-2, order, len(args)-1, len(args))
+	out, err := queryList(ctx, s.pool, scanAsset, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list assets of project %s: %w", p.ProjectID, err)
+	}
+	return out, nil
+}
+
+// AssetListByTask returns the assets of org's projects whose task has id
+// taskID, oldest project first.
+func (s *Store) AssetListByTask(ctx context.Context, orgID, taskID string) ([]*store.Asset, error) {
+	out, err := queryList(ctx, s.pool, scanAsset, `SELECT `+assetColumns+` FROM assets a JOIN projects p ON p.id = a.project_id
+		WHERE a.task_id = $1 AND p.org_id = $2 ORDER BY p.created_at, p.id`, taskID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("find task %s: %w", taskID, err)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -87,15 +88,17 @@ func newAssetImporter(ctx context.Context, tx *sql.Tx, projectID string, mode st
 		return st, nil
 	}
 	var err error
-	if imp.insert, err = prepare(`INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if imp.insert, err = prepare(`INSERT INTO assets (project_id, external_id, stage_id, batches, updated_at, data, created_at,
+		asset_id, task_id, pre_labeled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return nil, err
 	}
 	if imp.insertBatch, err = prepare(`INSERT OR IGNORE INTO asset_batches (seq, project_id, batch) VALUES (?, ?, ?)`); err != nil {
 		return nil, err
 	}
 	if mode == store.ImportUpsert {
-		if imp.update, err = prepare(`UPDATE assets SET stage_id = ?, batches = ?, updated_at = ?, data = ?
+		// An empty asset or task id keeps the stored one.
+		if imp.update, err = prepare(`UPDATE assets SET stage_id = ?, batches = ?, updated_at = ?, data = ?,
+			asset_id = coalesce(nullif(?, ''), asset_id), task_id = coalesce(nullif(?, ''), task_id), pre_labeled = ?
 			WHERE project_id = ? AND external_id = ? RETURNING seq`); err != nil {
 			return nil, err
 		}
@@ -137,7 +140,8 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 	}
 	if imp.update != nil {
 		var seq int64
-		err := imp.update.QueryRowContext(ctx, a.StageID, batches, updated, data, imp.projectID, a.ExternalID).Scan(&seq)
+		err := imp.update.QueryRowContext(ctx, a.StageID, batches, updated, data, a.ID, a.TaskID, a.PreLabeled,
+			imp.projectID, a.ExternalID).Scan(&seq)
 		switch {
 		case err == nil:
 			if _, err := imp.deleteBatches.ExecContext(ctx, seq); err != nil {
@@ -145,23 +149,41 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 			}
 			return false, imp.writeBatches(ctx, n, a, seq)
 		case !errors.Is(err, sql.ErrNoRows):
-			return false, fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, interpretError(err))
+			return false, assetWriteError(n, a, err)
 		}
 	}
-	r, err := imp.insert.ExecContext(ctx, imp.projectID, a.ExternalID, a.StageID, batches, updated, data, imp.importTime)
+	id, taskID := cmp.Or(a.ID, store.NewID()), cmp.Or(a.TaskID, store.NewID())
+	r, err := imp.insert.ExecContext(ctx, imp.projectID, a.ExternalID, a.StageID, batches, updated, data, imp.importTime,
+		id, taskID, a.PreLabeled)
 	if err != nil {
-		err = interpretError(err)
-		if errors.Is(err, store.ErrConflict) {
-			return false, fmt.Errorf("asset %d: externalId %q is already in the project or earlier in the input: %w",
-				n, a.ExternalID, store.ErrConflict)
-		}
-		return false, fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, err)
+		return false, assetWriteError(n, a, err)
 	}
 	seq, err := r.LastInsertId()
 	if err != nil {
 		return false, fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, interpretError(err))
 	}
 	return true, imp.writeBatches(ctx, n, a, seq)
+}
+
+// assetWriteError explains why the n-th asset of an import could not be
+// written: which of its unique keys (externalId, assetId, taskId) is
+// already in the project or earlier in the input.
+func assetWriteError(n int, a *store.Asset, err error) error {
+	msg := err.Error()
+	err = interpretError(err)
+	if !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, err)
+	}
+	switch {
+	case strings.Contains(msg, "assets.task_id"):
+		return fmt.Errorf("asset %d (externalId %q): taskId %q is already the task of another asset of the project or earlier in the input: %w",
+			n, a.ExternalID, a.TaskID, store.ErrConflict)
+	case strings.Contains(msg, "assets.asset_id"):
+		return fmt.Errorf("asset %d (externalId %q): assetId %q is already the id of another asset of the project or earlier in the input: %w",
+			n, a.ExternalID, a.ID, store.ErrConflict)
+	}
+	return fmt.Errorf("asset %d: externalId %q is already in the project or earlier in the input: %w",
+		n, a.ExternalID, store.ErrConflict)
 }
 
 func (imp *assetImporter) writeBatches(ctx context.Context, n int, a *store.Asset, seq int64) error {
@@ -181,17 +203,24 @@ func assetWhere(p *store.AssetListParams) (string, []any) {
 		args = []any{p.ProjectID}
 	)
 	sb.WriteString(`a.project_id = ?`)
-	if len(p.StageIDs) > 0 {
-		sb.WriteString(` AND a.stage_id IN (`)
-		for i, id := range p.StageIDs {
+	in := func(column string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		sb.WriteString(` AND ` + column + ` IN (`)
+		for i, v := range values {
 			if i > 0 {
 				sb.WriteString(`, `)
 			}
 			sb.WriteString(`?`)
-			args = append(args, id)
+			args = append(args, v)
 		}
 		sb.WriteString(`)`)
 	}
+	in(`a.stage_id`, p.StageIDs)
+	in(`a.asset_id`, p.IDs)
+	in(`a.task_id`, p.TaskIDs)
+	in(`a.external_id`, p.ExternalIDs)
 	for _, b := range []struct {
 		cond string
 		t    time.Time
@@ -213,44 +242,87 @@ func assetWhere(p *store.AssetListParams) (string, []any) {
 		}
 		sb.WriteString(`))`)
 	}
+	for _, b := range p.AllBatches {
+		sb.WriteString(` AND EXISTS (SELECT 1 FROM asset_batches b WHERE b.seq = a.seq AND b.batch = ?)`)
+		args = append(args, b)
+	}
+	if p.PreLabeled != nil {
+		sb.WriteString(` AND a.pre_labeled = ?`)
+		args = append(args, *p.PreLabeled)
+	}
 	return sb.String(), args
 }
 
-func scanAsset(projectID string) func(scanner) (*store.Asset, error) {
-	return func(row scanner) (*store.Asset, error) {
-		a := store.Asset{ProjectID: projectID}
-		var (
-			batches          string
-			updated, created int64
-			data             []byte
-		)
-		if err := row.Scan(&a.Seq, &a.ExternalID, &a.StageID, &batches, &updated, &created, &data); err != nil {
-			return nil, err
-		}
-		var err error
-		if a.Batches, err = decodeList[string](batches); err != nil {
-			return nil, fmt.Errorf("asset %q batches: %w", a.ExternalID, err)
-		}
-		a.UpdatedAt, a.CreatedAt = fromMicros(updated), fromMicros(created)
-		a.Data = rawOrNil(data)
-		return &a, nil
+// assetColumns are the columns scanAsset reads, over assets a.
+const assetColumns = `a.project_id, a.seq, a.asset_id, a.task_id, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.pre_labeled, a.data`
+
+func scanAsset(row scanner) (*store.Asset, error) {
+	var (
+		a                store.Asset
+		batches          string
+		updated, created int64
+		data             []byte
+	)
+	if err := row.Scan(&a.ProjectID, &a.Seq, &a.ID, &a.TaskID, &a.ExternalID, &a.StageID, &batches, &updated, &created,
+		&a.PreLabeled, &data); err != nil {
+		return nil, err
 	}
+	var err error
+	if a.Batches, err = decodeList[string](batches); err != nil {
+		return nil, fmt.Errorf("asset %q batches: %w", a.ExternalID, err)
+	}
+	a.UpdatedAt, a.CreatedAt = fromMicros(updated), fromMicros(created)
+	a.Data = rawOrNil(data)
+	return &a, nil
 }
 
-// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq in Seq
-// order, filtered by stage and batches (keyset paging on (project_id, seq)).
+// assetOrderBy returns the ORDER BY list of p (over assets a), Seq last.
+func assetOrderBy(p *store.AssetListParams) (string, error) {
+	var parts []string
+	for _, o := range p.OrderBy {
+		if !o.Valid() {
+			return "", fmt.Errorf("order assets by %q: unknown field", o.Field)
+		}
+		col := `a.` + string(o.Field)
+		if o.Desc {
+			col += ` DESC`
+		}
+		parts = append(parts, col)
+	}
+	return strings.Join(append(parts, `a.seq`), `, `), nil
+}
+
+// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq
+// matching the filter of p, in p.OrderBy order (keyset paging on
+// (project_id, seq) by default).
 func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]*store.Asset, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = store.DefaultAssetPageSize
 	}
+	order, err := assetOrderBy(p)
+	if err != nil {
+		return nil, err
+	}
 	where, args := assetWhere(p)
-	args = append(args, p.AfterSeq, limit)
-	out, err := queryList(ctx, s.rdb, scanAsset(p.ProjectID),
-		`SELECT a.seq, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.data FROM assets a
-		WHERE `+where+` AND a.seq > ? ORDER BY a.seq LIMIT ?`, args...)
+	args = append(args, p.AfterSeq, limit, max(p.Offset, 0))
+	out, err := queryList(ctx, s.rdb, scanAsset,
+		`SELECT `+assetColumns+` FROM assets a
+		WHERE `+where+` AND a.seq > ? ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list assets of project %s: %w", p.ProjectID, err)
+	}
+	return out, nil
+}
+
+// AssetListByTask returns the assets of org's projects whose task has id
+// taskID, oldest project first.
+func (s *Store) AssetListByTask(ctx context.Context, orgID, taskID string) ([]*store.Asset, error) {
+	out, err := queryList(ctx, s.rdb, scanAsset,
+		`SELECT `+assetColumns+` FROM assets a JOIN projects p ON p.id = a.project_id
+		WHERE a.task_id = ? AND p.org_id = ? ORDER BY p.created_at, p.id`, taskID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("find task %s: %w", taskID, err)
 	}
 	return out, nil
 }

@@ -95,3 +95,62 @@ func TestMigrate_StageLists(t *testing.T) {
 	require.Equal(t, `["Review"]`, s1)
 	require.Equal(t, `[]`, s2)
 }
+
+// TestMigrate_AssetIDs checks migration 6 on rows written before it: the
+// AAF's assetId and taskId become the ids (the first asset of a project
+// keeps a duplicate, the later one gets a new id), assets without them or
+// with unreadable data get new ids, and pre_labeled says whether the task
+// holds annotations.
+func TestMigrate_AssetIDs(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, migrationFS(), goose.WithDisableGlobalRegistry(true))
+	require.NoError(t, err)
+	_, err = provider.UpTo(ctx, 5)
+	require.NoError(t, err)
+	for _, q := range []string{
+		`INSERT INTO orgs (id, name, created_at) VALUES ('o', 'o', 0)`,
+		`INSERT INTO projects (id, org_id, name, created_at, updated_at) VALUES ('p', 'o', 'p', 0, 0)`,
+		`INSERT INTO projects (id, org_id, name, created_at, updated_at) VALUES ('q', 'o', 'q', 0, 0)`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('p', 'v3', 1,
+			CAST('{"assetId":"A1","task":{"taskId":"T1","tools":[{"objectId":"o"}]}}' AS BLOB))`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('p', 'dup', 1,
+			CAST('{"assetId":"A1","task":{"taskId":"T1","tools":[]}}' AS BLOB))`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('p', 'legacy', 1,
+			CAST('{"tasks":[{"taskId":"T2","objects":[],"classifications":[{"schemaId":"c"}]}]}' AS BLOB))`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('p', 'bare', 1, x'7b7d')`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('p', 'broken', 1, x'7b')`,
+		`INSERT INTO assets (project_id, external_id, updated_at, data) VALUES ('q', 'other', 1,
+			CAST('{"assetId":"A1","task":{"taskId":"T1"}}' AS BLOB))`,
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	_, err = provider.Up(ctx)
+	require.NoError(t, err)
+
+	rows, err := db.QueryContext(ctx, `SELECT external_id, asset_id, task_id, pre_labeled FROM assets ORDER BY seq`)
+	require.NoError(t, err)
+	got := map[string][3]string{}
+	for rows.Next() {
+		var ext, id, task string
+		var pre bool
+		require.NoError(t, rows.Scan(&ext, &id, &task, &pre))
+		got[ext] = [3]string{id, task, fmt.Sprint(pre)}
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, [3]string{"A1", "T1", "true"}, got["v3"])
+	require.Equal(t, [3]string{"A1", "T1", "false"}, got["other"], "ids are unique per project")
+	require.Equal(t, "T2", got["legacy"][1], "a legacy asset's first task id")
+	require.Equal(t, "true", got["legacy"][2], "a classification is an annotation")
+	for _, ext := range []string{"dup", "bare", "broken"} {
+		require.Regexp(t, `^[0-9a-f]{24}$`, got[ext][0], "%s gets a new asset id", ext)
+		require.Regexp(t, `^[0-9a-f]{24}$`, got[ext][1], "%s gets a new task id", ext)
+		require.Equal(t, "false", got[ext][2])
+	}
+	require.Regexp(t, `^[0-9a-f]{24}$`, got["legacy"][0])
+}

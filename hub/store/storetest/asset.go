@@ -15,14 +15,17 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-// genAssets returns n assets with a mix of stages ("s0", "s1", none),
-// batches ("b1", "b2", both, none) and raw JSON whose key order and spacing
-// a store must keep.
+// genAssets returns n assets with ids, a mix of stages ("s0", "s1",
+// none), batches ("b1", "b2", both, none), every other one pre-labeled,
+// and raw JSON whose key order and spacing a store must keep.
 func genAssets(n int) []*store.Asset {
 	out := make([]*store.Asset, n)
 	for i := range n {
 		a := &store.Asset{
+			ID:         fmt.Sprintf("a%023x", i),
+			TaskID:     fmt.Sprintf("t%023x", i),
 			ExternalID: fmt.Sprintf("asset-%05d", i),
+			PreLabeled: i%2 == 0,
 			UpdatedAt:  at(i),
 			Data: json.RawMessage(fmt.Sprintf(`{"externalId": "asset-%05d",  "z":%d, "a":{"y":[1, 2],"b":null}}`,
 				i, i)),
@@ -79,8 +82,17 @@ func withoutSeq(assets []*store.Asset) []*store.Asset {
 
 // matches reports whether a passes the filter of p.
 func matches(a *store.Asset, p *store.AssetListParams) bool {
-	if len(p.StageIDs) > 0 && !slices.Contains(p.StageIDs, a.StageID) {
+	if len(p.StageIDs) > 0 && !slices.Contains(p.StageIDs, a.StageID) ||
+		len(p.IDs) > 0 && !slices.Contains(p.IDs, a.ID) ||
+		len(p.TaskIDs) > 0 && !slices.Contains(p.TaskIDs, a.TaskID) ||
+		len(p.ExternalIDs) > 0 && !slices.Contains(p.ExternalIDs, a.ExternalID) ||
+		p.PreLabeled != nil && *p.PreLabeled != a.PreLabeled {
 		return false
+	}
+	for _, b := range p.AllBatches {
+		if !slices.Contains(a.Batches, b) {
+			return false
+		}
 	}
 	if !p.UpdatedAfter.IsZero() && !a.UpdatedAt.After(p.UpdatedAfter) ||
 		!p.UpdatedBefore.IsZero() && !a.UpdatedAt.Before(p.UpdatedBefore) {
@@ -289,6 +301,7 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.NoError(t, err)
 		before := listAll(t, b, store.AssetListParams{ProjectID: p.ID})
 
+		// No ids: the replaced asset keeps its own.
 		changed := &store.Asset{ExternalID: in[1].ExternalID, StageID: "s9", Batches: []string{"b9"},
 			UpdatedAt: at(100), Data: json.RawMessage(`{"externalId":"changed"}`)}
 		res, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: store.ImportUpsert,
@@ -300,7 +313,9 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.Len(t, got, 3)
 		require.Equal(t, before[1].Seq, got[1].Seq, "a replaced asset keeps its Seq")
 		require.Equal(t, before[1].CreatedAt, got[1].CreatedAt, "a replaced asset keeps its CreatedAt")
-		require.Equal(t, []*store.Asset{stored(p.ID, in[0]), stored(p.ID, changed), stored(p.ID, in[2])}, withoutSeq(got))
+		wantChanged := stored(p.ID, changed)
+		wantChanged.ID, wantChanged.TaskID = in[1].ID, in[1].TaskID
+		require.Equal(t, []*store.Asset{stored(p.ID, in[0]), wantChanged, stored(p.ID, in[2])}, withoutSeq(got))
 
 		counts, err := b.s.AssetCounts(b.ctx, p.ID)
 		require.NoError(t, err)
@@ -316,9 +331,9 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 		b := setup(t, newStore)
 		o := b.org()
 		p := b.project(o.ID)
-		first := &store.Asset{ExternalID: "x", Batches: []string{"b1"}, UpdatedAt: at(1), Data: json.RawMessage(`{"v":1}`)}
-		second := &store.Asset{ExternalID: "x", Batches: []string{"b2"}, UpdatedAt: at(2), Data: json.RawMessage(`{"v":2}`)}
-		other := &store.Asset{ExternalID: "y", UpdatedAt: at(3), Data: json.RawMessage(`{"v":3}`)}
+		first := &store.Asset{ID: "a1", TaskID: "t1", ExternalID: "x", Batches: []string{"b1"}, UpdatedAt: at(1), Data: json.RawMessage(`{"v":1}`)}
+		second := &store.Asset{ID: "a2", TaskID: "t2", ExternalID: "x", Batches: []string{"b2"}, UpdatedAt: at(2), Data: json.RawMessage(`{"v":2}`)}
+		other := &store.Asset{ID: "a3", TaskID: "t3", ExternalID: "y", UpdatedAt: at(3), Data: json.RawMessage(`{"v":3}`)}
 		res, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: store.ImportUpsert,
 			Rows: assetRows([]*store.Asset{first, other, second})})
 		require.NoError(t, err)
@@ -411,6 +426,36 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 			{"UpdatedBefore", nil, nil, -1, 5},
 			{"UpdatedBetweenAndStage", []string{"s1"}, nil, 3, 20},
 		}
+		yes, no := true, false
+		more := []struct {
+			name   string
+			params store.AssetListParams
+		}{
+			{"IDs", store.AssetListParams{IDs: []string{in[3].ID, in[7].ID, "nope"}}},
+			{"TaskIDs", store.AssetListParams{TaskIDs: []string{in[4].TaskID, in[9].TaskID}}},
+			{"ExternalIDs", store.AssetListParams{ExternalIDs: []string{in[1].ExternalID, in[39].ExternalID}}},
+			{"AllBatches", store.AssetListParams{AllBatches: []string{"b1", "b2"}}},
+			{"AllBatchesOne", store.AssetListParams{AllBatches: []string{"b2"}}},
+			{"AllBatchesUnknown", store.AssetListParams{AllBatches: []string{"b1", "nope"}}},
+			{"PreLabeled", store.AssetListParams{PreLabeled: &yes}},
+			{"NotPreLabeledInStage", store.AssetListParams{PreLabeled: &no, StageIDs: []string{"s1"}}},
+			{"UnknownTaskID", store.AssetListParams{TaskIDs: []string{"nope"}}},
+		}
+		for _, f := range more {
+			params := f.params
+			params.ProjectID, params.Limit = p.ID, 3
+			want := []string{}
+			for _, a := range in {
+				if matches(a, &params) {
+					want = append(want, a.ExternalID)
+				}
+			}
+			got := listAll(t, b, params)
+			require.Equal(t, want, ids(got, func(a *store.Asset) string { return a.ExternalID }), "filter %s", f.name)
+			n, err := b.s.AssetCount(b.ctx, &params)
+			require.NoError(t, err)
+			require.Equal(t, int64(len(want)), n, "count with filter %s", f.name)
+		}
 		for _, f := range filters {
 			params := store.AssetListParams{ProjectID: p.ID, StageIDs: f.stages, Batches: f.batches, Limit: 4}
 			if f.after >= 0 {
@@ -484,6 +529,138 @@ func testAsset(t *testing.T, newStore func(t *testing.T) store.Store) {
 		page, err := b.s.AssetListPage(b.ctx, &store.AssetListParams{ProjectID: store.NewID()})
 		require.NoError(t, err)
 		require.Empty(t, page)
+	})
+
+	t.Run("ImportIDs", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		for _, mode := range []store.ImportMode{store.ImportAppend, store.ImportUpsert} {
+			given := &store.Asset{ID: "aaf-asset-" + string(mode), TaskID: "aaf-task-" + string(mode), ExternalID: "given-" + string(mode),
+				PreLabeled: true, Data: json.RawMessage(`{}`)}
+			none1 := &store.Asset{ExternalID: "none1-" + string(mode), Data: json.RawMessage(`{}`)}
+			none2 := &store.Asset{ExternalID: "none2-" + string(mode), Data: json.RawMessage(`{}`)}
+			_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: mode,
+				Rows: assetRows([]*store.Asset{given, none1, none2})})
+			require.NoError(t, err)
+			got := listAll(t, b, store.AssetListParams{ProjectID: p.ID, ExternalIDs: []string{given.ExternalID, none1.ExternalID, none2.ExternalID}})
+			require.Len(t, got, 3)
+			require.Equal(t, given.ID, got[0].ID, "mode %s: the given asset id is kept", mode)
+			require.Equal(t, given.TaskID, got[0].TaskID, "mode %s: the given task id is kept", mode)
+			require.True(t, got[0].PreLabeled)
+			require.False(t, got[1].PreLabeled)
+			seen := map[string]bool{}
+			for _, a := range got[1:] {
+				for _, id := range []string{a.ID, a.TaskID} {
+					require.Regexp(t, `^[0-9a-f]{24}$`, id, "mode %s: a missing id is a new NewID", mode)
+					require.False(t, seen[id], "mode %s: new ids are distinct", mode)
+					seen[id] = true
+				}
+			}
+		}
+	})
+
+	t.Run("ImportUpsertIDs", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Rows: assetRows([]*store.Asset{
+			{ExternalID: "x", Data: json.RawMessage(`{}`)}, {ExternalID: "y", Data: json.RawMessage(`{}`)}})})
+		require.NoError(t, err)
+		before := listAll(t, b, store.AssetListParams{ProjectID: p.ID})
+		_, err = b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: store.ImportUpsert, Rows: assetRows([]*store.Asset{
+			{ExternalID: "x", Data: json.RawMessage(`{"v":2}`)}, {ExternalID: "y", TaskID: "aaf-task-y", Data: json.RawMessage(`{"v":2}`)}})})
+		require.NoError(t, err)
+		after := listAll(t, b, store.AssetListParams{ProjectID: p.ID})
+		require.Equal(t, before[0].ID, after[0].ID, "an upsert without ids keeps the asset id")
+		require.Equal(t, before[0].TaskID, after[0].TaskID, "an upsert without ids keeps the task id")
+		require.Equal(t, before[1].ID, after[1].ID, "an upsert without an asset id keeps it")
+		require.Equal(t, "aaf-task-y", after[1].TaskID, "an upsert with a task id sets it")
+	})
+
+	t.Run("ImportDuplicateIDsConflict", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Rows: assetRows([]*store.Asset{
+			{ExternalID: "x", ID: "a-x", TaskID: "t-x", Data: json.RawMessage(`{}`)}})})
+		require.NoError(t, err)
+		for _, mode := range []store.ImportMode{store.ImportAppend, store.ImportUpsert} {
+			for _, tc := range []struct {
+				name, key, value string
+				rows             []*store.Asset
+			}{
+				{"TaskInProject", "taskId", "t-x", []*store.Asset{{ExternalID: "y", TaskID: "t-x", Data: json.RawMessage(`{}`)}}},
+				{"TaskInInput", "taskId", "t-z", []*store.Asset{{ExternalID: "y", TaskID: "t-z", Data: json.RawMessage(`{}`)},
+					{ExternalID: "z", TaskID: "t-z", Data: json.RawMessage(`{}`)}}},
+				{"AssetInProject", "assetId", "a-x", []*store.Asset{{ExternalID: "y", ID: "a-x", Data: json.RawMessage(`{}`)}}},
+			} {
+				_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Mode: mode, Rows: assetRows(tc.rows)})
+				require.ErrorIs(t, err, store.ErrConflict, "mode %s, %s", mode, tc.name)
+				require.ErrorContains(t, err, tc.key, "mode %s, %s: the error names the key", mode, tc.name)
+				require.ErrorContains(t, err, tc.value, "mode %s, %s: the error names the value", mode, tc.name)
+				n, err := b.s.AssetCount(b.ctx, &store.AssetListParams{ProjectID: p.ID})
+				require.NoError(t, err)
+				require.Equal(t, int64(1), n, "mode %s, %s: nothing is written", mode, tc.name)
+			}
+		}
+		other := b.project(o.ID)
+		_, err = b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: other.ID, Rows: assetRows([]*store.Asset{
+			{ExternalID: "x", ID: "a-x", TaskID: "t-x", Data: json.RawMessage(`{}`)}})})
+		require.NoError(t, err, "ids are unique per project, not across projects")
+	})
+
+	t.Run("ListPagesByNumberAndOrder", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		p := b.project(o.ID)
+		in := genAssets(7)
+		_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Rows: assetRows(in)})
+		require.NoError(t, err)
+		externalIDs := func(a *store.Asset) string { return a.ExternalID }
+		page := func(offset int, order ...store.AssetOrder) []string {
+			got, err := b.s.AssetListPage(b.ctx, &store.AssetListParams{ProjectID: p.ID, Offset: offset, Limit: 3, OrderBy: order})
+			require.NoError(t, err)
+			return ids(got, externalIDs)
+		}
+		all := ids(in, externalIDs)
+		require.Equal(t, all[3:6], page(3), "Offset skips matching assets in Seq order")
+		require.Equal(t, all[6:], page(6))
+		require.Empty(t, page(9))
+		desc := slices.Clone(all)
+		slices.Reverse(desc)
+		require.Equal(t, desc[:3], page(0, store.AssetOrder{Field: store.AssetOrderExternalID, Desc: true}))
+		require.Equal(t, desc[3:6], page(3, store.AssetOrder{Field: store.AssetOrderExternalID, Desc: true}))
+		// Stage s0, s1, none by index: ordered by stage, ties by Seq.
+		require.Equal(t, []string{all[2], all[5], all[0]}, page(0, store.AssetOrder{Field: store.AssetOrderStageID}))
+		_, err = b.s.AssetListPage(b.ctx, &store.AssetListParams{ProjectID: p.ID, OrderBy: []store.AssetOrder{{Field: "data"}}})
+		require.ErrorContains(t, err, `"data"`, "an unknown order field is an error")
+	})
+
+	t.Run("ListByTask", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o, other := b.org(), b.org()
+		p1, p2, p3 := b.project(o.ID), b.project(o.ID), b.project(other.ID)
+		for _, p := range []*store.Project{p2, p1, p3} {
+			_, err := b.s.AssetImport(b.ctx, &store.AssetImportParams{ProjectID: p.ID, Rows: assetRows([]*store.Asset{
+				{ExternalID: "x-" + p.ID, TaskID: "shared", Data: json.RawMessage(`{}`)},
+				{ExternalID: "y", Data: json.RawMessage(`{}`)}})})
+			require.NoError(t, err)
+		}
+		got, err := b.s.AssetListByTask(b.ctx, o.ID, "shared")
+		require.NoError(t, err)
+		require.Equal(t, []string{"x-" + p1.ID, "x-" + p2.ID}, ids(got, func(a *store.Asset) string { return a.ExternalID }),
+			"the task in each project of the organization, oldest project first; none of another organization")
+		require.Equal(t, p1.ID, got[0].ProjectID)
+		require.Equal(t, "shared", got[0].TaskID)
+		none, err := b.s.AssetListByTask(b.ctx, o.ID, "nope")
+		require.NoError(t, err)
+		require.Empty(t, none)
 	})
 
 	t.Run("Counts", func(t *testing.T) {
