@@ -196,8 +196,12 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if isConflict(err) {
-			err = &Error{Status: http.StatusConflict, Code: hubapi.CodeConflict, Err: err,
-				Message: fmt.Sprintf("nothing was imported: %s; use mode=upsert to replace existing assets", conflictDetail(err, p.ID))}
+			detail := conflictDetail(err, p.ID)
+			msg := "nothing was imported: " + detail
+			if strings.Contains(detail, ": externalId ") {
+				msg += "; use mode=upsert to replace existing assets"
+			}
+			err = &Error{Status: http.StatusConflict, Code: hubapi.CodeConflict, Err: err, Message: msg}
 		}
 		s.WriteError(w, r, err)
 		return
@@ -223,14 +227,19 @@ func importStage(a *aaf.Asset) (id, name string) {
 	return store.DefaultStageID, store.DefaultStageID
 }
 
-// assetRow converts a read asset into a store row.
+// assetRow converts a read asset into a store row: its ids are the AAF's
+// assetId and taskId (the first task's for a legacy asset; the store keeps
+// or makes them when empty), and it is pre-labeled when its task holds
+// annotations.
 func assetRow(projectID string, a *aaf.Asset, now time.Time) *store.Asset {
-	row := &store.Asset{ProjectID: projectID, ExternalID: a.ExternalID, Batches: a.Batches, UpdatedAt: now, Data: a.Raw()}
+	row := &store.Asset{ProjectID: projectID, ID: a.AssetID, ExternalID: a.ExternalID, Batches: a.Batches, UpdatedAt: now, Data: a.Raw()}
 	row.StageID, _ = importStage(a)
 	if a.Task != nil {
 		if t, err := time.Parse(time.RFC3339Nano, a.Task.UpdatedAt); err == nil {
 			row.UpdatedAt = t
 		}
+		row.TaskID = a.Task.TaskID
+		row.PreLabeled = len(a.Task.Tools)+len(a.Task.Classifications)+len(a.Task.Relations) > 0
 	}
 	return row
 }

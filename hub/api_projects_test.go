@@ -197,6 +197,7 @@ func TestProjects_Import(t *testing.T) {
 			big := manyAssets(300)
 			for i, a := range big {
 				a["externalId"] = fmt.Sprintf("big-%d", i)
+				a["task"].(map[string]any)["taskId"] = fmt.Sprintf("task-big-%d", i)
 			}
 			h.JSON(t, "POST", path, h.AdminKey, ndjson(t, big...), http.StatusRequestEntityTooLarge, &fail)
 			require.Equal(t, "body_too_large", fail.Code)
@@ -349,6 +350,7 @@ func TestProjects_ImportInvalid(t *testing.T) {
 			big := manyAssets(300)
 			for i, a := range big {
 				a["externalId"] = fmt.Sprintf("big-%d", i)
+				a["task"].(map[string]any)["taskId"] = fmt.Sprintf("task-big-%d", i)
 			}
 			fail := reject(t, ndjson(t, append([]map[string]any{badBox("first")}, big...)...))
 			require.Len(t, fail.Errors, 1)

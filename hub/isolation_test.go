@@ -62,6 +62,11 @@ func TestServer_OrgIsolation(t *testing.T) {
 			{"V2SignedURLForeignProject", "GET", "/v2/getSignedUrl?name=" + url.QueryEscape(upA.Data.UploadURL) + "&project=" + pa.ID, nil},
 			{"V2SignedURLForeignStorage", "GET", "/v2/getSignedUrl?name=x&storageId=" + sa.ID, nil},
 			{"V2StorageByID", "GET", "/v2/storages?_id=" + sa.ID, nil},
+			{"V2Assets", "GET", "/v2/project/" + pa.ID + "/assets", nil},
+			{"V2Tasks", "GET", "/v2/project/" + pa.ID + "/tasks", nil},
+			{"V2Task", "GET", "/v2/task/task-ext-0", nil},
+			{"V2TaskHistory", "GET", "/v2/task/task-ext-0/history", nil},
+			{"V2Overview", "GET", "/v2/" + pa.ID + "/overview/LabelStageGroups", nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +78,7 @@ func TestServer_OrgIsolation(t *testing.T) {
 		}
 
 		t.Run("ListsShowOnlyOwnOrg", func(t *testing.T) {
-			for _, path := range []string{"/api/projects", "/api/storages", "/api/users", "/api/keys", "/v2/storages"} {
+			for _, path := range []string{"/api/projects", "/api/storages", "/api/users", "/api/keys", "/v2/storages", "/v2/listProjects"} {
 				body := string(h.JSON(t, "GET", path, keyB, nil, http.StatusOK, nil))
 				for _, foreign := range []string{pa.ID, sa.ID, userA, ka.ID, h.AdminID} {
 					require.NotContains(t, body, foreign, "GET %s with org B's key", path)
@@ -101,6 +106,7 @@ func TestServer_RunTokenScope(t *testing.T) {
 		own := createProject(t, h, h.AdminKey, map[string]any{"name": "own"})
 		other := createProject(t, h, h.AdminKey, map[string]any{"name": "other"})
 		h.JSON(t, "POST", "/api/projects/"+own.ID+"/import", h.AdminKey, ndjson(t, manyAssets(2)...), http.StatusOK, nil)
+		h.JSON(t, "POST", "/api/projects/"+other.ID+"/import", h.AdminKey, ndjson(t, testAsset("other-0", "Label")), http.StatusOK, nil)
 		exp := time.Now().Add(time.Hour)
 		runID := store.NewID()
 		token, _, err := h.Server.IssueKey(ctx, &hub.IssueKeyParams{OrgID: h.OrgID, UserID: h.AdminID, Name: "run",
@@ -116,15 +122,30 @@ func TestServer_RunTokenScope(t *testing.T) {
 			"/v2/getUploadUrl?name=r.zip&project=" + own.ID + "&type=exports",
 			"/v2/getUploadUrl?name=r.zip",
 			"/v2/storages",
+			"/v2/project/" + own.ID + "/assets",
+			"/v2/project/" + own.ID + "/tasks",
+			"/v2/task/task-ext-0",
+			"/v2/task/task-ext-0/history",
+			"/v2/" + own.ID + "/overview/AssetSize",
+			"/v2/listProjects",
 		}
 		for _, path := range allowed {
 			h.JSON(t, "GET", path, token, nil, http.StatusOK, nil)
 		}
+		var listed v2[hubapi.V2ProjectListResponse]
+		h.JSON(t, "GET", "/v2/listProjects", token, nil, http.StatusOK, &listed)
+		require.Equal(t, 1, listed.Data.Total, "a run token lists its own project only")
+		require.Equal(t, own.ID, listed.Data.Projects[0].ID)
 		notFound := []string{
 			"/v2/project/" + other.ID,
 			"/v2/export?project=" + other.ID,
 			"/v2/getUploadUrl?name=r.zip&project=" + other.ID,
 			"/v2/getSignedUrl?name=" + url.QueryEscape(otherUp.Data.UploadURL),
+			"/v2/project/" + other.ID + "/assets",
+			"/v2/project/" + other.ID + "/tasks",
+			"/v2/task/task-other-0",
+			"/v2/task/task-other-0/history",
+			"/v2/" + other.ID + "/overview/AssetSize",
 		}
 		for _, path := range notFound {
 			h.JSON(t, "GET", path, token, nil, http.StatusNotFound, nil)

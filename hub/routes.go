@@ -81,6 +81,12 @@ func (s *Server) routes() http.Handler {
 	s.Handle(mux, "GET /v2/getSignedUrl", AccessRun, s.handleV2SignedURL)
 	s.Handle(mux, "GET /v2/storages", AccessRun, s.handleV2Storages)
 	s.Handle(mux, "GET /v2/project/{id}", AccessRun, s.handleV2Project)
+	s.Handle(mux, "GET /v2/project/{id}/assets", AccessRun, s.handleV2Assets)
+	s.Handle(mux, "GET /v2/project/{id}/tasks", AccessRun, s.handleV2Tasks)
+	s.Handle(mux, "GET /v2/task/{id}", AccessRun, s.handleV2Task)
+	s.Handle(mux, "GET /v2/task/{id}/history", AccessRun, s.handleV2TaskHistory)
+	s.Handle(mux, "GET /v2/listProjects", AccessRun, s.handleV2ListProjects)
+	overview := s.v2OverviewMux() // GET /v2/{projectId}/overview/{metric}
 	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
 	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)
 
@@ -92,7 +98,13 @@ func (s *Server) routes() http.Handler {
 		s.WriteError(w, r, Errorf(http.StatusNotFound, hubapi.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	}
 	s.Handle(mux, "/api/", AccessPublic, notFound)
-	s.Handle(mux, "/v2/", AccessPublic, notFound)
+	s.Handle(mux, "/v2/", AccessPublic, func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := overview.Handler(r); pattern != "" {
+			overview.ServeHTTP(w, r) // sets the path values
+			return
+		}
+		notFound(w, r)
+	})
 
 	// The web UI's pages and browser endpoints (web.UI.Routes lists
 	// them); they authenticate their sessions themselves.

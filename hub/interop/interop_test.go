@@ -321,6 +321,86 @@ func TestInterop_WS(t *testing.T) {
 			"street-002.jpg,labeler.two@example.com,\n", zipEntries(t, h.download(t, end.ExportID))["stage_report.csv"])
 	})
 
+	// reportProject is a project with a review stage holding the sample and
+	// the legacy asset (which has no stage history), with plugin p enabled.
+	reportProject := func(t *testing.T, p *hubapi.PluginSecretResponse) string {
+		pid := h.newProjectWith(t, map[string]any{"name": "report " + store.NewID()[:6], "stages": []any{
+			map[string]any{"id": "5c0ffee0-1111-4222-8333-944445555666", "name": "QA Review", "type": "Review", "position": map[string]any{"x": 200, "y": 0}},
+			map[string]any{"id": "Label", "name": "Labeling", "type": "Label", "position": map[string]any{"x": 100, "y": 0}},
+		}}, sampleFile)
+		legacy, err := os.ReadFile(legacySample)
+		require.NoError(t, err)
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/import", h.AdminKey, legacy, http.StatusOK, nil)
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+p.ID, h.AdminKey, nil, http.StatusOK, nil)
+		return pid
+	}
+	runOn := func(t *testing.T, pid, pluginID string, body map[string]any) *hubapi.RunResponse {
+		var run hubapi.RunResponse
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/plugins/"+pluginID+"/runs", h.AdminKey, body, http.StatusCreated, &run)
+		end := h.waitEnd(t, run.ID, 60*time.Second)
+		require.Equal(t, string(store.RunSucceeded), end.Status, "message: %s", end.Message)
+		return end
+	}
+
+	t.Run("ThroughputReport", func(t *testing.T) {
+		t.Parallel()
+		// A throughput report over stageHistory in a date range, paging
+		// get_assets 3 assets at a time until total: street-001's Label
+		// and review are in range, street-002's Label (11:02) is not,
+		// street-003 and the legacy asset have no completed entry.
+		p := h.newPlugin(t, map[string]any{})
+		pid := reportProject(t, p)
+		startPython(t, h, p, map[string]string{"MODE": "throughput"})
+		h.waitInstances(t, p.ID, 1)
+		end := runOn(t, pid, p.ID, map[string]any{"configJSON": `{"from": "2024-03-04T09:55:00.000Z", "to": "2024-03-04T11:00:00.000Z", "page_size": 3}`})
+		require.Equal(t, "user,stage,tasks,seconds\n"+
+			"labeler.one@example.com,Labeling,1,185.0\n"+
+			"reviewer.one@example.com,QA Review,1,60.0\n", zipEntries(t, h.download(t, end.ExportID))["throughput.csv"])
+		var read *hubapi.RunLogLine
+		for _, l := range h.logs(t, end.ID) {
+			if l.Msg == "read assets" {
+				read = l
+			}
+		}
+		require.NotNil(t, read, "the plugin logs its paging")
+		require.JSONEq(t, `{"pages": 2, "assets": 4, "total": 4}`, string(read.Extra), "two pages of 3 until total")
+
+		wide := runOn(t, pid, p.ID, map[string]any{"configJSON": `{"from": "2024-01-01T00:00:00.000Z", "to": "2025-01-01T00:00:00.000Z", "page_size": 1000}`})
+		require.Equal(t, "user,stage,tasks,seconds\n"+
+			"labeler.one@example.com,Labeling,1,185.0\n"+
+			"labeler.two@example.com,Labeling,1,12.0\n"+
+			"reviewer.one@example.com,QA Review,1,60.0\n", zipEntries(t, h.download(t, wide.ExportID))["throughput.csv"])
+	})
+
+	t.Run("SDKTour", func(t *testing.T) {
+		t.Parallel()
+		// The SDK's other read calls, with the run's token.
+		p := h.newPlugin(t, map[string]any{})
+		pid := reportProject(t, p)
+		startPython(t, h, p, map[string]string{"MODE": "sdk-tour"})
+		h.waitInstances(t, p.ID, 1)
+		end := runOn(t, pid, p.ID, map[string]any{})
+		var tour map[string]any
+		require.NoError(t, json.Unmarshal([]byte(zipEntries(t, h.download(t, end.ExportID))["tour.json"]), &tour))
+		require.Equal(t, []any{pid}, tour["projects"], "a run token lists its own project")
+		require.EqualValues(t, 1, tour["projectsTotal"])
+		require.Equal(t, []any{
+			map[string]any{"_id": "65f0a1b2c3d4e5f600000002", "externalId": "street-002.jpg", "stage": "Complete", "status": "Completed"},
+			map[string]any{"_id": "65f0a1b2c3d4e5f600000001", "externalId": "street-001.jpg", "stage": "Complete", "status": "Completed"},
+			map[string]any{"_id": "6362a0b1c2d3e4f500000301", "externalId": "parking-17.png", "stage": "Complete", "status": "Completed"},
+		}, tour["completed"])
+		require.EqualValues(t, 3, tour["completedTotal"])
+		require.Equal(t, map[string]any{"street-003.jpg": float64(0)}, tour["labelStageTools"])
+		require.Equal(t, []any{"street-002.jpg"}, tour["filtered"])
+		require.Equal(t, map[string]any{"externalId": "street-002.jpg", "stage": "Complete", "status": "Completed",
+			"updatedBy": "labeler.two@example.com", "duration": float64(12000)}, tour["task"])
+		require.Equal(t, []any{[]any{"Start", nil, float64(0)}, []any{"Label", "labeler.two@example.com", float64(0)}}, tour["history"])
+		require.Equal(t, map[string]any{"Start": float64(0), "Label": float64(1), "5c0ffee0-1111-4222-8333-944445555666": float64(0),
+			"Complete": float64(3)}, tour["stageGroups"], "street-003 is in Label, the others in Complete")
+		require.Equal(t, map[string]any{"status": "fail", "code": "bad_request",
+			"message": `metric "TimePerTask" is not served; this hub serves LabelStageGroups, AssetSize`}, tour["unknownMetric"])
+	})
+
 	t.Run("EmptyExportWarns", func(t *testing.T) {
 		t.Parallel()
 		p := h.newPlugin(t, map[string]any{})

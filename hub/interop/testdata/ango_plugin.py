@@ -41,7 +41,10 @@ MODE selects the callback:
              SDK's get_project, the workflow's Label and Review stages
              ordered by position.x (then name) from their type, and for
              each exported asset who completed each of those stages last
-             (stageHistory), as stage_report.csv written with pandas.
+             (stageHistory), as stage_report.csv written with pandas;
+  throughput, sdk-tour, issue-report
+             the reports of ango_reports.py (on the SDK calls of
+             ango_sdk.py).
 
 Events the process sees are printed to stdout as JSON lines for the tests.
 """
@@ -57,6 +60,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import socketio
+
+from ango_sdk import SDK, export_query, ndjson_iterator
+import ango_reports
 
 HOST = os.environ["HOST"].rstrip("/")
 PLUGIN_ID = os.environ["PLUGIN_ID"]
@@ -145,23 +151,6 @@ def ids_callback(data):
     return ExportResult(buf, data["projectId"] + ".zip")
 
 
-class SDK:
-    """The calls of imerit_ango.sdk.SDK the plugins make: same paths,
-    parameters, header and answers."""
-
-    def __init__(self, api_key, host=HOST):
-        self.host = host.rstrip("/")
-        self.headers = {"apikey": api_key}
-
-    def _get(self, path, params=None):
-        r = requests.get(self.host + path, params=params, headers=self.headers)
-        r.raise_for_status()
-        return r.json()
-
-    def get_project(self, project_id):
-        return self._get("/v2/project/%s" % project_id)
-
-
 def latest_by_stage(history):
     """The most recent stageHistory entry of each stage id."""
     out = {}
@@ -175,7 +164,7 @@ def latest_by_stage(history):
 def stage_report_callback(data):
     import pandas as pd
 
-    sdk = SDK(data["apiKey"])
+    sdk = SDK(data["apiKey"], HOST)
     project = sdk.get_project(data["projectId"])["data"]["project"]
     rows = []
     for stage in project["stages"]:
@@ -202,6 +191,13 @@ def stage_report_callback(data):
 def callback(data):
     if MODE == "stage-report":
         result = stage_report_callback(data)
+    elif MODE in ango_reports.MODES:
+        name, content = ango_reports.MODES[MODE](data, SDK(data["apiKey"], HOST))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for entry, text in content.items():
+                zf.writestr(entry, text)
+        result = ExportResult(buf, name)
     elif MODE in ("bboxes", "skip-put"):
         result = bboxes_callback(data)
     elif MODE == "ids":
@@ -219,37 +215,6 @@ def callback(data):
         with open(os.path.join(OUT_DIR, data["session"] + ".zip"), "wb") as f:
             f.write(result.file.getvalue())
     return result
-
-
-def ndjson_iterator(content):
-    for line in content.splitlines():
-        if line.strip():
-            yield json.loads(line)
-
-
-def export_query(project, stage, batches, export_type="task", export_format="ndjson"):
-    """The /v2/export query the SDK's ExportOptions builds.
-
-    Every flag goes as true/false, batches, taskTypes and stage as JSON
-    lists. A run without a stage filter (stage null) still asks for
-    stage=["Complete"]: the SDK's default for default tasks.
-    """
-    if not stage:
-        stage = ["Complete"]
-    return {
-        "project": project,
-        "sendEmail": "false",
-        "includeMetadata": "true",
-        "includeHistory": "true",
-        "doNotNotify": "true",
-        "format": export_format,
-        "type": export_type,
-        "includeOnlyKeyFrames": "false",
-        "includeIdleBlurDurations": "false",
-        "batches": json.dumps(batches or []),
-        "taskTypes": json.dumps(["default"]),
-        "stage": json.dumps(stage),
-    }
 
 
 def run_export(data, emit_log, respond):

@@ -68,6 +68,7 @@ func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*s
 
 // assetImporter holds the statements of one import transaction.
 type assetImporter struct {
+	tx          *sql.Tx
 	projectID   string
 	importTime  int64
 	insert      *sql.Stmt
@@ -78,7 +79,7 @@ type assetImporter struct {
 }
 
 func newAssetImporter(ctx context.Context, tx *sql.Tx, projectID string, mode store.ImportMode) (*assetImporter, error) {
-	imp := &assetImporter{projectID: projectID, importTime: micros(now())}
+	imp := &assetImporter{tx: tx, projectID: projectID, importTime: micros(now())}
 	prepare := func(query string) (*sql.Stmt, error) {
 		st, err := tx.PrepareContext(ctx, query)
 		if err != nil {
@@ -149,14 +150,14 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 			}
 			return false, imp.writeBatches(ctx, n, a, seq)
 		case !errors.Is(err, sql.ErrNoRows):
-			return false, assetWriteError(n, a, err)
+			return false, imp.writeError(ctx, n, a, err, true)
 		}
 	}
 	id, taskID := cmp.Or(a.ID, store.NewID()), cmp.Or(a.TaskID, store.NewID())
 	r, err := imp.insert.ExecContext(ctx, imp.projectID, a.ExternalID, a.StageID, batches, updated, data, imp.importTime,
 		id, taskID, a.PreLabeled)
 	if err != nil {
-		return false, assetWriteError(n, a, err)
+		return false, imp.writeError(ctx, n, a, err, false)
 	}
 	seq, err := r.LastInsertId()
 	if err != nil {
@@ -165,16 +166,22 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 	return true, imp.writeBatches(ctx, n, a, seq)
 }
 
-// assetWriteError explains why the n-th asset of an import could not be
-// written: which of its unique keys (externalId, assetId, taskId) is
-// already in the project or earlier in the input.
-func assetWriteError(n int, a *store.Asset, err error) error {
+// writeError explains why the n-th asset of an import could not be
+// written: which of its unique keys (externalId first, then assetId,
+// taskId) is already in the project or earlier in the input. An update
+// (upsert mode) replaces the asset of its externalId: its conflict is
+// about an id.
+func (imp *assetImporter) writeError(ctx context.Context, n int, a *store.Asset, err error, update bool) error {
 	msg := err.Error()
 	err = interpretError(err)
 	if !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, err)
 	}
+	var one int
+	dupExternalID := !update && imp.tx.QueryRowContext(ctx, `SELECT 1 FROM assets WHERE project_id = ? AND external_id = ?`,
+		imp.projectID, a.ExternalID).Scan(&one) == nil
 	switch {
+	case dupExternalID:
 	case strings.Contains(msg, "assets.task_id"):
 		return fmt.Errorf("asset %d (externalId %q): taskId %q is already the task of another asset of the project or earlier in the input: %w",
 			n, a.ExternalID, a.TaskID, store.ErrConflict)
