@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // maxAPIBody bounds the JSON answers of the hub's API that the SDK reads.
@@ -99,7 +100,7 @@ func (c *apiClient) call(ctx context.Context, method, apiKey, path string, q url
 	if err != nil {
 		return fmt.Errorf("call %s: %w", path, err)
 	}
-	req.Header.Set("apikey", apiKey)
+	req.Header.Set(wire.HeaderAPIKey, apiKey)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -128,26 +129,20 @@ func decodeEnvelope(resp *http.Response, out any) error {
 	if resp.StatusCode >= 300 {
 		return apiErrorFrom(resp.StatusCode, raw)
 	}
-	var env struct {
-		Status  string          `json:"status"`
-		Message string          `json:"message"`
-		Code    string          `json:"code"`
-		Data    json.RawMessage `json:"data"`
-	}
+	var env wire.Envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return fmt.Errorf("decode answer: %w", err)
 	}
-	if env.Status == "fail" || env.Status == "error" {
+	if env.Failed() {
 		return apiErrorFrom(resp.StatusCode, raw)
 	}
 	if out == nil {
 		return nil
 	}
-	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return errors.New("decode answer: no data")
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fmt.Errorf("decode answer data: %w", err)
+	if err := env.DecodeData(out); errors.Is(err, wire.ErrNoData) {
+		return fmt.Errorf("decode answer: %w", err)
+	} else if err != nil {
+		return err // "decode answer data: ..."
 	}
 	return nil
 }
@@ -155,10 +150,7 @@ func decodeEnvelope(resp *http.Response, out any) error {
 // apiErrorFrom builds the *APIError of a failed answer; a missing code is
 // derived from the HTTP status so sentinels match Ango Hub's answers too.
 func apiErrorFrom(status int, raw []byte) *APIError {
-	var body struct {
-		Message string `json:"message"`
-		Code    string `json:"code"`
-	}
+	var body wire.Envelope
 	_ = json.Unmarshal(raw, &body) // a non-JSON error page keeps the status text
 	e := &APIError{StatusCode: status, Code: body.Code, Message: body.Message}
 	if e.Message == "" {
@@ -191,7 +183,7 @@ func exportQuery(w *runRequest) url.Values {
 		"includeHistory":            {"true"},
 		"includeSegmentationPoints": {"true"},
 	}
-	if s := w.stageParam(); s != "" {
+	if s := w.StageQuery(); s != "" {
 		q.Set("stage", s)
 	}
 	if len(w.Batches) > 0 {
@@ -204,10 +196,8 @@ func exportQuery(w *runRequest) url.Values {
 // openExport asks the hub for the run's export, downloads the zip into dir
 // and returns a reader over its first entry; close releases it.
 func (c *apiClient) openExport(ctx context.Context, w *runRequest, dir string) (r *aaf.Reader, closeFn func(), err error) {
-	var data struct {
-		ExportPath string `json:"exportPath"`
-	}
-	if err := c.getJSON(ctx, w.APIKey, "/v2/export", exportQuery(w), &data); err != nil {
+	var data wire.ExportData
+	if err := c.getJSON(ctx, w.APIKey, wire.PathExport, exportQuery(w), &data); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrExportFailed, err)
 	}
 	if data.ExportPath == "" {
@@ -280,7 +270,7 @@ func (c *apiClient) download(ctx context.Context, apiKey, raw, dir string) (stri
 		return "", fmt.Errorf("download export: %w", err)
 	}
 	if c.onHub(abs) {
-		req.Header.Set("apikey", apiKey)
+		req.Header.Set(wire.HeaderAPIKey, apiKey)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -328,17 +318,15 @@ func (c *apiClient) upload(ctx context.Context, w *runRequest, resp *Response, n
 		}
 		body = f
 	}
-	q := url.Values{"name": {name}, "project": {w.ProjectID}, "type": {"exports"}}
+	q := url.Values{"name": {name}, "project": {w.ProjectID}, "type": {wire.UploadTypeExports}}
 	if resp.StorageID != "" {
 		q.Set("storageId", resp.StorageID)
 	}
 	if resp.Bucket != "" {
 		q.Set("bucket", resp.Bucket)
 	}
-	var up struct {
-		UploadURL string `json:"uploadUrl"`
-	}
-	if err := c.getJSON(ctx, w.APIKey, "/v2/getUploadUrl", q, &up); err != nil {
+	var up wire.UploadURLData
+	if err := c.getJSON(ctx, w.APIKey, wire.PathUploadURL, q, &up); err != nil {
 		return "", 0, fmt.Errorf("%w: %w", ErrUploadFailed, err)
 	}
 	if up.UploadURL == "" {
@@ -353,10 +341,8 @@ func (c *apiClient) upload(ctx context.Context, w *runRequest, resp *Response, n
 	}
 	q.Set("name", uploadURL)
 	q.Del("bucket")
-	var sg struct {
-		SignedURL string `json:"signedUrl"`
-	}
-	if err := c.getJSON(ctx, w.APIKey, "/v2/getSignedUrl", q, &sg); err != nil {
+	var sg wire.SignedURLData
+	if err := c.getJSON(ctx, w.APIKey, wire.PathSignedURL, q, &sg); err != nil {
 		return "", 0, fmt.Errorf("%w: %w", ErrUploadFailed, err)
 	}
 	if sg.SignedURL == "" {
@@ -379,7 +365,7 @@ func (c *apiClient) put(ctx context.Context, apiKey, target string, body io.Read
 	}
 	req.ContentLength = size
 	if c.onHub(target) {
-		req.Header.Set("apikey", apiKey)
+		req.Header.Set(wire.HeaderAPIKey, apiKey)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

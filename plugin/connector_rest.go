@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 const (
@@ -43,9 +45,9 @@ func newRESTConnector(s *server) (*restConnector, error) {
 	}
 	c := &restConnector{s: s, ln: ln}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /heartbeat", c.handleHeartbeat)
-	mux.HandleFunc("POST /plugin", c.handlePlugin)
-	mux.HandleFunc("POST /cancel", c.handleCancel)
+	mux.HandleFunc("GET "+wire.PathHeartbeat, c.handleHeartbeat)
+	mux.HandleFunc("POST "+wire.PathRun, c.handlePlugin)
+	mux.HandleFunc("POST "+wire.PathCancel, c.handleCancel)
 	c.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -78,7 +80,7 @@ func (c *restConnector) serve(ctx context.Context) error {
 
 // authorized checks the Secret header in constant time.
 func (c *restConnector) authorized(w http.ResponseWriter, r *http.Request) bool {
-	got := r.Header.Get("Secret")
+	got := r.Header.Get(wire.HeaderSecret)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(c.s.cfg.secret)) == 1 {
 		return true
 	}
@@ -91,7 +93,7 @@ func (c *restConnector) handleHeartbeat(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, "ok") // the hub went away: nothing to do
+	_, _ = io.WriteString(w, wire.HeartbeatOK) // the hub went away: nothing to do
 }
 
 func (c *restConnector) handlePlugin(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +127,7 @@ func (c *restConnector) handlePlugin(w http.ResponseWriter, r *http.Request) {
 		<-over
 		return
 	}
-	writeRESTJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{"session": req.Session}})
+	writeRESTAck(w, req.Session)
 }
 
 // handleCancel cancels a run (ours: POST /cancel {"session"}).
@@ -133,25 +135,29 @@ func (c *restConnector) handleCancel(w http.ResponseWriter, r *http.Request) {
 	if !c.authorized(w, r) {
 		return
 	}
-	var body struct {
-		Session string `json:"session"`
-	}
+	var body wire.Cancel
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRunRequestBody)).Decode(&body); err != nil || body.Session == "" {
 		writeRESTError(w, http.StatusBadRequest, "invalid_json", "want {\"session\": \"<id>\"}")
 		return
 	}
 	c.s.cancel(body.Session, errRunCancelled)
-	writeRESTJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{"session": body.Session}})
+	writeRESTAck(w, body.Session)
 }
 
-func writeRESTJSON(w http.ResponseWriter, status int, v any) {
+func writeRESTJSON(w http.ResponseWriter, status int, env wire.Envelope) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the hub went away: nothing to do
+	_ = json.NewEncoder(w).Encode(env) // the hub went away: nothing to do
+}
+
+// writeRESTAck answers a run or cancel request with the run's session.
+func writeRESTAck(w http.ResponseWriter, session string) {
+	env, _ := wire.Success(wire.Ack{Session: session}) // an Ack always encodes
+	writeRESTJSON(w, http.StatusOK, env)
 }
 
 func writeRESTError(w http.ResponseWriter, status int, code, msg string) {
-	writeRESTJSON(w, status, map[string]any{"status": "fail", "message": msg, "code": code})
+	writeRESTJSON(w, status, wire.Fail(code, msg))
 }
 
 // restSink posts a run's log events (in order, on its own goroutine) to
@@ -159,7 +165,7 @@ func writeRESTError(w http.ResponseWriter, status int, code, msg string) {
 type restSink struct {
 	s      *server
 	apiKey string
-	queue  chan map[string]any
+	queue  chan wire.Log
 	done   chan struct{}
 
 	mu      sync.Mutex
@@ -168,7 +174,7 @@ type restSink struct {
 }
 
 func newRESTSink(s *server, apiKey string) *restSink {
-	k := &restSink{s: s, apiKey: apiKey, queue: make(chan map[string]any, restLogQueue), done: make(chan struct{})}
+	k := &restSink{s: s, apiKey: apiKey, queue: make(chan wire.Log, restLogQueue), done: make(chan struct{})}
 	go k.postLogs()
 	return k
 }
@@ -176,13 +182,13 @@ func newRESTSink(s *server, apiKey string) *restSink {
 func (k *restSink) postLogs() {
 	defer close(k.done)
 	for p := range k.queue {
-		if err := k.s.api.postJSON(context.Background(), k.apiKey, "/v2/pluginLog", p); err != nil {
+		if err := k.s.api.postJSON(context.Background(), k.apiKey, wire.PathPluginLog, p); err != nil {
 			k.s.log.Debug("plugin: post a log event", slog.Any(LogKeyError, err))
 		}
 	}
 }
 
-func (k *restSink) sendLog(payload map[string]any) {
+func (k *restSink) sendLog(payload wire.Log) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.closed {
@@ -213,11 +219,11 @@ func (k *restSink) flush(ctx context.Context) {
 	}
 }
 
-func (k *restSink) respond(ctx context.Context, payload map[string]any) error {
+func (k *restSink) respond(ctx context.Context, payload wire.Response) error {
 	k.flush(ctx)
 	var err error
 	for attempt := 1; attempt <= restResponseAttempts; attempt++ {
-		if err = k.s.api.postJSON(ctx, k.apiKey, "/v2/pluginResponse", payload); err == nil {
+		if err = k.s.api.postJSON(ctx, k.apiKey, wire.PathPluginResponse, payload); err == nil {
 			return nil
 		}
 		var ae *APIError

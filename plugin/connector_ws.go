@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,13 +14,11 @@ import (
 	"github.com/zishang520/socket.io/clients/engine/v3/transports"
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 const (
-	// wsNamespace and wsPath are where plugins connect (plugin-protocol
-	// section 2).
-	wsNamespace = "/plugin"
-	wsPath      = "/socket.io/"
 	// stableAfter is how long a connection must last for the reconnect
 	// backoff to start over; shorter connections count as failed attempts.
 	stableAfter = 10 * time.Second
@@ -51,7 +48,7 @@ type wsConnector struct {
 
 type pendingEvent struct {
 	event   string
-	payload map[string]any
+	payload any // a wire payload
 }
 
 func newWSConnector(s *server) *wsConnector { return &wsConnector{s: s} }
@@ -217,7 +214,7 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 	}
 	opts := sio.DefaultOptions()
 	opts.SetTransports(types.NewSet(transports.WebSocket))
-	opts.SetPath(wsPath)
+	opts.SetPath(wire.SocketIOPath)
 	opts.SetReconnection(false) // reconnects are ours: backoff, jitter, limits, callbacks
 	opts.SetForceNew(true)
 	opts.SetMultiplex(false)
@@ -225,7 +222,7 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 	opts.SetTimeout(cfg.dialTimeout)
 
 	manager := sio.NewManager(cfg.host.String(), opts)
-	sock := manager.Socket(wsNamespace, opts)
+	sock := manager.Socket(wire.Namespace, opts)
 	conn := &wsConn{sock: sock, done: make(chan struct{})}
 	connected := make(chan struct{})
 	failed := make(chan error, 1)
@@ -241,7 +238,7 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 		conn.disconnected(disconnectReason(args))
 		once.Do(func() { failed <- fmt.Errorf("disconnected while connecting: %w", disconnectReason(args)) })
 	})
-	sock.On("error", func(args ...any) {
+	sock.On(wire.EventError, func(args ...any) {
 		// The hub rejects a wrong id or secret with an "error" event and then
 		// disconnects (plugin-protocol section 2).
 		e := hubEventError(args)
@@ -250,13 +247,14 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 		conn.rejected = e
 		conn.mu.Unlock()
 	})
-	sock.On("plugin", func(args ...any) {
+	sock.On(wire.EventPlugin, func(args ...any) {
 		// Listeners run on the socket's read loop: decode and hand off.
 		w.onPlugin(args)
 	})
-	sock.On("cancel", func(args ...any) {
-		if session := sessionOf(args); session != "" {
-			w.s.cancel(session, errRunCancelled)
+	sock.On(wire.EventCancel, func(args ...any) {
+		var c wire.Cancel
+		if wire.FromArgs(args, &c) == nil && c.Session != "" {
+			w.s.cancel(c.Session, errRunCancelled)
 		}
 	})
 	timer := time.NewTimer(cfg.dialTimeout)
@@ -344,18 +342,16 @@ func probe(ctx context.Context, cfg *config) error {
 
 // onPlugin starts the run of a "plugin" event.
 func (w *wsConnector) onPlugin(args []any) {
-	if len(args) == 0 {
-		return
+	req := new(runRequest)
+	err := wire.FromArgs(args, req)
+	if err == nil && req.Session == "" {
+		err = errNoSession
 	}
-	raw, err := json.Marshal(args[0])
 	if err == nil {
-		var req *runRequest
-		if req, err = decodeRunRequest(raw); err == nil {
-			sink := &wsSink{w: w}
-			if _, err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
-				w.s.fail(context.Background(), req, sink, w.s.runLogger(req, sink), err)
-				return
-			}
+		sink := &wsSink{w: w}
+		if _, err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
+			w.s.fail(context.Background(), req, sink, w.s.runLogger(req, sink), err)
+			return
 		}
 	}
 	if err != nil {
@@ -370,7 +366,7 @@ func (w *wsConnector) attach(conn *wsConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cur = conn
-	w.emitLocked("heartbeat", w.heartbeatPayload())
+	w.emitLocked(wire.EventHeartbeat, w.heartbeatPayload())
 	for _, p := range w.pending {
 		w.emitLocked(p.event, p.payload)
 	}
@@ -388,8 +384,8 @@ func (w *wsConnector) detach(conn *wsConn) {
 	}
 }
 
-func (w *wsConnector) heartbeatPayload() map[string]any {
-	return map[string]any{"id": w.s.cfg.id, "secret": w.s.cfg.secret}
+func (w *wsConnector) heartbeatPayload() wire.Heartbeat {
+	return wire.Heartbeat{ID: w.s.cfg.id, Secret: w.s.cfg.secret}
 }
 
 // heartbeats sends a heartbeat every HeartbeatInterval on its own goroutine
@@ -410,7 +406,7 @@ func (w *wsConnector) heartbeats(conn *wsConn, log *slog.Logger) (stop func()) {
 			case <-t.C:
 				w.mu.Lock()
 				if w.cur == conn {
-					w.emitLocked("heartbeat", w.heartbeatPayload())
+					w.emitLocked(wire.EventHeartbeat, w.heartbeatPayload())
 				}
 				w.mu.Unlock()
 			}
@@ -424,14 +420,14 @@ func (w *wsConnector) heartbeats(conn *wsConn, log *slog.Logger) (stop func()) {
 
 // emit sends an event now, or queues it until the next connection. Log
 // events beyond maxPendingLogs are dropped; responses are always kept.
-func (w *wsConnector) emit(event string, payload map[string]any) {
+func (w *wsConnector) emit(event string, payload any) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cur != nil && w.cur.sock.Connected() {
 		w.emitLocked(event, payload)
 		return
 	}
-	if event == "log" {
+	if event == wire.EventLog {
 		if w.logs >= maxPendingLogs {
 			w.dropped++
 			return
@@ -442,11 +438,11 @@ func (w *wsConnector) emit(event string, payload map[string]any) {
 }
 
 // emitLocked writes an event on the current socket; w.mu must be held.
-func (w *wsConnector) emitLocked(event string, payload map[string]any) {
+func (w *wsConnector) emitLocked(event string, payload any) {
 	if w.cur == nil {
 		return
 	}
-	if event != "heartbeat" {
+	if event != wire.EventHeartbeat {
 		w.cur.lastEmit.Store(time.Now().UnixNano())
 	}
 	if err := w.cur.sock.Emit(event, payload); err != nil {
@@ -457,10 +453,10 @@ func (w *wsConnector) emitLocked(event string, payload map[string]any) {
 // wsSink sends a run's events over the WS connector.
 type wsSink struct{ w *wsConnector }
 
-func (s *wsSink) sendLog(payload map[string]any) { s.w.emit("log", payload) }
+func (s *wsSink) sendLog(payload wire.Log) { s.w.emit(wire.EventLog, payload) }
 
-func (s *wsSink) respond(_ context.Context, payload map[string]any) error {
-	s.w.emit("response", payload)
+func (s *wsSink) respond(_ context.Context, payload wire.Response) error {
+	s.w.emit(wire.EventResponse, payload)
 	return nil
 }
 
@@ -495,33 +491,18 @@ func disconnectReason(args []any) error {
 	return errors.New(reason)
 }
 
-// hubEventError turns the hub's "error" event ({"message", "code"}) into an
-// *APIError; a missing code means a rejected heartbeat.
+// hubEventError turns the hub's "error" event (a wire.Error, or a bare
+// string) into an *APIError; a missing code means a rejected heartbeat.
 func hubEventError(args []any) error {
 	e := &APIError{Code: CodeUnauthorized, Message: "the hub rejected the plugin"}
-	if len(args) > 0 {
-		if m, ok := args[0].(map[string]any); ok {
-			if s, ok := m["message"].(string); ok && s != "" {
-				e.Message = s
-			}
-			if s, ok := m["code"].(string); ok && s != "" {
-				e.Code = s
-			}
-		} else if s, ok := args[0].(string); ok && s != "" {
+	var we wire.Error
+	if wire.FromArgs(args, &we) == nil {
+		e.Message = orDefault(we.Message, e.Message)
+		e.Code = orDefault(we.Code, e.Code)
+	} else if len(args) > 0 {
+		if s, ok := args[0].(string); ok && s != "" {
 			e.Message = s
 		}
 	}
 	return e
-}
-
-// sessionOf reads "session" from an event's first argument.
-func sessionOf(args []any) string {
-	if len(args) == 0 {
-		return ""
-	}
-	if m, ok := args[0].(map[string]any); ok {
-		s, _ := m["session"].(string)
-		return s
-	}
-	return ""
 }

@@ -39,6 +39,7 @@ func TestDependencies(t *testing.T) {
 	allowedInternal := map[string]bool{
 		"github.com/exporthub/exporthub/internal/zipstream": true, // the Zip's streaming writer
 		"github.com/exporthub/exporthub/internal/deflate":   true, // its compressor
+		"github.com/exporthub/exporthub/internal/wire":      true, // the plugin protocol's types
 	}
 	allowedModules := []string{"github.com/klauspost/compress/"}
 	for _, dep := range strings.Fields(string(out)) {

@@ -98,9 +98,9 @@ func TestExport_Run(t *testing.T) {
 		startPlugin(t, hub, countingHandler)
 		hub.WaitConnected(t, 1)
 
-		session := hub.Dispatch(t, plugintest.RunRequest{ProjectID: "p-42", Stage: "Complete", Batches: []string{"b1", "b 2"}, NumTasks: 3})
+		session := hub.Dispatch(t, plugintest.RunRequest{ProjectID: "p-42", Stage: []string{"Complete"}, Batches: []string{"b1", "b 2"}, NumTasks: 3})
 		res := hub.WaitResult(t, session)
-		require.True(t, res.Export, "got response %v, want an export", res.Payload)
+		require.True(t, res.Export, "got response %v, want an export", res)
 		require.False(t, res.Error)
 		entries := plugintest.ZipEntries(t, hub.Download(t, res))
 		require.Equal(t, "street-001.jpg\nstreet-002.jpg\nstreet-003.jpg\n", string(entries["assets.txt"]))
@@ -109,7 +109,7 @@ func TestExport_Run(t *testing.T) {
 		require.Len(t, qs, 1)
 		require.Equal(t, "p-42", qs[0].Get("project"))
 		require.Equal(t, "ndjson", qs[0].Get("format"))
-		require.Equal(t, `"Complete"`, qs[0].Get("stage"))
+		require.Equal(t, `["Complete"]`, qs[0].Get("stage"), "the stage filter as the Python SDK sends it")
 		require.Equal(t, `["b1","b 2"]`, qs[0].Get("batches"))
 
 		up, ok := hub.Upload("p-42.zip")
@@ -142,17 +142,14 @@ func TestExport_Run(t *testing.T) {
 		hub := setup(t)
 		startPlugin(t, hub, countingHandler)
 		hub.WaitConnected(t, 1)
-		session := hub.Dispatch(t, plugintest.RunRequest{Stage: "Review"})
+		session := hub.Dispatch(t, plugintest.RunRequest{Stage: []string{"Review"}})
 		hub.WaitResult(t, session)
 
 		l := hub.WaitLog(t, session, "converted")
-		require.Equal(t, "INFO", l["level"])
-		require.Equal(t, float64(3), l["assets"])
-		require.Equal(t, "Review", l["run.stage"])
-		require.Equal(t, "org-test", l["organization"])
-		require.Equal(t, "user-test", l["runBy"])
-		require.Equal(t, hub.ID, l["pluginId"])
-		require.Equal(t, session, l["session"])
+		require.Equal(t, plugintest.Log{
+			Level: "INFO", Organization: "org-test", PluginID: hub.ID, RunBy: "user-test", Session: session, Msg: "converted",
+			Extra: map[string]any{"assets": float64(3), "run.stage": "Review"},
+		}, l)
 	})
 
 	t.Run("LogAttributes", func(t *testing.T) {
@@ -176,25 +173,27 @@ func TestExport_Run(t *testing.T) {
 		session := hub.Dispatch(t, plugintest.RunRequest{})
 		hub.WaitResult(t, session)
 		l := hub.WaitLog(t, session, "odd box")
-		require.Equal(t, map[string]any{
-			"level":         "WARNING",
-			"msg":           "odd box",
-			"organization":  "org-test",
-			"pluginId":      hub.ID,
-			"runBy":         "user-test",
-			"session":       session,
-			"component":     "converter",
-			"asset.index":   float64(7),
-			"asset.ratio":   0.5,
-			"asset.skipped": true,
-			"asset.took":    "1.5s",
-			"asset.cause":   "negative width",
-			"asset.raw":     "bytes",
-			"asset.session": "not the session",
-			"asset.box.w":   float64(-3),
+		require.Equal(t, plugintest.Log{
+			Level:        "WARNING",
+			Msg:          "odd box",
+			Organization: "org-test",
+			PluginID:     hub.ID,
+			RunBy:        "user-test",
+			Session:      session,
+			Extra: map[string]any{
+				"component":     "converter",
+				"asset.index":   float64(7),
+				"asset.ratio":   0.5,
+				"asset.skipped": true,
+				"asset.took":    "1.5s",
+				"asset.cause":   "negative width",
+				"asset.raw":     "bytes",
+				"asset.session": "not the session",
+				"asset.box.w":   float64(-3),
+			},
 		}, l)
 		for _, l := range hub.Logs(session) {
-			require.NotEqual(t, "DEBUG", l["level"])
+			require.NotEqual(t, "DEBUG", l.Level)
 		}
 	})
 
@@ -212,11 +211,11 @@ func TestExport_Run(t *testing.T) {
 
 		failed := hub.Dispatch(t, plugintest.RunRequest{})
 		res := hub.WaitResult(t, failed)
-		require.True(t, res.Error, "got %v, want an error response", res.Payload)
-		require.Equal(t, map[string]any{"error": true, "session": failed}, res.Payload)
+		require.True(t, res.Error, "got %v, want an error response", res)
+		require.Equal(t, plugintest.Result{Error: true, Session: failed}, res)
 		l := hub.WaitLog(t, failed, "run failed")
-		require.Equal(t, "ERROR", l["level"])
-		require.Contains(t, l["error"], "separator must be one character")
+		require.Equal(t, "ERROR", l.Level)
+		require.Contains(t, l.Extra["error"], "separator must be one character")
 
 		ok := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, ok).Export, "the plugin must keep serving after a failed run")
@@ -238,8 +237,8 @@ func TestExport_Run(t *testing.T) {
 		failed := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, failed).Error)
 		l := hub.WaitLog(t, failed, "run failed")
-		require.Contains(t, l["error"], "panicked: assignment to entry in nil map")
-		require.Contains(t, l["stack"], "export_ws_test.go", "the log must carry the panic's stack")
+		require.Contains(t, l.Extra["error"], "panicked: assignment to entry in nil map")
+		require.Contains(t, l.Extra["stack"], "export_ws_test.go", "the log must carry the panic's stack")
 
 		ok := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, ok).Export, "the plugin must keep serving after a panic")
@@ -252,7 +251,7 @@ func TestExport_Run(t *testing.T) {
 		hub.WaitConnected(t, 1)
 		session := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "no file")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "no file")
 	})
 
 	t.Run("ExportDownloadFails", func(t *testing.T) {
@@ -267,7 +266,7 @@ func TestExport_Run(t *testing.T) {
 		hub.WaitConnected(t, 1)
 		session := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, session).Error)
-		msg := hub.WaitLog(t, session, "run failed")["error"].(string)
+		msg := hub.WaitLog(t, session, "run failed").Extra["error"].(string)
 		require.Contains(t, msg, "export download failed")
 		require.Contains(t, msg, "forbidden")
 		require.False(t, called.Load(), "the callback must not run without an export")
@@ -281,7 +280,7 @@ func TestExport_Run(t *testing.T) {
 		hub.WaitConnected(t, 1)
 		session := hub.Dispatch(t, plugintest.RunRequest{})
 		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "line 2")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "line 2")
 	})
 
 	t.Run("StorageAndUnknownSize", func(t *testing.T) {
@@ -332,7 +331,7 @@ func TestExport_Run(t *testing.T) {
 		require.True(t, hub.WaitResult(t, bad).Error)
 		require.Equal(t,
 			`callback: config JSON: line 2: field "separator-character": cannot use JSON number as string (column 26)`,
-			hub.WaitLog(t, bad, "run failed")["error"])
+			hub.WaitLog(t, bad, "run failed").Extra["error"])
 	})
 }
 
@@ -532,7 +531,7 @@ func TestExport_RunCancellation(t *testing.T) {
 		<-started
 		hub.Cancel(t, session)
 		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "run cancelled by the hub")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "run cancelled by the hub")
 	})
 
 	t.Run("TimedOutOnTheHub", func(t *testing.T) {
@@ -545,7 +544,7 @@ func TestExport_RunCancellation(t *testing.T) {
 		session := hub.Dispatch(t, plugintest.RunRequest{TimeoutSeconds: 0.2})
 		<-started
 		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "run timed out on the hub")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "run timed out on the hub")
 	})
 
 	t.Run("ShutdownLetsTheRunFinish", func(t *testing.T) {
@@ -585,7 +584,7 @@ func TestExport_RunCancellation(t *testing.T) {
 		go stop()
 		require.NoError(t, <-done)
 		require.True(t, hub.WaitResult(t, session).Error, "a run cut by the shutdown must report its failure")
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "shutting down")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "shutting down")
 	})
 }
 
@@ -627,11 +626,11 @@ func TestExport_RunREST(t *testing.T) {
 		require.Equal(t, http.StatusOK, run.Wait(t), "the plugin answers once the run is over")
 		session := run.Session
 		res := hub.WaitResult(t, session)
-		require.True(t, res.Export, "got %v", res.Payload)
+		require.True(t, res.Export, "got %v", res)
 		entries := plugintest.ZipEntries(t, hub.Download(t, res))
 		require.Contains(t, string(entries["assets.txt"]), "street-002.jpg")
 		l := hub.WaitLog(t, session, "converted")
-		require.Equal(t, float64(3), l["assets"])
+		require.Equal(t, float64(3), l.Extra["assets"])
 	})
 
 	t.Run("WrongSecretIsRefused", func(t *testing.T) {
@@ -648,7 +647,7 @@ func TestExport_RunREST(t *testing.T) {
 		})
 		session := hub.PostRun(t, base, plugintest.RunRequest{}).Session
 		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed")["error"], "no boxes")
+		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "no boxes")
 	})
 
 	t.Run("Cancel", func(t *testing.T) {
@@ -663,7 +662,7 @@ func TestExport_RunREST(t *testing.T) {
 		<-started
 		require.Equal(t, http.StatusOK, hub.CancelREST(t, base, run.Session))
 		require.True(t, hub.WaitResult(t, run.Session).Error)
-		require.Contains(t, hub.WaitLog(t, run.Session, "run failed")["error"], "run cancelled by the hub")
+		require.Contains(t, hub.WaitLog(t, run.Session, "run failed").Extra["error"], "run cancelled by the hub")
 		require.Equal(t, http.StatusOK, run.Wait(t))
 	})
 
@@ -679,7 +678,7 @@ func TestExport_RunREST(t *testing.T) {
 		<-started
 		run.Abort() // the hub gave up on the run
 		require.True(t, hub.WaitResult(t, run.Session).Error)
-		require.Contains(t, hub.WaitLog(t, run.Session, "run failed")["error"], "run cancelled by the hub")
+		require.Contains(t, hub.WaitLog(t, run.Session, "run failed").Extra["error"], "run cancelled by the hub")
 	})
 
 	t.Run("BadBody", func(t *testing.T) {

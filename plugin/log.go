@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // Attribute keys of the SDK's own log records.
@@ -27,14 +29,10 @@ const (
 	LogKeyStack     = "stack"
 )
 
-// Keys of a "log" event that attributes may not overwrite (plugin-protocol
-// section 2); an attribute with one of these keys is sent as "<key>_".
-var reservedLogKeys = []string{"level", "msg", "organization", "pluginId", "runBy", "session"}
-
 // logSender delivers one "log" event payload to the hub. It must not block
 // for long: the callback is waiting.
 type logSender interface {
-	sendLog(payload map[string]any)
+	sendLog(payload wire.Log)
 }
 
 // hubHandler is a slog.Handler that turns records into "log" events of one
@@ -42,12 +40,12 @@ type logSender interface {
 type hubHandler struct {
 	sender logSender
 	min    slog.Leveler
-	base   map[string]any // organization, pluginId, runBy, session
-	attrs  []slog.Attr    // pre-resolved WithAttrs, keys already prefixed
-	prefix string         // group prefix "a.b." for later attributes
+	base   wire.Log    // organization, pluginId, runBy, session
+	attrs  []slog.Attr // pre-resolved WithAttrs, keys already prefixed
+	prefix string      // group prefix "a.b." for later attributes
 }
 
-func newHubHandler(sender logSender, min slog.Leveler, base map[string]any) *hubHandler {
+func newHubHandler(sender logSender, min slog.Leveler, base wire.Log) *hubHandler {
 	return &hubHandler{sender: sender, min: min, base: base}
 }
 
@@ -56,22 +54,26 @@ func (h *hubHandler) Enabled(_ context.Context, level slog.Level) bool {
 	return level >= h.min.Level()
 }
 
-// Handle sends the record as a "log" event.
+// Handle sends the record as a "log" event: its attributes are the
+// event's extra keys.
 func (h *hubHandler) Handle(_ context.Context, r slog.Record) error {
-	payload := make(map[string]any, len(h.base)+len(h.attrs)+r.NumAttrs()+2)
-	for k, v := range h.base {
-		payload[k] = v
+	l := h.base
+	l.Level = hubLevel(r.Level)
+	l.Msg = r.Message
+	if n := len(h.attrs) + r.NumAttrs(); n > 0 {
+		l.Extra = make(map[string]any, n)
+		for _, a := range h.attrs {
+			putAttr(l.Extra, "", a)
+		}
+		r.Attrs(func(a slog.Attr) bool {
+			putAttr(l.Extra, h.prefix, a)
+			return true
+		})
+		if len(l.Extra) == 0 {
+			l.Extra = nil
+		}
 	}
-	payload["level"] = hubLevel(r.Level)
-	payload["msg"] = r.Message
-	for _, a := range h.attrs {
-		putAttr(payload, "", a)
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		putAttr(payload, h.prefix, a)
-		return true
-	})
-	h.sender.sendLog(payload)
+	h.sender.sendLog(l)
 	return nil
 }
 
@@ -105,7 +107,9 @@ func prefixAttr(prefix string, a slog.Attr) slog.Attr {
 	return slog.Attr{Key: prefix + a.Key, Value: a.Value}
 }
 
-// putAttr flattens a into payload: groups become dotted keys.
+// putAttr flattens a into payload: groups become dotted keys, and a key
+// of the event itself (plugin-protocol section 2: level, msg, session,
+// ...) is sent as "<key>_".
 func putAttr(payload map[string]any, prefix string, a slog.Attr) {
 	v := a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
@@ -122,7 +126,7 @@ func putAttr(payload map[string]any, prefix string, a slog.Attr) {
 		return
 	}
 	key := prefix + a.Key
-	if slices.Contains(reservedLogKeys, key) {
+	if wire.IsLogKey(key) {
 		key += "_"
 	}
 	payload[key] = jsonValue(v)
@@ -186,13 +190,13 @@ func viaJSON(x any) any {
 func hubLevel(l slog.Level) string {
 	switch {
 	case l >= slog.LevelError:
-		return "ERROR"
+		return wire.LevelError
 	case l >= slog.LevelWarn:
-		return "WARNING"
+		return wire.LevelWarning
 	case l >= slog.LevelInfo:
-		return "INFO"
+		return wire.LevelInfo
 	}
-	return "DEBUG"
+	return wire.LevelDebug
 }
 
 // teeHandler sends each record to several handlers. It is safe for

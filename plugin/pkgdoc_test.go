@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPackageDocs checks that the SDK packages and every exported name in
-// them have a doc comment starting with the name.
+// TestPackageDocs checks that the SDK packages (and the protocol package
+// they share with the hub) and every exported name in them have a doc
+// comment starting with the name.
 func TestPackageDocs(t *testing.T) {
 	t.Parallel()
-	for _, dir := range []string{".", "plugintest"} {
+	for _, dir := range []string{".", "plugintest", "../internal/wire", "../internal/wire/wiretest"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			fset := token.NewFileSet()

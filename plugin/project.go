@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/exporthub/exporthub/aaf"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // ProjectInfo is the project a run exports, as the hub describes it at
@@ -129,7 +130,7 @@ func (c *apiClient) project(ctx context.Context, apiKey, id string) (*ProjectInf
 	var data struct {
 		Project json.RawMessage `json:"project"`
 	}
-	if err := c.getJSON(ctx, apiKey, "/v2/project/"+id, nil, &data); err != nil {
+	if err := c.getJSON(ctx, apiKey, wire.PathProject+id, nil, &data); err != nil {
 		return nil, fmt.Errorf("get project %s: %w", id, err)
 	}
 	if len(data.Project) == 0 || string(data.Project) == "null" {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // runState is what a Request needs from the run executing it.
@@ -31,7 +33,7 @@ type runState struct {
 type runSink interface {
 	logSender
 	// respond delivers the run's final "response" payload.
-	respond(ctx context.Context, payload map[string]any) error
+	respond(ctx context.Context, payload wire.Response) error
 	// close flushes pending log events (bounded) and releases the sink.
 	close()
 }
@@ -43,7 +45,7 @@ func (s *server) runLogger(w *runRequest, sink runSink) *slog.Logger {
 		slog.String(LogKeySession, w.Session),
 		slog.String(LogKeyProject, w.ProjectID),
 	})
-	hub := newHubHandler(sink, s.cfg.logLevel, w.logBase(s.cfg.id))
+	hub := newHubHandler(sink, s.cfg.logLevel, logBase(w, s.cfg.id))
 	return slog.New(teeHandler{hub, local})
 }
 
@@ -60,7 +62,7 @@ func (s *server) execute(ctx context.Context, w *runRequest, sink runSink) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.apiTimeout)
 	defer cancel()
-	if err := sink.respond(rctx, exportPayload(w.Session, signed)); err != nil {
+	if err := sink.respond(rctx, wire.ExportResponse(w.Session, signed)); err != nil {
 		s.log.Error("plugin: send the run's response", slog.String(LogKeySession, w.Session), slog.Any(LogKeyError, err))
 		s.reportError(fmt.Errorf("run %s: send response: %w", w.Session, err))
 		return
@@ -80,7 +82,7 @@ func (s *server) fail(ctx context.Context, w *runRequest, sink runSink, logger *
 	s.reportError(fmt.Errorf("run %s: %w", w.Session, err))
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.apiTimeout)
 	defer cancel()
-	if rerr := sink.respond(rctx, errorPayload(w.Session)); rerr != nil {
+	if rerr := sink.respond(rctx, wire.ErrorResponse(w.Session)); rerr != nil {
 		s.log.Error("plugin: send the run's error response", slog.String(LogKeySession, w.Session), slog.Any(LogKeyError, rerr))
 		s.reportError(fmt.Errorf("run %s: send error response: %w", w.Session, rerr))
 	}
@@ -109,10 +111,10 @@ func (s *server) perform(ctx context.Context, w *runRequest, logger *slog.Logger
 		OrgID:      w.OrgID,
 		RunBy:      w.RunBy,
 		Session:    w.Session,
-		ConfigJSON: w.config(),
-		NumTasks:   w.numTasks(),
-		Stage:      strings.Join(w.stages(), ", "),
-		Stages:     w.stages(),
+		ConfigJSON: w.ConfigJSON,
+		NumTasks:   numTasks(w),
+		Stage:      strings.Join(w.Stage, ", "),
+		Stages:     w.Stage,
 		Batches:    w.Batches,
 		PluginID:   orDefault(w.PluginID, s.cfg.id),
 		run:        &runState{dir: dir, api: s.api, apiKey: w.APIKey, projectID: w.ProjectID},

@@ -142,7 +142,7 @@ func (s *server) dispatch(w *runRequest, sink runSink) (<-chan struct{}, error) 
 	s.runs.Add(1)
 	ctx, cancel := context.WithCancelCause(s.runsCtx)
 	var stopTimer func() bool
-	if d := w.timeout(); d > 0 {
+	if d := w.Timeout(); d > 0 {
 		t := time.AfterFunc(d, func() { cancel(errRunTimedOut) })
 		stopTimer = t.Stop
 	}

@@ -154,10 +154,10 @@ func TestConvert_Hub(t *testing.T) {
 
 	session := hub.Dispatch(t, plugintest.RunRequest{ProjectID: "edge-cases", ConfigJSON: `{"separator-character": " | "}`})
 	res := hub.WaitResult(t, session)
-	require.True(t, res.Export, "got %v", res.Payload)
+	require.True(t, res.Export, "got %+v", res)
 	entries := plugintest.ZipEntries(t, hub.Download(t, res))
 	require.Equal(t, string(mustRead(t, "testdata/golden/edge-cases.json")), string(entries["edge-cases.json"]))
-	require.Equal(t, float64(7), hub.WaitLog(t, session, "conversion finished")["assets"])
+	require.Equal(t, float64(7), hub.WaitLog(t, session, "conversion finished").Extra["assets"])
 }
 
 func TestRoundInt(t *testing.T) {

@@ -176,7 +176,7 @@ func TestHandler_ServeExportProjectSchema(t *testing.T) {
 		t.Helper()
 		session = hub.Dispatch(t, plugintest.RunRequest{ProjectID: "p", ConfigJSON: config})
 		res := hub.WaitResult(t, session)
-		require.True(t, res.Export, "got %v, want an export", res.Payload)
+		require.True(t, res.Export, "got %+v, want an export", res)
 		categories, annotations = cocoClasses(t, plugintest.ZipEntries(t, hub.Download(t, res))["annotations.json"])
 		return session, categories, annotations
 	}
@@ -200,8 +200,8 @@ func TestHandler_ServeExportProjectSchema(t *testing.T) {
 		require.Equal(t, firstSeenOrder, categories)
 		require.Equal(t, annotationsClass, annotations)
 		l := hub.WaitLog(t, session, "no category schema: classes are numbered in the order first seen in the export")
-		require.Equal(t, "WARNING", l["level"])
-		require.Contains(t, l["error"], "forbidden")
+		require.Equal(t, "WARNING", l.Level)
+		require.Contains(t, l.Extra["error"], "forbidden")
 	})
 
 	t.Run("ClassesOptionNeedsNoProject", func(t *testing.T) {

@@ -1,84 +1,146 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/wire"
+	"github.com/exporthub/exporthub/internal/wire/wiretest"
 )
 
-func TestRunRequest_MarshalJSON(t *testing.T) {
+// TestGateway_Golden checks the hub's side of the protocol against the
+// golden files of wiretest: what the gateway sends is the files' JSON,
+// and what plugins send as in the files reaches the run dispatcher as
+// their values.
+func TestGateway_Golden(t *testing.T) {
 	t.Parallel()
 
-	t.Run("EmptyDefaults", func(t *testing.T) {
+	t.Run("RunRequestOverSocketIO", func(t *testing.T) {
 		t.Parallel()
-		b, err := json.Marshal(gateway.RunRequest{Session: "s"})
-		require.NoError(t, err)
-		require.JSONEq(t, `{"projectId":"","apiKey":"","orgId":"","runBy":"","session":"s","configJSON":"{}",
-			"stage":null,"batches":[],"pluginId":"","numTasks":0}`, string(b))
+		b := setup(t, gateway.Config{})
+		id, secret := b.plugin(t, store.ConnectorWS, "")
+		c := b.connect(t, id, secret)
+		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		for i, name := range []string{"run-request", "run-request-defaults", "run-request-timeout"} {
+			req := wiretest.CaseNamed(t, name).Value.(wire.RunRequest)
+			plugin := req.PluginID
+			req.PluginID = id
+			_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: req})
+			require.NoError(t, err)
+			waitFor(t, "plugin event", func() bool { return len(c.got(gateway.EventPlugin)) == i+1 })
+			got := normalizeNumbers(c.got(gateway.EventPlugin)[i])
+			got["pluginId"] = plugin
+			require.Equal(t, wiretest.Object(t, name), got, "the %s event as %s.json", gateway.EventPlugin, name)
+			b.gw.Release(req.Session)
+		}
 	})
 
-	t.Run("EmptyStageIsNull", func(t *testing.T) {
+	t.Run("RunRequestOverREST", func(t *testing.T) {
 		t.Parallel()
-		b, err := json.Marshal(gateway.RunRequest{Session: "s", Stage: []string{}})
+		var mu sync.Mutex
+		var bodies [][]byte
+		var headers []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == wire.PathRun {
+				body, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				bodies, headers = append(bodies, body), append(headers, r.Header.Get(wire.HeaderSecret))
+				mu.Unlock()
+			}
+			_, _ = io.WriteString(w, wire.HeartbeatOK)
+		}))
+		t.Cleanup(srv.Close)
+		b := setup(t, gateway.Config{RESTAllowedURLs: []string{srv.URL}, RESTPollInterval: 50 * time.Millisecond})
+		id, secret := b.plugin(t, store.ConnectorREST, srv.URL)
+		b.gw.RefreshREST()
+		waitFor(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		req := wiretest.RunRequest()
+		req.PluginID = id
+		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: req})
 		require.NoError(t, err)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(b, &m))
-		require.Contains(t, m, "stage")
-		require.Nil(t, m["stage"], "no stage chosen is null, as in Ango")
+		waitFor(t, "POST /plugin", func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(bodies[0], &got))
+		got["pluginId"] = wiretest.PluginID
+		require.Equal(t, wiretest.Object(t, "run-request"), got)
+		require.Equal(t, secret, headers[0])
 	})
 
-	t.Run("ConfigStaysAString", func(t *testing.T) {
+	t.Run("CancelAndError", func(t *testing.T) {
 		t.Parallel()
-		b, err := json.Marshal(gateway.RunRequest{ConfigJSON: `{"a": 1}`, Stage: []string{"Complete", "5c0f"}, Batches: []string{"b1"}, NumTasks: 7})
+		b := setup(t, gateway.Config{})
+		id, secret := b.plugin(t, store.ConnectorWS, "")
+		c := b.connect(t, id, secret)
+		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: wiretest.Session}})
 		require.NoError(t, err)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(b, &m))
-		require.Equal(t, `{"a": 1}`, m["configJSON"])
-		require.Equal(t, []any{"Complete", "5c0f"}, m["stage"], "the stage filter is a list of stage ids")
-		require.Equal(t, []any{"b1"}, m["batches"])
-		require.Equal(t, float64(7), m["numTasks"])
+		b.gw.Cancel(wiretest.Session)
+		waitFor(t, "cancel event", func() bool { return len(c.got(gateway.EventCancel)) == 1 })
+		require.Equal(t, wiretest.Object(t, "cancel"), c.got(gateway.EventCancel)[0])
+
+		rejected := b.connect(t, id, "wrong")
+		waitFor(t, "disconnect", rejected.isDisconnected)
+		require.Equal(t, []map[string]any{wiretest.Object(t, "error")}, rejected.got(gateway.EventError))
+	})
+
+	t.Run("EventsFromPlugins", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, gateway.Config{})
+		id, secret := b.plugin(t, store.ConnectorWS, "")
+		c := b.connect(t, id, secret)
+		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		var wantLogs []*gateway.LogEvent
+		var wantResponses []*gateway.ResponseEvent
+		for _, tc := range wiretest.Cases() {
+			switch tc.Event {
+			case gateway.EventLog:
+				v := tc.Value.(wire.Log)
+				wantLogs = append(wantLogs, &v)
+			case gateway.EventResponse:
+				v := tc.Value.(wire.Response)
+				wantResponses = append(wantResponses, &v)
+			default:
+				continue
+			}
+			require.NoError(t, c.s.Emit(tc.Event, wiretest.Object(t, tc.Name)))
+		}
+		waitFor(t, "every event", func() bool {
+			logs, responses, _, _ := b.rec.snapshot()
+			return len(logs) == len(wantLogs) && len(responses) == len(wantResponses)
+		})
+		logs, responses, _, _ := b.rec.snapshot()
+		require.Equal(t, wantLogs, logs)
+		require.Equal(t, wantResponses, responses)
 	})
 }
 
-func TestParseLogEvent(t *testing.T) {
+func TestDecodeLogEvent(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name, level, want string
-	}{
-		{"Info", "INFO", gateway.LevelInfo},
-		{"Warning", "WARNING", gateway.LevelWarning},
-		{"WarnLower", "warn", gateway.LevelWarning},
-		{"Error", "ERROR", gateway.LevelError},
-		{"Critical", "CRITICAL", gateway.LevelError},
-		{"Debug", "debug", gateway.LevelDebug},
-		{"Missing", "", gateway.LevelInfo},
-		{"Unknown", "NOTICE", gateway.LevelInfo},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ev := gateway.ParseLogEvent(map[string]any{"level": tc.level, "msg": "m"})
-			require.Equal(t, tc.want, ev.Level)
-		})
-	}
 
-	t.Run("ExtraKeysKept", func(t *testing.T) {
+	t.Run("LevelNormalized", func(t *testing.T) {
 		t.Parallel()
-		ev, err := gateway.DecodeLogEvent([]byte(`{"level":"INFO","organization":"o","pluginId":"p","runBy":"u",
-			"session":"s","msg":"converted","assets":12,"file":{"name":"a.txt"}}`))
+		ev, err := gateway.DecodeLogEvent([]byte(`{"level":"warn","msg":"m"}`))
 		require.NoError(t, err)
-		require.Equal(t, "converted", ev.Msg)
-		require.Equal(t, "s", ev.Session)
-		require.Equal(t, "o", ev.Organization)
-		require.Equal(t, map[string]any{"assets": float64(12), "file": map[string]any{"name": "a.txt"}}, ev.Extra)
+		require.Equal(t, gateway.LevelWarning, ev.Level)
 	})
 
-	t.Run("NonStringMessage", func(t *testing.T) {
+	t.Run("GoldenFiles", func(t *testing.T) {
 		t.Parallel()
-		ev := gateway.ParseLogEvent(map[string]any{"msg": map[string]any{"k": "v"}})
-		require.Equal(t, `{"k":"v"}`, ev.Msg)
+		for _, name := range []string{"log", "log-python"} {
+			ev, err := gateway.DecodeLogEvent(wiretest.Fixture(t, name))
+			require.NoError(t, err)
+			require.Equal(t, wiretest.CaseNamed(t, name).Value, *ev, name)
+		}
 	})
 
 	t.Run("NotAnObject", func(t *testing.T) {
@@ -90,37 +152,19 @@ func TestParseLogEvent(t *testing.T) {
 	})
 }
 
-func TestParseResponseEvent(t *testing.T) {
+func TestDecodeResponseEvent(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name      string
-		body      string
-		export    bool
-		isError   bool
-		url       string
-		urlIsText bool
-	}{
-		{"Export", `{"export": true, "response": "http://h/f.zip?sig=1", "session": "s"}`, true, false, "http://h/f.zip?sig=1", true},
-		{"Error", `{"error": true, "session": "s"}`, false, true, "", false},
-		{"OtherKind", `{"response": {"a": 1}, "session": "s"}`, false, false, "", false},
-		{"StringFlags", `{"export": "true", "response": "u", "session": "s"}`, true, false, "u", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ev, err := gateway.DecodeResponseEvent([]byte(tc.body))
-			require.NoError(t, err)
-			require.Equal(t, "s", ev.Session)
-			require.Equal(t, tc.export, ev.Export)
-			require.Equal(t, tc.isError, ev.Error)
-			u, ok := ev.URL()
-			require.Equal(t, tc.urlIsText, ok)
-			require.Equal(t, tc.url, u)
-		})
+	for _, name := range []string{"response-export", "response-error", "response-other", "response-tolerated"} {
+		ev, err := gateway.DecodeResponseEvent(wiretest.Fixture(t, name))
+		require.NoError(t, err)
+		require.Equal(t, wiretest.CaseNamed(t, name).Value, *ev, name)
 	}
+	_, err := gateway.DecodeResponseEvent([]byte(`"s"`))
+	require.ErrorContains(t, err, "decode response event")
 }
 
 func FuzzDecodeLogEvent(f *testing.F) {
-	f.Add([]byte(`{"level":"INFO","msg":"x","session":"s","extra":1}`))
+	f.Add(wiretest.Fixture(f, "log"))
 	f.Add([]byte(`{"msg":null}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -133,22 +177,5 @@ func FuzzDecodeLogEvent(f *testing.F) {
 		default:
 			t.Fatalf("got level %q, want one of the four", ev.Level)
 		}
-		for k := range ev.Extra {
-			if k == "msg" || k == "level" || k == "session" {
-				t.Fatalf("got standard key %q in Extra", k)
-			}
-		}
-	})
-}
-
-func FuzzDecodeResponseEvent(f *testing.F) {
-	f.Add([]byte(`{"export":true,"response":"u","session":"s"}`))
-	f.Add([]byte(`{"error":1}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		ev, err := gateway.DecodeResponseEvent(b)
-		if err != nil {
-			return
-		}
-		_, _ = ev.URL()
 	})
 }

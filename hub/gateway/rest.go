@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // MsgRESTHeartbeatLost is the reason given for runs whose REST plugin
@@ -192,11 +193,11 @@ func (g *Gateway) restHeartbeat(ctx context.Context, p *store.Plugin) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.RESTTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(p.BaseURL, "/")+"/heartbeat", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(p.BaseURL, "/")+wire.PathHeartbeat, nil)
 	if err != nil {
 		return fmt.Errorf("build heartbeat request: %w", err)
 	}
-	req.Header.Set("Secret", secret)
+	req.Header.Set(wire.HeaderSecret, secret)
 	resp, err := g.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("send heartbeat: %w", err)
@@ -308,11 +309,11 @@ func (g *Gateway) restPost(ctx context.Context, p *store.Plugin, body []byte) er
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.BaseURL, "/")+"/plugin", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.BaseURL, "/")+wire.PathRun, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("build run request: %w", err)
 	}
-	req.Header.Set("Secret", secret)
+	req.Header.Set(wire.HeaderSecret, secret)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := g.cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	sio "github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // Messages of the `error` event sent before a socket is disconnected.
@@ -98,13 +99,13 @@ func (c *conn) anonymousTimeout() {
 // connection (closing the connection at once could lose the event). The
 // SDKs close their connection on it.
 func (c *conn) reject(msg string) {
-	_ = c.s.Emit(EventError, map[string]any{"message": msg})
+	_ = c.s.Emit(EventError, wire.Error{Message: msg})
 	c.s.Disconnect(false)
 }
 
 func (c *conn) onHeartbeat(args []any) {
-	hb, ok := parseHeartbeat(args)
-	if !ok {
+	var hb wire.Heartbeat
+	if err := wire.FromArgs(args, &hb); err != nil || !hb.Valid() {
 		c.g.log.InfoContext(c.g.ctx, "heartbeat without id or secret", slog.String(logKeyRemote, c.remote))
 		c.reject(MsgInvalidSecret)
 		return
@@ -165,14 +166,10 @@ func (c *conn) newInstance(p *store.Plugin, now time.Time) *instance {
 		remoteAddr:  c.remote,
 		connectedAt: c.connectedAt,
 		send: func(_ context.Context, d *Dispatch) error {
-			m, err := d.Request.wire()
-			if err != nil {
-				return err
-			}
-			return c.s.Emit(EventPlugin, m)
+			return c.s.Emit(EventPlugin, d.Request)
 		},
 		cancelRun: func(runID string) {
-			_ = c.s.Emit(EventCancel, map[string]any{"session": runID})
+			_ = c.s.Emit(EventCancel, wire.Cancel{Session: runID})
 		},
 		close:         func() { c.s.Disconnect(true) },
 		kick:          c.reject,
@@ -189,22 +186,22 @@ func (c *conn) authenticated() *instance {
 
 func (c *conn) onLog(args []any) {
 	inst := c.authenticated()
-	m, ok := firstObject(args)
-	if inst == nil || !ok {
+	ev, err := logEventOf(args)
+	if inst == nil || err != nil {
 		c.g.log.DebugContext(c.g.ctx, "log event ignored: socket not authenticated or payload not an object", slog.String(logKeyInstance, string(c.s.Id())))
 		return
 	}
-	c.g.cfg.Events.PluginLog(c.g.ctx, c.g.reg.info(inst), ParseLogEvent(m))
+	c.g.cfg.Events.PluginLog(c.g.ctx, c.g.reg.info(inst), ev)
 }
 
 func (c *conn) onResponse(args []any) {
 	inst := c.authenticated()
-	m, ok := firstObject(args)
-	if inst == nil || !ok {
+	ev := new(ResponseEvent)
+	if err := wire.FromArgs(args, ev); inst == nil || err != nil {
 		c.g.log.DebugContext(c.g.ctx, "response event ignored: socket not authenticated or payload not an object", slog.String(logKeyInstance, string(c.s.Id())))
 		return
 	}
-	c.g.cfg.Events.PluginResponse(c.g.ctx, c.g.reg.info(inst), ParseResponseEvent(m))
+	c.g.cfg.Events.PluginResponse(c.g.ctx, c.g.reg.info(inst), ev)
 }
 
 func (c *conn) onDisconnect() {
@@ -227,15 +224,6 @@ func (c *conn) onDisconnect() {
 	if len(runs) > 0 {
 		c.g.cfg.Events.InstanceLost(c.g.ctx, info, runs, MsgInstanceDisconnected)
 	}
-}
-
-// firstObject returns the first event argument as a JSON object.
-func firstObject(args []any) (map[string]any, bool) {
-	if len(args) == 0 {
-		return nil, false
-	}
-	m, ok := args[0].(map[string]any)
-	return m, ok && m != nil
 }
 
 // markAuthenticated counts the authenticated sockets of an Engine.IO

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/wire/wiretest"
 )
 
 // bboxRow is one row of the seed's example output.
@@ -185,6 +187,8 @@ func TestInterop_WS(t *testing.T) {
 		require.Equal(t, []any{}, req["batches"])
 		require.Equal(t, p.ID, req["pluginId"])
 		require.True(t, strings.HasPrefix(req["apiKey"].(string), auth.RunTokenPrefix), "got apiKey %q, want a run token", req["apiKey"])
+		require.ElementsMatch(t, slices.Collect(maps.Keys(wiretest.Object(t, "run-request-defaults"))), slices.Collect(maps.Keys(req)),
+			"the Python client got the keys of the golden run request")
 
 		// The download is byte for byte what the callback produced.
 		got := h.download(t, end.ExportID)

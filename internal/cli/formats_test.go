@@ -161,7 +161,7 @@ func TestFormatsServe(t *testing.T) {
 
 	session := hub.Dispatch(t, plugintest.RunRequest{ProjectID: "p7", ConfigJSON: `{"format": "yolo", "task": "segment"}`})
 	res := hub.WaitResult(t, session)
-	require.True(t, res.Export, "result: %v", res.Payload)
+	require.True(t, res.Export, "result: %+v", res)
 	up, ok := hub.Upload("p7-yolo.zip")
 	require.True(t, ok, "upload named after project and format")
 	files := unzip(t, up.Data)

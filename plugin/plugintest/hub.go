@@ -18,6 +18,9 @@ import (
 	"time"
 
 	sio "github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/exporthub/exporthub/internal/waittest"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // Defaults of a Hub's identities.
@@ -31,35 +34,23 @@ const (
 // WaitTimeout bounds every Wait method of a Hub.
 const WaitTimeout = 30 * time.Second
 
-// RunRequest is a run request as the hub sends it (plugin-protocol section
-// 4). Zero fields get defaults in [Hub.Dispatch] and [Hub.PostRun].
-type RunRequest struct {
-	ProjectID      string   `json:"projectId"`
-	APIKey         string   `json:"apiKey"`
-	OrgID          string   `json:"orgId"`
-	RunBy          string   `json:"runBy"`
-	Session        string   `json:"session"`
-	ConfigJSON     string   `json:"configJSON"`
-	Stage          any      `json:"stage"`
-	Batches        []string `json:"batches"`
-	PluginID       string   `json:"pluginId,omitempty"`
-	NumTasks       int      `json:"numTasks,omitempty"`
-	TimeoutSeconds float64  `json:"timeoutSeconds,omitempty"`
-}
+// MsgInvalidSecret is the message of the "error" event a Hub sends before
+// it disconnects a plugin with a wrong id or secret, as the hub does.
+const MsgInvalidSecret = "invalid plugin id or secret"
 
-// Result is a run's final "response" as the hub received it.
-type Result struct {
-	// Session is the run's session.
-	Session string
-	// Export is true for a successful export ({"export": true, ...}).
-	Export bool
-	// Error is true for a failed run ({"error": true, ...}).
-	Error bool
-	// URL is the signed URL of the uploaded file ("response").
-	URL string
-	// Payload is the whole event.
-	Payload map[string]any
-}
+// RunRequest is a run request as the hub sends it (plugin-protocol section
+// 4), encoded exactly as the hub encodes it. Zero fields get defaults in
+// [Hub.Dispatch] and [Hub.PostRun]: a new session, DefaultProject,
+// the hub's APIKey and ID, "{}" as config, "org-test" and "user-test".
+type RunRequest = wire.RunRequest
+
+// Log is a "log" event as the hub received it: the standard keys as
+// fields, every other key in Extra.
+type Log = wire.Log
+
+// Result is a run's final "response" as the hub received it: Export for a
+// successful export (URL returns its signed URL), Error for a failed run.
+type Result = wire.Response
 
 // Upload is a file a plugin PUT to the hub's storage.
 type Upload struct {
@@ -94,7 +85,7 @@ type Hub struct {
 	connections int           // authenticated connections ever
 	heartbeats  int
 	rejected    int
-	logs        []map[string]any
+	logs        []Log
 	results     []Result
 	exportFile  string
 	exportFail  *failure
@@ -252,20 +243,20 @@ func (h *Hub) Restart(t testing.TB) {
 
 func (h *Hub) start(ln net.Listener) {
 	io := sio.NewServer(nil, nil)
-	io.Of("/plugin", nil).On("connection", func(args ...any) {
+	io.Of(wire.Namespace, nil).On("connection", func(args ...any) {
 		h.onConnection(args[0].(*sio.Socket))
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", io.ServeHandler(nil))
-	mux.HandleFunc("GET /v2/export", h.handleExport)
+	mux.Handle(wire.SocketIOPath, io.ServeHandler(nil))
+	mux.HandleFunc("GET "+wire.PathExport, h.handleExport)
 	mux.HandleFunc("GET /files/export.zip", h.handleExportFile)
-	mux.HandleFunc("GET /v2/getUploadUrl", h.handleUploadURL)
+	mux.HandleFunc("GET "+wire.PathUploadURL, h.handleUploadURL)
 	mux.HandleFunc("PUT /upload/{name}", h.handlePut)
-	mux.HandleFunc("GET /v2/getSignedUrl", h.handleSignedURL)
+	mux.HandleFunc("GET "+wire.PathSignedURL, h.handleSignedURL)
 	mux.HandleFunc("GET /download/{name}", h.handleDownload)
-	mux.HandleFunc("POST /v2/pluginLog", h.handlePluginLog)
-	mux.HandleFunc("POST /v2/pluginResponse", h.handlePluginResponse)
-	mux.HandleFunc("GET /v2/project/{id}", h.handleProject)
+	mux.HandleFunc("POST "+wire.PathPluginLog, h.handlePluginLog)
+	mux.HandleFunc("POST "+wire.PathPluginResponse, h.handlePluginResponse)
+	mux.HandleFunc("GET "+wire.PathProject+"{id}", h.handleProject)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	h.mu.Lock()
 	h.http, h.io, h.up = srv, io, true
@@ -274,15 +265,14 @@ func (h *Hub) start(ln net.Listener) {
 }
 
 func (h *Hub) onConnection(s *sio.Socket) {
-	s.On("heartbeat", func(args ...any) {
-		m, _ := first(args).(map[string]any)
-		id, _ := m["id"].(string)
-		secret, _ := m["secret"].(string)
+	s.On(wire.EventHeartbeat, func(args ...any) {
+		var hb wire.Heartbeat
+		_ = wire.FromArgs(args, &hb) // a malformed heartbeat is rejected below
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if id != h.ID || secret != h.Secret {
+		if !hb.Valid() || hb.ID != h.ID || hb.Secret != h.Secret {
 			h.rejected++
-			_ = s.Emit("error", map[string]any{"message": "invalid plugin id or secret", "code": "unauthorized"})
+			_ = s.Emit(wire.EventError, wire.Error{Message: MsgInvalidSecret})
 			go s.Disconnect(false) // its disconnect listener takes h.mu
 			return
 		}
@@ -295,17 +285,23 @@ func (h *Hub) onConnection(s *sio.Socket) {
 		h.sockets = append(h.sockets, s)
 		h.connections++
 	})
-	s.On("log", func(args ...any) {
-		if m, ok := first(args).(map[string]any); ok {
-			h.mu.Lock()
-			h.logs = append(h.logs, m)
-			h.mu.Unlock()
+	s.On(wire.EventLog, func(args ...any) {
+		var l Log
+		if err := wire.FromArgs(args, &l); err != nil {
+			h.t.Errorf("plugintest: %s event: %v", wire.EventLog, err)
+			return
 		}
+		h.mu.Lock()
+		h.logs = append(h.logs, l)
+		h.mu.Unlock()
 	})
-	s.On("response", func(args ...any) {
-		if m, ok := first(args).(map[string]any); ok {
-			h.record(m)
+	s.On(wire.EventResponse, func(args ...any) {
+		var r Result
+		if err := wire.FromArgs(args, &r); err != nil {
+			h.t.Errorf("plugintest: %s event: %v", wire.EventResponse, err)
+			return
 		}
+		h.record(r)
 	})
 	s.On("disconnect", func(...any) {
 		h.mu.Lock()
@@ -319,19 +315,7 @@ func (h *Hub) onConnection(s *sio.Socket) {
 	})
 }
 
-func first(args []any) any {
-	if len(args) == 0 {
-		return nil
-	}
-	return args[0]
-}
-
-func (h *Hub) record(m map[string]any) {
-	r := Result{Payload: m}
-	r.Session, _ = m["session"].(string)
-	r.Export, _ = m["export"].(bool)
-	r.Error, _ = m["error"].(bool)
-	r.URL, _ = m["response"].(string)
+func (h *Hub) record(r Result) {
 	h.mu.Lock()
 	h.results = append(h.results, r)
 	h.mu.Unlock()
@@ -360,17 +344,10 @@ func (h *Hub) fill(req RunRequest) RunRequest {
 	if req.RunBy == "" {
 		req.RunBy = "user-test"
 	}
-	if req.Batches == nil {
-		req.Batches = []string{}
+	if req.PluginID == "" {
+		req.PluginID = h.ID
 	}
 	return req
-}
-
-func payload(req RunRequest) map[string]any {
-	b, _ := json.Marshal(req) // plain fields always encode
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
 }
 
 // Dispatch sends the run to one authenticated plugin connection (round
@@ -387,7 +364,7 @@ func (h *Hub) Dispatch(t testing.TB, req RunRequest) string {
 	s := h.sockets[h.next%len(h.sockets)]
 	h.next++
 	h.mu.Unlock()
-	if err := s.Emit("plugin", payload(req)); err != nil {
+	if err := s.Emit(wire.EventPlugin, req); err != nil {
 		t.Fatalf("plugintest: dispatch %s: %v", req.Session, err)
 	}
 	return req.Session
@@ -400,7 +377,7 @@ func (h *Hub) Cancel(t testing.TB, session string) {
 	socks := append([]*sio.Socket(nil), h.sockets...)
 	h.mu.Unlock()
 	for _, s := range socks {
-		_ = s.Emit("cancel", map[string]any{"session": session}) // a gone socket has no run to cancel
+		_ = s.Emit(wire.EventCancel, wire.Cancel{Session: session}) // a gone socket has no run to cancel
 	}
 }
 
@@ -438,15 +415,15 @@ func (r *RESTRun) Abort() { r.cancel() }
 func (h *Hub) PostRun(t testing.TB, base string, req RunRequest) *RESTRun {
 	t.Helper()
 	req = h.fill(req)
-	body, _ := json.Marshal(req) // plain fields always encode
+	body, _ := json.Marshal(req) // a run request always encodes
 	ctx, cancel := context.WithCancel(context.Background())
 	run := &RESTRun{Session: req.Session, done: make(chan struct{}), cancel: cancel}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/plugin", bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+wire.PathRun, bytes.NewReader(body))
 	if err != nil {
 		cancel()
 		t.Fatalf("plugintest: %v", err)
 	}
-	hr.Header.Set("Secret", h.Secret)
+	hr.Header.Set(wire.HeaderSecret, h.Secret)
 	hr.Header.Set("Content-Type", "application/json")
 	go func() {
 		defer close(run.done)
@@ -466,19 +443,19 @@ func (h *Hub) PostRun(t testing.TB, base string, req RunRequest) *RESTRun {
 // CancelREST cancels a run on a REST plugin (POST {base}/cancel).
 func (h *Hub) CancelREST(t testing.TB, base, session string) int {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"session": session}) // always encodes
-	return h.post(t, strings.TrimRight(base, "/")+"/cancel", h.Secret, body)
+	body, _ := json.Marshal(wire.Cancel{Session: session}) // always encodes
+	return h.post(t, strings.TrimRight(base, "/")+wire.PathCancel, h.Secret, body)
 }
 
 // HeartbeatREST calls GET {base}/heartbeat with secret and returns the
 // status and body.
 func (h *Hub) HeartbeatREST(t testing.TB, base, secret string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(base, "/")+"/heartbeat", nil)
+	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(base, "/")+wire.PathHeartbeat, nil)
 	if err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
-	req.Header.Set("Secret", secret)
+	req.Header.Set(wire.HeaderSecret, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("plugintest: heartbeat: %v", err)
@@ -494,7 +471,7 @@ func (h *Hub) post(t testing.TB, target, secret string, body []byte) int {
 	if err != nil {
 		t.Fatalf("plugintest: %v", err)
 	}
-	req.Header.Set("Secret", secret)
+	req.Header.Set(wire.HeaderSecret, secret)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -535,12 +512,12 @@ func (h *Hub) Rejected() int {
 }
 
 // Logs returns the "log" events of session (WS and REST), in order.
-func (h *Hub) Logs(session string) []map[string]any {
+func (h *Hub) Logs(session string) []Log {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []map[string]any
+	var out []Log
 	for _, l := range h.logs {
-		if l["session"] == session {
+		if l.Session == session {
 			out = append(out, l)
 		}
 	}
@@ -583,17 +560,11 @@ func (h *Hub) Upload(name string) (*Upload, bool) {
 	return u, ok
 }
 
-// WaitFor polls cond every 10 ms until it is true, failing the test with
-// msg after WaitTimeout.
+// WaitFor polls cond until it is true, failing the test with msg after
+// WaitTimeout.
 func WaitFor(t testing.TB, msg string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(WaitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("plugintest: timed out after %v waiting for %s", WaitTimeout, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waittest.Within(t, WaitTimeout, msg, cond)
 }
 
 // WaitConnected waits until n plugin connections are authenticated.
@@ -619,12 +590,12 @@ func (h *Hub) WaitResult(t testing.TB, session string) Result {
 }
 
 // WaitLog waits for a log event of session whose message contains msg.
-func (h *Hub) WaitLog(t testing.TB, session, msg string) map[string]any {
+func (h *Hub) WaitLog(t testing.TB, session, msg string) Log {
 	t.Helper()
-	var found map[string]any
+	var found Log
 	WaitFor(t, fmt.Sprintf("log %q of %s", msg, session), func() bool {
 		for _, l := range h.Logs(session) {
-			if s, _ := l["msg"].(string); strings.Contains(s, msg) {
+			if strings.Contains(l.Msg, msg) {
 				found = l
 				return true
 			}
@@ -637,10 +608,11 @@ func (h *Hub) WaitLog(t testing.TB, session, msg string) map[string]any {
 // Download fetches the file behind a successful result's signed URL.
 func (h *Hub) Download(t testing.TB, r Result) []byte {
 	t.Helper()
-	if !r.Export || r.URL == "" {
-		t.Fatalf("plugintest: run %s has no export to download: %v", r.Session, r.Payload)
+	u, ok := r.URL()
+	if !r.Export || !ok || u == "" {
+		t.Fatalf("plugintest: run %s has no export to download: %+v", r.Session, r)
 	}
-	resp, err := http.Get(r.URL)
+	resp, err := http.Get(u)
 	if err != nil {
 		t.Fatalf("plugintest: download: %v", err)
 	}
@@ -677,7 +649,7 @@ func ZipEntries(t testing.TB, data []byte) map[string][]byte {
 
 // authorized checks the apikey header of a /v2 call.
 func (h *Hub) authorized(w http.ResponseWriter, r *http.Request) bool {
-	if r.Header.Get("apikey") == h.APIKey {
+	if r.Header.Get(wire.HeaderAPIKey) == h.APIKey {
 		return true
 	}
 	writeFail(w, http.StatusUnauthorized, "unauthorized", "invalid API key")
@@ -685,14 +657,24 @@ func (h *Hub) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func writeData(w http.ResponseWriter, data any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": data}) // client gone: nothing to do
+	env, err := wire.Success(data)
+	if err != nil {
+		writeFail(w, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	writeEnvelope(w, http.StatusOK, env)
 }
 
 func writeFail(w http.ResponseWriter, status int, code, msg string) {
+	writeEnvelope(w, status, wire.Fail(code, msg))
+}
+
+func writeEnvelope(w http.ResponseWriter, status int, env wire.Envelope) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": "fail", "message": msg, "code": code}) // client gone
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as the hub answers
+	_ = enc.Encode(env)      // client gone: nothing to do
 }
 
 func (h *Hub) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -707,7 +689,7 @@ func (h *Hub) handleExport(w http.ResponseWriter, r *http.Request) {
 		writeFail(w, fail.status, fail.code, "export failed")
 		return
 	}
-	writeData(w, map[string]any{"exportPath": h.URL() + "/files/export.zip?sig=export"})
+	writeData(w, wire.ExportData{ExportPath: h.URL() + "/files/export.zip?sig=export"})
 }
 
 func (h *Hub) handleExportFile(w http.ResponseWriter, r *http.Request) {
@@ -726,14 +708,14 @@ func (h *Hub) handleUploadURL(w http.ResponseWriter, r *http.Request) {
 	h.uploadQs = append(h.uploadQs, q)
 	h.mu.Unlock()
 	name := q.Get("name")
-	if name == "" || q.Get("project") == "" || q.Get("type") != "exports" {
+	if name == "" || q.Get("project") == "" || q.Get("type") != wire.UploadTypeExports {
 		writeFail(w, http.StatusBadRequest, "bad_request", "want name, project and type=exports")
 		return
 	}
 	h.mu.Lock()
 	h.uploads[name] = &Upload{Name: name, Query: q}
 	h.mu.Unlock()
-	writeData(w, map[string]any{"uploadUrl": h.URL() + "/upload/" + url.PathEscape(name) + "?sig=put"})
+	writeData(w, wire.UploadURLData{UploadURL: h.URL() + "/upload/" + url.PathEscape(name) + "?sig=put"})
 }
 
 func (h *Hub) handlePut(w http.ResponseWriter, r *http.Request) {
@@ -772,7 +754,7 @@ func (h *Hub) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(u.Path, "/upload/")
-	writeData(w, map[string]any{"signedUrl": h.URL() + "/download/" + url.PathEscape(name) + "?sig=get"})
+	writeData(w, wire.SignedURLData{SignedURL: h.URL() + "/download/" + url.PathEscape(name) + "?sig=get"})
 }
 
 func (h *Hub) handleDownload(w http.ResponseWriter, r *http.Request) {
@@ -813,26 +795,26 @@ func (h *Hub) handlePluginLog(w http.ResponseWriter, r *http.Request) {
 	if !h.authorized(w, r) {
 		return
 	}
-	var m map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+	var l Log
+	if err := json.NewDecoder(r.Body).Decode(&l); err != nil {
 		writeFail(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return
 	}
 	h.mu.Lock()
-	h.logs = append(h.logs, m)
+	h.logs = append(h.logs, l)
 	h.mu.Unlock()
-	writeData(w, map[string]any{})
+	writeData(w, wire.Ack{Session: l.Session})
 }
 
 func (h *Hub) handlePluginResponse(w http.ResponseWriter, r *http.Request) {
 	if !h.authorized(w, r) {
 		return
 	}
-	var m map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+	var res Result
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
 		writeFail(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return
 	}
-	h.record(m)
-	writeData(w, map[string]any{})
+	h.record(res)
+	writeData(w, wire.Ack{Session: res.Session})
 }

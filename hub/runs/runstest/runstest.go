@@ -23,6 +23,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // Run is one run as a Plugin's Handler sees it.
@@ -41,14 +42,10 @@ type Run struct {
 // Log sends a `log` event for the run (with Options.HTTPCallbacks, POST
 // /v2/pluginLog).
 func (r *Run) Log(level, msg string, extra map[string]any) {
-	payload := map[string]any{
-		"level": level, "organization": r.Request.OrgID, "pluginId": r.Request.PluginID,
-		"runBy": r.Request.RunBy, "session": r.Request.Session, "msg": msg,
-	}
-	for k, v := range extra {
-		payload[k] = v
-	}
-	r.p.callback(&r.Request, gateway.EventLog, payload)
+	r.p.callback(&r.Request, gateway.EventLog, wire.Log{
+		Level: level, Organization: r.Request.OrgID, PluginID: r.Request.PluginID,
+		RunBy: r.Request.RunBy, Session: r.Request.Session, Msg: msg, Extra: extra,
+	})
 }
 
 // Handler makes the file of a run; an error makes the plugin answer
@@ -197,31 +194,21 @@ func connectOnce(ctx context.Context, o Options, hc *http.Client) (*Plugin, erro
 		// sent in that moment makes it close the connection. A short
 		// pause before the first heartbeat keeps clear of it.
 		time.AfterFunc(heartbeatDelay, func() {
-			_ = p.sock.Emit(gateway.EventHeartbeat, map[string]any{"id": o.ID, "secret": o.Secret})
+			_ = p.sock.Emit(gateway.EventHeartbeat, wire.Heartbeat{ID: o.ID, Secret: o.Secret})
 			once.Do(func() { close(connected) })
 		})
 	})
 	_ = p.sock.On(gateway.EventCancel, func(args ...any) {
-		if o.OnCancel == nil || len(args) == 0 {
+		var c wire.Cancel
+		if o.OnCancel == nil || wire.FromArgs(args, &c) != nil {
 			return
 		}
-		if m, ok := args[0].(map[string]any); ok {
-			s, _ := m["session"].(string)
-			o.OnCancel(s)
-		}
+		o.OnCancel(c.Session)
 	})
 	_ = p.sock.On(gateway.EventPlugin, func(args ...any) {
 		at := time.Now()
-		if len(args) == 0 {
-			return
-		}
-		b, err := json.Marshal(args[0])
-		if err != nil {
-			p.fail(fmt.Errorf("encode run request: %w", err))
-			return
-		}
 		var req gateway.RunRequest
-		if err := json.Unmarshal(b, &req); err != nil {
+		if err := wire.FromArgs(args, &req); err != nil {
 			p.fail(fmt.Errorf("decode run request: %w", err))
 			return
 		}
@@ -317,7 +304,7 @@ func (p *Plugin) run(req *gateway.RunRequest) {
 	}
 	name, body, err := p.opts.Handler(ctx, r)
 	if err != nil {
-		p.callback(req, gateway.EventResponse, map[string]any{"error": true, "session": req.Session})
+		p.callback(req, gateway.EventResponse, wire.ErrorResponse(req.Session))
 		return
 	}
 	signed, err := p.upload(ctx, req, r.StorageID, name, body)
@@ -325,19 +312,19 @@ func (p *Plugin) run(req *gateway.RunRequest) {
 		p.fail(err)
 		return
 	}
-	p.callback(req, gateway.EventResponse, map[string]any{"export": true, "response": signed, "session": req.Session})
+	p.callback(req, gateway.EventResponse, wire.ExportResponse(req.Session, signed))
 }
 
 // callback sends a `log` or `response` payload: as an event, or with
 // Options.HTTPCallbacks as POST /v2/pluginLog or /v2/pluginResponse.
-func (p *Plugin) callback(req *gateway.RunRequest, event string, payload map[string]any) {
+func (p *Plugin) callback(req *gateway.RunRequest, event string, payload any) {
 	if !p.opts.HTTPCallbacks {
 		_ = p.sock.Emit(event, payload)
 		return
 	}
-	path := "/v2/pluginLog"
+	path := wire.PathPluginLog
 	if event == gateway.EventResponse {
-		path = "/v2/pluginResponse"
+		path = wire.PathPluginResponse
 	}
 	b, err := json.Marshal(payload)
 	if err != nil {
@@ -349,7 +336,7 @@ func (p *Plugin) callback(req *gateway.RunRequest, event string, payload map[str
 		p.fail(err)
 		return
 	}
-	hr.Header.Set("apikey", req.APIKey)
+	hr.Header.Set(wire.HeaderAPIKey, req.APIKey)
 	hr.Header.Set("Content-Type", "application/json")
 	resp, err := p.hc.Do(hr)
 	if err != nil {
@@ -369,7 +356,7 @@ func (p *Plugin) v2(ctx context.Context, req *gateway.RunRequest, path string, q
 	if err != nil {
 		return err
 	}
-	hr.Header.Set("apikey", req.APIKey)
+	hr.Header.Set(wire.HeaderAPIKey, req.APIKey)
 	resp, err := p.hc.Do(hr)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
@@ -382,11 +369,12 @@ func (p *Plugin) v2(ctx context.Context, req *gateway.RunRequest, path string, q
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: HTTP %d: %s", path, resp.StatusCode, b)
 	}
-	env := struct {
-		Data any `json:"data"`
-	}{Data: out}
+	var env wire.Envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		return fmt.Errorf("GET %s: decode: %w", path, err)
+	}
+	if err := env.DecodeData(out); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	return nil
 }
@@ -395,11 +383,9 @@ func (p *Plugin) v2(ctx context.Context, req *gateway.RunRequest, path string, q
 func (p *Plugin) export(ctx context.Context, req *gateway.RunRequest) ([][]byte, error) {
 	stage, _ := json.Marshal(req.Stage)
 	batches, _ := json.Marshal(req.Batches)
-	var data struct {
-		ExportPath string `json:"exportPath"`
-	}
+	var data wire.ExportData
 	q := url.Values{"project": {req.ProjectID}, "format": {"ndjson"}, "stage": {string(stage)}, "batches": {string(batches)}}
-	if err := p.v2(ctx, req, "/v2/export", q, &data); err != nil {
+	if err := p.v2(ctx, req, wire.PathExport, q, &data); err != nil {
 		return nil, err
 	}
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, data.ExportPath, nil)
@@ -442,14 +428,12 @@ func (p *Plugin) export(ctx context.Context, req *gateway.RunRequest) ([][]byte,
 
 // upload PUTs body through getUploadUrl and returns the getSignedUrl URL.
 func (p *Plugin) upload(ctx context.Context, req *gateway.RunRequest, storageID, name string, body []byte) (string, error) {
-	var up struct {
-		UploadURL string `json:"uploadUrl"`
-	}
-	q := url.Values{"name": {name}, "project": {req.ProjectID}, "type": {"exports"}}
+	var up wire.UploadURLData
+	q := url.Values{"name": {name}, "project": {req.ProjectID}, "type": {wire.UploadTypeExports}}
 	if storageID != "" {
 		q.Set("storageId", storageID)
 	}
-	if err := p.v2(ctx, req, "/v2/getUploadUrl", q, &up); err != nil {
+	if err := p.v2(ctx, req, wire.PathUploadURL, q, &up); err != nil {
 		return "", err
 	}
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPut, up.UploadURL, bytes.NewReader(body))
@@ -465,11 +449,9 @@ func (p *Plugin) upload(ctx context.Context, req *gateway.RunRequest, storageID,
 	if resp.StatusCode/100 != 2 {
 		return "", fmt.Errorf("PUT upload: HTTP %d", resp.StatusCode)
 	}
-	var sig struct {
-		SignedURL string `json:"signedUrl"`
-	}
+	var sig wire.SignedURLData
 	q.Set("name", up.UploadURL)
-	if err := p.v2(ctx, req, "/v2/getSignedUrl", q, &sig); err != nil {
+	if err := p.v2(ctx, req, wire.PathSignedURL, q, &sig); err != nil {
 		return "", err
 	}
 	return sig.SignedURL, nil
