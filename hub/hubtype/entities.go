@@ -222,19 +222,34 @@ type AssetCounts struct {
 	ByBatch map[string]int64
 }
 
-// Storage is an organization's own S3-compatible bucket.
+// Storage is an organization's own bucket on one of the providers Ango
+// names: AWS (any S3-compatible service), GCP or AZURE.
 type Storage struct {
-	ID        string
-	OrgID     string
-	Name      string
-	Provider  string // "s3"
-	Endpoint  string
-	Region    string
-	Bucket    string
+	ID    string
+	OrgID string
+	Name  string
+	// Provider is "AWS", "GCP" or "AZURE" (hub/blob validates it).
+	Provider string
+	// Endpoint is the service URL for S3-, GCS- or Azure-compatible
+	// servers; "" for the provider's public cloud.
+	Endpoint string
+	Region   string
+	// Bucket is the bucket (AWS, GCP) or container (AZURE).
+	Bucket string
+	// AccessKey is the non-secret half of the credentials: the AWS access
+	// key id, the GCP service account's e-mail, the Azure account name.
 	AccessKey string
-	// SecretKeyEnc is the secret key, encrypted with the hub key.
+	// SecretKeyEnc is the secret half, encrypted with the hub key: the AWS
+	// secret key, the GCP service-account JSON key, the Azure account key
+	// or SAS token (CredentialType says which).
 	SecretKeyEnc []byte
-	CreatedAt    time.Time
+	// CredentialType says what SecretKeyEnc holds ("accessKey",
+	// "serviceAccount", "accountKey", "sasToken"; hub/blob defines them).
+	CredentialType string
+	// Proxied makes the hub serve the storage's presigned URLs itself
+	// instead of handing out the provider's own.
+	Proxied   bool
+	CreatedAt time.Time
 }
 
 // Connector says how the hub reaches a plugin.

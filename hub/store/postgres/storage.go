@@ -9,12 +9,12 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const storageColumns = `id, org_id, name, provider, endpoint, region, bucket, access_key, secret_key_enc, created_at`
+const storageColumns = `id, org_id, name, provider, endpoint, region, bucket, access_key, secret_key_enc, credential_type, proxied, created_at`
 
 func scanStorage(row pgx.Row) (*store.Storage, error) {
 	var st store.Storage
 	if err := row.Scan(&st.ID, &st.OrgID, &st.Name, &st.Provider, &st.Endpoint, &st.Region, &st.Bucket,
-		&st.AccessKey, &st.SecretKeyEnc, &st.CreatedAt); err != nil {
+		&st.AccessKey, &st.SecretKeyEnc, &st.CredentialType, &st.Proxied, &st.CreatedAt); err != nil {
 		return nil, err
 	}
 	st.SecretKeyEnc = bytesOrNil(st.SecretKeyEnc)
@@ -26,8 +26,8 @@ func scanStorage(row pgx.Row) (*store.Storage, error) {
 // exists; ErrNotFound if the organization does not exist.
 func (s *Store) StorageInsert(ctx context.Context, st *store.Storage) error {
 	st.CreatedAt = orNow(st.CreatedAt)
-	_, err := s.exec(ctx, `INSERT INTO storages (`+storageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		st.ID, st.OrgID, st.Name, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, st.SecretKeyEnc,
+	_, err := s.exec(ctx, `INSERT INTO storages (`+storageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		st.ID, st.OrgID, st.Name, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, st.SecretKeyEnc, st.CredentialType, st.Proxied,
 		st.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("insert storage %s: %w", st.ID, err)

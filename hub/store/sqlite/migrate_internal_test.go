@@ -154,3 +154,34 @@ func TestMigrate_AssetIDs(t *testing.T) {
 	}
 	require.Regexp(t, `^[0-9a-f]{24}$`, got["legacy"][0])
 }
+
+// TestMigrate_StorageProviders upgrades a database holding an S3 storage
+// of the version before organization storages had providers: it comes
+// out as an AWS storage with an access key, as the hub now names them.
+func TestMigrate_StorageProviders(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, migrationFS(), goose.WithDisableGlobalRegistry(true))
+	require.NoError(t, err)
+	_, err = provider.UpTo(ctx, 6)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO orgs (id, name, created_at) VALUES ('o1', 'Org', 0)`)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO storages (id, org_id, name, provider, bucket, access_key, secret_key_enc, created_at)
+		VALUES ('s1', 'o1', 'old', 's3', 'exports', 'AK', x'0102', 0)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := New(ctx, &Config{Path: path})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	st, err := s.StorageGet(ctx, "o1", "s1")
+	require.NoError(t, err)
+	require.Equal(t, "AWS", st.Provider, "got provider %q, want AWS", st.Provider)
+	require.Equal(t, "accessKey", st.CredentialType)
+	require.False(t, st.Proxied)
+	require.Equal(t, []byte{1, 2}, st.SecretKeyEnc)
+}

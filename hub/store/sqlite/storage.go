@@ -7,7 +7,7 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const storageColumns = `id, org_id, name, provider, endpoint, region, bucket, access_key, secret_key_enc, created_at`
+const storageColumns = `id, org_id, name, provider, endpoint, region, bucket, access_key, secret_key_enc, credential_type, proxied, created_at`
 
 func scanStorage(row scanner) (*store.Storage, error) {
 	var (
@@ -15,7 +15,7 @@ func scanStorage(row scanner) (*store.Storage, error) {
 		created int64
 	)
 	if err := row.Scan(&st.ID, &st.OrgID, &st.Name, &st.Provider, &st.Endpoint, &st.Region, &st.Bucket,
-		&st.AccessKey, &st.SecretKeyEnc, &created); err != nil {
+		&st.AccessKey, &st.SecretKeyEnc, &st.CredentialType, &st.Proxied, &created); err != nil {
 		return nil, err
 	}
 	st.SecretKeyEnc = bytesOrNil(st.SecretKeyEnc)
@@ -27,8 +27,8 @@ func scanStorage(row scanner) (*store.Storage, error) {
 // exists; ErrNotFound if the organization does not exist.
 func (s *Store) StorageInsert(ctx context.Context, st *store.Storage) error {
 	st.CreatedAt = orNow(st.CreatedAt)
-	_, err := s.exec(ctx, `INSERT INTO storages (`+storageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		st.ID, st.OrgID, st.Name, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, st.SecretKeyEnc,
+	_, err := s.exec(ctx, `INSERT INTO storages (`+storageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		st.ID, st.OrgID, st.Name, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, st.SecretKeyEnc, st.CredentialType, st.Proxied,
 		micros(st.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert storage %s: %w", st.ID, err)

@@ -22,7 +22,7 @@ func testIsolation(t *testing.T, newStore func(t *testing.T) store.Store) {
 		r := b.run(theirs.ID, p.ID, pl.ID, at(0))
 		e := &store.Export{ID: store.NewID(), OrgID: theirs.ID, ProjectID: p.ID, RunID: r.ID, FileName: "x.zip", ObjectKey: "k"}
 		require.NoError(t, b.s.ExportInsert(b.ctx, e))
-		st := &store.Storage{ID: store.NewID(), OrgID: theirs.ID, Name: "s3", Provider: "s3", Bucket: "b"}
+		st := &store.Storage{ID: store.NewID(), OrgID: theirs.ID, Name: "s3", Provider: "AWS", Bucket: "b"}
 		require.NoError(t, b.s.StorageInsert(b.ctx, st))
 		k := &store.APIKey{ID: store.NewID(), OrgID: theirs.ID, UserID: u.ID, Hash: hashOf("k")}
 		require.NoError(t, b.s.APIKeyInsert(b.ctx, k))
