@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -29,18 +30,31 @@ type Bucket struct {
 	storageID string
 	orgID     string // owner of an organization storage; "" for the hub bucket
 	name      string
-	// endpointHost is the lower-case host[:port] of an S3 bucket's
-	// endpoint; "" for AWS S3.
-	endpointHost string
-	proxied      bool
+	// proxied buckets have presigned URLs served by the hub.
+	proxied bool
+	// presign makes the provider's own presigned URLs; nil when the
+	// provider cannot sign (no key), which needs proxied.
+	presign presignFunc
+	// keyPath returns the object key part of a provider URL of this
+	// bucket; nil for the local and in-memory buckets.
+	keyPath func(u *url.URL) (string, bool)
+	// uploadOnly buckets are written with one Upload call: the streaming
+	// writer of gocloud's azureblob (v0.47.0) panics when Close follows a
+	// failed upload.
+	uploadOnly bool
 }
+
+// presignFunc makes a provider's presigned URL allowing method (GET or
+// PUT) on key for expiry; disposition, when set, is the Content-Disposition
+// a GET answers with.
+type presignFunc func(ctx context.Context, key, method string, expiry time.Duration, disposition string) (string, error)
 
 // StorageID returns the organization storage id, or "" for the hub's own
 // bucket (the value of store.Export.StorageID).
 func (b *Bucket) StorageID() string { return b.storageID }
 
-// Name returns the bucket name for S3 buckets, or "" for the hub's local
-// bucket (the value of store.Export.Bucket).
+// Name returns the bucket (or Azure container) name, or "" for the hub's
+// local bucket (the value of store.Export.Bucket).
 func (b *Bucket) Name() string { return b.name }
 
 // Attributes describes a stored object.
@@ -168,6 +182,9 @@ func (b *Bucket) Write(ctx context.Context, key string, r io.Reader) (*WriteResu
 }
 
 func (b *Bucket) write(ctx context.Context, key string, r io.Reader) (*WriteResult, error) {
+	if b.uploadOnly {
+		return b.upload(ctx, key, r)
+	}
 	max := b.svc.cfg.MaxObjectSize
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -199,11 +216,37 @@ func (b *Bucket) write(ctx context.Context, key string, r io.Reader) (*WriteResu
 	return &WriteResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
+// upload is write for buckets whose streaming writer must not fail
+// (uploadOnly): the object is sent by one Upload call that reads r, and a
+// read error, cancellation or more than Config.MaxObjectSize bytes fail
+// the upload before anything is committed.
+func (b *Bucket) upload(ctx context.Context, key string, r io.Reader) (*WriteResult, error) {
+	max := b.svc.cfg.MaxObjectSize
+	h := sha256.New()
+	src := &sourceReader{r: io.TeeReader(io.LimitReader(r, max+1), h), max: max}
+	err := b.b.Upload(ctx, key, src, &gcblob.WriterOptions{ContentType: ContentTypeFor(key)})
+	switch {
+	case src.n > max:
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	case src.err != nil:
+		return nil, &sourceError{err: src.err}
+	case err != nil:
+		return nil, interpretError(err)
+	}
+	return &WriteResult{Size: src.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// errOverLimit fails an upload whose source holds more than the limit.
+var errOverLimit = errors.New("more bytes than the limit")
+
 // sourceReader remembers the error of the reader being stored, to tell it
-// from an error of the bucket.
+// from an error of the bucket. With max set it counts the bytes and fails
+// once there are more than max.
 type sourceReader struct {
 	r   io.Reader
 	err error
+	max int64 // 0: no limit (the caller limits r)
+	n   int64
 }
 
 // sourceError is a failure of the reader passed to Bucket.Write.
@@ -214,8 +257,12 @@ func (e *sourceError) Unwrap() error { return e.err }
 
 func (s *sourceReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.n += int64(n)
 	if err != nil && err != io.EOF {
 		s.err = err
+	}
+	if s.max > 0 && s.n > s.max {
+		return n, errOverLimit
 	}
 	return n, err
 }
@@ -258,15 +305,18 @@ func (b *Bucket) SignedURL(ctx context.Context, key, method string, expiry time.
 		return "", time.Time{}, fmt.Errorf("blob: presign %s: expiry must be between 1s and %v, got %v", key, MaxSignedURLExpiry, expiry)
 	}
 	if b.proxied {
-		u, exp := b.svc.signer.sign(method, key, expiry)
+		u, exp := b.svc.signer.sign(method, b.signerID(), b.urlPrefix(), key, expiry)
 		return u, exp, nil
 	}
-	opts := &gcblob.SignedURLOptions{Method: method, Expiry: expiry}
+	if b.presign == nil {
+		return "", time.Time{}, fmt.Errorf("%w: presign %s: %s has no key to sign URLs with; proxy it through the hub", ErrInvalidStorage, key, b.describe())
+	}
+	var disposition string
 	if method == http.MethodGet {
-		opts.BeforeSign = presignGetDisposition(attachment(path.Base(key)))
+		disposition = attachment(path.Base(key))
 	}
 	now := time.Now()
-	u, err := b.b.SignedURL(ctx, key, opts)
+	u, err := b.presign(ctx, key, method, expiry, disposition)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("presign %s: %w", key, interpretError(err))
 	}

@@ -31,16 +31,28 @@ const MinSigningKeySize = 32
 // <PublicURL>/blob/<object key>?method=...&expires=...&sig=....
 const HandlerPath = "/blob/"
 
+// StorageHandlerPath is the path prefix under which the server mounts
+// Service.StorageHandler; the presigned URLs of proxied organization
+// storages are <PublicURL>/storage-blob/<storage id>/<object key>?....
+const StorageHandlerPath = "/storage-blob/"
+
 // Config configures a Service. Its zero value is not usable: BucketURL is
 // required, and SigningKey and PublicURL are required when the hub serves
 // presigned URLs itself. Every other field has a default. Fields are read
 // once by Open; the caller's Config is never modified.
 type Config struct {
 	// AccessKeyID and SecretAccessKey are the credentials for an s3://
-	// BucketURL. When both are empty, the AWS SDK's default chain is used
-	// (environment, shared config files, instance role). They are ignored
-	// for other schemes.
+	// BucketURL (when both are empty, the AWS SDK's default chain is used:
+	// environment, shared config files, instance role), or the account
+	// name and account key of an azblob:// BucketURL (required). They are
+	// ignored for other schemes.
 	AccessKeyID string
+
+	// CredentialsFile is the service-account JSON key file of a gs://
+	// BucketURL; the key also signs its presigned URLs. Required for gs://
+	// unless the URL says anonymous=true (then presigned URLs need Proxy).
+	// Ignored for other schemes.
+	CredentialsFile string
 
 	// BucketURL is the hub's own bucket:
 	//
@@ -49,6 +61,12 @@ type Config struct {
 	//   - s3://bucket?endpoint=http://host:port&region=us-east-1&use_path_style=true:
 	//     an S3-compatible bucket. endpoint, region and use_path_style are
 	//     optional (AWS S3 and us-east-1 by default).
+	//   - gs://bucket?endpoint=http://host:port&anonymous=true: a Google
+	//     Cloud Storage bucket; endpoint (a GCS-compatible server) and
+	//     anonymous (no credentials) are optional.
+	//   - azblob://container?endpoint=https://account.blob.core.windows.net:
+	//     an Azure Blob container; endpoint (the blob service URL, for
+	//     Azure-compatible servers) is optional.
 	//   - mem://: an in-memory bucket, for tests.
 	//
 	// Required.
@@ -69,9 +87,10 @@ type Config struct {
 	// URLs only (S3 servers check their own). Defaults to time.Now.
 	NowFunc func() time.Time
 
-	// Proxy makes the hub serve presigned URLs for an s3:// BucketURL
-	// itself (through Handler) instead of handing out S3's native presigned
-	// URLs, for deployments whose S3 endpoint plugins cannot reach. The
+	// Proxy makes the hub serve presigned URLs for an s3://, gs:// or
+	// azblob:// BucketURL itself (through Handler) instead of handing out
+	// the provider's own presigned URLs, for deployments whose storage
+	// endpoint plugins cannot reach. The
 	// file:// and mem:// buckets are always served by the hub. Defaults to
 	// false.
 	Proxy bool

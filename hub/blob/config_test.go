@@ -32,7 +32,14 @@ func TestOpen_Config(t *testing.T) {
 		wantErr string
 	}{
 		{"NoBucketURL", blob.Config{}, "BucketURL is required"},
-		{"Scheme", ok(blob.Config{BucketURL: "gs://bucket"}), `BucketURL scheme "gs" is not supported (use file, s3 or mem)`},
+		{"Scheme", ok(blob.Config{BucketURL: "ftp://bucket"}), `BucketURL scheme "ftp" is not supported (use file, s3, gs, azblob or mem)`},
+		{"GSNoCredentials", ok(blob.Config{BucketURL: "gs://bucket"}), "a gs:// bucket needs a service-account JSON key (CredentialsFile) or anonymous=true"},
+		{"GSNoKeyFile", ok(blob.Config{BucketURL: "gs://bucket", CredentialsFile: "/nonexistent/key.json"}), "read CredentialsFile: open /nonexistent/key.json"},
+		{"GSParam", ok(blob.Config{BucketURL: "gs://b?access_id=x"}), `BucketURL parameter "access_id" is not supported (use endpoint, anonymous)`},
+		{"GSAnonymousNative", ok(blob.Config{BucketURL: "gs://b?anonymous=true"}), "has no key to sign URLs with: set Proxy"},
+		{"AzblobNoAccount", ok(blob.Config{BucketURL: "azblob://c"}), "an azblob:// bucket needs the account name (AccessKeyID) and account key (SecretAccessKey)"},
+		{"AzblobParam", ok(blob.Config{BucketURL: "azblob://c?domain=x", AccessKeyID: "a", SecretAccessKey: "aw=="}), `BucketURL parameter "domain" is not supported (use endpoint)`},
+		{"AzblobEndpoint", ok(blob.Config{BucketURL: "azblob://c?endpoint=127.0.0.1:10000", AccessKeyID: "a", SecretAccessKey: "aw=="}), `BucketURL parameter endpoint: "127.0.0.1:10000" is not an http(s) URL like https://account.blob.core.windows.net`},
 		{"FileHost", ok(blob.Config{BucketURL: "file://relative/dir"}), "must not name a host"},
 		{"FileRelative", ok(blob.Config{BucketURL: "file:relative"}), "must hold an absolute directory"},
 		{"FileQuery", ok(blob.Config{BucketURL: "file://" + dir + "?create_dir=1"}), "must not have a query"},

@@ -9,6 +9,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/exporthub/exporthub/hub/store"
 )
 
 // Error codes of the JSON errors Handler answers with.
@@ -58,30 +60,89 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "no such presigned URL"})
 		return
 	}
+	if !s.checkRequest(w, r, hubBucketID, key) {
+		return
+	}
+	s.serveObject(w, r, s.hub, key)
+}
+
+// StorageLookupFunc returns the organization storage id of orgID, or an
+// error wrapping store.ErrNotFound.
+type StorageLookupFunc func(ctx context.Context, orgID, id string) (*store.Storage, error)
+
+// StorageHandler serves the presigned URLs of proxied organization
+// storages, <PublicURL>/storage-blob/<storage id>/<key>?..., as Handler
+// serves the hub's own: the signature names the storage, and the object
+// is read from or written to the storage's bucket through its client.
+// lookup finds the storage (of the organization in the key) once the
+// signature is checked. Mount it at StorageHandlerPath. A storage that
+// no longer exists or is no longer proxied answers 404. It is safe for
+// concurrent use.
+func (s *Service) StorageHandler(lookup StorageLookupFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, _ := strings.CutPrefix(r.URL.Path, StorageHandlerPath)
+		id, key, ok := strings.Cut(rest, "/")
+		if !ok || id == "" || s.signer == nil || s.closed.Load() {
+			s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "no such presigned URL"})
+			return
+		}
+		if !s.checkRequest(w, r, "storage/"+id, key) {
+			return
+		}
+		k, err := ParseKey(key)
+		if err != nil {
+			s.writeError(w, r, &httpError{http.StatusBadRequest, codeBadRequest, err.Error()})
+			return
+		}
+		st, err := lookup(r.Context(), k.OrgID, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !st.Proxied) {
+			s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "the storage of this URL no longer exists or is no longer proxied"})
+			return
+		}
+		var b *Bucket
+		if err == nil {
+			b, err = s.Bucket(r.Context(), st)
+		}
+		if err != nil {
+			s.internalError(w, r, key, err)
+			return
+		}
+		s.serveObject(w, r, b, key)
+	})
+}
+
+// checkRequest checks the method, the signature (for bucketID) and the
+// key of a request to a presigned URL, and answers it when one is wrong.
+func (s *Service) checkRequest(w http.ResponseWriter, r *http.Request, bucketID, key string) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPut:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, PUT")
 		s.writeError(w, r, &httpError{http.StatusMethodNotAllowed, codeMethodNotAllowed, "presigned URLs accept GET, HEAD and PUT"})
-		return
+		return false
 	}
-	if herr := s.signer.verify(r.Method, key, r.URL.Query()); herr != nil {
+	if herr := s.signer.verify(r.Method, bucketID, key, r.URL.Query()); herr != nil {
 		s.writeError(w, r, herr)
-		return
+		return false
 	}
 	if err := CheckObjectKey(key); err != nil {
 		s.writeError(w, r, &httpError{http.StatusBadRequest, codeBadRequest, err.Error()})
-		return
+		return false
 	}
-	if r.Method == http.MethodPut {
-		s.servePut(w, r, key)
-		return
-	}
-	s.serveGet(w, r, key)
+	return true
 }
 
-func (s *Service) serveGet(w http.ResponseWriter, r *http.Request, key string) {
-	rd, err := s.hub.NewReader(r.Context(), key)
+// serveObject answers a checked request for key of bucket b.
+func (s *Service) serveObject(w http.ResponseWriter, r *http.Request, b *Bucket, key string) {
+	if r.Method == http.MethodPut {
+		s.servePut(w, r, b, key)
+		return
+	}
+	s.serveGet(w, r, b, key)
+}
+
+func (s *Service) serveGet(w http.ResponseWriter, r *http.Request, b *Bucket, key string) {
+	rd, err := b.NewReader(r.Context(), key)
 	if errors.Is(err, ErrNotFound) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "no object at this URL"})
 		return
@@ -101,14 +162,14 @@ func (s *Service) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	http.ServeContent(w, r, "", rd.ModTime(), rd)
 }
 
-func (s *Service) servePut(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Service) servePut(w http.ResponseWriter, r *http.Request, b *Bucket, key string) {
 	max := s.cfg.MaxObjectSize
 	if r.ContentLength > max {
 		s.writeError(w, r, &httpError{http.StatusRequestEntityTooLarge, codeTooLarge,
 			"the body is " + strconv.FormatInt(r.ContentLength, 10) + " bytes; the limit is " + strconv.FormatInt(max, 10)})
 		return
 	}
-	res, err := s.hub.Write(r.Context(), key, r.Body)
+	res, err := b.Write(r.Context(), key, r.Body)
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		s.writeError(w, r, &httpError{http.StatusRequestEntityTooLarge, codeTooLarge,
@@ -126,7 +187,7 @@ func (s *Service) servePut(w http.ResponseWriter, r *http.Request, key string) {
 		return
 	}
 	s.logger.InfoContext(r.Context(), "object uploaded",
-		slog.String(logKeyKey, key), slog.Int64(logKeySize, res.Size))
+		slog.String(logKeyStorageID, b.storageID), slog.String(logKeyKey, key), slog.Int64(logKeySize, res.Size))
 	w.WriteHeader(http.StatusOK)
 }
 

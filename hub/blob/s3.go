@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -112,14 +113,20 @@ func openS3(ctx context.Context, p *s3Params) (*gcblob.Bucket, error) {
 	return b, nil
 }
 
-// presignGetDisposition makes an S3 presigned GET answer with a
-// Content-Disposition header (response-content-disposition).
-func presignGetDisposition(disposition string) func(asFunc func(any) bool) error {
-	return func(asFunc func(any) bool) error {
-		var in *s3.GetObjectInput
-		if asFunc(&in) {
-			in.ResponseContentDisposition = aws.String(disposition)
+// s3Presigner returns S3 signature-version-4 presigned URLs made by the
+// bucket's client; GET URLs carry response-content-disposition.
+func s3Presigner(b *gcblob.Bucket) presignFunc {
+	return func(ctx context.Context, key, method string, expiry time.Duration, disposition string) (string, error) {
+		opts := &gcblob.SignedURLOptions{Method: method, Expiry: expiry}
+		if disposition != "" {
+			opts.BeforeSign = func(asFunc func(any) bool) error {
+				var in *s3.GetObjectInput
+				if asFunc(&in) {
+					in.ResponseContentDisposition = aws.String(disposition)
+				}
+				return nil
+			}
 		}
-		return nil
+		return b.SignedURL(ctx, key, opts)
 	}
 }

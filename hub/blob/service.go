@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,8 +51,8 @@ type cachedStorage struct {
 
 // Open opens the hub's bucket described by cfg.BucketURL and returns a
 // Service. A file:// directory is created when missing. Open does no
-// network I/O for s3:// buckets; a wrong endpoint or credential shows on
-// first use.
+// network I/O for s3://, gs:// and azblob:// buckets; a wrong endpoint
+// or credential shows on first use.
 func Open(ctx context.Context, cfg *Config) (*Service, error) {
 	if cfg == nil {
 		cfg = &Config{}
@@ -65,14 +67,12 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 	}
 	hub := &Bucket{}
 	switch u.Scheme {
-	case "file":
+	case "file", "mem":
 		hub.proxied = true
-	case "mem":
-		hub.proxied = true
-	case "s3":
+	case "s3", "gs", "azblob":
 		hub.proxied = c.Proxy
 	default:
-		return nil, fmt.Errorf("blob: invalid config: BucketURL scheme %q is not supported (use file, s3 or mem)", u.Scheme)
+		return nil, fmt.Errorf("blob: invalid config: BucketURL scheme %q is not supported (use file, s3, gs, azblob or mem)", u.Scheme)
 	}
 	if err := c.validate(hub.proxied); err != nil {
 		return nil, err
@@ -82,9 +82,11 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 		logger:   c.Logger.With(logKeyComponent, "blob"),
 		storages: make(map[string]*cachedStorage),
 	}
-	if hub.proxied {
+	// The signer serves proxied organization storages too, so it is made
+	// whenever the hub can sign, not only for a proxied hub bucket.
+	if len(c.SigningKey) >= MinSigningKeySize && checkPublicURL(c.PublicURL) == nil {
 		s.signer = newLocalSigner(c.SigningKey, c.PublicURL, c.NowFunc)
-		pu, _ := url.Parse(c.PublicURL) // checked by validate
+		pu, _ := url.Parse(c.PublicURL) // checked above
 		s.basePath = strings.TrimRight(pu.Path, "/")
 		s.publicHost = strings.ToLower(pu.Host)
 	}
@@ -94,12 +96,14 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 		hub.b, err = openFile(u)
 	case "mem":
 		hub.b = memblob.OpenBucket(nil)
-	case "s3":
-		var p *s3Params
-		if p, err = parseS3URL(u); err == nil {
-			p.accessKey, p.secretKey = c.AccessKeyID, c.SecretAccessKey
-			hub.name, hub.endpointHost = p.bucket, endpointHost(p.endpoint)
-			hub.b, err = openS3(ctx, p)
+	default:
+		var pb *providerBucket
+		if pb, err = openHubProvider(ctx, c, u); err == nil {
+			hub.b, hub.name, hub.presign, hub.keyPath, hub.uploadOnly = pb.b, pb.name, pb.presign, pb.keyPath, pb.uploadOnly
+			if !hub.proxied && hub.presign == nil {
+				_ = hub.b.Close()
+				err = fmt.Errorf("%s has no key to sign URLs with: set Proxy", u.Redacted())
+			}
 		}
 	}
 	if err != nil {
@@ -107,6 +111,79 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 	}
 	s.hub = hub
 	return s, nil
+}
+
+// providerBucket is a bucket opened on a provider (S3, GCS or Azure): the
+// parts of a Bucket that depend on the provider.
+type providerBucket struct {
+	b          *gcblob.Bucket
+	name       string
+	presign    presignFunc
+	keyPath    func(u *url.URL) (string, bool)
+	uploadOnly bool
+}
+
+// openHubProvider opens the hub's own s3://, gs:// or azblob:// bucket
+// with the credentials of the Config.
+func openHubProvider(ctx context.Context, c *Config, u *url.URL) (*providerBucket, error) {
+	switch u.Scheme {
+	case "s3":
+		p, err := parseS3URL(u)
+		if err != nil {
+			return nil, err
+		}
+		p.accessKey, p.secretKey = c.AccessKeyID, c.SecretAccessKey
+		return openS3Bucket(ctx, p)
+	case "gs":
+		p, err := parseGSURL(u)
+		if err != nil {
+			return nil, err
+		}
+		if c.CredentialsFile != "" && !p.anonymous {
+			if p.keyJSON, err = os.ReadFile(c.CredentialsFile); err != nil {
+				return nil, fmt.Errorf("read CredentialsFile: %w", err)
+			}
+		}
+		return openGCSBucket(ctx, p)
+	default: // azblob
+		p, err := parseAzblobURL(u)
+		if err != nil {
+			return nil, err
+		}
+		p.account, p.accountKey = c.AccessKeyID, c.SecretAccessKey
+		if p.account == "" || p.accountKey == "" {
+			return nil, errors.New("an azblob:// bucket needs the account name (AccessKeyID) and account key (SecretAccessKey)")
+		}
+		return openAzureBucket(ctx, p)
+	}
+}
+
+func openS3Bucket(ctx context.Context, p *s3Params) (*providerBucket, error) {
+	b, err := openS3(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	host := endpointHost(p.endpoint)
+	return &providerBucket{b: b, name: p.bucket, presign: s3Presigner(b),
+		keyPath: func(u *url.URL) (string, bool) { return s3KeyPath(host, p.bucket, u) }}, nil
+}
+
+func openGCSBucket(ctx context.Context, p *gcsParams) (*providerBucket, error) {
+	b, presign, err := openGCS(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &providerBucket{b: b, name: p.bucket, presign: presign,
+		keyPath: func(u *url.URL) (string, bool) { return gcsKeyPath(p.endpoint, p.bucket, u) }}, nil
+}
+
+func openAzureBucket(ctx context.Context, p *azureParams) (*providerBucket, error) {
+	b, presign, err := openAzure(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &providerBucket{b: b, name: p.container, presign: presign, uploadOnly: true,
+		keyPath: func(u *url.URL) (string, bool) { return azureKeyPath(p, u) }}, nil
 }
 
 // openFile opens a file:///abs/dir bucket, creating the directory.
@@ -158,9 +235,9 @@ func (s *Service) Hub() *Bucket { return s.hub }
 
 // Bucket returns the bucket of an organization storage, or the hub's own
 // bucket when st is nil. Opened storages are cached by id; a storage whose
-// endpoint, region, bucket or credentials changed is reopened. The secret
-// key is decrypted with Config.SecretBox and passed to the S3 client
-// explicitly; nothing is read from the environment. Errors wrap
+// settings or credentials changed is reopened. The secret is decrypted
+// with Config.SecretBox and passed to the provider's client explicitly;
+// nothing is read from the environment. Errors wrap
 // ErrInvalidStorage (bad storage) or ErrClosed.
 func (s *Service) Bucket(ctx context.Context, st *store.Storage) (*Bucket, error) {
 	if s.closed.Load() {
@@ -196,6 +273,10 @@ func (s *Service) ForgetStorage(id string) {
 	delete(s.storages, id)
 }
 
+// openStorage opens an organization storage from its record: the one
+// place every outbound connection to an organization's bucket starts
+// from, whatever the provider (openS3, openGCS, openAzure build the
+// clients).
 func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %q: %s", ErrInvalidStorage, st.ID, fmt.Sprintf(format, args...))
@@ -203,17 +284,14 @@ func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, 
 	if st.ID == "" || st.OrgID == "" {
 		return nil, bad("ID and OrgID are required")
 	}
-	if p := strings.ToLower(st.Provider); p != "" && p != "s3" {
-		return nil, bad("provider %q is not supported (only s3)", st.Provider)
-	}
 	if st.Bucket == "" {
 		return nil, bad("bucket is empty")
 	}
-	if err := checkEndpoint(st.Endpoint); err != nil {
-		return nil, bad("endpoint: %v", err)
-	}
 	if st.AccessKey == "" {
 		return nil, bad("access key is empty")
+	}
+	if st.Proxied && s.signer == nil {
+		return nil, bad("it is proxied, but the hub cannot sign URLs (Config.SigningKey and PublicURL)")
 	}
 	if s.cfg.SecretBox == nil {
 		return nil, bad("the hub has no key to decrypt storage secrets (Config.SecretBox)")
@@ -222,28 +300,57 @@ func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, 
 	if err != nil {
 		return nil, bad("secret key does not decrypt with the hub key")
 	}
-	p := &s3Params{
-		bucket:    st.Bucket,
-		endpoint:  st.Endpoint,
-		region:    st.Region,
-		pathStyle: st.Endpoint != "", // S3-compatible servers; AWS S3 prefers virtual hosts
-		accessKey: st.AccessKey,
-		secretKey: string(secret),
+	var pb *providerBucket
+	switch {
+	case st.Provider == ProviderAWS && st.CredentialType == CredentialAccessKey:
+		if err := checkEndpoint(st.Endpoint); err != nil {
+			return nil, bad("endpoint: %v", err)
+		}
+		p := &s3Params{
+			bucket:    st.Bucket,
+			endpoint:  st.Endpoint,
+			region:    cmp.Or(st.Region, DefaultS3Region),
+			pathStyle: st.Endpoint != "", // S3-compatible servers; AWS S3 prefers virtual hosts
+			accessKey: st.AccessKey,
+			secretKey: string(secret),
+		}
+		pb, err = openS3Bucket(ctx, p)
+	case st.Provider == ProviderGCP && st.CredentialType == CredentialServiceAccount:
+		if err := checkEndpoint(st.Endpoint); err != nil {
+			return nil, bad("endpoint: %v", err)
+		}
+		pb, err = openGCSBucket(ctx, &gcsParams{bucket: st.Bucket, endpoint: st.Endpoint, keyJSON: secret})
+	case st.Provider == ProviderAzure && (st.CredentialType == CredentialAccountKey || st.CredentialType == CredentialSASToken):
+		if err := checkAzureEndpoint(st.Endpoint); err != nil {
+			return nil, bad("endpoint: %v", err)
+		}
+		p := &azureParams{container: st.Bucket, endpoint: st.Endpoint, account: st.AccessKey}
+		if st.CredentialType == CredentialSASToken {
+			p.sasToken = string(secret)
+		} else {
+			p.accountKey = string(secret)
+		}
+		pb, err = openAzureBucket(ctx, p)
+	default:
+		return nil, bad("provider %q with credential type %q is not supported (AWS with accessKey, GCP with serviceAccount, AZURE with accountKey or sasToken)", st.Provider, st.CredentialType)
 	}
-	if p.region == "" {
-		p.region = DefaultS3Region
-	}
-	gb, err := openS3(ctx, p)
 	if err != nil {
 		return nil, bad("%v", err)
 	}
+	if !st.Proxied && pb.presign == nil {
+		_ = pb.b.Close()
+		return nil, bad("its credentials cannot sign URLs, so it must be proxied")
+	}
 	return &Bucket{
-		svc:          s,
-		b:            gb,
-		storageID:    st.ID,
-		orgID:        st.OrgID,
-		name:         st.Bucket,
-		endpointHost: endpointHost(st.Endpoint),
+		svc:        s,
+		b:          pb.b,
+		storageID:  st.ID,
+		orgID:      st.OrgID,
+		name:       st.Bucket,
+		proxied:    st.Proxied,
+		presign:    pb.presign,
+		keyPath:    pb.keyPath,
+		uploadOnly: pb.uploadOnly,
 	}, nil
 }
 
@@ -251,7 +358,8 @@ func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, 
 // the cached bucket is stale.
 func storageFingerprint(st *store.Storage) string {
 	h := sha256.New()
-	for _, f := range []string{st.OrgID, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, string(st.SecretKeyEnc)} {
+	for _, f := range []string{st.OrgID, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, string(st.SecretKeyEnc),
+		st.CredentialType, strconv.FormatBool(st.Proxied)} {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
@@ -282,7 +390,8 @@ type SignedURLResult struct {
 	Key Key
 	// StorageID is the organization storage, "" for the hub's bucket.
 	StorageID string
-	// Bucket is the S3 bucket name, "" for the hub's local bucket.
+	// Bucket is the bucket (or container) name, "" for the hub's local
+	// bucket.
 	Bucket string
 	// ExpiresAt is when the URL stops working.
 	ExpiresAt time.Time

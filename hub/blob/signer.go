@@ -48,27 +48,30 @@ func (s *localSigner) mac(method, bucketID, key string, expires int64) []byte {
 	return m.Sum(nil)
 }
 
-// sign returns the presigned URL for method on key and when it expires.
-// Keys are checked by the caller and hold only URL-safe characters.
-func (s *localSigner) sign(method, key string, expiry time.Duration) (string, time.Time) {
+// sign returns the presigned URL for method on key of the bucket bucketID
+// (hubBucketID or a storage id), served under prefix, and when it
+// expires. Keys are checked by the caller and hold only URL-safe
+// characters.
+func (s *localSigner) sign(method, bucketID, prefix, key string, expiry time.Duration) (string, time.Time) {
 	exp := s.now().Add(expiry).Truncate(time.Second)
 	q := url.Values{}
 	q.Set(paramMethod, method)
 	q.Set(paramExpires, strconv.FormatInt(exp.Unix(), 10))
-	q.Set(paramSignature, base64.RawURLEncoding.EncodeToString(s.mac(method, hubBucketID, key, exp.Unix())))
-	return s.base + HandlerPath + key + "?" + q.Encode(), exp
+	q.Set(paramSignature, base64.RawURLEncoding.EncodeToString(s.mac(method, bucketID, key, exp.Unix())))
+	return s.base + prefix + key + "?" + q.Encode(), exp
 }
 
-// verify checks the query of a request for key made with HTTP method
-// reqMethod (HEAD counts as GET). It returns nil or the *httpError to send.
-func (s *localSigner) verify(reqMethod, key string, q url.Values) *httpError {
+// verify checks the query of a request for key of the bucket bucketID
+// made with HTTP method reqMethod (HEAD counts as GET). It returns nil or
+// the *httpError to send.
+func (s *localSigner) verify(reqMethod, bucketID, key string, q url.Values) *httpError {
 	method, expStr, sig := q.Get(paramMethod), q.Get(paramExpires), q.Get(paramSignature)
 	if method == "" || expStr == "" || sig == "" {
 		return &httpError{http.StatusForbidden, codeInvalidSignature, "the URL is not a presigned URL: method, expires or sig is missing"}
 	}
 	exp, err := strconv.ParseInt(expStr, 10, 64)
 	got, derr := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || derr != nil || !hmac.Equal(got, s.mac(method, hubBucketID, key, exp)) {
+	if err != nil || derr != nil || !hmac.Equal(got, s.mac(method, bucketID, key, exp)) {
 		return &httpError{http.StatusForbidden, codeInvalidSignature, "the URL signature does not match this object, method and expiry"}
 	}
 	if !s.now().Before(time.Unix(exp, 0)) {

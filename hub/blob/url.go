@@ -43,7 +43,7 @@ func (b *Bucket) KeyFromURL(name string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	p, ok := b.keyPath(u)
+	p, ok := b.urlKeyPath(u)
 	if !ok {
 		return Key{}, fmt.Errorf("%w: URL %s://%s%s does not point into %s", ErrInvalidKey, u.Scheme, u.Host, u.Path, b.describe())
 	}
@@ -58,27 +58,55 @@ func parseHTTPURL(name string) (*url.URL, error) {
 	return u, nil
 }
 
-// keyPath returns the object key part of u when u points into b.
-func (b *Bucket) keyPath(u *url.URL) (string, bool) {
-	host := strings.ToLower(u.Host)
-	p := strings.TrimPrefix(u.Path, "/")
+// urlKeyPath returns the object key part of u when u points into b: the
+// hub's own URLs for a proxied bucket, the provider's object URLs
+// otherwise.
+func (b *Bucket) urlKeyPath(u *url.URL) (string, bool) {
 	if b.proxied {
-		if host != b.svc.publicHost {
+		if strings.ToLower(u.Host) != b.svc.publicHost {
 			return "", false
 		}
-		return strings.CutPrefix(p, strings.TrimPrefix(b.svc.basePath+HandlerPath, "/"))
+		return strings.CutPrefix(strings.TrimPrefix(u.Path, "/"), strings.TrimPrefix(b.svc.basePath+b.urlPrefix(), "/"))
 	}
+	if b.keyPath == nil {
+		return "", false
+	}
+	return b.keyPath(u)
+}
+
+// urlPrefix is the path, after PublicURL, under which the hub serves the
+// presigned URLs of a proxied bucket.
+func (b *Bucket) urlPrefix() string {
+	if b.storageID == "" {
+		return HandlerPath
+	}
+	return StorageHandlerPath + b.storageID + "/"
+}
+
+// signerID names the bucket in the signatures of the hub's presigned URLs.
+func (b *Bucket) signerID() string {
+	if b.storageID == "" {
+		return hubBucketID
+	}
+	return "storage/" + b.storageID
+}
+
+// s3KeyPath returns the object key part of u when u is an object URL of
+// bucket on endpointHost ("" for AWS S3): path or virtual-hosted style.
+func s3KeyPath(endpointHost, bucket string, u *url.URL) (string, bool) {
+	host := strings.ToLower(u.Host)
+	p := strings.TrimPrefix(u.Path, "/")
 	switch {
-	case b.endpointHost != "" && host == b.endpointHost:
+	case endpointHost != "" && host == endpointHost:
 		// Path style: http://endpoint/bucket/key.
-		return strings.CutPrefix(p, b.name+"/")
-	case b.endpointHost != "" && host == b.name+"."+b.endpointHost:
+		return strings.CutPrefix(p, bucket+"/")
+	case endpointHost != "" && host == bucket+"."+endpointHost:
 		// Virtual-hosted style: http://bucket.endpoint/key.
 		return p, true
-	case b.endpointHost == "" && strings.HasPrefix(host, b.name+".s3") && strings.HasSuffix(host, ".amazonaws.com"):
+	case endpointHost == "" && strings.HasPrefix(host, bucket+".s3") && strings.HasSuffix(host, ".amazonaws.com"):
 		return p, true
-	case b.endpointHost == "" && strings.HasPrefix(host, "s3") && strings.HasSuffix(host, ".amazonaws.com"):
-		return strings.CutPrefix(p, b.name+"/")
+	case endpointHost == "" && strings.HasPrefix(host, "s3") && strings.HasSuffix(host, ".amazonaws.com"):
+		return strings.CutPrefix(p, bucket+"/")
 	}
 	return "", false
 }
@@ -90,6 +118,8 @@ func (b *Bucket) describe() string {
 		return fmt.Sprintf("storage %s (bucket %s)", b.storageID, b.name)
 	case b.proxied:
 		return "the hub's storage at " + b.svc.cfg.PublicURL + HandlerPath
+	case b.name == "":
+		return "the hub's storage"
 	}
 	return "the hub's bucket " + b.name
 }
@@ -174,7 +204,7 @@ func (s *Service) Locate(ctx context.Context, p *LocateParams) (*Location, error
 	}
 	var keyErr error
 	for _, b := range buckets {
-		kp, ok := b.keyPath(u)
+		kp, ok := b.urlKeyPath(u)
 		if !ok {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/blob/blobtest"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/secretbox"
 	"github.com/stretchr/testify/require"
@@ -21,6 +22,10 @@ type urlBundle struct {
 	native  *blob.Service // s3:// hub, native URLs
 	team    *store.Storage
 	aws     *store.Storage
+	gcs     *store.Storage
+	azure   *store.Storage
+	// teamProxied is team served through the hub.
+	teamProxied *store.Storage
 }
 
 func setupURL(t *testing.T) *urlBundle {
@@ -43,10 +48,16 @@ func setupURL(t *testing.T) *urlBundle {
 		box:     box,
 		proxied: proxied,
 		native:  native,
-		team: &store.Storage{ID: "st1", OrgID: "o1", Provider: "s3", Endpoint: "http://minio.local:9000", Bucket: "team",
-			AccessKey: "ak", SecretKeyEnc: box.Seal([]byte("sk"))},
-		aws: &store.Storage{ID: "st2", OrgID: "o1", Provider: "s3", Region: "eu-west-1", Bucket: "awsb",
-			AccessKey: "ak", SecretKeyEnc: box.Seal([]byte("sk"))},
+		team: &store.Storage{ID: "st1", OrgID: "o1", Provider: blob.ProviderAWS, Endpoint: "http://minio.local:9000", Bucket: "team",
+			AccessKey: "ak", SecretKeyEnc: box.Seal([]byte("sk")), CredentialType: blob.CredentialAccessKey},
+		aws: &store.Storage{ID: "st2", OrgID: "o1", Provider: blob.ProviderAWS, Region: "eu-west-1", Bucket: "awsb",
+			AccessKey: "ak", SecretKeyEnc: box.Seal([]byte("sk")), CredentialType: blob.CredentialAccessKey},
+		gcs: &store.Storage{ID: "st3", OrgID: "o1", Provider: blob.ProviderGCP, Bucket: "gbucket",
+			AccessKey: "sa@example.iam.gserviceaccount.com", SecretKeyEnc: box.Seal(blobtest.ServiceAccountKey(t)), CredentialType: blob.CredentialServiceAccount},
+		azure: &store.Storage{ID: "st4", OrgID: "o1", Provider: blob.ProviderAzure, Bucket: "cont",
+			AccessKey: "acct", SecretKeyEnc: box.Seal([]byte("a2V5")), CredentialType: blob.CredentialAccountKey},
+		teamProxied: &store.Storage{ID: "st5", OrgID: "o1", Provider: blob.ProviderAWS, Endpoint: "http://minio.local:9000", Bucket: "team",
+			AccessKey: "ak", SecretKeyEnc: box.Seal([]byte("sk")), CredentialType: blob.CredentialAccessKey, Proxied: true},
 	}
 }
 
@@ -69,7 +80,14 @@ func TestBucket_KeyFromURL(t *testing.T) {
 		require.NoError(t, err)
 		aws, err := b.proxied.Bucket(ctx, b.aws)
 		require.NoError(t, err)
-		for name, bk := range map[string]*blob.Bucket{"Proxied": b.proxied.Hub(), "NativePathStyle": b.native.Hub(), "OrgPathStyle": team, "OrgAWS": aws} {
+		gcs, err := b.proxied.Bucket(ctx, b.gcs)
+		require.NoError(t, err)
+		azure, err := b.proxied.Bucket(ctx, b.azure)
+		require.NoError(t, err)
+		teamProxied, err := b.proxied.Bucket(ctx, b.teamProxied)
+		require.NoError(t, err)
+		for name, bk := range map[string]*blob.Bucket{"Proxied": b.proxied.Hub(), "NativePathStyle": b.native.Hub(), "OrgPathStyle": team, "OrgAWS": aws,
+			"OrgGCS": gcs, "OrgAzure": azure, "OrgProxied": teamProxied} {
 			for _, method := range []string{http.MethodGet, http.MethodPut} {
 				u, _, err := bk.SignedURL(ctx, k.String(), method, 0)
 				require.NoError(t, err, "%s %s", name, method)
@@ -92,6 +110,12 @@ func TestBucket_KeyFromURL(t *testing.T) {
 		require.NoError(t, err)
 		team, err := b.native.Bucket(ctx, b.team)
 		require.NoError(t, err)
+		gcs, err := b.proxied.Bucket(ctx, b.gcs)
+		require.NoError(t, err)
+		azure, err := b.proxied.Bucket(ctx, b.azure)
+		require.NoError(t, err)
+		teamProxied, err := b.proxied.Bucket(ctx, b.teamProxied)
+		require.NoError(t, err)
 		ok := []struct {
 			bk *blob.Bucket
 			u  string
@@ -104,6 +128,10 @@ func TestBucket_KeyFromURL(t *testing.T) {
 			{team, "http://minio.local:9000/team/" + k},
 			{team, "http://team.minio.local:9000/" + k},
 			{b.native.Hub(), "http://127.0.0.1:9/hubbucket/" + k + "?X-Amz-Signature=abc"},
+			{gcs, "https://storage.googleapis.com/gbucket/" + k + "?X-Goog-Signature=abc"},
+			{gcs, "https://gbucket.storage.googleapis.com/" + k},
+			{azure, "https://acct.blob.core.windows.net/cont/" + k + "?sig=abc"},
+			{teamProxied, "http://hub.example:7420/base/storage-blob/st5/" + k + "?sig=x"},
 		}
 		for _, tt := range ok {
 			got, err := tt.bk.KeyFromURL(tt.u)
@@ -123,6 +151,12 @@ func TestBucket_KeyFromURL(t *testing.T) {
 			{b.native.Hub(), "ftp://127.0.0.1:9/hubbucket/" + k, "is neither an object key nor an http(s) URL"},
 			{b.native.Hub(), "http://127.0.0.1:9/hubbucket/orgs/o1/secret", "is not of the form"},
 			{b.native.Hub(), "", "name is empty"},
+			{gcs, "https://storage.googleapis.com/other/" + k, "does not point into storage st3 (bucket gbucket)"},
+			{azure, "https://other.blob.core.windows.net/cont/" + k, "does not point into storage st4 (bucket cont)"},
+			{azure, "https://acct.blob.core.windows.net/other/" + k, "does not point into"},
+			{teamProxied, "http://hub.example:7420/base/blob/" + k, "does not point into storage st5"},
+			{teamProxied, "http://hub.example:7420/base/storage-blob/st1/" + k, "does not point into storage st5"},
+			{teamProxied, "http://minio.local:9000/team/" + k, "does not point into storage st5"},
 		}
 		for _, tt := range bad {
 			_, err := tt.bk.KeyFromURL(tt.u)
@@ -154,8 +188,8 @@ func TestService_Locate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupURL(t)
-	foreign := &store.Storage{ID: "st9", OrgID: "o2", Provider: "s3", Endpoint: "http://minio.local:9000", Bucket: "theirs",
-		AccessKey: "ak", SecretKeyEnc: b.box.Seal([]byte("sk"))}
+	foreign := &store.Storage{ID: "st9", OrgID: "o2", Provider: blob.ProviderAWS, Endpoint: "http://minio.local:9000", Bucket: "theirs",
+		AccessKey: "ak", SecretKeyEnc: b.box.Seal([]byte("sk")), CredentialType: blob.CredentialAccessKey}
 	storages := []*store.Storage{b.team, b.aws, foreign}
 	k := newTestKey(t, "o1", "p1")
 	team, err := b.proxied.Bucket(ctx, b.team)

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub/blob"
 )
 
 // VersityGWModule is what to `go install` to get the S3 server the tests use.
@@ -197,4 +199,21 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// ObjectURLPrefix is how the server's own (path-style) URLs of a bucket's
+// objects start.
+func (s *S3Server) ObjectURLPrefix(bucket string) string { return s.Endpoint + "/" + bucket + "/" }
+
+// ChecksCredentials reports that versitygw refuses wrong keys.
+func (s *S3Server) ChecksCredentials() bool { return true }
+
+// PutHeader is nil: a plain PUT works on S3's presigned URLs.
+func (s *S3Server) PutHeader() http.Header { return nil }
+
+// StorageInput returns the input of an AWS organization storage on a new
+// bucket of this server.
+func (s *S3Server) StorageInput(t testing.TB) *blob.StorageInput {
+	return &blob.StorageInput{Provider: blob.ProviderAWS, Endpoint: s.Endpoint, Region: S3Region, Bucket: s.CreateBucket(t),
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey}
 }
