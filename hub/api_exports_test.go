@@ -6,13 +6,12 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/exporthub/exporthub/hub/blob/blobtest"
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
@@ -76,53 +75,68 @@ func TestExportAPI_HubStorage(t *testing.T) {
 	})
 }
 
+// TestExportAPI_OrgStorage runs a plugin that delivers to an organization
+// storage of each provider (its own URLs, and proxied through the hub),
+// then downloads the export as a user does.
 func TestExportAPI_OrgStorage(t *testing.T) {
 	t.Parallel()
-	s3 := blobtest.StartS3(t)
-	bucket := s3.CreateBucket(t)
+	servers := storageServers(t)
 	rb := setupRuns(t, hubtest.SQLite, nil)
 	h := rb.h
-	var st hubapi.StorageResponse
-	h.JSON(t, http.MethodPost, "/api/storages", h.AdminKey, map[string]any{
-		"name": "ours", "endpoint": s3.Endpoint, "bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey,
-	}, http.StatusCreated, &st)
+	for provider, srv := range servers {
+		for _, proxied := range []bool{false, true} {
+			name := provider
+			if proxied {
+				name += "Proxied"
+			}
+			t.Run(name, func(t *testing.T) {
+				in := srv.StorageInput(t)
+				in.Proxied = proxied
+				var st hubapi.StorageResponse
+				h.JSON(t, http.MethodPost, "/api/storages", h.AdminKey, storageRequest("ours "+name, in), http.StatusCreated, &st)
 
-	body := []byte("zip bytes in the organization's bucket")
-	p := rb.plugin(t, nil)
-	rb.connect(t, p, runstest.Options{SkipExport: true, Handler: func(ctx context.Context, r *runstest.Run) (string, []byte, error) {
-		r.StorageID = st.ID
-		return "own.zip", body, nil
-	}})
-	end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
-	require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
-	var exp hubapi.ExportResponse
-	h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
-	require.Equal(t, st.ID, exp.StorageID)
-	require.Equal(t, bucket, exp.Bucket)
-	require.Equal(t, int64(len(body)), exp.Size)
-	require.Contains(t, s3.ObjectKeys(t, bucket), exp.ObjectKey)
+				body := []byte("zip bytes in the organization's bucket: " + name)
+				p := rb.plugin(t, nil)
+				rb.connect(t, p, runstest.Options{SkipExport: true, Handler: func(ctx context.Context, r *runstest.Run) (string, []byte, error) {
+					r.StorageID = st.ID
+					return "own.zip", body, nil
+				}})
+				end := rb.waitEnd(t, rb.start(t, p.ID, nil).ID)
+				require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
+				var exp hubapi.ExportResponse
+				h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
+				require.Equal(t, st.ID, exp.StorageID)
+				require.Equal(t, in.Bucket, exp.Bucket)
+				require.Equal(t, int64(len(body)), exp.Size)
+				require.Contains(t, srv.ObjectKeys(t, in.Bucket), exp.ObjectKey)
 
-	// The download is a redirect to the storage's presigned URL.
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequest(http.MethodGet, h.URL+"/api/exports/"+exp.ID+"/download", nil)
-	require.NoError(t, err)
-	req.Header.Set("apikey", h.AdminKey)
-	resp, err := noFollow.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode)
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	require.NoError(t, err)
-	ep, _ := url.Parse(s3.Endpoint)
-	require.Equal(t, ep.Host, loc.Host)
-	status, got := httpGet(t, loc.String())
-	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, body, got)
+				// The download is a redirect to the storage's presigned URL
+				// (the hub's own for a proxied storage).
+				noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+				req, err := http.NewRequest(http.MethodGet, h.URL+"/api/exports/"+exp.ID+"/download", nil)
+				require.NoError(t, err)
+				req.Header.Set("apikey", h.AdminKey)
+				resp, err := noFollow.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, http.StatusFound, resp.StatusCode)
+				loc := resp.Header.Get("Location")
+				if proxied {
+					require.True(t, strings.HasPrefix(loc, h.URL+blob.StorageHandlerPath+st.ID+"/"), loc)
+				} else {
+					require.True(t, strings.HasPrefix(loc, srv.ObjectURLPrefix(in.Bucket)), loc)
+				}
+				status, got := httpGet(t, loc)
+				require.Equal(t, http.StatusOK, status)
+				require.Equal(t, body, got)
 
-	// The Go client follows it without sending the API key there.
-	var buf strings.Builder
-	n, err := hubclient.New(h.URL, h.AdminKey).DownloadExport(context.Background(), exp.ID, &buf)
-	require.NoError(t, err)
-	require.Equal(t, int64(len(body)), n)
-	require.Equal(t, string(body), buf.String())
+				// The Go client follows it without sending the API key there.
+				var buf strings.Builder
+				n, err := hubclient.New(h.URL, h.AdminKey).DownloadExport(context.Background(), exp.ID, &buf)
+				require.NoError(t, err)
+				require.Equal(t, int64(len(body)), n)
+				require.Equal(t, string(body), buf.String())
+			})
+		}
+	}
 }

@@ -330,8 +330,8 @@ type blobStorage struct {
 var _ runs.Storage = (*blobStorage)(nil)
 
 // Locate finds the object a plugin's signed URL names: in the hub's
-// bucket, or in one of the organization's storages (whose endpoint host
-// matches the URL's). The object must be an upload of the run's project.
+// bucket, or in one of the organization's storages (whose host matches
+// the URL's: blob.Service.MayServe). The object must be an upload of the run's project.
 func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL string) (*runs.Object, error) {
 	candidates := []*store.Storage{nil}
 	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
@@ -340,7 +340,7 @@ func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL strin
 			return nil, fmt.Errorf("list storages: %w", err)
 		}
 		for _, st := range storages {
-			if storageServes(st, u) {
+			if b.s.blobs.MayServe(st, u) {
 				candidates = append(candidates, st)
 			}
 		}
@@ -359,16 +359,6 @@ func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL strin
 		return nil, errors.New("the response URL names no file of this hub's storage or of the organization's storages")
 	}
 	return nil, firstErr
-}
-
-// storageServes reports whether an organization storage's objects may
-// have URLs on u's host.
-func storageServes(st *store.Storage, u *url.URL) bool {
-	if st.Endpoint == "" {
-		return strings.Contains(u.Host, "amazonaws.com")
-	}
-	e, err := url.Parse(st.Endpoint)
-	return err == nil && strings.EqualFold(e.Host, u.Host)
 }
 
 // locateIn looks for the object in one bucket (st nil: the hub's).

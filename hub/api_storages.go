@@ -1,13 +1,16 @@
 package hub
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -15,79 +18,101 @@ import (
 // storageCheckTimeout bounds the reachability check of a new storage.
 const storageCheckTimeout = 15 * time.Second
 
-// NewStorageResponse converts a stored storage to its wire form.
+// NewStorageResponse converts a stored storage to its wire form (never
+// its secret).
 func NewStorageResponse(st *store.Storage) *hubapi.StorageResponse {
 	return &hubapi.StorageResponse{ID: st.ID, Name: st.Name, Provider: st.Provider, Endpoint: st.Endpoint, Region: st.Region,
-		Bucket: st.Bucket, AccessKey: st.AccessKey, CreatedAt: st.CreatedAt}
+		Bucket: st.Bucket, AccessKey: st.AccessKey, CredentialType: st.CredentialType, Proxied: st.Proxied, CreatedAt: st.CreatedAt}
 }
 
 // handleStorageCreate serves POST /api/storages (admins): it checks that
-// the bucket answers with the given credentials (unless skipCheck), then
-// stores the storage with its secret key sealed by the hub key.
+// the hub can write to the bucket with the given credentials (unless
+// skipCheck), then stores the storage with its secret sealed by the hub
+// key.
 func (s *Server) handleStorageCreate(w http.ResponseWriter, r *http.Request) {
 	var req hubapi.StorageCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	st := &store.Storage{
-		ID:        store.NewID(),
-		OrgID:     Principal(r).OrgID,
-		Name:      strings.TrimSpace(req.Name),
-		Provider:  strings.ToLower(strings.TrimSpace(req.Provider)),
-		Endpoint:  strings.TrimRight(strings.TrimSpace(req.Endpoint), "/"),
-		Region:    strings.TrimSpace(req.Region),
-		Bucket:    strings.TrimSpace(req.Bucket),
-		AccessKey: strings.TrimSpace(req.AccessKey),
-	}
-	if st.Provider == "" {
-		st.Provider = "s3"
-	}
-	if err := validateStorage(st, req.SecretKey); err != nil {
+	creds, err := storageCredentials(req.Credentials)
+	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	st.SecretKeyEnc = s.box.Seal([]byte(req.SecretKey))
-	if !req.SkipCheck {
-		if err := s.checkStorage(r.Context(), st); err != nil {
-			s.WriteError(w, r, err)
-			return
-		}
-	}
-	if err := s.store.StorageInsert(r.Context(), st); err != nil {
-		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "a storage named %q already exists", st.Name))
-			return
-		}
-		s.WriteError(w, r, fmt.Errorf("insert storage: %w", err))
+	in := &blob.StorageInput{Provider: cmp.Or(req.Provider, blob.ProviderAWS), Endpoint: req.Endpoint, Region: req.Region,
+		Bucket: req.Bucket, AccessKey: req.AccessKey, SecretKey: req.SecretKey, Credentials: creds,
+		AccountName: req.AccountName, AccountKey: req.AccountKey, SASToken: req.SASToken, Proxied: req.Proxied}
+	st, err := s.createStorage(r.Context(), Principal(r).OrgID, req.Name, in, req.SkipCheck)
+	if err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	WriteJSON(w, http.StatusCreated, NewStorageResponse(st))
 }
 
-// checkStorage opens a storage and asks the bucket for an object; an
-// answer (even "not found") proves the endpoint, bucket and credentials.
+// storageCredentials reads the credentials field: a JSON object, or a
+// string holding one.
+func storageCredentials(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var str string
+	if err := json.Unmarshal(raw, &str); err == nil {
+		return str, nil
+	}
+	if raw[0] != '{' {
+		return "", badRequest("credentials must be the service account's JSON key, as an object or a string")
+	}
+	return string(raw), nil
+}
+
+// createStorage validates (name here, the rest per provider in
+// blob.NewStorage), checks (unless skipCheck) and stores an organization
+// storage. A bucket the hub cannot write to is a 400 storage_unreachable
+// wrapping the *blob.StorageCheckError.
+func (s *Server) createStorage(ctx context.Context, orgID, name string, in *blob.StorageInput, skipCheck bool) (*store.Storage, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return nil, badRequest("name is required")
+	case len(name) > maxNameLen:
+		return nil, badRequest("name is longer than %d characters", maxNameLen)
+	}
+	st, err := blob.NewStorage(in, s.box)
+	var fe *blob.FieldError
+	if errors.As(err, &fe) {
+		return nil, badRequest("%s", fe.Message)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.ID, st.OrgID, st.Name = store.NewID(), orgID, name
+	if !skipCheck {
+		if err := s.checkStorage(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.StorageInsert(ctx, st); err != nil {
+		if isConflict(err) {
+			return nil, Errorf(http.StatusConflict, hubapi.CodeConflict, "a storage named %q already exists", st.Name)
+		}
+		return nil, fmt.Errorf("insert storage: %w", err)
+	}
+	return st, nil
+}
+
+// checkStorage proves the hub can write to the storage's bucket
+// (blob.Service.CheckStorage).
 func (s *Server) checkStorage(ctx context.Context, st *store.Storage) error {
 	ctx, cancel := context.WithTimeout(ctx, storageCheckTimeout)
 	defer cancel()
-	b, err := s.blobs.Bucket(ctx, st)
-	if err == nil {
-		_, err = b.Exists(ctx, "exporthub-storage-check")
-		s.blobs.ForgetStorage(st.ID)
-	}
-	if err != nil {
+	if err := s.blobs.CheckStorage(ctx, st); err != nil {
 		return &Error{Status: http.StatusBadRequest, Code: "storage_unreachable", Err: err,
-			Message: fmt.Sprintf("bucket %q at %s does not answer with these credentials: %v (send skipCheck to store it anyway)",
-				st.Bucket, endpointOrAWS(st.Endpoint), err)}
+			Message: fmt.Sprintf("%s does not answer with these credentials: %v (send skipCheck to store it anyway)",
+				blob.DescribeStorage(st), err)}
 	}
 	return nil
-}
-
-func endpointOrAWS(e string) string {
-	if e == "" {
-		return "AWS S3"
-	}
-	return e
 }
 
 // handleStorageList serves GET /api/storages.
@@ -124,29 +149,4 @@ func (s *Server) handleStorageDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	s.blobs.ForgetStorage(id)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// validateStorage checks a new storage's fields; errors name the field.
-func validateStorage(st *store.Storage, secret string) error {
-	switch {
-	case st.Name == "":
-		return badRequest("name is required")
-	case len(st.Name) > maxNameLen:
-		return badRequest("name is longer than %d characters", maxNameLen)
-	case st.Provider != "s3":
-		return badRequest("provider %q is not supported (only s3, for any S3-compatible service)", st.Provider)
-	case st.Bucket == "":
-		return badRequest("bucket is required")
-	case st.AccessKey == "":
-		return badRequest("accessKey is required")
-	case secret == "":
-		return badRequest("secretKey is required")
-	}
-	if st.Endpoint != "" {
-		u, err := url.Parse(st.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return badRequest("endpoint %q must be an http(s) URL such as https://s3.example.com", st.Endpoint)
-		}
-	}
-	return nil
 }

@@ -34,6 +34,7 @@ func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.B
 		BucketURL:       u,
 		AccessKeyID:     cfg.BlobAccessKeyID,
 		SecretAccessKey: cfg.BlobSecretAccessKey,
+		CredentialsFile: cfg.BlobCredentialsFile,
 		Proxy:           cfg.BlobProxy,
 		PublicURL:       cfg.PublicURL,
 		SigningKey:      hubKey,

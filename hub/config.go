@@ -73,20 +73,26 @@ type Config struct {
 	DatabaseURL string
 
 	// BlobURL selects the hub's own blob storage as a gocloud.dev/blob URL
-	// ("file:///dir", "s3://bucket?endpoint=...&region=..."). Defaults to
-	// the directory BlobDir in DataDir.
+	// ("file:///dir", "s3://bucket?endpoint=...&region=...",
+	// "gs://bucket", "azblob://container"; see blob.Config.BucketURL).
+	// Defaults to the directory BlobDir in DataDir.
 	BlobURL string
 
 	// BlobAccessKeyID and BlobSecretAccessKey are static credentials for
-	// an s3:// BlobURL. When both are empty the AWS SDK's default chain is
-	// used (AWS_ACCESS_KEY_ID, shared config files, instance role).
+	// an s3:// BlobURL (when both are empty the AWS SDK's default chain is
+	// used: AWS_ACCESS_KEY_ID, shared config files, instance role), or the
+	// account name and account key of an azblob:// BlobURL.
 	BlobAccessKeyID     string
 	BlobSecretAccessKey string
 
-	// BlobProxy makes the hub serve presigned URLs for an s3:// BlobURL
-	// itself instead of handing out S3's native presigned URLs, for
-	// deployments whose S3 endpoint plugins cannot reach. The local
-	// directory is always served by the hub. Defaults to false.
+	// BlobCredentialsFile is the service-account JSON key file of a gs://
+	// BlobURL (required unless the URL says anonymous=true).
+	BlobCredentialsFile string
+
+	// BlobProxy makes the hub serve presigned URLs for an s3://, gs:// or
+	// azblob:// BlobURL itself instead of handing out the provider's own,
+	// for deployments whose storage endpoint plugins cannot reach. The
+	// local directory is always served by the hub. Defaults to false.
 	BlobProxy bool
 
 	// MaxObjectBytes bounds every object written through the hub (exports,

@@ -90,8 +90,10 @@ func (s *Server) routes() http.Handler {
 	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
 	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)
 
-	// The hub's own presigned URLs.
+	// The hub's own presigned URLs, and those of proxied organization
+	// storages.
 	mux.Handle(blob.HandlerPath, s.blobs.Handler())
+	mux.Handle(blob.StorageHandlerPath, s.blobs.StorageHandler(s.store.StorageGet))
 
 	// Unknown API paths answer the JSON error envelope, not a text page.
 	notFound := func(w http.ResponseWriter, r *http.Request) {

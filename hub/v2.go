@@ -253,7 +253,7 @@ func (s *Server) handleV2SignedURL(w http.ResponseWriter, r *http.Request) {
 // NewV2Storage converts a storage to its /v2 form (no credentials).
 func NewV2Storage(st *store.Storage) hubapi.V2Storage {
 	return hubapi.V2Storage{ID: st.ID, Name: st.Name, Provider: st.Provider, Bucket: st.Bucket, Region: st.Region,
-		Endpoint: st.Endpoint, CreatedAt: st.CreatedAt}
+		Endpoint: st.Endpoint, Organization: st.OrgID, CreatedAt: st.CreatedAt}
 }
 
 // handleV2Storages serves GET /v2/storages[?_id=]: the organization's

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -36,13 +35,7 @@ func httpGet(t *testing.T, u string) (int, []byte) {
 
 func httpPut(t *testing.T, u string, body []byte) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	return httpPutHeader(t, u, body, nil)
 }
 
 func TestV2_Export(t *testing.T) {
@@ -165,74 +158,6 @@ func TestV2_ProjectAndStorages(t *testing.T) {
 		h.JSON(t, "GET", "/v2/storages", h.AdminKey, nil, http.StatusOK, &sts)
 		require.Equal(t, []hubapi.V2Storage{}, sts.Data.Storages)
 	})
-}
-
-func TestStorages_S3(t *testing.T) {
-	t.Parallel()
-	s3 := blobtest.StartS3(t)
-	bucket := s3.CreateBucket(t)
-	h := hubtest.Start(t, nil)
-	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
-
-	t.Run("Unreachable", func(t *testing.T) {
-		var fail hubapi.FailResponse
-		h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "bad", "endpoint": s3.Endpoint, "bucket": bucket,
-			"accessKey": s3.AccessKey, "secretKey": "wrong"}, http.StatusBadRequest, &fail)
-		require.Equal(t, "storage_unreachable", fail.Code)
-		require.Contains(t, fail.Message, `bucket "`+bucket+`" at `+s3.Endpoint+` does not answer with these credentials`)
-	})
-	t.Run("Validation", func(t *testing.T) {
-		tests := []struct {
-			name string
-			body map[string]any
-			msg  string
-		}{
-			{"NoName", map[string]any{}, "name is required"},
-			{"Provider", map[string]any{"name": "n", "provider": "gcs"}, `provider "gcs" is not supported (only s3, for any S3-compatible service)`},
-			{"NoBucket", map[string]any{"name": "n"}, "bucket is required"},
-			{"NoSecret", map[string]any{"name": "n", "bucket": "b", "accessKey": "a"}, "secretKey is required"},
-			{"BadEndpoint", map[string]any{"name": "n", "bucket": "b", "accessKey": "a", "secretKey": "s", "endpoint": "ftp://x"}, `endpoint "ftp://x" must be an http(s) URL such as https://s3.example.com`},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				var fail hubapi.FailResponse
-				h.JSON(t, "POST", "/api/storages", h.AdminKey, tt.body, http.StatusBadRequest, &fail)
-				require.Equal(t, tt.msg, fail.Message)
-			})
-		}
-	})
-
-	var st hubapi.StorageResponse
-	body := h.JSON(t, "POST", "/api/storages", h.AdminKey, map[string]any{"name": "mine", "endpoint": s3.Endpoint, "region": "us-east-1",
-		"bucket": bucket, "accessKey": s3.AccessKey, "secretKey": s3.SecretKey}, http.StatusCreated, &st)
-	require.NotContains(t, string(body), s3.SecretKey)
-	require.Equal(t, "s3", st.Provider)
-
-	// The secret is sealed at rest.
-	stored, err := h.Server.Store().StorageGet(context.Background(), h.OrgID, st.ID)
-	require.NoError(t, err)
-	require.NotContains(t, string(stored.SecretKeyEnc), s3.SecretKey)
-
-	for _, path := range []string{"/v2/storages", "/v2/storages?_id=" + st.ID, "/api/storages", "/api/storages/" + st.ID} {
-		b := h.JSON(t, "GET", path, h.AdminKey, nil, http.StatusOK, nil)
-		require.NotContains(t, string(b), s3.SecretKey, path)
-		require.Contains(t, string(b), st.ID, path)
-	}
-
-	// Upload to the organization's bucket through S3's own presigned URL.
-	var up v2[hubapi.V2UploadURLResponse]
-	h.JSON(t, "GET", "/v2/getUploadUrl?name=out.zip&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &up)
-	require.True(t, strings.HasPrefix(up.Data.UploadURL, s3.Endpoint+"/"), "native S3 URL")
-	require.Equal(t, http.StatusOK, httpPut(t, up.Data.UploadURL, []byte("zip!")))
-	var signed v2[hubapi.V2SignedURLResponse]
-	h.JSON(t, "GET", "/v2/getSignedUrl?name="+up.Data.UploadURL+"&project="+p.ID+"&type=exports&storageId="+st.ID, h.AdminKey, nil, http.StatusOK, &signed)
-	status, got := httpGet(t, signed.Data.SignedURL)
-	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "zip!", string(got))
-	require.Len(t, s3.ObjectKeys(t, bucket), 1)
-
-	h.JSON(t, "DELETE", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNoContent, nil)
-	h.JSON(t, "GET", "/api/storages/"+st.ID, h.AdminKey, nil, http.StatusNotFound, nil)
 }
 
 // TestV2_Export_S3Blob runs the hub on an S3 bucket (versitygw) and

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
@@ -124,29 +124,16 @@ func HashPassword(password string) (string, error) {
 // CreateStorage validates, checks (unless skipCheck) and stores a storage
 // as POST /api/storages does. A bucket that does not answer is a
 // *web.StorageCheckError, which the UI words for its form.
-func (h *webHub) CreateStorage(ctx context.Context, st *store.Storage, secretKey string, skipCheck bool) error {
-	st.ID = store.NewID()
-	st.Endpoint = strings.TrimRight(st.Endpoint, "/")
-	if err := validateStorage(st, secretKey); err != nil {
-		return inputError(err)
+func (h *webHub) CreateStorage(ctx context.Context, orgID, name string, in *blob.StorageInput, skipCheck bool) (*store.Storage, error) {
+	st, err := h.s.createStorage(ctx, orgID, name, in, skipCheck)
+	var ce *blob.StorageCheckError
+	if errors.As(err, &ce) {
+		return nil, &web.StorageCheckError{What: ce.What, Err: ce}
 	}
-	st.SecretKeyEnc = h.s.box.Seal([]byte(secretKey))
-	if !skipCheck {
-		if err := h.s.checkStorage(ctx, st); err != nil {
-			var he *Error
-			if errors.As(err, &he) && he.Err != nil {
-				return &web.StorageCheckError{Bucket: st.Bucket, Endpoint: st.Endpoint, Err: he.Err}
-			}
-			return inputError(err)
-		}
+	if err != nil {
+		return nil, inputError(err)
 	}
-	if err := h.s.store.StorageInsert(ctx, st); err != nil {
-		if isConflict(err) {
-			return &web.InputError{Message: fmt.Sprintf("a storage named %q already exists", st.Name)}
-		}
-		return fmt.Errorf("insert storage: %w", err)
-	}
-	return nil
+	return st, nil
 }
 
 // DeleteStorage deletes a storage and forgets its opened bucket.

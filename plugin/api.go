@@ -364,6 +364,9 @@ func (c *apiClient) put(ctx context.Context, apiKey, target string, body io.Read
 		return fmt.Errorf("upload: %w", redactErr(err))
 	}
 	req.ContentLength = size
+	// Azure refuses a PUT to a SAS URL that does not say the blob type;
+	// S3, GCS and the hub ignore the header.
+	req.Header.Set("x-ms-blob-type", "BlockBlob")
 	if c.onHub(target) {
 		req.Header.Set(wire.HeaderAPIKey, apiKey)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/store"
 )
 
@@ -184,21 +185,41 @@ type storagesData struct {
 
 // storageForm is the add form of the storages page.
 type storageForm struct {
-	Name      string
-	Bucket    string
-	Endpoint  string
-	Region    string
-	AccessKey string
+	Name string
+	// Provider is AWS, GCP or AZURE.
+	Provider    string
+	Bucket      string
+	Endpoint    string
+	Region      string
+	AccessKey   string
+	AccountName string
+	// Proxied is the "Serve its URLs through the hub" checkbox.
+	Proxied bool
 	// SkipCheck is the "Save without checking the bucket" checkbox.
 	SkipCheck bool
 }
 
+// storageSecrets are the secret fields of the add form, never shown
+// again.
+type storageSecrets struct {
+	SecretKey, Credentials, AccountKey, SASToken string
+}
+
 // missing names the first required field of the form left empty, in the
 // form's words; "" when all are there. The hub checks the rest.
-func (f *storageForm) missing(secretKey string) string {
-	for _, field := range []struct{ label, value string }{
-		{"Name", f.Name}, {"Bucket", f.Bucket}, {"Access key", f.AccessKey}, {"Secret key", secretKey},
-	} {
+func (f *storageForm) missing(sec *storageSecrets) string {
+	fields := []struct{ label, value string }{{"Name", f.Name}, {"Bucket", f.Bucket}}
+	switch f.Provider {
+	case blob.ProviderGCP:
+		fields = append(fields, struct{ label, value string }{"Service account key", sec.Credentials})
+	case blob.ProviderAzure:
+		fields = append(fields, struct{ label, value string }{"Account name", f.AccountName},
+			struct{ label, value string }{"Account key or SAS token", sec.AccountKey + sec.SASToken})
+	default:
+		fields = append(fields, struct{ label, value string }{"Access key", f.AccessKey},
+			struct{ label, value string }{"Secret key", sec.SecretKey})
+	}
+	for _, field := range fields {
 		if strings.TrimSpace(field.value) == "" {
 			return field.label + " is required."
 		}
@@ -222,37 +243,43 @@ func (ui *UI) showStorages(q *request, status int, form *storageForm, errText st
 	q.show(ui, status, "org_storages", "Storages", "org", &storagesData{Section: "storages", Storages: ss, Form: form, Error: errText})
 }
 
-// handleStorageCreate registers an S3-compatible storage. When the bucket
-// does not answer (or a field is wrong) the page comes back with the
-// form as typed, except the secret key, and says what to do.
+// handleStorageCreate registers a storage on AWS (or any S3-compatible
+// service), GCP or Azure. When the bucket does not answer (or a field is
+// wrong) the page comes back with the form as typed, except the secrets,
+// and says what to do.
 func (ui *UI) handleStorageCreate(q *request) {
 	f := q.r.PostFormValue
 	form := &storageForm{
-		Name:      strings.TrimSpace(f("name")),
-		Bucket:    strings.TrimSpace(f("bucket")),
-		Endpoint:  strings.TrimSpace(f("endpoint")),
-		Region:    strings.TrimSpace(f("region")),
-		AccessKey: strings.TrimSpace(f("access_key")),
-		SkipCheck: f("skip_check") != "",
+		Name:        strings.TrimSpace(f("name")),
+		Provider:    cmp.Or(strings.TrimSpace(f("provider")), blob.ProviderAWS),
+		Bucket:      strings.TrimSpace(f("bucket")),
+		Endpoint:    strings.TrimSpace(f("endpoint")),
+		Region:      strings.TrimSpace(f("region")),
+		AccessKey:   strings.TrimSpace(f("access_key")),
+		AccountName: strings.TrimSpace(f("account_name")),
+		Proxied:     f("proxied") != "",
+		SkipCheck:   f("skip_check") != "",
 	}
-	if msg := form.missing(f("secret_key")); msg != "" {
+	sec := &storageSecrets{SecretKey: f("secret_key"), Credentials: f("credentials"), AccountKey: f("account_key"), SASToken: f("sas_token")}
+	if msg := form.missing(sec); msg != "" {
 		ui.showStorages(q, http.StatusBadRequest, form, "Cannot add the storage: "+msg)
 		return
 	}
-	s := &store.Storage{
-		OrgID:     q.org.ID,
-		Name:      form.Name,
-		Provider:  "s3",
-		Endpoint:  form.Endpoint,
-		Region:    form.Region,
-		Bucket:    form.Bucket,
-		AccessKey: form.AccessKey,
+	in := &blob.StorageInput{Provider: form.Provider, Endpoint: form.Endpoint, Region: form.Region, Bucket: form.Bucket, Proxied: form.Proxied}
+	switch form.Provider {
+	case blob.ProviderGCP:
+		in.Credentials = sec.Credentials
+	case blob.ProviderAzure:
+		in.AccountName, in.AccountKey, in.SASToken = form.AccountName, sec.AccountKey, sec.SASToken
+	default:
+		in.AccessKey, in.SecretKey = form.AccessKey, sec.SecretKey
 	}
-	if err := ui.hub.CreateStorage(q.r.Context(), s, f("secret_key"), form.SkipCheck); err != nil {
+	st, err := ui.hub.CreateStorage(q.r.Context(), q.org.ID, form.Name, in, form.SkipCheck)
+	if err != nil {
 		ui.showStorages(q, statusFor(err), form, "Cannot add the storage: "+ui.storageMessage(q, err))
 		return
 	}
-	ui.redirect(q.w, q.r, "/org/storages", "ok", "Storage "+s.Name+" was added.")
+	ui.redirect(q.w, q.r, "/org/storages", "ok", "Storage "+st.Name+" was added.")
 }
 
 // storageMessage says why a storage could not be added, in the words of
@@ -260,7 +287,7 @@ func (ui *UI) handleStorageCreate(q *request) {
 func (ui *UI) storageMessage(q *request, err error) string {
 	var ce *StorageCheckError
 	if errors.As(err, &ce) {
-		return ce.Error() + `. Check the bucket, endpoint, region and keys, or tick "Save without checking the bucket" to save it as it is.`
+		return ce.Error() + `. Check the bucket, endpoint, region and credentials, or tick "Save without checking the bucket" to save it as it is.`
 	}
 	return ui.userMessage(q.r, err)
 }

@@ -72,12 +72,51 @@ func TestUI_StorageCreate(t *testing.T) {
 			require.NotContains(t, text, "skipCheck")
 			require.NotContains(t, text, "s3cr3t-value", "the secret key is not sent back")
 			if tt.name == "BucketDoesNotAnswer" {
-				require.Contains(t, text, `Check the bucket, endpoint, region and keys, or tick "Save without checking the bucket" to save it as it is.`)
+				require.Contains(t, text, `Check the bucket, endpoint, region and credentials, or tick "Save without checking the bucket" to save it as it is.`)
 			}
 			// The form comes back as typed.
 			require.Contains(t, body, `id="s-bucket" name="bucket" required value="exports"`)
-			require.Contains(t, body, `id="s-access" name="access_key" required autocomplete="off" spellcheck="false" value="AKIDEXAMPLE"`)
+			require.Contains(t, body, `id="s-access" name="access_key" autocomplete="off" spellcheck="false" value="AKIDEXAMPLE"`)
 			require.Contains(t, body, `name="region" placeholder="us-east-1" value="eu-west-1"`)
+		})
+	}
+}
+
+// TestUI_StorageCreateProviders checks the add form's messages for the
+// credentials of Google Cloud and Azure storages, in the form's words.
+func TestUI_StorageCreateProviders(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	tests := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"GCPNoKey", url.Values{"provider": {"GCP"}}, "Cannot add the storage: Service account key is required."},
+		{"GCPNotAKey", url.Values{"provider": {"GCP"}, "credentials": {`{"type": "authorized_user"}`}},
+			`Cannot add the storage: credentials is a "authorized_user" key; GCP storages need a service-account key ("type": "service_account")`},
+		{"AzureNoAccount", url.Values{"provider": {"AZURE"}, "account_key": {"a2V5"}}, "Cannot add the storage: Account name is required."},
+		{"AzureNoKey", url.Values{"provider": {"AZURE"}, "account_name": {"acct"}}, "Cannot add the storage: Account key or SAS token is required."},
+		{"AzureSASNotProxied", url.Values{"provider": {"AZURE"}, "account_name": {"acct"}, "sas_token": {"sv=1&sig=x"}},
+			"Cannot add the storage: a storage with a sasToken must be proxied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBrowser(t, h.URL)
+			b.signIn(t, h.AdminKey, "")
+			_, page := b.get(t, "/org/storages")
+			tt.form.Set("csrf_token", token(t, page))
+			tt.form.Set("name", tt.name)
+			tt.form.Set("bucket", "exports")
+			resp, body := b.post(t, "/org/storages", tt.form)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			text := html.UnescapeString(body)
+			require.Contains(t, text, tt.want)
+			require.Contains(t, body, `<option value="`+tt.form.Get("provider")+`" selected>`, "the chosen provider stays selected")
+			for _, secret := range []string{"a2V5", "sv=1&amp;sig=x", "authorized_user"} {
+				require.NotContains(t, body, `value="`+secret+`"`, "secrets are not sent back")
+			}
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
@@ -69,11 +69,11 @@ type Hub interface {
 	CreateUser(ctx context.Context, u *store.User, password string) error
 	// SetPassword validates password and stores its hash as u's password.
 	SetPassword(ctx context.Context, u *store.User, password string) error
-	// CreateStorage validates and registers an organization storage; the
-	// secret key is sealed with the hub key. Unless skipCheck, the bucket
-	// must answer with the credentials first: a *StorageCheckError when
-	// it does not.
-	CreateStorage(ctx context.Context, s *store.Storage, secretKey string, skipCheck bool) error
+	// CreateStorage validates and registers an organization storage of
+	// orgID named name; its secret is sealed with the hub key. Unless
+	// skipCheck, the hub must be able to write to the bucket with the
+	// credentials first: a *StorageCheckError when it cannot.
+	CreateStorage(ctx context.Context, orgID, name string, in *blob.StorageInput, skipCheck bool) (*store.Storage, error)
 	// DeleteStorage removes an organization storage.
 	DeleteStorage(ctx context.Context, orgID, id string) error
 	// StartRun creates a run for the principal p and dispatches it. The
@@ -141,20 +141,19 @@ type Instance struct {
 	Node string `json:"node,omitempty"`
 }
 
-// StorageCheckError is returned by [Hub.CreateStorage] when the bucket
-// does not answer with the credentials given.
+// StorageCheckError is returned by [Hub.CreateStorage] when the hub
+// cannot use the bucket with the credentials given.
 type StorageCheckError struct {
-	// Bucket and Endpoint name the storage that was checked; Endpoint is
-	// "" for AWS S3.
-	Bucket   string
-	Endpoint string
+	// What names the storage that was checked, e.g. bucket "x" at
+	// http://127.0.0.1:9000.
+	What string
 	// Err is what the bucket answered.
 	Err error
 }
 
 // Error says which bucket does not answer and why.
 func (e *StorageCheckError) Error() string {
-	return fmt.Sprintf("bucket %q at %s does not answer with these credentials: %v", e.Bucket, cmp.Or(e.Endpoint, "AWS S3"), e.Err)
+	return fmt.Sprintf("%s does not answer with these credentials: %v", e.What, e.Err)
 }
 
 // Unwrap returns what the bucket answered.

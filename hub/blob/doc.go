@@ -6,10 +6,15 @@
 // # Buckets
 //
 // The hub has one bucket of its own, named by Config.BucketURL: a local
-// directory (file://, the embedded default) or an S3-compatible bucket
-// (s3://). An organization may register its own S3-compatible buckets
-// (store.Storage); Service.Bucket opens them on demand with the storage's
-// credentials, decrypted with the hub key, and caches them by id.
+// directory (file://, the embedded default), an S3-compatible bucket
+// (s3://), a Google Cloud Storage bucket (gs://) or an Azure Blob
+// container (azblob://). An organization may register its own buckets on
+// AWS (any S3-compatible service), GCP or AZURE (store.Storage, made by
+// NewStorage and checked by Service.CheckStorage); Service.Bucket opens
+// them on demand with the storage's credentials, decrypted with the hub
+// key, and caches them by id. Every connection to an organization's bucket
+// starts from openStorage, through one constructor per provider (openS3,
+// openGCS, openAzure): the place for a policy on where storages may point.
 //
 // # Object keys
 //
@@ -23,15 +28,18 @@
 //
 // # Presigned URLs
 //
-// For a bucket the hub proxies (file://, mem://, or s3:// with
+// For a bucket the hub proxies (file://, mem://, a provider's bucket with
 // Config.Proxy) the URLs point at the hub itself:
 //
 //	<PublicURL>/blob/<key>?method=PUT&expires=<unix seconds>&sig=<HMAC>
 //
-// and Service.Handler serves them. The signature is HMAC-SHA256 over the
+// and Service.Handler serves them; proxied organization storages are
+// served the same way under <PublicURL>/storage-blob/<storage id>/<key>
+// by Service.StorageHandler. The signature is HMAC-SHA256 over the
 // method, the bucket, the key and the expiry, with a key derived from the
-// hub key; changing any of them gives 403. For S3 buckets the URLs are
-// S3's own (signature version 4), made by the bucket's SDK client.
+// hub key; changing any of them gives 403. Otherwise the URLs are the
+// provider's own: S3 signature version 4, GCS V4 signed URLs, Azure
+// service SAS.
 //
 // # Errors
 //

@@ -14,9 +14,11 @@ import (
 const storageCheckKey = "exporthub-storage-check"
 
 // StorageCheckError is a storage whose bucket does not answer as the hub
-// needs: Reason says why in a few words ("the bucket does not exist",
-// or the provider's answer), Err is the underlying error.
+// needs: What names the bucket (DescribeStorage), Reason says why in a
+// few words ("the bucket does not exist", or the provider's answer), Err
+// is the underlying error.
 type StorageCheckError struct {
+	What   string
 	Reason string
 	Err    error
 }
@@ -49,9 +51,9 @@ func (s *Service) CheckStorage(ctx context.Context, st *store.Storage) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrNotFound):
-		return &StorageCheckError{Reason: "the bucket does not exist", Err: err}
+		return &StorageCheckError{What: DescribeStorage(st), Reason: "the bucket does not exist", Err: err}
 	}
-	return &StorageCheckError{Reason: err.Error(), Err: err}
+	return &StorageCheckError{What: DescribeStorage(st), Reason: err.Error(), Err: err}
 }
 
 // MayServe reports whether objects of the organization storage st may

@@ -24,16 +24,17 @@ type V2SignedURLResponse struct {
 	SignedURL string `json:"signedUrl"`
 }
 
-// V2Storage is an organization storage as /v2/storages shows it: never
-// credentials.
+// V2Storage is an organization storage as /v2/storages shows it, in
+// Ango's shape (provider AWS, GCP or AZURE): never credentials.
 type V2Storage struct {
-	ID        string    `json:"_id"`
-	Name      string    `json:"name"`
-	Provider  string    `json:"provider"`
-	Bucket    string    `json:"bucket"`
-	Region    string    `json:"region"`
-	Endpoint  string    `json:"endpoint"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID           string    `json:"_id"`
+	Name         string    `json:"name"`
+	Provider     string    `json:"provider"`
+	Bucket       string    `json:"bucket"`
+	Region       string    `json:"region"`
+	Endpoint     string    `json:"endpoint"`
+	Organization string    `json:"organization"`
+	CreatedAt    time.Time `json:"createdAt"`
 }
 
 // V2StoragesResponse is the data of GET /v2/storages.

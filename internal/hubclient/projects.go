@@ -194,6 +194,17 @@ func (c *Client) ListStorages(ctx context.Context) ([]*hubapi.StorageResponse, e
 	return out.Storages, nil
 }
 
+// GetStorage returns one organization storage (never its secret).
+func (c *Client) GetStorage(ctx context.Context, id string) (*hubapi.StorageResponse, error) {
+	return call[hubapi.StorageResponse](ctx, c, http.MethodGet, "/api/storages/"+pathEscape(id), nil)
+}
+
+// DeleteStorage removes an organization storage (admins); objects in its
+// bucket are left alone.
+func (c *Client) DeleteStorage(ctx context.Context, id string) error {
+	return c.DoJSON(ctx, http.MethodDelete, "/api/storages/"+pathEscape(id), nil, nil)
+}
+
 // decodeBody decodes a JSON response body into out.
 func decodeBody(resp *http.Response, out any) error {
 	if err := jsonDecode(resp.Body, out); err != nil {

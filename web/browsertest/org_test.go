@@ -126,7 +126,7 @@ func TestUI_OrgAdmin(t *testing.T) {
 		fill("Team bucket", bucket, "not the secret")
 		msg := tb.submitForm(t, `form[action="/org/storages"]`)
 		require.True(t, strings.HasPrefix(msg, `Cannot add the storage: bucket "`+bucket+`" at `+s3.Endpoint+` does not answer with these credentials`), msg)
-		require.True(t, strings.HasSuffix(msg, `Check the bucket, endpoint, region and keys, or tick "Save without checking the bucket" to save it as it is.`), msg)
+		require.True(t, strings.HasSuffix(msg, `Check the bucket, endpoint, region and credentials, or tick "Save without checking the bucket" to save it as it is.`), msg)
 		require.NotContains(t, msg, "skipCheck")
 		require.Equal(t, "Team bucket", value("s-name"))
 		require.Equal(t, bucket, value("s-bucket"))
@@ -144,9 +144,34 @@ func TestUI_OrgAdmin(t *testing.T) {
 		fill("Later bucket", "not-created-yet", "not the secret")
 		tb.do(t, chromedp.Click(chromedp.ID("s-skip-check")))
 		require.Equal(t, "Storage Later bucket was added.", tb.submitForm(t, `form[action="/org/storages"]`))
+
+		// An Azure storage: choosing the provider shows its credentials
+		// and hides the others'.
+		az := blobtest.StartAzurite(t)
+		container := az.CreateContainer(t)
+		hidden := func(provider string) bool {
+			return eval[bool](t, tb, `document.querySelector('fieldset[data-provider="`+provider+`"]').hidden`)
+		}
+		require.False(t, hidden("AWS"))
+		require.True(t, hidden("AZURE"))
+		tb.do(t, chromedp.SetValue(chromedp.ID("s-provider"), "AZURE"))
+		eval[bool](t, tb, `document.getElementById("s-provider").dispatchEvent(new Event("change"))`)
+		require.True(t, hidden("AWS"))
+		require.True(t, hidden("GCP"))
+		require.False(t, hidden("AZURE"))
+		tb.do(t,
+			chromedp.SendKeys(chromedp.ID("s-name"), "Team Azure"),
+			chromedp.SendKeys(chromedp.ID("s-bucket"), container),
+			chromedp.SendKeys(chromedp.ID("s-endpoint"), az.Endpoint),
+			chromedp.SendKeys(chromedp.ID("s-account"), az.Account),
+			chromedp.SendKeys(chromedp.ID("s-account-key"), az.Key),
+		)
+		require.Equal(t, "Storage Team Azure was added.", tb.submitForm(t, `form[action="/org/storages"]`))
+		require.Contains(t, tb.text(t, "tbody"), "AZURE")
+		require.NotContains(t, tb.text(t, "body"), az.Key, "the account key is never shown")
 		sts, err := b.hub.Server.Store().StorageList(context.Background(), b.hub.OrgID)
 		require.NoError(t, err)
-		require.Len(t, sts, 2)
+		require.Len(t, sts, 3)
 		for _, st := range sts {
 			require.Equal(t, "The storage was deleted.", tb.submitForm(t, `form[action="/org/storages/`+st.ID+`/delete"]`))
 		}

@@ -357,6 +357,19 @@
     });
   });
 
+  // ---- storage form: the credentials of the chosen provider ---------------
+
+  var provider = document.getElementById("s-provider");
+  if (provider) {
+    var showProvider = function () {
+      document.querySelectorAll("fieldset[data-provider]").forEach(function (fs) {
+        fs.hidden = fs.getAttribute("data-provider") !== provider.value;
+      });
+    };
+    provider.addEventListener("change", showProvider);
+    showProvider();
+  }
+
   // ---- copy buttons ------------------------------------------------------
 
   document.querySelectorAll("[data-copy]").forEach(function (btn) {

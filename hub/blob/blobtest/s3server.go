@@ -1,7 +1,6 @@
 package blobtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,13 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -49,97 +42,17 @@ type S3Server struct {
 // variable CI is "true".
 func StartS3(t testing.TB) *S3Server {
 	t.Helper()
-	bin := findVersityGW()
-	if bin == "" {
-		msg := "versitygw not found on PATH or in $(go env GOPATH)/bin; install it with: go install " + VersityGWModule
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (required because CI=true)")
-		}
-		t.Skip(msg)
+	bin := requireBinary(t, "versitygw", "go install "+VersityGWModule)
+	s := &S3Server{AccessKey: "AK" + randomHex(8), SecretKey: "SK" + randomHex(16)}
+	dir := t.TempDir()
+	sp := &serverProcess{
+		name: "versitygw",
+		args: func(port string) []string {
+			return []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--port", "127.0.0.1:" + port, "posix", dir}
+		},
+		probe: func(port string) string { return "http://127.0.0.1:" + port + "/" },
 	}
-	var lastErr error
-	for range 3 { // a free port can be taken between probing and binding
-		s, err := startVersityGW(t, bin)
-		if err == nil {
-			return s
-		}
-		lastErr = err
-	}
-	t.Fatalf("start versitygw: %v", lastErr)
-	return nil
-}
-
-var (
-	gopathOnce sync.Once
-	gopathBin  string
-)
-
-func findVersityGW() string {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	gopathOnce.Do(func() {
-		out, err := exec.Command("go", "env", "GOPATH").Output()
-		if err != nil {
-			return
-		}
-		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(dir, "bin", "versitygw")
-			if _, err := os.Stat(p); err == nil {
-				gopathBin = p
-				return
-			}
-		}
-	})
-	return gopathBin
-}
-
-func startVersityGW(t testing.TB, bin string) (*S3Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s := &S3Server{
-		Endpoint:  "http://127.0.0.1:" + port,
-		AccessKey: "AK" + randomHex(8),
-		SecretKey: "SK" + randomHex(16),
-	}
-	var output bytes.Buffer
-	cmd := exec.Command(bin, "--access", s.AccessKey, "--secret", s.SecretKey,
-		"--port", "127.0.0.1:"+port, "posix", t.TempDir())
-	cmd.Stdout = &output
-	cmd.Stderr = &output
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	stop := func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-	// Poll until the server answers HTTP (any status) or the process dies.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(s.Endpoint + "/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case <-exited:
-			return nil, fmt.Errorf("versitygw exited: %s", output.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("versitygw did not answer on %s within 20s: %s", s.Endpoint, output.String())
-		}
-	}
-	t.Cleanup(stop)
+	s.Endpoint = "http://127.0.0.1:" + sp.start(t, bin)
 	s.client = s3.NewFromConfig(aws.Config{
 		Region:                     S3Region,
 		Credentials:                credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
@@ -149,7 +62,7 @@ func startVersityGW(t testing.TB, bin string) (*S3Server, error) {
 		o.BaseEndpoint = aws.String(s.Endpoint)
 		o.UsePathStyle = true
 	})
-	return s, nil
+	return s
 }
 
 // CreateBucket creates a new, empty bucket with a random name and returns

@@ -24,6 +24,8 @@ callback, GET /v2/getUploadUrl, PUT the bytes, GET /v2/getSignedUrl, respond.
 Environment: HOST, PLUGIN_ID, PLUGIN_SECRET (required); CONNECTOR, PORT,
 HEARTBEAT_SECONDS; OUT_DIR (the callback writes each run's zip there as
 <session>.zip, so tests compare the hub's download with it byte for byte);
+STORAGE_ID (the callback returns it as storage_id, and the upload goes to
+that organization storage: storageId on getUploadUrl and getSignedUrl);
 MODE selects the callback:
   bboxes     the seed's example, sample_callback of
              examples/bboxes/python/bboxes_plugin.py (found through
@@ -137,7 +139,7 @@ def bboxes_callback(data):
     file_name, buf = bboxes_plugin.sample_callback(data)
     config = json.loads(data.get("configJSON") or "{}")
     data["logger"].info("converted assets", assets=count[0], separator=bboxes_plugin.separator_from_config(config))
-    return ExportResult(buf, file_name)
+    return ExportResult(buf, file_name, storage_id=os.environ.get("STORAGE_ID") or None)
 
 
 def ids_callback(data):
@@ -249,13 +251,16 @@ def run_export(data, emit_log, respond):
         report("callback_failed", session=session, error=str(e))
         respond({"error": True, "session": session})
         return
+    storage = ""
+    if result.storage_id:
+        storage = "&storageId=%s" % result.storage_id
     up = requests.get(
-        "%s/v2/getUploadUrl?name=%s&project=%s&type=exports" % (HOST, result.file_name, project), headers=headers
+        "%s/v2/getUploadUrl?name=%s&project=%s&type=exports%s" % (HOST, result.file_name, project, storage), headers=headers
     ).json()
     upload_url = up["data"]["uploadUrl"]
     # The SDK puts the upload URL into the query unencoded, as here.
     sig = requests.get(
-        "%s/v2/getSignedUrl?name=%s&project=%s&type=exports" % (HOST, upload_url, project), headers=headers
+        "%s/v2/getSignedUrl?name=%s&project=%s&type=exports%s" % (HOST, upload_url, project, storage), headers=headers
     ).json()
     signed_url = sig["data"]["signedUrl"]
     try:

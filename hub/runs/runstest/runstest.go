@@ -440,6 +440,8 @@ func (p *Plugin) upload(ctx context.Context, req *gateway.RunRequest, storageID,
 	if err != nil {
 		return "", err
 	}
+	// As the Go SDK: Azure SAS URLs need the blob type; others ignore it.
+	hr.Header.Set("x-ms-blob-type", "BlockBlob")
 	resp, err := p.hc.Do(hr)
 	if err != nil {
 		return "", fmt.Errorf("PUT upload: %w", err)
