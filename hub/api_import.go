@@ -16,6 +16,7 @@ import (
 	"github.com/exporthub/exporthub/aaf"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/zipfirst"
 )
 
 // maxNewBatches bounds how many distinct unknown batch names (and stage
@@ -122,7 +123,8 @@ func (t *importTracker) see(a *aaf.Asset) error {
 }
 
 // handleProjectImport serves POST /api/projects/{id}/import: the body (a
-// JSON array or NDJSON) is streamed through the AAF reader into one store
+// JSON array or NDJSON, or a zip whose first file is one: Ango's export
+// download) is streamed through the AAF reader into one store
 // transaction. Any invalid asset rejects the whole import: the first one
 // ends the rows, so the store rolls back, then the rest of the body is
 // read (outside the transaction, writing nothing) to answer 400
@@ -145,10 +147,16 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "mode %q is not one of append, upsert", mode))
 		return
 	}
+	in, cleanup, err := s.importBody(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	defer cleanup()
 	start := time.Now()
 	errs := &importErrors{max: s.cfg.MaxImportErrors}
 	tr := &importTracker{stages: map[string]string{}, batches: map[string]bool{}}
-	body := &readErrRecorder{r: r.Body}
+	body := &readErrRecorder{r: in}
 	// The assets are decoded and validated on every core; the results and
 	// errors are the sequential reader's, in input order.
 	rd := aaf.NewReader(body, aaf.WithRaw(), aaf.WithContinueOnInvalid(), aaf.WithWorkers(runtime.GOMAXPROCS(0)))
@@ -203,7 +211,7 @@ func (s *Server) handleProjectImport(w http.ResponseWriter, r *http.Request) {
 			}
 			err = &Error{Status: http.StatusConflict, Code: hubapi.CodeConflict, Err: err, Message: msg}
 		}
-		s.WriteError(w, r, err)
+		s.WriteError(w, r, importZipError(err))
 		return
 	}
 	out := hubapi.ImportResponse{Imported: res.Inserted + res.Updated, Inserted: res.Inserted, Updated: res.Updated}
@@ -336,4 +344,41 @@ func (e *readErrRecorder) Read(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
+}
+
+// importBody returns what an import request holds: its body, or the first
+// file of the zip it is (Ango's Export button hands out a zip whose first
+// entry is the export). A zip is copied to a temporary file in the data
+// directory (its directory is at its end), bounded like the body, and its
+// file is decompressed as it is read, bounded by Config.MaxImportBytes
+// too. cleanup removes the copy.
+func (s *Server) importBody(r *http.Request) (body io.Reader, cleanup func(), err error) {
+	f, err := zipfirst.Open(r.Body, &zipfirst.Options{TempDir: s.cfg.DataDir, MaxSize: s.cfg.MaxImportBytes,
+		MaxZipSize: s.cfg.MaxImportBytes})
+	if err != nil {
+		return nil, nil, importZipError(err)
+	}
+	return f, func() { _ = f.Close() }, nil // only a temporary file to remove: nothing to report
+}
+
+// importZipError words the errors of reading an import's zip for the
+// client; other errors pass unchanged.
+func importZipError(err error) error {
+	var fe *zipfirst.FormatError
+	switch {
+	case errors.Is(err, zipfirst.ErrNoFile):
+		return &Error{Status: http.StatusBadRequest, Code: hubapi.CodeBadRequest, Err: err,
+			Message: "the zip holds no file: want a zip whose first file is the JSON or NDJSON export"}
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusBadRequest, Code: hubapi.CodeBadRequest, Err: err,
+			Message: strings.TrimPrefix(err.Error(), "zipfirst: ")}
+	case errors.Is(err, zipfirst.ErrTooLarge):
+		msg := err.Error()
+		if i := strings.LastIndex(msg, "zipfirst: "); i >= 0 {
+			msg = msg[i+len("zipfirst: "):]
+		}
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: hubapi.CodeBodyTooLarge, Err: err,
+			Message: "nothing was imported: " + msg}
+	}
+	return err
 }

@@ -29,6 +29,8 @@ func TestServer_OrgIsolation(t *testing.T) {
 
 		pa := createProject(t, h, keyA, map[string]any{"name": "alpha"})
 		h.JSON(t, "POST", "/api/projects/"+pa.ID+"/import", keyA, ndjson(t, manyAssets(3)...), http.StatusOK, nil)
+		h.JSON(t, "POST", "/api/projects/"+pa.ID+"/issues/import", keyA, `[{"_id": "issue-a", "labelTask": "task-ext-0", "content": "a"}]`,
+			http.StatusOK, nil)
 		pb := createProject(t, h, keyB, map[string]any{"name": "bravo"})
 		var sa hubapi.StorageResponse
 		h.JSON(t, "POST", "/api/storages", keyA, map[string]any{"name": "a-bucket", "endpoint": "http://127.0.0.1:9", "bucket": "a",
@@ -67,6 +69,13 @@ func TestServer_OrgIsolation(t *testing.T) {
 			{"V2Task", "GET", "/v2/task/task-ext-0", nil},
 			{"V2TaskHistory", "GET", "/v2/task/task-ext-0/history", nil},
 			{"V2Overview", "GET", "/v2/" + pa.ID + "/overview/LabelStageGroups", nil},
+			{"V2Issues", "GET", "/v2/issues?project=" + pa.ID, nil},
+			{"V2IssueCreate", "POST", "/v2/issues", map[string]any{"content": "x", "labelTask": "task-ext-0"}},
+			{"V2IssueUpdate", "POST", "/v2/issues/issue-a", map[string]any{"status": "Resolved"}},
+			{"V2IssueComment", "POST", "/v2/issues/issue-a/comment", map[string]any{"content": "x"}},
+			{"V2IssueDelete", "DELETE", "/v2/issues/issue-a?project=" + pa.ID, nil},
+			{"V2IssueExport", "GET", "/v2/export?type=issue&project=" + pa.ID, nil},
+			{"ProjectIssueImport", "POST", "/api/projects/" + pa.ID + "/issues/import", `[]`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

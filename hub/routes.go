@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	s.Handle(mux, "PATCH /api/projects/{id}", AccessMember, s.handleProjectUpdate)
 	s.Handle(mux, "DELETE /api/projects/{id}", AccessMember, s.handleProjectDelete)
 	s.Handle(mux, "POST /api/projects/{id}/import", AccessMember, s.handleProjectImport, WithMaxBody(s.cfg.MaxImportBytes))
+	s.Handle(mux, "POST /api/projects/{id}/issues/import", AccessMember, s.handleProjectIssueImport, WithMaxBody(s.cfg.MaxImportBytes))
 	s.Handle(mux, "GET /api/projects/{id}/export", AccessMember, s.handleProjectExport)
 
 	// Users and API keys.
@@ -86,6 +87,11 @@ func (s *Server) routes() http.Handler {
 	s.Handle(mux, "GET /v2/task/{id}", AccessRun, s.handleV2Task)
 	s.Handle(mux, "GET /v2/task/{id}/history", AccessRun, s.handleV2TaskHistory)
 	s.Handle(mux, "GET /v2/listProjects", AccessRun, s.handleV2ListProjects)
+	s.Handle(mux, "GET /v2/issues", AccessRun, s.handleV2Issues)
+	s.Handle(mux, "POST /v2/issues", AccessRun, s.handleV2IssueCreate)
+	s.Handle(mux, "POST /v2/issues/{id}", AccessRun, s.handleV2IssueUpdate)
+	s.Handle(mux, "POST /v2/issues/{id}/comment", AccessRun, s.handleV2IssueComment)
+	s.Handle(mux, "DELETE /v2/issues/{id}", AccessRun, s.handleV2IssueDelete)
 	overview := s.v2OverviewMux() // GET /v2/{projectId}/overview/{metric}
 	s.Handle(mux, "POST /v2/pluginLog", AccessRun, s.handleV2PluginLog)
 	s.Handle(mux, "POST /v2/pluginResponse", AccessRun, s.handleV2PluginResponse)

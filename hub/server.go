@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/issues"
 	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
@@ -80,6 +81,7 @@ type Server struct {
 	metrics    *metrics
 	runs       *runs.Manager
 	plugins    *plugins.Service
+	issues     *issues.Service
 	ui         *web.UI
 	handler    http.Handler
 	components []Component
@@ -145,6 +147,10 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 	if s.plugins, err = plugins.New(&plugins.Config{Store: s.store, Dispatcher: s.runs, Box: s.box}); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create plugin service: %w", err)
+	}
+	if s.issues, err = issues.New(&issues.Config{Store: s.store}); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create issue service: %w", err)
 	}
 	if s.ui, err = web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Plugins: s.plugins, Logger: cfg.Logger}); err != nil {
 		s.closeResources()

@@ -27,8 +27,10 @@ import (
 // streaming, and answers a presigned GET URL of it. The query is what the
 // Ango SDK's ExportOptions sends (see ParseExportFilter); sendEmail,
 // doNotNotify, includeOnlyKeyFrames and includeIdleBlurDurations are
-// accepted and change nothing. An export of 0 assets for a run writes a
-// WARNING line in the run's log.
+// accepted and change nothing. type=issue exports the project's issues
+// instead (<project>-issues.json, Ango's issue export shape), every one:
+// the task filters are checked but do not apply to issues. An export of 0
+// assets (or issues) for a run writes a WARNING line in the run's log.
 func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -45,7 +47,8 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := checkExportType(q.Get("type")); err != nil {
+	typ, err := parseExportType(q.Get("type"))
+	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
@@ -55,6 +58,9 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := exportFileName(p)
+	if typ == exportIssues {
+		base += "-issues"
+	}
 	key, err := blob.NewKey(p.OrgID, p.ID, blob.TypeExports, base+".zip", time.Now())
 	if err != nil {
 		s.WriteError(w, r, fmt.Errorf("make export key: %w", err))
@@ -64,13 +70,22 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	if format == aaf.FormatNDJSON {
 		entry = base + ".ndjson"
 	}
-	n, err := s.WriteExportZip(ctx, s.blobs.Hub(), key.String(), entry, &f, p.ID, format)
+	var n int64
+	if typ == exportIssues {
+		// The issues of the project: the task filters are checked above
+		// but select tasks, not issues.
+		n, err = writeZipEntry(ctx, s.blobs.Hub(), key.String(), entry, func(ctx context.Context, w io.Writer) (int64, error) {
+			return s.writeIssueExport(r.WithContext(ctx), w, p.ID, format)
+		})
+	} else {
+		n, err = s.WriteExportZip(ctx, s.blobs.Hub(), key.String(), entry, &f, p.ID, format)
+	}
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
 	if n == 0 {
-		s.warnEmptyExport(r, p, &f)
+		s.warnEmptyExport(r, p, &f, typ)
 	}
 	u, _, err := s.blobs.Hub().SignedURL(ctx, key.String(), http.MethodGet, 0)
 	if err != nil {
@@ -80,27 +95,36 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	WriteData(w, hubapi.V2ExportResponse{ExportPath: u, NumTasks: n})
 }
 
-// checkExportType reads the "type" parameter of /v2/export: task (the
+// The export types of /v2/export.
+const (
+	exportTasks  = "task"
+	exportIssues = "issue"
+)
+
+// parseExportType reads the "type" parameter of /v2/export: task (the
 // default) or issue.
-func checkExportType(v string) error {
+func parseExportType(v string) (string, error) {
 	switch v {
-	case "", "task":
-		return nil
-	case "issue":
-		return badRequest("type issue (the issue export) is not served by this hub yet")
+	case "", exportTasks:
+		return exportTasks, nil
+	case exportIssues:
+		return exportIssues, nil
 	}
-	return badRequest("type %q is not one of task, issue", v)
+	return "", badRequest("type %q is not one of task, issue", v)
 }
 
 // warnEmptyExport writes a WARNING line in the log of the run whose token
-// asked for an export that selected no asset, so that the run does not
+// asked for an export that selected nothing, so that the run does not
 // look like a silent success.
-func (s *Server) warnEmptyExport(r *http.Request, p *store.Project, f *ExportFilter) {
+func (s *Server) warnEmptyExport(r *http.Request, p *store.Project, f *ExportFilter, typ string) {
 	pr, ok := auth.FromContext(r.Context())
 	if !ok || !pr.IsRunToken() {
 		return
 	}
 	msg := fmt.Sprintf("the export holds 0 assets: nothing in project %q matches %s", p.Name, f.Describe(p))
+	if typ == exportIssues {
+		msg = fmt.Sprintf("the issue export holds 0 issues: project %q has none", p.Name)
+	}
 	if err := s.Runs().PostLog(r.Context(), pr.RunID, &gateway.LogEvent{Level: "WARNING", Msg: msg, Session: pr.RunID}); err != nil {
 		s.log.WarnContext(r.Context(), "log empty export", slog.String(logKeyRunID, pr.RunID), slog.Any(logKeyError, err))
 	}
@@ -112,6 +136,15 @@ func (s *Server) warnEmptyExport(r *http.Request, p *store.Project, f *ExportFil
 // number of assets written.
 func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry string, f *ExportFilter, projectID string, format aaf.Format) (int64, error) {
 	lp := f.ListParams(projectID)
+	return writeZipEntry(ctx, b, key, entry, func(ctx context.Context, w io.Writer) (int64, error) {
+		return WriteExport(ctx, w, s.store, lp, format, f.Shape)
+	})
+}
+
+// writeZipEntry streams a zip with one entry, whose content write writes
+// (returning how many items it wrote), into the object key of bucket b.
+// Nothing is stored if any step fails.
+func writeZipEntry(ctx context.Context, b *blob.Bucket, key, entry string, write func(context.Context, io.Writer) (int64, error)) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -123,7 +156,7 @@ func (s *Server) WriteExportZip(ctx context.Context, b *blob.Bucket, key, entry 
 		})
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: entry, Method: zip.Deflate, Modified: time.Now().UTC()})
 		if err == nil {
-			n, err = WriteExport(ctx, fw, s.store, lp, format, f.Shape)
+			n, err = write(ctx, fw)
 		}
 		if err == nil {
 			err = zw.Close()

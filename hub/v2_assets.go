@@ -109,7 +109,7 @@ func NewV2Asset(p *store.Project, a *store.Asset) (*hubapi.V2Asset, error) {
 	}
 	out := &hubapi.V2Asset{ID: a.ID, ExternalID: a.ExternalID, Project: a.ProjectID, Data: jsonString(v.Asset),
 		Batches: batchIDs(p, a.Batches), Metadata: orEmpty(v.Metadata, "{}"), IsPreLabeled: a.PreLabeled,
-		CreatedAt: a.CreatedAt}
+		CreatedAt: hubapi.AngoTime(a.CreatedAt)}
 	if len(v.ContextData) > 0 && !bytes.Equal(v.ContextData, []byte("null")) {
 		out.ContextData = v.ContextData
 	}

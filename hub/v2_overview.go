@@ -37,7 +37,7 @@ func (s *Server) handleV2ListProjects(w http.ResponseWriter, r *http.Request) {
 	out := hubapi.V2ProjectListResponse{Projects: []hubapi.V2ProjectListItem{}, Total: len(ps)}
 	for _, p := range ps[min(offset, len(ps)):min(offset+limit, len(ps))] {
 		out.Projects = append(out.Projects, hubapi.V2ProjectListItem{ID: p.ID, Name: p.Name, Description: p.Description,
-			Organization: p.OrgID, CreatedAt: p.CreatedAt})
+			Organization: p.OrgID, CreatedAt: hubapi.AngoTime(p.CreatedAt)})
 	}
 	WriteData(w, out)
 }

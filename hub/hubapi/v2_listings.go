@@ -2,7 +2,6 @@ package hubapi
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/exporthub/exporthub/hub/hubtype"
 )
@@ -30,7 +29,7 @@ type V2Asset struct {
 	ContextData  json.RawMessage `json:"contextData,omitempty"`
 	IsPreLabeled bool            `json:"isPreLabeled"`
 	// CreatedAt is when the asset was first imported into this hub.
-	CreatedAt  time.Time          `json:"createdAt"`
+	CreatedAt  AngoTime           `json:"createdAt"`
 	LabelTasks []V2AssetLabelTask `json:"labelTasks"`
 }
 
@@ -138,11 +137,11 @@ const (
 
 // V2ProjectListItem is a project as GET /v2/listProjects shows it.
 type V2ProjectListItem struct {
-	ID           string    `json:"_id"`
-	Name         string    `json:"name"`
-	Description  string    `json:"description"`
-	Organization string    `json:"organization"`
-	CreatedAt    time.Time `json:"createdAt"`
+	ID           string   `json:"_id"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description"`
+	Organization string   `json:"organization"`
+	CreatedAt    AngoTime `json:"createdAt"`
 }
 
 // V2ProjectListResponse is the data of GET /v2/listProjects.

@@ -2,6 +2,7 @@ package hubtype
 
 import (
 	"encoding/json"
+	"fmt"
 	"iter"
 	"time"
 )
@@ -132,6 +133,18 @@ const (
 	ImportAppend ImportMode = "append"
 	ImportUpsert ImportMode = "upsert"
 )
+
+// Check returns the mode, ImportAppend when empty, or an error naming an
+// unknown one.
+func (m ImportMode) Check() (ImportMode, error) {
+	switch m {
+	case "":
+		return ImportAppend, nil
+	case ImportAppend, ImportUpsert:
+		return m, nil
+	}
+	return "", fmt.Errorf("import mode %q is not one of %s, %s", m, ImportAppend, ImportUpsert)
+}
 
 // AssetImportParams is the input of Store.AssetImport.
 type AssetImportParams struct {

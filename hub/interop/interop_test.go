@@ -403,6 +403,47 @@ func TestInterop_WS(t *testing.T) {
 			"Complete": float64(3)}, tour["stageGroups"], "street-003 is in Label, the others in Complete")
 		require.Equal(t, map[string]any{"status": "fail", "code": "bad_request",
 			"message": `metric "TimePerTask" is not served; this hub serves LabelStageGroups, AssetSize`}, tour["unknownMetric"])
+		require.Equal(t, map[string]any{"content": "Box misses the mirror", "status": "Open", "position": "[120.5, 80]",
+			"objectId": "obj-1", "errorCode": "BOX-LOOSE", "stageId": "Complete", "labelTask": "65f0a1b2c3d4e5f600000002"},
+			tour["created"], "create_issue sends the position as a string, as the SDK does")
+		require.Equal(t, []any{"Fixed it"}, tour["comments"])
+		require.Equal(t, "Resolved", tour["updatedStatus"])
+		require.Equal(t, []any{[]any{true, "Resolved"}}, tour["listed"])
+		require.Equal(t, map[string]any{"status": "fail", "code": "forbidden", "message": "a run token may not delete issues"}, tour["deleteByRunToken"])
+		require.Equal(t, map[string]any{"status": "fail", "code": "not_found", "message": "labelTask nope: no such task"}, tour["noTask"])
+	})
+
+	t.Run("IssueReport", func(t *testing.T) {
+		t.Parallel()
+		// An issue report: the issue export, the stages by position.x, the
+		// stage history of each issue's asset paging get_assets 2 at a time.
+		p := h.newPlugin(t, map[string]any{})
+		pid := reportProject(t, p)
+		issues, err := os.ReadFile("../testdata/issues/ango_issues.json")
+		require.NoError(t, err)
+		h.JSON(t, http.MethodPost, "/api/projects/"+pid+"/issues/import", h.AdminKey, issues, http.StatusOK, nil)
+		startPython(t, h, p, map[string]string{"MODE": "issue-report"})
+		h.waitInstances(t, p.ID, 1)
+		end := runOn(t, pid, p.ID, map[string]any{"configJSON": `{"page_size": 2}`})
+		files := zipEntries(t, h.download(t, end.ExportID))
+		require.Equal(t, "External ID,Batch,Issue ID,Stage,Created By,Created At - Date,Status,Error Code,Content,Comments,Labeler [Labeling],Reviewer [QA Review]\n"+
+			"street-001.jpg,\"batch-a, night-shots\",66a0b1c2d3e4f50000000101,QA Review,reviewer.one@example.com,2024-03-04,Open,BOX-LOOSE,The car box misses the side mirror,labeler.one@example.com: Extended it,labeler.one@example.com,reviewer.one@example.com\n"+
+			"street-001.jpg,\"batch-a, night-shots\",66a0b1c2d3e4f50000000102,QA Review,reviewer.one@example.com,2024-03-04,Resolved,CLASS-WRONG,Wrong weather class,,labeler.one@example.com,reviewer.one@example.com\n"+
+			"street-002.jpg,batch-a,66a0b1c2d3e4f50000000103,Label,lead@example.com,2024-03-04,Open,OBJ-MISSING,Missing pedestrian on the left,\"labeler.two@example.com: Added\nlead@example.com: Thanks\",labeler.two@example.com,\n"+
+			"street-999.jpg,,66a0b1c2d3e4f50000000104,Labeling,reviewer.one@example.com,2024-03-05,Open,,Frame out of focus,,,\n",
+			files["issues.csv"])
+		require.Equal(t, "Labeler [Labeling],Error Code,issues\n"+
+			"labeler.one@example.com,BOX-LOOSE,1\n"+
+			"labeler.one@example.com,CLASS-WRONG,1\n"+
+			"labeler.two@example.com,OBJ-MISSING,1\n", files["error_codes.csv"])
+		var read *hubapi.RunLogLine
+		for _, l := range h.logs(t, end.ID) {
+			if l.Msg == "read assets" {
+				read = l
+			}
+		}
+		require.NotNil(t, read)
+		require.JSONEq(t, `{"pages": 2, "assets": 4, "total": 4}`, string(read.Extra))
 	})
 
 	t.Run("EmptyExportWarns", func(t *testing.T) {

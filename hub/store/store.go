@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -104,6 +105,38 @@ type Store interface {
 	// AssetCount returns the number of assets matching the filter of p
 	// (AfterSeq, Offset, OrderBy and Limit are ignored).
 	AssetCount(ctx context.Context, p *AssetListParams) (int64, error)
+	// IssueInsert stores an issue (Seq set by the store). ErrConflict if
+	// its id is taken in the organization; ErrNotFound if the project is
+	// not one of the organization's.
+	IssueInsert(ctx context.Context, i *Issue) error
+	// IssueImport writes every row of p.Rows to project p.ProjectID in ONE
+	// transaction, as AssetImport does: in ImportAppend mode an id already
+	// in the organization (or twice in the input) gives ErrConflict naming
+	// it; in ImportUpsert mode an issue of the project with that id is
+	// replaced (and keeps its Seq), one of another project is a conflict.
+	// ErrNotFound if the project is not one of the organization's.
+	IssueImport(ctx context.Context, p *IssueImportParams) (*IssueImportResult, error)
+	// IssueGet returns an issue of org.
+	IssueGet(ctx context.Context, orgID, id string) (*Issue, error)
+	// IssueList returns up to p.Limit issues of a project matching p, with
+	// Seq > p.AfterSeq, in Seq order, after skipping p.Offset.
+	IssueList(ctx context.Context, p *IssueListParams) ([]*Issue, error)
+	// IssueCount returns the number of issues matching p (AfterSeq,
+	// Offset and Limit are ignored).
+	IssueCount(ctx context.Context, p *IssueListParams) (int64, error)
+	// IssueUpdate writes Content, Status, ErrorCode, ErrorType,
+	// ErrorCodes, ObjectID, Position, Page, PageEnd, ContentMentions,
+	// UpdatedBy and UpdatedAt (now when zero) of issue i.ID of i.OrgID.
+	// ErrNotFound when there is no such issue.
+	IssueUpdate(ctx context.Context, i *Issue) error
+	// IssueAddComment appends comment (a JSON object) to the comments of
+	// issue id of org and sets its UpdatedBy and UpdatedAt (now when
+	// zero), atomically, and returns the issue as stored. ErrNotFound
+	// when there is no such issue.
+	IssueAddComment(ctx context.Context, orgID, id string, comment json.RawMessage, by string, at time.Time) (*Issue, error)
+	// IssueDelete deletes issue id of org. ErrNotFound when there is none.
+	IssueDelete(ctx context.Context, orgID, id string) error
+
 	// AssetListByTask returns the assets whose task has id taskID in the
 	// projects of organization orgID (at most one per project: task ids
 	// are unique in a project), oldest project first. None is an empty

@@ -19,6 +19,11 @@ type (
 	Export             = hubtype.Export
 	ImportMode         = hubtype.ImportMode
 	Instance           = hubtype.Instance
+	Issue              = hubtype.Issue
+	IssueImportParams  = hubtype.IssueImportParams
+	IssueImportResult  = hubtype.IssueImportResult
+	IssueListParams    = hubtype.IssueListParams
+	IssueStatus        = hubtype.IssueStatus
 	Node               = hubtype.Node
 	NodeLeaseParams    = hubtype.NodeLeaseParams
 	Notification       = hubtype.Notification
@@ -56,6 +61,9 @@ const (
 	DefaultStageID       = hubtype.DefaultStageID
 	ImportAppend         = hubtype.ImportAppend
 	ImportUpsert         = hubtype.ImportUpsert
+	IssueClosed          = hubtype.IssueClosed
+	IssueOpen            = hubtype.IssueOpen
+	IssueResolved        = hubtype.IssueResolved
 	RoleAdmin            = hubtype.RoleAdmin
 	RoleMember           = hubtype.RoleMember
 	RunCancelled         = hubtype.RunCancelled

@@ -17,6 +17,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/internal/hubclient"
+	"github.com/exporthub/exporthub/internal/zipfirst"
 )
 
 // Environment variables of the hub client commands.
@@ -119,6 +120,7 @@ func newProjectCommand(s IO) *cobra.Command {
 		newProjectListCommand(s, cf),
 		newProjectShowCommand(s, cf),
 		newProjectImportCommand(s, cf),
+		newProjectImportIssuesCommand(s, cf),
 		newProjectExportCommand(s, cf),
 	)
 	return cmd
@@ -318,31 +320,56 @@ func newProjectShowCommand(s IO, cf *clientFlags) *cobra.Command {
 	return cmd
 }
 
+// openImportFile opens an import's input: stdin for "-" (sent as it is:
+// the hub reads a zip too), else the file, or the first file of the zip
+// it is (read in place, decompressed as it is sent). size is the number
+// of bytes to send, -1 when unknown.
+func openImportFile(s IO, in io.Reader, arg string) (body io.Reader, size int64, closer func(), err error) {
+	if arg == "-" {
+		return in, -1, func() {}, nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("open import file: %w", err)
+	}
+	zf, err := zipfirst.Open(f, nil)
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("read %s: %w", arg, err)
+	}
+	closer = func() {
+		_ = zf.Close() // a zip read in place has no temporary copy: nothing to report
+		f.Close()
+	}
+	if zf.Zip {
+		fmt.Fprintf(s.Err, "Reading %s from %s.\n", zf.Name, arg)
+		return zf, zf.Size, closer, nil
+	}
+	size = -1
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return zf, size, closer, nil
+}
+
 func newProjectImportCommand(s IO, cf *clientFlags) *cobra.Command {
 	var projectID, mode string
 	cmd := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Import an AAF file (JSON array or NDJSON; - for stdin) into a project",
+		Short: "Import an AAF file (JSON array or NDJSON, or Ango's export zip; - for stdin) into a project",
 		Long: `Import an AAF file (a JSON array or NDJSON; - reads stdin) into a project.
-The file is streamed to the hub, which validates every asset and writes all
-of them or none. A rejected file prints the problems with their locations and
-exits 1. --mode upsert replaces assets whose externalId is already in the
-project.`,
+A zip whose first file is the JSON or NDJSON export (what Ango's Export
+button downloads) is taken as that file. The file is streamed to the hub,
+which validates every asset and writes all of them or none. A rejected file
+prints the problems with their locations and exits 1. --mode upsert replaces
+assets whose externalId is already in the project.`,
 		Args: cobra.ExactArgs(1),
 		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
-			var in io.Reader = cmd.InOrStdin()
-			size := int64(-1)
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return fmt.Errorf("open import file: %w", err)
-				}
-				defer f.Close()
-				if fi, err := f.Stat(); err == nil {
-					size = fi.Size()
-				}
-				in = f
+			in, size, closer, err := openImportFile(s, cmd.InOrStdin(), args[0])
+			if err != nil {
+				return err
 			}
+			defer closer()
 			bar := newProgressBar(s.Err, size, "importing", true)
 			if bar != nil {
 				r := progressbar.NewReader(in, bar)
@@ -368,6 +395,38 @@ project.`,
 	}
 	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
 	cmd.Flags().StringVar(&mode, "mode", "append", "append (an existing externalId is an error) or upsert (replace it)")
+	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
+	return cmd
+}
+
+func newProjectImportIssuesCommand(s IO, cf *clientFlags) *cobra.Command {
+	var projectID, mode string
+	cmd := &cobra.Command{
+		Use:   "import-issues FILE",
+		Short: "Import an Ango issue export (JSON, NDJSON or its zip; - for stdin) into a project",
+		Long: `Import the issues (QA comments) of an Ango issue export into a project: a
+JSON array of issues, NDJSON, or a zip whose first file is one (- reads
+stdin). Issues keep their ids, authors, times, comments and error codes;
+each is linked to the project's task of its labelTask. The hub writes all
+of them or none: a rejected file prints which issue and key is wrong and
+exits 1. --mode upsert replaces the project's issues of the same ids.`,
+		Args: cobra.ExactArgs(1),
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
+			in, _, closer, err := openImportFile(s, cmd.InOrStdin(), args[0])
+			if err != nil {
+				return err
+			}
+			defer closer()
+			res, err := c.ImportIssues(cmd.Context(), &hubclient.ImportParams{ProjectID: projectID, Body: in, Mode: mode})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.Out, "Imported %d issues (%d new, %d updated).\n", res.Imported, res.Inserted, res.Updated)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&mode, "mode", "append", "append (an existing issue id is an error) or upsert (replace it)")
 	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
 	return cmd
 }

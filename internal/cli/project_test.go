@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -181,4 +182,70 @@ func TestProjectCommand_Stages(t *testing.T) {
 
 	_, _, err = run(t, "", append([]string{"project", "update", "--project", p.ID, "--stages", `[{"id":"x","type":"Nope"}]`}, hostFlags...)...)
 	require.ErrorContains(t, err, `stages[0] (x): type "Nope" is not one of Start, Label, Review`)
+}
+
+// angoZip writes what Ango's Export button downloads for the sample: a
+// zip whose first entry is the JSON export.
+func angoZip(t *testing.T, dir string) string {
+	t.Helper()
+	export, err := os.ReadFile("../../aaf/testdata/image_small.json")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("Street scenes-2024-03-05T10_00_00.json")
+	require.NoError(t, err)
+	_, err = w.Write(export)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	path := filepath.Join(dir, "street-scenes-export.zip")
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	return path
+}
+
+// TestProjectCommand_AngoZip imports Ango's export zip from a file (read
+// in place by the CLI) and from stdin (read by the hub), and an issue
+// export.
+func TestProjectCommand_AngoZip(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	dir := t.TempDir()
+	hostFlags := []string{"--host", h.URL, "--api-key", h.AdminKey}
+	create := func(name string) string {
+		out, _, err := run(t, "", append([]string{"project", "create", "--name", name}, hostFlags...)...)
+		require.NoError(t, err)
+		return strings.TrimSpace(out)
+	}
+	zipPath := angoZip(t, dir)
+
+	file := create("from file")
+	out, errOut, err := run(t, "", append([]string{"project", "import", zipPath, "--project", file}, hostFlags...)...)
+	require.NoError(t, err)
+	require.Contains(t, errOut, "Reading Street scenes-2024-03-05T10_00_00.json from "+zipPath+".")
+	require.Contains(t, out, "Imported 3 assets (3 new, 0 updated)")
+
+	zipped, err := os.ReadFile(zipPath)
+	require.NoError(t, err)
+	stdin := create("from stdin")
+	out, _, err = run(t, string(zipped), append([]string{"project", "import", "-", "--project", stdin}, hostFlags...)...)
+	require.NoError(t, err)
+	require.Contains(t, out, "Imported 3 assets (3 new, 0 updated)")
+
+	issues := filepath.Join(dir, "issues.json")
+	require.NoError(t, os.WriteFile(issues, []byte(`[{"_id": "i-1", "labelTask": "65f0a1b2c3d4e5f600000001", "content": "loose box",
+		"createdBy": "reviewer.one@example.com", "createdAt": "2024-03-04T10:12:40.500Z"}]`), 0o600))
+	out, _, err = run(t, "", append([]string{"project", "import-issues", issues, "--project", file}, hostFlags...)...)
+	require.NoError(t, err)
+	require.Equal(t, "Imported 1 issues (1 new, 0 updated).\n", out)
+	out, _, err = run(t, "", append([]string{"project", "import-issues", issues, "--project", file, "--mode", "upsert"}, hostFlags...)...)
+	require.NoError(t, err)
+	require.Equal(t, "Imported 1 issues (0 new, 1 updated).\n", out)
+	_, errOut, err = run(t, `[{"_id": "i-2"}]`, append([]string{"project", "import-issues", "-", "--project", file}, hostFlags...)...)
+	require.Error(t, err)
+	require.Contains(t, errOut, `issue 1 (_id "i-2"): labelTask is required`)
+
+	notZip := filepath.Join(dir, "broken.zip")
+	require.NoError(t, os.WriteFile(notZip, zipped[:len(zipped)/2], 0o600))
+	_, errOut, err = run(t, "", append([]string{"project", "import", notZip, "--project", file}, hostFlags...)...)
+	require.Error(t, err)
+	require.Contains(t, errOut, "the zip cannot be read")
 }

@@ -93,6 +93,36 @@ func (c *Client) Import(ctx context.Context, p *ImportParams) (*hubapi.ImportRes
 	return &out, nil
 }
 
+// ImportIssues streams an Ango issue export (a JSON array of issues or
+// NDJSON, or a zip whose first file is one) into a project; Mode is
+// "append" (default) or "upsert". The hub writes all of it or nothing: a
+// rejected export gives an *APIError naming the issue and the key. There
+// is no default timeout: bound it with ctx.
+func (c *Client) ImportIssues(ctx context.Context, p *ImportParams) (*hubapi.IssueImportResponse, error) {
+	if p.ProjectID == "" {
+		return nil, errNoProject
+	}
+	path := "/api/projects/" + pathEscape(p.ProjectID) + "/issues/import"
+	if p.Mode != "" {
+		path += "?mode=" + url.QueryEscape(p.Mode)
+	}
+	req, err := c.NewRequest(ctx, http.MethodPost, path, p.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out hubapi.IssueImportResponse
+	if err := decodeBody(resp, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ExportParams is the input of Export.
 type ExportParams struct {
 	ProjectID string

@@ -10,8 +10,17 @@ run's Config JSON parameterises it:
               in [from, to), and writes throughput.csv (per user and
               stage: tasks and seconds) with pandas.
   sdk-tour    calls list_projects, get_tasks (filters, sort, fields),
-              get_task, get_task_history and get_metrics and writes what
-              it read as tour.json, for the test to compare.
+              get_task, get_task_history, get_metrics and the issue calls
+              (create_issue, comment, update, get_issues, delete) and
+              writes what it read as tour.json, for the test to compare.
+  issue-report
+              an issue report: the issue export (exportV3 with
+              export_type="issue"), the workflow's Label and Review
+              stages ordered by position.x, and, paging through
+              get_assets, who completed each of those stages last on
+              each issue's asset (stageHistory); writes issues.csv (one
+              row per issue) and error_codes.csv (issues per labeler and
+              error code) with pandas.
 """
 
 import json
@@ -92,7 +101,83 @@ def sdk_tour(data, sdk):
     groups = sdk.get_metrics(project_id, "LabelStageGroups")["data"]
     out["stageGroups"] = {g["stageId"]: g["count"] for g in groups["stages"]}
     out["unknownMetric"] = sdk.get_metrics(project_id, "TimePerTask")
+
+    issue = sdk.create_issue(task_id, "Box misses the mirror", position=[120.5, 80], object_id="obj-1",
+                             error_codes=["BOX-LOOSE"])["data"]["issue"]
+    out["created"] = {k: issue[k] for k in ("content", "status", "position", "objectId", "errorCode", "stageId", "labelTask")}
+    commented = sdk.comment_issue(issue["_id"], "Fixed it")["data"]["issue"]
+    out["comments"] = [c["content"] for c in commented["comments"]]
+    updated = sdk.update_issue(issue["_id"], status="Resolved")["data"]["issue"]
+    out["updatedStatus"] = updated["status"]
+    listed = sdk.get_issues(project_id, task_id=task_id)["data"]
+    out["listed"] = [[i["_id"] == issue["_id"], i["status"]] for i in listed["issue"]]
+    out["deleteByRunToken"] = sdk.delete_issue(issue["_id"], project_id)
+    out["noTask"] = sdk.create_issue("nope", "x")
     return project_id + "-tour.zip", {"tour.json": json.dumps(out, indent=1, sort_keys=True)}
 
 
-MODES = {"throughput": throughput, "sdk-tour": sdk_tour}
+def workflow_stages(sdk, project_id):
+    """The Label and Review stages, ordered by position.x then name."""
+    import pandas as pd
+
+    stages = sdk.get_project(project_id)["data"]["project"]["stages"]
+    rows = [{"id": s["id"], "name": s["name"], "type": s["type"], "x": s["position"]["x"]}
+            for s in stages if s["type"] in ("Label", "Review")]
+    return pd.DataFrame(rows).sort_values(by=["x", "name"]).reset_index(drop=True)
+
+
+def last_completed_by(history):
+    """The most recent completedBy of each stage id."""
+    out = {}
+    for entry in history:
+        if "completedBy" not in entry:
+            continue
+        sid = entry["stageId"]
+        if sid not in out or entry["completedAt"] > out[sid][0]:
+            out[sid] = (entry["completedAt"], entry["completedBy"])
+    return {sid: who for sid, (_, who) in out.items()}
+
+
+def issue_report(data, sdk):
+    import pandas as pd
+
+    project_id = data["projectId"]
+    config = config_of(data)
+    issues = sdk.exportV3(project_id, export_type="issue")
+    data["logger"].info("issue export", issues=len(issues))
+    if not issues:
+        raise RuntimeError("the issue export is empty")
+    stages = workflow_stages(sdk, project_id)
+    assignees = {}
+    for asset in all_assets(sdk, project_id, int(config.get("page_size", 100)), data["logger"]):
+        assignees[asset["externalId"]] = last_completed_by(asset["labelTasks"][0]["stageHistory"])
+    columns = []
+    for _, st in stages.iterrows():
+        columns.append(("Labeler" if st["type"] == "Label" else "Reviewer") + " [" + st["name"] + "]")
+    rows = []
+    for issue in issues:
+        asset = issue["asset"]
+        row = {
+            "External ID": asset["externalId"],
+            "Batch": ", ".join(asset["batches"]),
+            "Issue ID": issue["_id"],
+            "Stage": issue.get("stage", issue.get("stageId", "")),
+            "Created By": issue["createdBy"],
+            "Created At - Date": issue["createdAt"].split("T")[0],
+            "Status": issue["status"],
+            "Error Code": issue.get("errorCode", ""),
+            "Content": issue["content"],
+            "Comments": "\n".join(c["createdBy"] + ": " + c["content"] for c in issue["comments"]),
+        }
+        who = assignees.get(asset["externalId"], {})
+        for (_, st), column in zip(stages.iterrows(), columns):
+            row[column] = who.get(st["id"], "")
+        rows.append(row)
+    frame = pd.DataFrame(rows).sort_values(by=["External ID", "Created At - Date", "Issue ID"]).reset_index(drop=True)
+    labeler = columns[0]
+    codes = (frame[frame["Error Code"] != ""].groupby([labeler, "Error Code"]).size().reset_index(name="issues")
+             .sort_values([labeler, "Error Code"]))
+    return project_id + "-issues.zip", {"issues.csv": frame.to_csv(index=False), "error_codes.csv": codes.to_csv(index=False)}
+
+
+MODES = {"throughput": throughput, "sdk-tour": sdk_tour, "issue-report": issue_report}

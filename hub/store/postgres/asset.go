@@ -22,15 +22,12 @@ import (
 // they are read: in append mode straight into assets, in upsert mode into
 // a temporary table that is then merged into assets.
 func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*store.AssetImportResult, error) {
-	mode := p.Mode
-	if mode == "" {
-		mode = store.ImportAppend
-	}
-	if mode != store.ImportAppend && mode != store.ImportUpsert {
-		return nil, fmt.Errorf("import assets: unknown Mode %q (want %q or %q)", p.Mode, store.ImportAppend, store.ImportUpsert)
+	mode, err := p.Mode.Check()
+	if err != nil {
+		return nil, fmt.Errorf("import assets: %w", err)
 	}
 	var res store.AssetImportResult
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// FOR KEY SHARE keeps the project from being deleted under the import.
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM projects WHERE id = $1 FOR KEY SHARE`, p.ProjectID).Scan(&one); err != nil {

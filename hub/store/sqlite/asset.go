@@ -21,15 +21,12 @@ import (
 // transaction (see store.Store.AssetImport). Rows are written as they are
 // read, through statements prepared once.
 func (s *Store) AssetImport(ctx context.Context, p *store.AssetImportParams) (*store.AssetImportResult, error) {
-	mode := p.Mode
-	if mode == "" {
-		mode = store.ImportAppend
-	}
-	if mode != store.ImportAppend && mode != store.ImportUpsert {
-		return nil, fmt.Errorf("import assets: unknown Mode %q (want %q or %q)", p.Mode, store.ImportAppend, store.ImportUpsert)
+	mode, err := p.Mode.Check()
+	if err != nil {
+		return nil, fmt.Errorf("import assets: %w", err)
 	}
 	var res store.AssetImportResult
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+	err = s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE id = ?`, p.ProjectID).Scan(&one); err != nil {
 			return interpretError(err)

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Export", testExport},
 		{"Instance", testInstance},
+		{"Issue", testIssue},
 		{"Isolation", testIsolation},
 		{"Node", testNode},
 		{"Notification", testNotification},
