@@ -6,7 +6,9 @@
 // # Pages
 //
 // Sign in (e-mail and password, or an API key) and sign out; the projects
-// list; a project's Overview, Exports and Settings tabs, with the Plugins
+// list and the New project form; a project's Overview, Exports and
+// Settings tabs, with the General section (the project form and the
+// import of annotations, both sent to the hub's project API) and the Plugins
 // section whose Open button shows the run dialog (Config JSON checked as
 // you type, stage and batch filters, Run, live status and logs, Cancel
 // run, Download); a run's page (status, logs, Cancel run, Download), which

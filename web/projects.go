@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -187,15 +189,72 @@ func (ui *UI) userNames(q *request) (map[string]string, error) {
 	return m, nil
 }
 
-// handleProjectSettings shows the General settings section.
+// projectForm is what the project form (new project, Settings →
+// General) shows. The browser sends it to the hub's project API
+// (POST /api/projects, PATCH /api/projects/{id}), so a project is
+// created and edited under the API's rules, field for field.
+type projectForm struct {
+	// ID is the project's id; "" for a new project.
+	ID          string
+	Name        string
+	Description string
+	// Stages is the workflow as Ango's stages JSON, indented; "" for a
+	// new project (the default workflow).
+	Stages string
+	// Batches holds the batch names, one a line.
+	Batches string
+	// CategorySchema is the category schema JSON, indented.
+	CategorySchema string
+}
+
+// newProjectForm fills the project form from p.
+func newProjectForm(p *store.Project) (*projectForm, error) {
+	f := &projectForm{ID: p.ID, Name: p.Name, Description: p.Description}
+	stages, err := json.MarshalIndent(p.Stages, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("show stages of project %s: %w", p.ID, err)
+	}
+	f.Stages = string(stages)
+	for _, b := range p.Batches {
+		f.Batches += b.Name + "\n"
+	}
+	if len(p.CategorySchema) > 0 {
+		var out bytes.Buffer
+		if err := json.Indent(&out, p.CategorySchema, "", "  "); err != nil {
+			return nil, fmt.Errorf("show category schema of project %s: %w", p.ID, err)
+		}
+		f.CategorySchema = out.String()
+	}
+	return f, nil
+}
+
+// handleProjectNew shows the New project form.
+func (ui *UI) handleProjectNew(q *request) {
+	q.show(ui, http.StatusOK, "project_new", "New project", "projects", struct{ Form *projectForm }{&projectForm{}})
+}
+
+// projectSettingsData is the data of Settings → General.
+type projectSettingsData struct {
+	projectData
+	Form *projectForm
+}
+
+// handleProjectSettings shows the General settings section: the project
+// form and the import of annotations (AAF JSON or NDJSON, or Ango's
+// export zip).
 func (ui *UI) handleProjectSettings(q *request) {
 	p, err := ui.loadProject(q)
 	if err != nil {
 		ui.fail(q, err)
 		return
 	}
+	form, err := newProjectForm(p)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
 	q.show(ui, http.StatusOK, "project_settings", p.Name+": settings", "projects",
-		&projectData{Project: p, Tab: "settings", Section: "general"})
+		&projectSettingsData{projectData: projectData{Project: p, Tab: "settings", Section: "general"}, Form: form})
 }
 
 // pluginRow is a plugin in a list.

@@ -285,6 +285,7 @@ func (ui *UI) Routes() []Route {
 	add("POST /signout", ui.handleSignout)
 
 	add("GET /projects", ui.page(ui.handleProjects))
+	add("GET /projects/new", ui.page(ui.handleProjectNew))
 	add("GET /projects/{pid}", ui.page(ui.handleProjectOverview))
 	add("GET /projects/{pid}/exports", ui.page(ui.handleProjectExports))
 	add("GET /projects/{pid}/runs/{id}", ui.page(ui.handleRunPage))

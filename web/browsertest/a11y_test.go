@@ -49,6 +49,7 @@ func TestUI_Accessibility(t *testing.T) {
 
 	for _, path := range []string{
 		"/projects",
+		"/projects/new",
 		"/projects/" + pid,
 		"/projects/" + pid + "/exports",
 		"/projects/" + pid + "/settings",

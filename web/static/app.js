@@ -1,5 +1,6 @@
 // exporthub web UI behaviour: tabs, notification bell, plugin run dialog
-// (Config JSON check, run, live logs), copy buttons, live plugin instances.
+// (Config JSON check, run, live logs), copy buttons, live plugin instances,
+// the project form and the import of annotations.
 // Vanilla JS, no build step. Every text from the server is inserted with
 // textContent, never as HTML.
 "use strict";
@@ -259,13 +260,25 @@
     return e;
   }
 
-  function postJSON(url, body) {
-    return fetch(url, {
-      method: "POST",
+  // sendJSON sends body as JSON with method; it resolves with the answer
+  // and rejects with an Error holding the hub's message (and its answer
+  // in e.data).
+  function sendJSON(method, url, body) {
+    return answerOf(fetch(url, {
+      method: method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken, Accept: "application/json" },
       body: JSON.stringify(body || {}),
-    }).then(function (resp) {
+    }));
+  }
+
+  function postJSON(url, body) {
+    return sendJSON("POST", url, body);
+  }
+
+  // answerOf reads the JSON answer of a fetch.
+  function answerOf(request) {
+    return request.then(function (resp) {
       return resp.json().catch(function () {
         return { message: "the hub answered " + resp.status + " " + resp.statusText };
       }).then(function (data) {
@@ -844,5 +857,180 @@
         .then(function (d) { if (d) { render(d); } }, function () {});
     }
     window.setInterval(poll, 3000);
+  });
+  // ---- project form: new project, Settings → General -------------------
+
+  // A message to show on the next page of this tab, after a reload.
+  var nextPageNote = "exporthub-note";
+
+  // parseStages reads the stages field: Ango's stages JSON (a list), or
+  // stage names separated by commas or lines. It returns undefined for an
+  // empty field and throws an Error for invalid JSON.
+  function parseStages(text) {
+    text = text.trim();
+    if (text === "") {
+      return undefined;
+    }
+    if (text[0] === "[" || text[0] === "{") {
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new Error("Workflow stages are not valid JSON: " + e.message);
+      }
+    }
+    return text.split(/[,\n]/).map(function (s) { return s.trim(); }).filter(function (s) { return s !== ""; });
+  }
+
+  document.querySelectorAll("[data-project-form]").forEach(function (form) {
+    var method = form.getAttribute("data-method");
+    var isNew = method === "POST";
+    var errorEl = form.querySelector("[data-form-error]");
+    var statusEl = form.querySelector("[data-form-status]");
+    var submit = form.querySelector("button[type=submit]");
+    var note = window.sessionStorage.getItem(nextPageNote);
+    if (note && !isNew) {
+      window.sessionStorage.removeItem(nextPageNote);
+      statusEl.textContent = note;
+    }
+    function showError(message) {
+      errorEl.textContent = message;
+      errorEl.hidden = false;
+      errorEl.scrollIntoView({ block: "nearest" });
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      errorEl.hidden = true;
+      statusEl.textContent = "";
+      var body = {
+        name: form.elements.name.value.trim(),
+        description: form.elements.description.value,
+      };
+      if (body.name === "") {
+        showError("The project needs a name.");
+        form.elements.name.focus();
+        return;
+      }
+      try {
+        var stages = parseStages(form.elements.stages.value);
+      } catch (e) {
+        showError(e.message);
+        form.elements.stages.focus();
+        return;
+      }
+      if (stages !== undefined) {
+        body.stages = stages;
+      } else if (!isNew) {
+        body.stages = []; // only the fixed stages Start and Complete
+      }
+      var batches = form.elements.batches.value.split("\n").map(function (s) { return s.trim(); })
+        .filter(function (s) { return s !== ""; });
+      if (batches.length > 0 || !isNew) {
+        body.batches = batches;
+      }
+      var schema = form.elements.categorySchema.value.trim();
+      if (schema !== "") {
+        try {
+          body.categorySchema = JSON.parse(schema);
+        } catch (e) {
+          showError("The category schema is not valid JSON: " + e.message);
+          form.elements.categorySchema.focus();
+          return;
+        }
+      } else if (!isNew) {
+        body.categorySchema = {};
+      }
+      submit.disabled = true;
+      statusEl.textContent = isNew ? "Creating…" : "Saving…";
+      sendJSON(method, form.getAttribute("data-url"), body).then(function (p) {
+        if (isNew) {
+          window.sessionStorage.setItem(nextPageNote, "Project created.");
+          window.location.assign("/projects/" + encodeURIComponent(p.id) + "/settings");
+          return;
+        }
+        window.sessionStorage.setItem(nextPageNote, "Project saved.");
+        window.location.reload();
+      }, function (err) {
+        submit.disabled = false;
+        statusEl.textContent = "";
+        showError((isNew ? "The project was not created: " : "The project was not saved: ") + err.message);
+      });
+    });
+  });
+
+  // ---- import of annotations: Ango's export zip, JSON or NDJSON ----------
+
+  // importErrorText words one problem of a rejected import.
+  function importErrorText(e) {
+    var where = [];
+    if (e.line) {
+      where.push("line " + e.line);
+    }
+    if (e.index >= 0) {
+      where.push("asset " + (e.index + 1));
+    }
+    if (e.externalId) {
+      where.push("externalId " + e.externalId);
+    }
+    if (e.path) {
+      where.push(e.path);
+    }
+    return (where.length ? where.join(", ") + ": " : "") + e.message;
+  }
+
+  document.querySelectorAll("[data-import-form]").forEach(function (form) {
+    var fileInput = form.elements.file;
+    var result = form.querySelector("[data-import-result]");
+    var submit = form.querySelector("button[type=submit]");
+    function show(kind, lines, list) {
+      result.textContent = "";
+      result.className = "import-result flash flash-" + kind;
+      result.setAttribute("role", kind === "error" ? "alert" : "status");
+      lines.forEach(function (line) {
+        result.appendChild(el("p", null, line));
+      });
+      if (list && list.length) {
+        var ul = el("ul");
+        list.forEach(function (item) {
+          ul.appendChild(el("li", null, item));
+        });
+        result.appendChild(ul);
+      }
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var file = fileInput.files[0];
+      if (!file) {
+        show("error", ["Choose the file to import: Ango's export zip, or the JSON or NDJSON in it."]);
+        fileInput.focus();
+        return;
+      }
+      submit.disabled = true;
+      show("ok", ["Importing " + file.name + "…"]);
+      var url = form.getAttribute("data-url") + "?mode=" + encodeURIComponent(form.elements.mode.value);
+      answerOf(fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrfToken, Accept: "application/json" },
+        body: file,
+      })).then(function (res) {
+        submit.disabled = false;
+        var lines = ["Imported " + res.imported + (res.imported === 1 ? " asset" : " assets") + " from " + file.name +
+          " (" + res.inserted + " new, " + res.updated + " replaced)."];
+        if (res.addedStages && res.addedStages.length) {
+          lines.push("Stages added to the project: " + res.addedStages.map(function (s) { return s.name || s.id; }).join(", ") + ".");
+        }
+        if (res.addedBatches && res.addedBatches.length) {
+          lines.push("Batches added to the project: " + res.addedBatches.map(function (b) { return b.name; }).join(", ") + ".");
+        }
+        show("ok", lines);
+      }, function (err) {
+        submit.disabled = false;
+        var list = ((err.data && err.data.errors) || []).map(importErrorText);
+        if (err.data && err.data.truncated) {
+          list.push("…");
+        }
+        show("error", ["The import of " + file.name + " failed: " + err.message], list);
+      });
+    });
   });
 })();
