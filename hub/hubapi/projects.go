@@ -63,7 +63,9 @@ type ProjectUpdateRequest struct {
 	Description    *string         `json:"description,omitempty"`
 	CategorySchema json.RawMessage `json:"categorySchema,omitempty"`
 	Stages         []StageJSON     `json:"stages,omitempty"`
-	Batches        []BatchJSON     `json:"batches,omitempty"`
+	// Batches, when not nil, replaces the batches (empty: none); a batch
+	// given by name only keeps the id of the batch of that name.
+	Batches []BatchJSON `json:"batches"`
 }
 
 // ProjectResponse is a project on the wire.

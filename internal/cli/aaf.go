@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -134,6 +135,7 @@ func newAAFGenCommand(s IO) *cobra.Command {
 		o            aaf.GenOptions
 		format, kind string
 		printProject bool
+		asZip        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gen",
@@ -141,7 +143,9 @@ func newAAFGenCommand(s IO) *cobra.Command {
 		Long: `Gen writes synthetic assets (all tool kinds, nested classifications,
 relations, video frames, batches, stage history) to stdout. The same flags
 give the same bytes. --project prints the category schema, stages and batch
-names the assets use instead, as JSON, so a hub project can match them.`,
+names the assets use instead, as JSON, so a hub project can match them.
+--zip writes what Ango's Export button downloads instead: a zip whose one
+file is the export (export.json or export.ndjson).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := aaf.ParseFormat(format)
@@ -160,6 +164,9 @@ names the assets use instead, as JSON, so a hub project can match them.`,
 			if printProject {
 				return writeGenProject(s.Out, o)
 			}
+			if asZip {
+				return generateAAFZip(cmd.Context(), s.Out, f, o)
+			}
 			return generateAAF(cmd.Context(), s.Out, f, o)
 		},
 	}
@@ -172,7 +179,27 @@ names the assets use instead, as JSON, so a hub project can match them.`,
 	cmd.Flags().BoolVar(&o.NoHistory, "no-history", false, "leave stageHistory out")
 	cmd.Flags().BoolVar(&o.Legacy, "legacy", false, `write image assets in the legacy shape ("tasks"[0]."objects")`)
 	cmd.Flags().BoolVar(&printProject, "project", false, "print the schema, stages and batches as JSON instead of assets")
+	cmd.Flags().BoolVar(&asZip, "zip", false, "write Ango's export download: a zip whose one file is the export")
 	return cmd
+}
+
+// generateAAFZip writes the generated assets as Ango's Export button
+// hands them out: a zip whose one file, export.json or export.ndjson, is
+// the export.
+func generateAAFZip(ctx context.Context, w io.Writer, f aaf.Format, o aaf.GenOptions) error {
+	zw := zip.NewWriter(w)
+	// No modification time: the same flags give the same bytes.
+	entry, err := zw.CreateHeader(&zip.FileHeader{Name: "export." + f.String(), Method: zip.Deflate})
+	if err != nil {
+		return fmt.Errorf("write zip: %w", err)
+	}
+	if err := generateAAF(ctx, entry, f, o); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("write zip: %w", err)
+	}
+	return nil
 }
 
 // generateAAF writes the generated assets, stopping when ctx is done.

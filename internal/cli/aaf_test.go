@@ -1,10 +1,12 @@
 package cli_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,6 +188,23 @@ func TestAAFGen(t *testing.T) {
 		require.Equal(t, aaf.GenSchema(aaf.GenOptions{Kind: aaf.AssetKindText}), p.Schema)
 		require.Equal(t, []string{"batch-000", "batch-001"}, p.Batches)
 		require.Len(t, p.Stages, 4)
+	})
+	t.Run("AngoZip", func(t *testing.T) {
+		t.Parallel()
+		zipped, errOut, code := runAAF(t, "", "aaf", "gen", "--assets", "5", "--format", "json", "--zip")
+		require.Equal(t, 0, code, errOut)
+		again, _, _ := runAAF(t, "", "aaf", "gen", "--assets", "5", "--format", "json", "--zip")
+		require.Equal(t, zipped, again, "the same flags give the same bytes")
+		bare, _, _ := runAAF(t, "", "aaf", "gen", "--assets", "5", "--format", "json")
+		zr, err := zip.NewReader(strings.NewReader(zipped), int64(len(zipped)))
+		require.NoError(t, err)
+		require.Len(t, zr.File, 1)
+		require.Equal(t, "export.json", zr.File[0].Name)
+		rc, err := zr.File[0].Open()
+		require.NoError(t, err)
+		entry, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.Equal(t, bare, string(entry), "the zip's file is the export")
 	})
 	t.Run("BadFlags", func(t *testing.T) {
 		t.Parallel()

@@ -230,14 +230,15 @@ func schemaFlag(file string) (json.RawMessage, error) {
 }
 
 func newProjectUpdateCommand(s IO, cf *clientFlags) *cobra.Command {
-	var project, name, description, stages, schemaFile string
+	var project, name, description, stages, batches, schemaFile string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "update --project ID",
-		Short: "Change a project's name, description, workflow stages or category schema",
-		Long: `Change a project's name, description, workflow stages or category schema;
-flags left out leave the field alone. --stages replaces the workflow (the
-fixed stages Start and Complete are always kept).`,
+		Short: "Change a project's name, description, workflow stages, batches or category schema",
+		Long: `Change a project's name, description, workflow stages, batches or category
+schema; flags left out leave the field alone. --stages replaces the workflow
+(the fixed stages Start and Complete are always kept). --batches replaces
+the batches; a batch whose name stays keeps its id ("" removes them all).`,
 		Args: cobra.NoArgs,
 		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
 			req := &hubapi.ProjectUpdateRequest{}
@@ -246,6 +247,12 @@ fixed stages Start and Complete are always kept).`,
 			}
 			if cmd.Flags().Changed("description") {
 				req.Description = &description
+			}
+			if cmd.Flags().Changed("batches") {
+				req.Batches = []hubapi.BatchJSON{}
+				for _, b := range splitList(batches) {
+					req.Batches = append(req.Batches, hubapi.BatchJSON{Name: b})
+				}
 			}
 			var err error
 			if req.Stages, err = stagesFlag(cmd.InOrStdin(), stages); err != nil {
@@ -269,6 +276,7 @@ fixed stages Start and Complete are always kept).`,
 	cmd.Flags().StringVar(&name, "name", "", "new project name")
 	cmd.Flags().StringVar(&description, "description", "", "new project description")
 	cmd.Flags().StringVar(&stages, "stages", "", stagesUsage)
+	cmd.Flags().StringVar(&batches, "batches", "", "comma-separated batch names: the project's batches from now on")
 	cmd.Flags().StringVar(&schemaFile, "schema", "", "JSON file holding the new category schema")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole project as JSON")
 	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail

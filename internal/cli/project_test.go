@@ -182,6 +182,22 @@ func TestProjectCommand_Stages(t *testing.T) {
 
 	_, _, err = run(t, "", append([]string{"project", "update", "--project", p.ID, "--stages", `[{"id":"x","type":"Nope"}]`}, hostFlags...)...)
 	require.ErrorContains(t, err, `stages[0] (x): type "Nope" is not one of Start, Label, Review`)
+
+	// Batches: set, renamed around a kept one (its id stays), removed.
+	batchesOf := func(args ...string) []hubapi.BatchJSON {
+		out, _, err := run(t, "", append(append([]string{"project", "update", "--project", p.ID, "--json"}, args...), hostFlags...)...)
+		require.NoError(t, err)
+		var q hubapi.ProjectResponse
+		require.NoError(t, json.Unmarshal([]byte(out), &q))
+		return q.Batches
+	}
+	first := batchesOf("--batches", "day,night")
+	require.Equal(t, []string{"day", "night"}, []string{first[0].Name, first[1].Name})
+	second := batchesOf("--batches", "night, dusk")
+	require.Equal(t, first[1], second[0], "night keeps its id")
+	require.Equal(t, "dusk", second[1].Name)
+	require.Equal(t, second, batchesOf("--name", "Flow 3"), "no --batches: the batches stay")
+	require.Empty(t, batchesOf("--batches", ""))
 }
 
 // angoZip writes what Ango's Export button downloads for the sample: a
