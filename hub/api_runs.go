@@ -51,6 +51,9 @@ type RunsConfig struct {
 	// checks its run and sends a keep-alive. Defaults to
 	// runs.DefaultFollowInterval.
 	FollowInterval time.Duration
+	// RemoteTimeout bounds the wait for another hub replica to answer a
+	// handover (PostgreSQL). Defaults to runs.DefaultRemoteTimeout.
+	RemoteTimeout time.Duration
 }
 
 // newRuns builds the server's run dispatcher (plugin gateway, runs, log
@@ -73,6 +76,7 @@ func (s *Server) newRuns() (*runs.Manager, error) {
 		WebhookAttempts:   rc.WebhookAttempts,
 		WebhookBackoff:    rc.WebhookBackoff,
 		FollowInterval:    rc.FollowInterval,
+		RemoteTimeout:     rc.RemoteTimeout,
 		NodeID:            s.cfg.replicaNodeID(),
 		NodeLease:         s.cfg.NodeLease,
 		Logger:            s.cfg.Logger,
@@ -143,6 +147,8 @@ func runError(err error, projectID, pluginID string) error {
 		return Errorf(http.StatusConflict, hubapi.CodeConflict, "the run already ended")
 	case errors.Is(err, runs.ErrRunEnding):
 		return Errorf(http.StatusConflict, hubapi.CodeConflict, "the plugin already answered; the run can no longer be cancelled")
+	case errors.Is(err, runs.ErrReplicaUnavailable):
+		return Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "the hub replica running the run did not answer; try again in a moment")
 	}
 	return err
 }

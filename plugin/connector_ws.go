@@ -29,9 +29,6 @@ const (
 	// maxRejections is how many connections in a row the hub may reject
 	// (an "error" event, then a disconnect) before Run gives up.
 	maxRejections = 3
-	// maxPendingLogs bounds the log events kept while disconnected; older
-	// ones are kept, newer ones dropped (and counted).
-	maxPendingLogs = 10000
 )
 
 // wsConnector keeps a Socket.IO connection to the hub, reconnecting with
@@ -39,16 +36,8 @@ const (
 type wsConnector struct {
 	s *server
 
-	mu      sync.Mutex
-	cur     *wsConn        // the connected socket, nil while disconnected
-	pending []pendingEvent // events emitted while disconnected
-	logs    int            // log events in pending
-	dropped int            // log events dropped since the last connection
-}
-
-type pendingEvent struct {
-	event   string
-	payload any // a wire payload
+	mu  sync.Mutex
+	cur *wsConn // the connected socket, nil while disconnected
 }
 
 func newWSConnector(s *server) *wsConnector { return &wsConnector{s: s} }
@@ -249,7 +238,7 @@ func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 	})
 	sock.On(wire.EventPlugin, func(args ...any) {
 		// Listeners run on the socket's read loop: decode and hand off.
-		w.onPlugin(args)
+		w.onPlugin(conn, args)
 	})
 	sock.On(wire.EventCancel, func(args ...any) {
 		var c wire.Cancel
@@ -340,15 +329,15 @@ func probe(ctx context.Context, cfg *config) error {
 	return nil
 }
 
-// onPlugin starts the run of a "plugin" event.
-func (w *wsConnector) onPlugin(args []any) {
+// onPlugin starts the run of a "plugin" event that arrived on conn.
+func (w *wsConnector) onPlugin(conn *wsConn, args []any) {
 	req := new(runRequest)
 	err := wire.FromArgs(args, req)
 	if err == nil && req.Session == "" {
 		err = errNoSession
 	}
 	if err == nil {
-		sink := &wsSink{w: w}
+		sink := &wsSink{w: w, conn: conn, apiKey: req.APIKey}
 		if _, err = w.s.dispatch(req, sink); errors.Is(err, ErrShuttingDown) {
 			w.s.fail(context.Background(), req, sink, w.s.runLogger(req, sink), err)
 			return
@@ -360,20 +349,14 @@ func (w *wsConnector) onPlugin(args []any) {
 	}
 }
 
-// attach makes conn the current connection: it authenticates with a
-// heartbeat first, then sends the events queued while disconnected.
+// attach makes conn the current connection and authenticates it with a
+// heartbeat. (The events of runs that arrived on an earlier connection go
+// over HTTP: see wsSink.)
 func (w *wsConnector) attach(conn *wsConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cur = conn
 	w.emitLocked(wire.EventHeartbeat, w.heartbeatPayload())
-	for _, p := range w.pending {
-		w.emitLocked(p.event, p.payload)
-	}
-	if w.dropped > 0 {
-		w.s.log.Warn("plugin: log events dropped while disconnected", slog.Int(LogKeyDropped, w.dropped))
-	}
-	w.pending, w.logs, w.dropped = nil, 0, 0
 }
 
 func (w *wsConnector) detach(conn *wsConn) {
@@ -418,25 +401,6 @@ func (w *wsConnector) heartbeats(conn *wsConn, log *slog.Logger) (stop func()) {
 	}
 }
 
-// emit sends an event now, or queues it until the next connection. Log
-// events beyond maxPendingLogs are dropped; responses are always kept.
-func (w *wsConnector) emit(event string, payload any) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.cur != nil && w.cur.sock.Connected() {
-		w.emitLocked(event, payload)
-		return
-	}
-	if event == wire.EventLog {
-		if w.logs >= maxPendingLogs {
-			w.dropped++
-			return
-		}
-		w.logs++
-	}
-	w.pending = append(w.pending, pendingEvent{event: event, payload: payload})
-}
-
 // emitLocked writes an event on the current socket; w.mu must be held.
 func (w *wsConnector) emitLocked(event string, payload any) {
 	if w.cur == nil {
@@ -450,17 +414,70 @@ func (w *wsConnector) emitLocked(event string, payload any) {
 	}
 }
 
-// wsSink sends a run's events over the WS connector.
-type wsSink struct{ w *wsConnector }
-
-func (s *wsSink) sendLog(payload wire.Log) { s.w.emit(wire.EventLog, payload) }
-
-func (s *wsSink) respond(_ context.Context, payload wire.Response) error {
-	s.w.emit(wire.EventResponse, payload)
-	return nil
+// emitOn sends an event on conn if it is still the connected socket;
+// false otherwise.
+func (w *wsConnector) emitOn(conn *wsConn, event string, payload any) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if conn == nil || w.cur != conn || !conn.sock.Connected() {
+		return false
+	}
+	w.emitLocked(event, payload)
+	return true
 }
 
-func (s *wsSink) close() {}
+// wsSink sends a run's events over the socket the run arrived on. Once
+// that socket is gone (the hub replica holding the run may have stopped),
+// they go over HTTP (/v2/pluginLog, /v2/pluginResponse) with the run's
+// token, which any hub replica accepts for an active run: the finished
+// work is not lost to a reconnection.
+type wsSink struct {
+	w      *wsConnector
+	conn   *wsConn // the socket the run arrived on
+	apiKey string
+
+	mu   sync.Mutex
+	rest *restSink // created on the first event sent over HTTP
+}
+
+// http returns the HTTP sink, creating it.
+func (s *wsSink) http() *restSink {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rest == nil {
+		s.w.s.log.Info("plugin: the run's connection is gone; sending its events over HTTP")
+		s.rest = newRESTSink(s.w.s, s.apiKey)
+	}
+	return s.rest
+}
+
+func (s *wsSink) sendLog(payload wire.Log) {
+	s.mu.Lock()
+	viaHTTP := s.rest != nil // keep the lines in order once they go over HTTP
+	s.mu.Unlock()
+	if viaHTTP || !s.w.emitOn(s.conn, wire.EventLog, payload) {
+		s.http().sendLog(payload)
+	}
+}
+
+func (s *wsSink) respond(ctx context.Context, payload wire.Response) error {
+	s.mu.Lock()
+	viaHTTP := s.rest != nil
+	s.mu.Unlock()
+	if !viaHTTP && s.w.emitOn(s.conn, wire.EventResponse, payload) {
+		return nil
+	}
+	return s.http().respond(ctx, payload)
+}
+
+func (s *wsSink) close() {
+	s.mu.Lock()
+	rest := s.rest
+	s.mu.Unlock()
+	if rest != nil {
+		rest.close()
+	}
+}
 
 // eventError turns the arguments of a connect_error event into an error.
 func eventError(args []any) error {

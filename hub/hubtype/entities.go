@@ -388,7 +388,16 @@ type RunSetStatusParams struct {
 	// that attempt, so that whoever acts on an earlier attempt cannot
 	// change a retried run.
 	FromAttempt int
-	At          time.Time
+	// FromNode, when set, is a condition like From: the run must be held
+	// by that node (a replica adopting the run of a stopped one).
+	FromNode string
+	// Take marks the dispatched run as taken by the replica of its
+	// instance (it is about to hand it to the plugin); NotTaken is a
+	// condition: the run must not have been taken since its dispatch
+	// (the replica that asked for the handover may end it only then).
+	Take     bool
+	NotTaken bool
+	At       time.Time
 }
 
 // RunDispatchParams is the input of Store.RunDispatch.

@@ -125,9 +125,10 @@ type Config struct {
 	// NodeID names this hub process among the replicas that share the
 	// store (PostgreSQL): letters, digits and ".-_:@", at most
 	// MaxNodeIDLen bytes. It must be unique among the running replicas
-	// and should stay the same across restarts: Start ends, as failed
-	// with MsgHubRestarted, the active runs a previous process with this
-	// id held, and leaves the other replicas' runs alone. The Store must
+	// and should stay the same across restarts: Start retries, or ends as
+	// lost with MsgReplicaStopped, the active runs a previous process
+	// with this id held (as the other replicas do for a replica whose
+	// lease ended), and leaves the other replicas' runs alone. The Store must
 	// implement Notifier. Empty (the default) means the process is alone
 	// on its store (SQLite): Start ends every active run that way, and no
 	// lease is kept.
@@ -138,8 +139,9 @@ type Config struct {
 	// MinNodeLease. Defaults to DefaultNodeLease; ignored without NodeID.
 	NodeLease time.Duration
 	// RemoteTimeout bounds the wait for another replica to acknowledge a
-	// dispatch (the run then fails with MsgReplicaNoAnswer), a cancel or
-	// a plugin response forwarded to it. Defaults to
+	// dispatch (the run then fails with MsgReplicaNoAnswer, unless that
+	// replica took it: its acknowledgement was lost), a cancel or a
+	// plugin response forwarded to it. Defaults to
 	// DefaultRemoteTimeout.
 	RemoteTimeout time.Duration
 	// Logger receives the dispatcher's logs. Defaults to slog.Default().

@@ -81,14 +81,47 @@ func (m *Manager) dispatch(ctx context.Context, run *store.Run, plug *store.Plug
 			m.endQuietly(ctx, run.ID, store.RunLost, gateway.MsgInstanceDisconnected, false)
 			return
 		case errors.Is(err, errNoAnswer):
-			m.log.WarnContext(ctx, "replica did not take the run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
-			m.endQuietly(ctx, run.ID, store.RunFailed, MsgReplicaNoAnswer, true)
+			m.noAnswer(ctx, res.Run, inst.NodeID, err)
 			return
 		default:
 			m.log.WarnContext(ctx, "send run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
 			m.endQuietly(ctx, run.ID, store.RunFailed, msgNotSent, false)
 			return
 		}
+	}
+}
+
+// noAnswer handles a dispatch the replica node did not acknowledge in
+// time. The acknowledgement may have been lost (this replica's listener
+// was reconnecting) while node took the run and its plugin works on it:
+// the run is only ended when node has not taken it, and this replica
+// takes it first so that node cannot take it later. A run node took is
+// node's to end (or to cancel, through node).
+func (m *Manager) noAnswer(ctx context.Context, run *store.Run, node string, cause error) {
+	_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: run.ID, From: []store.RunStatus{store.RunDispatched}, FromAttempt: run.Attempt, FromNode: node,
+		NotTaken: true, Take: true, Status: store.RunDispatched, NodeID: m.node, At: time.Now().UTC(),
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		m.log.InfoContext(ctx, "replica took the run but its acknowledgement did not arrive; it holds the run",
+			slog.String(logKeyRun, run.ID), slog.String("held_by", node), slog.Any(logKeyError, cause))
+		m.wakeRun(run.ID)
+		return
+	case errors.Is(err, store.ErrNotFound):
+		return
+	case err != nil:
+		// Whether node took the run is unknown: leave it to node, whose
+		// lease ends its runs if it stopped.
+		m.log.WarnContext(ctx, "replica did not acknowledge the run, and the store could not tell whether it took it",
+			slog.String(logKeyRun, run.ID), slog.String("held_by", node), slog.Any(logKeyError, err))
+		return
+	}
+	m.log.WarnContext(ctx, "replica did not take the run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, cause))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if _, err := m.endInStore(ctx, run.ID, run.Attempt, store.RunFailed, MsgReplicaNoAnswer, true); err != nil {
+		m.log.ErrorContext(ctx, "end run", slog.String(logKeyRun, run.ID), slog.Any(logKeyError, err))
 	}
 }
 
@@ -174,6 +207,17 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 	m.mu.Unlock()
 	if closing {
 		return errInstanceGone
+	}
+	// Take the run: from now on the replica that dispatched it can no
+	// longer end it for want of an acknowledgement.
+	if _, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+		ID: run.ID, From: []store.RunStatus{store.RunDispatched}, FromAttempt: run.Attempt, FromNode: m.node,
+		NotTaken: true, Take: true, Status: store.RunDispatched, At: time.Now().UTC(),
+	}); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			return errRunEnded
+		}
+		return fmt.Errorf("take run: %w", err)
 	}
 	token, display, hash := auth.NewKey(auth.RunTokenPrefix)
 	if err := m.st.APIKeyInsert(ctx, &store.APIKey{

@@ -47,8 +47,21 @@
 // responses of REST connector plugins, and broadcast wake-ups for log
 // followers, notification watchers and plugin disconnects. Each replica
 // keeps a lease in the store; the runs of a replica whose lease ended
-// are ended by the others (lost, MsgReplicaStopped), and a replica that
-// starts again under its node id ends the runs its previous process held.
+// are ended by the others (lost, MsgReplicaStopped) or retried, and a
+// replica that starts again under its node id does the same with the runs
+// its previous process held.
+//
+// A handover is split-brain safe: the replica of the instance takes the
+// run in the store (a conditional update) before it sends it to the
+// plugin, and the replica that dispatched it ends it for want of an
+// acknowledgement only if it was not taken, taking it itself first. A
+// run that was taken is its holder's to end: a cancel goes through the
+// holder, and one whose holder does not answer is refused
+// (ErrReplicaUnavailable) until the holder answers or its lease ends.
+// The plugin's response or log lines for an active run are accepted by
+// whichever replica receives them with the run's token: a replica whose
+// holder stopped adopts the run (a conditional update from the stopped
+// node) and records the export itself.
 //
 // Without a NodeID (SQLite, one process) the dispatcher is alone: on
 // start it ends every active run as failed with MsgHubRestarted.

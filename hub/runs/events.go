@@ -20,22 +20,50 @@ type gatewayEvents struct{ m *Manager }
 
 var _ gateway.Events = gatewayEvents{}
 
-// PluginLog stores a log line of a run the instance holds.
+// PluginLog stores a log line of a run the instance holds, or of a run
+// of its plugin that another process holds (see reconnected).
 func (e gatewayEvents) PluginLog(ctx context.Context, inst gateway.InstanceInfo, ev *gateway.LogEvent) {
 	if !e.m.gw.Holds(inst.ID, ev.Session) {
+		if e.m.reconnected(ctx, inst, ev.Session) {
+			if err := e.m.logElsewhere(ctx, ev.Session, ev); err != nil {
+				e.m.log.WarnContext(ctx, "store a log line of a run held elsewhere", slog.String(logKeyRun, ev.Session), slog.Any(logKeyError, err))
+			}
+			return
+		}
 		e.m.log.DebugContext(ctx, "log ignored: the instance does not hold that run", slog.String(logKeyInstance, inst.ID), slog.String(logKeyRun, ev.Session))
 		return
 	}
 	e.m.acceptLog(ctx, ev.Session, ev)
 }
 
-// PluginResponse ends a run the instance holds.
+// PluginResponse ends a run the instance holds, or a run of its plugin
+// that another process holds (see reconnected).
 func (e gatewayEvents) PluginResponse(ctx context.Context, inst gateway.InstanceInfo, ev *gateway.ResponseEvent) {
 	if !e.m.gw.Holds(inst.ID, ev.Session) {
+		if e.m.reconnected(ctx, inst, ev.Session) {
+			if err := e.m.respondElsewhere(ctx, ev.Session, ev); err != nil {
+				e.m.log.WarnContext(ctx, "response of a run held elsewhere", slog.String(logKeyRun, ev.Session), slog.Any(logKeyError, err))
+			}
+			return
+		}
 		e.m.log.DebugContext(ctx, "response ignored: the instance does not hold that run", slog.String(logKeyInstance, inst.ID), slog.String(logKeyRun, ev.Session))
 		return
 	}
 	e.m.acceptResponse(ctx, ev.Session, ev)
+}
+
+// reconnected reports whether an event of a run inst does not hold comes
+// from a plugin instance that reconnected (through a load balancer, to
+// any replica) while it worked on the run: the run is active, of inst's
+// plugin and organization, and no instance of this process holds it. Its
+// replica may have stopped, so the event is handled like the HTTP
+// callbacks, which the run token authenticates.
+func (m *Manager) reconnected(ctx context.Context, inst gateway.InstanceInfo, runID string) bool {
+	if !m.replicas || runID == "" || m.activeRun(runID) != nil {
+		return false
+	}
+	run, err := m.st.RunGetByID(ctx, runID)
+	return err == nil && !run.Status.Final() && run.PluginID == inst.PluginID && run.OrgID == inst.OrgID
 }
 
 // InstanceLost ends the runs of an instance that went away as lost, or
@@ -93,7 +121,7 @@ func (m *Manager) logElsewhere(ctx context.Context, runID string, ev *gateway.Lo
 	if err != nil {
 		return fmt.Errorf("get run: %w", err)
 	}
-	if run.Status.Final() || run.NodeID == m.node {
+	if run.Status.Final() {
 		m.log.DebugContext(ctx, "log ignored: run not active", slog.String(logKeyRun, runID))
 		return nil
 	}
@@ -124,7 +152,12 @@ func (m *Manager) PostResponse(ctx context.Context, runID string, ev *gateway.Re
 	return nil
 }
 
-// respondElsewhere forwards a response to the replica holding the run.
+// respondElsewhere hands a response for a run this process does not hold
+// to the replica holding it. When that replica stopped (its lease ended),
+// does not answer, or answers that it does not hold the run (it restarted
+// meanwhile), this replica adopts the run and ends it with the response
+// itself: the plugin's finished work is kept, whichever replica its
+// reconnected socket or its HTTP call lands on.
 func (m *Manager) respondElsewhere(ctx context.Context, runID string, ev *gateway.ResponseEvent) error {
 	run, err := m.st.RunGetByID(ctx, runID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -133,21 +166,93 @@ func (m *Manager) respondElsewhere(ctx context.Context, runID string, ev *gatewa
 	if err != nil {
 		return fmt.Errorf("get run: %w", err)
 	}
-	if run.Status.Final() || run.NodeID == m.node || run.NodeID == "" {
+	switch {
+	case run.Status.Final():
 		return ErrRunEnded
+	case run.Status == store.RunUploaded:
+		return nil // a response was accepted already (this one sent again)
+	case run.NodeID == m.node || run.NodeID == "" || !m.nodeLive(ctx, run.NodeID):
+		return m.adopt(ctx, run, ev)
 	}
 	fr := &forwardedResponse{Error: ev.Error}
 	fr.URL, fr.HasURL = ev.URL()
 	ack, err := m.request(ctx, run.NodeID, &message{Op: opResponse, Run: runID, Response: fr})
 	switch {
 	case errors.Is(err, errNoAnswer):
-		return fmt.Errorf("%w: %w", ErrReplicaUnavailable, err)
+		m.log.WarnContext(ctx, "the replica holding the run does not answer; adopting the run", slog.String(logKeyRun, runID),
+			slog.String("held_by", run.NodeID))
+		return m.adopt(ctx, run, ev)
 	case err != nil:
 		return err
 	case ack.Result == resultOK:
 		return nil
+	case ack.Result == resultNotHere:
+		return m.adopt(ctx, run, ev)
 	}
 	return ErrRunEnded
+}
+
+// nodeLive reports whether node holds an unexpired lease; true when the
+// store cannot tell.
+func (m *Manager) nodeLive(ctx context.Context, node string) bool {
+	nodes, err := m.st.NodeList(ctx)
+	if err != nil {
+		return true
+	}
+	for _, n := range nodes {
+		if n.ID == node {
+			return !n.Expired
+		}
+	}
+	return false
+}
+
+// adopt makes this process the holder of a run another process held (it
+// stopped, or does not answer) and ends it with the plugin's response.
+// The change of holder is conditional (same node, attempt, and a state
+// before the response), so only one replica adopts a run, and the
+// previous holder, should it still run, lets the run go (see complete).
+func (m *Manager) adopt(ctx context.Context, run *store.Run, ev *gateway.ResponseEvent) error {
+	plug, err := m.st.PluginGetByID(ctx, run.PluginID)
+	if err != nil {
+		return fmt.Errorf("get plugin: %w", err)
+	}
+	p := &store.RunSetStatusParams{
+		ID: run.ID, From: []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning}, FromAttempt: run.Attempt,
+		Status: store.RunRunning, NodeID: m.node, At: time.Now().UTC(),
+	}
+	if run.NodeID != "" {
+		p.FromNode = run.NodeID
+	}
+	if run.StartedAt != nil {
+		p.At = *run.StartedAt
+	}
+	adopted, err := m.st.RunSetStatus(ctx, p)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return ErrRunEnded
+	}
+	if err != nil {
+		return fmt.Errorf("adopt run: %w", err)
+	}
+	m.log.InfoContext(ctx, "adopted a run whose holder is gone, to end it with its plugin's response",
+		slog.String(logKeyRun, run.ID), slog.String("held_by", run.NodeID))
+	ar := &activeRun{run: adopted, pluginName: plug.Name, timeout: m.runTimeout(plug), running: true}
+	remaining := ar.timeout
+	if adopted.Deadline != nil {
+		remaining = time.Until(*adopted.Deadline)
+	}
+	m.mu.Lock()
+	if m.closed || m.active[run.ID] != nil {
+		m.mu.Unlock()
+		return ErrReplicaUnavailable
+	}
+	ar.timer = time.AfterFunc(max(remaining, 0), func() { m.timeOut(ar) })
+	m.active[run.ID] = ar
+	m.mu.Unlock()
+	if !m.acceptResponse(ctx, run.ID, ev) {
+		return ErrRunEnded
+	}
+	return nil
 }
 
 // event rebuilds the response event the replica that received it saw.
@@ -188,8 +293,19 @@ func (m *Manager) acceptResponse(ctx context.Context, runID string, ev *gateway.
 		ar.timer.Stop()
 		if _, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
 			ID: runID, From: []store.RunStatus{store.RunQueued, store.RunDispatched, store.RunRunning}, FromAttempt: ar.run.Attempt,
-			Status: store.RunUploaded, At: time.Now().UTC(),
-		}); err != nil {
+			FromNode: m.holderNode(), Status: store.RunUploaded, At: time.Now().UTC(),
+		}); errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			// Ended, retried or adopted by another replica meanwhile: not
+			// this process's to record.
+			m.mu.Lock()
+			if m.active[runID] == ar {
+				delete(m.active, runID)
+			}
+			m.mu.Unlock()
+			m.gw.Release(runID)
+			m.log.WarnContext(ctx, "response ignored: the run ended or moved to another replica", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
+			return false
+		} else if err != nil {
 			m.log.WarnContext(ctx, "mark run uploaded", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 		} else {
 			m.wakeRun(runID) // its followers show it uploaded
@@ -264,7 +380,9 @@ var errNotHere = errors.New("the run is not active here")
 
 // Cancel cancels an active run of organization orgID, whichever replica
 // holds it: the run ends as cancelled and its instance gets the `cancel`
-// event (ours). Errors: store.ErrNotFound, ErrRunEnded, ErrRunEnding.
+// event (ours). Errors: store.ErrNotFound, ErrRunEnded, ErrRunEnding,
+// ErrReplicaUnavailable (the replica holding the run took it and does not
+// answer).
 func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, error) {
 	run, err := m.st.RunGet(ctx, orgID, runID)
 	if err != nil {
@@ -292,9 +410,15 @@ func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, 
 			return run, ErrRunEnding
 		case err != nil && !errors.Is(err, errNoAnswer):
 			return nil, err
+		case err != nil && !m.untaken(ctx, run):
+			// The holder took the run (its plugin may be working on it)
+			// but does not answer: ending the run here would leave the
+			// plugin working for nothing. The holder cancels it once it
+			// answers; if it stopped, its lease ends the run.
+			return run, fmt.Errorf("%w: %w", ErrReplicaUnavailable, err)
 		}
 		// The holder does not have the run in memory, or does not
-		// answer: end it in the store.
+		// answer and never took it: end it in the store.
 		m.log.InfoContext(ctx, "cancelling a run its replica does not hold", slog.String(logKeyRun, runID), slog.String("held_by", run.NodeID), slog.Any(logKeyError, err))
 	}
 	// Not held by any running process (left by a crash before recovery,
@@ -311,6 +435,23 @@ func (m *Manager) Cancel(ctx context.Context, orgID, runID string) (*store.Run, 
 		return run, ErrRunEnded
 	}
 	return ended, nil
+}
+
+// untaken reports whether run, held by a replica that does not answer,
+// is queued there or dispatched but not taken; a dispatched one is taken
+// by this replica then, so that its holder can no longer take it.
+func (m *Manager) untaken(ctx context.Context, run *store.Run) bool {
+	switch run.Status {
+	case store.RunQueued:
+		return true
+	case store.RunDispatched:
+		_, err := m.st.RunSetStatus(ctx, &store.RunSetStatusParams{
+			ID: run.ID, From: []store.RunStatus{store.RunDispatched}, FromAttempt: run.Attempt, FromNode: run.NodeID,
+			NotTaken: true, Take: true, Status: store.RunDispatched, NodeID: m.node, At: time.Now().UTC(),
+		})
+		return err == nil
+	}
+	return false
 }
 
 // cancelHere cancels a run active in this process and returns it (nil

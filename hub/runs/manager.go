@@ -27,8 +27,9 @@ var (
 	// ErrSessionMismatch is returned by PostLog and PostResponse when the
 	// payload's session is not the run the token belongs to.
 	ErrSessionMismatch = errors.New("runs: session does not match the run of the token")
-	// ErrReplicaUnavailable is returned by PostResponse when the run is
-	// held by another hub replica that did not answer in time.
+	// ErrReplicaUnavailable is returned by PostResponse and Cancel when
+	// the run is held by another hub replica that did not answer in time
+	// (and, for Cancel, took the run: its plugin may be working on it).
 	ErrReplicaUnavailable = errors.New("runs: the hub replica holding the run did not answer")
 )
 
@@ -162,9 +163,11 @@ func (m *Manager) DefaultRunTimeout() time.Duration { return m.cfg.DefaultRunTim
 func (m *Manager) Gateway() *gateway.Gateway { return m.gw }
 
 // Start registers this process as a node of the store, ends the runs a
-// previous process left active (as failed with MsgHubRestarted: every
-// active run when the process is alone on its store, only those the
-// previous process with this NodeID held otherwise), offers the connected
+// previous process left active (every active run, as failed with
+// MsgHubRestarted, when the process is alone on its store; with a
+// NodeID, the runs the previous process with this NodeID held are
+// retried or end as lost with MsgReplicaStopped, as those of a replica
+// that stayed down), offers the connected
 // instances to dispatches, and starts the REST poller, the webhook sender
 // and, with a NodeID, the replica messages, the lease renewal and the
 // sweeper of stopped replicas' runs. It returns once they run; a second
@@ -266,8 +269,10 @@ func (m *Manager) activeCount() int {
 }
 
 // recover ends the runs left active by a previous process: every active
-// run when this process is alone on the store; with replicas, those held
-// by this node id (or by no node: runs of a hub version without nodes).
+// run (as failed) when this process is alone on the store; with replicas,
+// those held by this node id (or by no node: runs of a hub version
+// without nodes), which are retried or lost as sweep does for the runs of
+// a replica whose lease ended.
 func (m *Manager) recover(ctx context.Context) error {
 	left, err := m.st.RunListActive(ctx)
 	if err != nil {
@@ -281,6 +286,17 @@ func (m *Manager) recover(ctx context.Context) error {
 		_, mine := m.active[r.ID]
 		m.mu.Unlock()
 		if mine {
+			continue
+		}
+		if m.replicas {
+			// The previous process with this node id stopped, however
+			// quickly this one started: its runs follow the rule of the
+			// runs of a replica that stayed down (retried while they
+			// have attempts left, lost otherwise).
+			m.log.InfoContext(ctx, "run left active by the previous process of this node", slog.String(logKeyRun, r.ID), slog.String(logKeyStatus, string(r.Status)))
+			if _, err := m.sweepRun(ctx, r); err != nil {
+				return err
+			}
 			continue
 		}
 		m.log.InfoContext(ctx, "ending run left active by a previous process", slog.String(logKeyRun, r.ID), slog.String(logKeyStatus, string(r.Status)))
@@ -387,7 +403,9 @@ func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, ex
 	id := ar.run.ID
 	ar.timer.Stop()
 	m.flushLogs(ctx, ar, true)
-	p := &store.RunSetStatusParams{ID: id, From: ActiveStates, FromAttempt: ar.run.Attempt, Status: status, Message: msg, At: time.Now().UTC()}
+	p := &store.RunSetStatusParams{
+		ID: id, From: ActiveStates, FromAttempt: ar.run.Attempt, FromNode: m.holderNode(), Status: status, Message: msg, At: time.Now().UTC(),
+	}
 	if exp != nil {
 		p.ExportID = exp.ID
 	}
@@ -399,7 +417,7 @@ func (m *Manager) complete(ar *activeRun, status store.RunStatus, msg string, ex
 	m.mu.Unlock()
 	if errors.Is(err, store.ErrConflict) && m.superseded(ctx, ar.run) {
 		m.gw.Cancel(id)
-		m.log.WarnContext(ctx, "run retried elsewhere while this replica held it; letting it go",
+		m.log.WarnContext(ctx, "run retried or adopted elsewhere while this replica held it; letting it go",
 			slog.String(logKeyRun, id), slog.Int(logKeyAttempt, ar.run.Attempt))
 		return nil
 	}

@@ -160,8 +160,19 @@ func msgLost(run *store.Run, reason string) string {
 }
 
 // superseded reports whether the store holds another attempt of run than
-// run.Attempt (another replica retried it).
+// run.Attempt (another replica retried it), or the run is active on
+// another node (another replica adopted it).
 func (m *Manager) superseded(ctx context.Context, run *store.Run) bool {
 	cur, err := m.st.RunGetByID(ctx, run.ID)
-	return err == nil && cur.Attempt != run.Attempt
+	return err == nil && (cur.Attempt != run.Attempt || (m.replicas && !cur.Status.Final() && cur.NodeID != m.node))
+}
+
+// holderNode is the node condition of the changes a holder makes to its
+// run: this node, with replicas (a run adopted by another replica is no
+// longer this one's to end); none when alone.
+func (m *Manager) holderNode() string {
+	if !m.replicas {
+		return ""
+	}
+	return m.node
 }

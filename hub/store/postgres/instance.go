@@ -103,7 +103,7 @@ func (s *Store) RunDispatch(ctx context.Context, p *store.RunDispatchParams) (*s
 			return interpretError(err)
 		}
 		run, err := scanRun(tx.QueryRow(ctx, `UPDATE runs SET status = 'dispatched', instance_id = $2, node_id = $3,
-				dispatched_at = $4
+				dispatched_at = $4, taken_at = NULL
 			WHERE id = $1 AND status = 'queued' RETURNING `+runColumns, p.RunID, inst.ID, inst.NodeID, at))
 		if errors.Is(err, pgx.ErrNoRows) {
 			var cur string

@@ -64,7 +64,9 @@ func (s *Store) Listen(ctx context.Context, topics []string, handle func(topic s
 	}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
-			return pgx.ConnectConfig(ctx, s.connConfig.Copy())
+			cfg := s.connConfig.Copy()
+			cfg.RuntimeParams["application_name"] = listenAppName(cfg.RuntimeParams["application_name"])
+			return pgx.ConnectConfig(ctx, cfg)
 		},
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() == nil {
@@ -89,6 +91,17 @@ func (s *Store) Listen(ctx context.Context, topics []string, handle func(topic s
 		return ctxErr
 	}
 	return fmt.Errorf("listen: %w", interpretError(err))
+}
+
+// listenAppName is the application_name of Listen's connection: the
+// database URL's application_name (or "exporthub") followed by " listen",
+// so that an operator tells it from the pool's connections in
+// pg_stat_activity.
+func listenAppName(name string) string {
+	if name == "" {
+		name = "exporthub"
+	}
+	return name + " listen"
 }
 
 // readiness calls listening once a connection listens on every channel.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -163,6 +164,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.Attempt != 0 {
 		add("attempt", p.Attempt)
 	}
+	if p.Take {
+		add("taken_at", at)
+	}
 	switch {
 	case p.Status == store.RunDispatched:
 		add("dispatched_at", at)
@@ -183,6 +187,13 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.FromAttempt != 0 {
 		args = append(args, p.FromAttempt)
 		query += fmt.Sprintf(` AND attempt = $%d`, len(args))
+	}
+	if p.FromNode != "" {
+		args = append(args, p.FromNode)
+		query += fmt.Sprintf(` AND node_id = $%d`, len(args))
+	}
+	if p.NotTaken {
+		query += ` AND taken_at IS NULL`
 	}
 	query += ` RETURNING ` + runColumns
 
@@ -216,6 +227,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 func conflict(cur string, attempt int, p *store.RunSetStatusParams) error {
 	if p.FromAttempt != 0 && attempt != p.FromAttempt {
 		return fmt.Errorf("run is at attempt %d, not %d: %w", attempt, p.FromAttempt, store.ErrConflict)
+	}
+	if (p.FromNode != "" || p.NotTaken) && (len(p.From) == 0 || slices.Contains(p.From, store.RunStatus(cur))) {
+		return fmt.Errorf("run is %s on another node, or was taken: %w", cur, store.ErrConflict)
 	}
 	return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
 }

@@ -96,7 +96,7 @@ func (s *Store) RunDispatch(ctx context.Context, p *store.RunDispatchParams) (*s
 			return interpretError(err)
 		}
 		run, err := scanRun(tx.QueryRowContext(ctx, `UPDATE runs SET status = 'dispatched', instance_id = ?, node_id = ?,
-				dispatched_at = ?
+				dispatched_at = ?, taken_at = NULL
 			WHERE id = ? AND status = 'queued' RETURNING `+runColumns, inst.ID, inst.NodeID, micros(at), p.RunID))
 		if errors.Is(err, sql.ErrNoRows) {
 			var cur string

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/exporthub/exporthub/hub/store"
@@ -180,6 +181,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.Attempt != 0 {
 		add("attempt", p.Attempt)
 	}
+	if p.Take {
+		add("taken_at", at)
+	}
 	switch {
 	case p.Status == store.RunDispatched:
 		add("dispatched_at", at)
@@ -199,6 +203,13 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.FromAttempt != 0 {
 		query += ` AND attempt = ?`
 		args = append(args, p.FromAttempt)
+	}
+	if p.FromNode != "" {
+		query += ` AND node_id = ?`
+		args = append(args, p.FromNode)
+	}
+	if p.NotTaken {
+		query += ` AND taken_at IS NULL`
 	}
 	query += ` RETURNING ` + runColumns
 
@@ -232,6 +243,9 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 func conflict(cur string, attempt int, p *store.RunSetStatusParams) error {
 	if p.FromAttempt != 0 && attempt != p.FromAttempt {
 		return fmt.Errorf("run is at attempt %d, not %d: %w", attempt, p.FromAttempt, store.ErrConflict)
+	}
+	if (p.FromNode != "" || p.NotTaken) && (len(p.From) == 0 || slices.Contains(p.From, store.RunStatus(cur))) {
+		return fmt.Errorf("run is %s on another node, or was taken: %w", cur, store.ErrConflict)
 	}
 	return fmt.Errorf("run is %s, not one of %v: %w", cur, p.From, store.ErrConflict)
 }

@@ -296,6 +296,34 @@ func testRunDispatch(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.Equal(t, 0, list[0].Runs, "an ended run no longer counts")
 	})
 
+	t.Run("TakenOnce", func(t *testing.T) {
+		t.Parallel()
+		db := setupDispatch(t)
+		n := db.node("n1")
+		db.instance(n.ID, db.plugin, "sock", at(0))
+		r := queued(db)
+		dispatch(db, r)
+		take := func(node string) error {
+			_, err := db.s.RunSetStatus(db.ctx, &store.RunSetStatusParams{
+				ID: r.ID, From: []store.RunStatus{store.RunDispatched}, FromAttempt: 1, FromNode: node,
+				NotTaken: true, Take: true, Status: store.RunDispatched,
+			})
+			return err
+		}
+		err := take("n2")
+		require.ErrorIs(t, err, store.ErrConflict, "another node's run")
+		require.ErrorContains(t, err, "on another node, or was taken")
+		require.NoError(t, take("n1"), "the holder takes it")
+		require.ErrorIs(t, take("n1"), store.ErrConflict, "taken once only: the dispatcher can no longer end it")
+
+		// Back to queued and dispatched again: the new dispatch is not
+		// taken yet.
+		_, err = db.s.RunSetStatus(db.ctx, &store.RunSetStatusParams{ID: r.ID, From: []store.RunStatus{store.RunDispatched}, Status: store.RunQueued})
+		require.NoError(t, err)
+		dispatch(db, r)
+		require.NoError(t, take("n1"))
+	})
+
 	t.Run("LeastBusyThenRoundRobin", func(t *testing.T) {
 		t.Parallel()
 		db := setupDispatch(t)
