@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -162,6 +163,42 @@ func TestV2_ExportOptions(t *testing.T) {
 		require.Equal(t, full["task"].(map[string]any)["tools"], lean["task"].(map[string]any)["tools"], "the rest of the task is kept")
 		require.Equal(t, full["externalId"], lean["externalId"])
 	})
+}
+
+// TestV2_ExportKeyFrames exports a video project with and without
+// includeOnlyKeyFrames: the hub keeps video annotations as imported, one
+// entry per object and keyframe (it never interpolates the frames
+// between), so both give every keyframe, byte for byte the same.
+func TestV2_ExportKeyFrames(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	p := createProject(t, h, h.AdminKey, map[string]any{"name": "Clips"})
+	video, err := os.ReadFile("../aaf/testdata/video_small.json")
+	require.NoError(t, err)
+	h.JSON(t, "POST", "/api/projects/"+p.ID+"/import", h.AdminKey, video, http.StatusOK, nil)
+	download := func(query string) []byte {
+		var res v2[hubapi.V2ExportResponse]
+		h.JSON(t, "GET", "/v2/export?project="+p.ID+"&format=ndjson"+query, h.AdminKey, nil, http.StatusOK, &res)
+		status, body := httpGet(t, res.Data.ExportPath)
+		require.Equal(t, http.StatusOK, status)
+		return readZip(t, body)["Clips.ndjson"]
+	}
+	keyFramesOnly := download("&includeOnlyKeyFrames=true")
+	require.Equal(t, download("&includeOnlyKeyFrames=false"), keyFramesOnly)
+	require.Equal(t, download(""), keyFramesOnly)
+	var imported, exported []map[string]any
+	require.NoError(t, json.Unmarshal(video, &imported))
+	for _, line := range bytes.Split(bytes.TrimSpace(keyFramesOnly), []byte("\n")) {
+		var a map[string]any
+		require.NoError(t, json.Unmarshal(line, &a))
+		exported = append(exported, a)
+	}
+	require.Len(t, exported, len(imported))
+	for i := range imported {
+		tools := imported[i]["task"].(map[string]any)["tools"]
+		require.NotEmpty(t, tools)
+		require.Equal(t, tools, exported[i]["task"].(map[string]any)["tools"], "every keyframe of %s, as imported", imported[i]["externalId"])
+	}
 }
 
 // TestAssetShape_Apply checks that leaving parts out keeps the other keys
