@@ -183,3 +183,34 @@ func TestV2_Export_S3Blob(t *testing.T) {
 	require.Equal(t, 5, bytes.Count(entries["scaled.ndjson"], []byte("\n")))
 	require.Len(t, s3.ObjectKeys(t, bucket), 1)
 }
+
+// TestV2_SDKCallsNotServed checks the SDK calls that change a project or
+// its people, which this hub does not serve (docs/plugins-and-runs.md,
+// the compatibility table): each answers 404 naming the endpoint, never
+// a silent success.
+func TestV2_SDKCallsNotServed(t *testing.T) {
+	t.Parallel()
+	h := hubtest.Start(t, nil)
+	p := createProject(t, h, h.AdminKey, map[string]any{"name": "p"})
+	tests := []struct {
+		call, method, path string
+	}{
+		{"create_project", "POST", "/v2/project"},
+		{"update_workflow_stages, create_label_set", "POST", "/v2/project/" + p.ID},
+		{"delete_project", "DELETE", "/v2/project/" + p.ID},
+		{"create_batch, create_batches", "POST", "/v2/batches/" + p.ID},
+		{"assign_batches", "POST", "/v2/assignBatches"},
+		{"assign_task", "POST", "/v2/task/assign"},
+		{"add_members_to_project", "POST", "/v2/project/" + p.ID + "/assigned"},
+		{"import_labels", "POST", "/v2/import/labels"},
+		{"create_attachment", "POST", "/v2/attachments"},
+		{"get_task_history by history id", "GET", "/v2/taskHistory/65f0a1b2c3d4e5f600000001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var fail hubapi.FailResponse
+			h.JSON(t, tt.method, tt.path, h.AdminKey, map[string]any{}, http.StatusNotFound, &fail)
+			require.Equal(t, "no such endpoint: "+tt.method+" "+tt.path, fail.Message, tt.call)
+		})
+	}
+}
