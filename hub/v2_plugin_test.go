@@ -62,11 +62,12 @@ func TestV2Plugin_Callbacks(t *testing.T) {
 			Status string          `json:"status"`
 			Data   hub.V2PluginAck `json:"data"`
 		}
-		h.JSON(t, http.MethodPost, "/v2/pluginLog", reqA.APIKey, map[string]any{
+		logAck := h.JSON(t, http.MethodPost, "/v2/pluginLog", reqA.APIKey, map[string]any{
 			"level": "ERROR", "organization": h.OrgID, "pluginId": p.ID, "runBy": h.AdminID, "session": runA.ID, "msg": "over REST", "file": "a.txt",
 		}, http.StatusOK, &ack)
 		require.Equal(t, "success", ack.Status)
 		require.Equal(t, runA.ID, ack.Data.Session)
+		v2GoldenText(t, h, "plugin_ack", logAck, map[string]string{runA.ID: "<run id>"})
 
 		// Upload a file as the SDK does, then respond.
 		q := url.Values{"name": {"rest.zip"}, "project": {rb.project.ID}, "type": {"exports"}}
@@ -76,7 +77,8 @@ func TestV2Plugin_Callbacks(t *testing.T) {
 		q.Set("name", up.Data.UploadURL)
 		var sig v2[hubapi.V2SignedURLResponse]
 		h.JSON(t, http.MethodGet, "/v2/getSignedUrl?"+q.Encode(), reqA.APIKey, nil, http.StatusOK, &sig)
-		h.JSON(t, http.MethodPost, "/v2/pluginResponse", reqA.APIKey, map[string]any{"export": true, "response": sig.Data.SignedURL, "session": runA.ID}, http.StatusOK, nil)
+		responseAck := h.JSON(t, http.MethodPost, "/v2/pluginResponse", reqA.APIKey, map[string]any{"export": true, "response": sig.Data.SignedURL, "session": runA.ID}, http.StatusOK, nil)
+		v2GoldenText(t, h, "plugin_ack", responseAck, map[string]string{runA.ID: "<run id>"})
 
 		end := rb.waitEnd(t, runA.ID)
 		require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
