@@ -32,3 +32,32 @@ func AppendJSONList(list, item json.RawMessage) (json.RawMessage, error) {
 	out = append(out, item...)
 	return append(out, ']'), nil
 }
+
+// EncodeJSONList encodes a list for a JSON column: a JSON array, "[]"
+// when the list is empty.
+func EncodeJSONList[T any](v []T) (string, error) {
+	if len(v) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode list: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeJSONList decodes a JSON column written by EncodeJSONList; an
+// empty column or array gives nil.
+func DecodeJSONList[T any](b []byte) ([]T, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var out []T
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("decode list %q: %w", b, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}

@@ -35,3 +35,35 @@ func TestAppendJSONList(t *testing.T) {
 		})
 	}
 }
+
+func TestEncodeJSONList(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{{nil, "[]"}, {[]string{}, "[]"}, {[]string{"a", `b"c`}, `["a","b\"c"]`}} {
+		got, err := store.EncodeJSONList(tt.in)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, got)
+		back, err := store.DecodeJSONList[string]([]byte(got))
+		require.NoError(t, err)
+		if len(tt.in) == 0 {
+			require.Nil(t, back, "an empty list reads back as nil")
+		} else {
+			require.Equal(t, tt.in, back)
+		}
+	}
+}
+
+func TestDecodeJSONList(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", "[]", "null"} {
+		got, err := store.DecodeJSONList[string]([]byte(in))
+		require.NoError(t, err, "%q", in)
+		require.Nil(t, got, "%q reads as nil", in)
+	}
+	_, err := store.DecodeJSONList[string]([]byte(`{"a":1}`))
+	require.ErrorContains(t, err, `decode list "{\"a\":1}"`)
+	_, err = store.DecodeJSONList[int]([]byte(`["x"]`))
+	require.ErrorContains(t, err, `decode list "[\"x\"]"`)
+}

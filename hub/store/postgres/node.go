@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/internal/sqlstore"
 )
 
 // Leases are computed with the database's clock (now()), so replicas
@@ -18,12 +19,12 @@ import (
 const nodeColumns = `id, incarnation, started_at, last_seen, expires_at,
 	(expires_at IS NOT NULL AND expires_at <= now()) AS expired`
 
-func scanNode(row pgx.Row) (*store.Node, error) {
+func scanNode(row sqlstore.Row) (*store.Node, error) {
 	var n store.Node
-	if err := row.Scan(&n.ID, &n.Incarnation, &n.StartedAt, &n.LastSeen, &n.ExpiresAt, &n.Expired); err != nil {
+	if err := row.Scan(&n.ID, &n.Incarnation, sqlstore.TimeDest(&n.StartedAt), sqlstore.TimeDest(&n.LastSeen),
+		sqlstore.NullTimeDest(&n.ExpiresAt), &n.Expired); err != nil {
 		return nil, err
 	}
-	n.StartedAt, n.LastSeen, n.ExpiresAt = n.StartedAt.UTC(), n.LastSeen.UTC(), utcPtr(n.ExpiresAt)
 	return &n, nil
 }
 
@@ -70,8 +71,8 @@ func (s *Store) NodeRegister(ctx context.Context, p *store.NodeLeaseParams) (*st
 // NodeRenew extends the lease of node p.ID; ErrNotFound when its row is
 // missing or belongs to another incarnation.
 func (s *Store) NodeRenew(ctx context.Context, p *store.NodeLeaseParams) error {
-	err := s.execOne(ctx, `UPDATE hub_nodes SET last_seen = now(), expires_at = now() + $3::interval
-		WHERE id = $1 AND incarnation = $2`, p.ID, p.Incarnation, leaseInterval(p.Lease))
+	err := sqlstore.ExecOne(ctx, s.shared, querier{s.pool}, `UPDATE hub_nodes SET last_seen = now(),
+		expires_at = now() + $3::interval WHERE id = $1 AND incarnation = $2`, p.ID, p.Incarnation, leaseInterval(p.Lease))
 	if err != nil {
 		return fmt.Errorf("renew node %s: %w", p.ID, err)
 	}
@@ -81,8 +82,8 @@ func (s *Store) NodeRenew(ctx context.Context, p *store.NodeLeaseParams) error {
 // NodeDelete deletes node id's row if it belongs to incarnation, with its
 // instances (ON DELETE CASCADE).
 func (s *Store) NodeDelete(ctx context.Context, id, incarnation string) error {
-	if _, err := s.exec(ctx, `DELETE FROM hub_nodes WHERE id = $1 AND incarnation = $2`, id, incarnation); err != nil {
-		return fmt.Errorf("delete node %s: %w", id, err)
+	if _, err := s.pool.Exec(ctx, `DELETE FROM hub_nodes WHERE id = $1 AND incarnation = $2`, id, incarnation); err != nil {
+		return fmt.Errorf("delete node %s: %w", id, interpretError(err))
 	}
 	return nil
 }
@@ -98,13 +99,16 @@ func (s *Store) NodeDeleteExpired(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delete expired nodes: %w", interpretError(err))
 	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	slices.Sort(ids)
-	return listOrNil(ids), nil
+	return ids, nil
 }
 
 // NodeList returns every node ordered by id.
 func (s *Store) NodeList(ctx context.Context) ([]*store.Node, error) {
-	out, err := queryList(ctx, s.pool, scanNode, `SELECT `+nodeColumns+` FROM hub_nodes ORDER BY id`)
+	out, err := sqlstore.List(ctx, s.shared, querier{s.pool}, scanNode, `SELECT `+nodeColumns+` FROM hub_nodes ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/internal/sqlstore"
 )
 
 // DefaultMaxConns is the size of the connection pool.
@@ -78,6 +79,8 @@ func (c *Config) validate() error {
 // Store is the PostgreSQL implementation of [store.Store]. It is safe for
 // concurrent use.
 type Store struct {
+	// shared holds the plain reads and writes, the same on both backends.
+	*shared
 	pool *pgxpool.Pool
 	// connConfig opens the dedicated connections of Listen.
 	connConfig *pgx.ConnConfig
@@ -88,6 +91,10 @@ type Store struct {
 	log       *slog.Logger
 	closeOnce sync.Once
 }
+
+// shared is the layer of reads and writes both backends share; an alias,
+// so that the embedded field stays unexported.
+type shared = sqlstore.Store
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -117,6 +124,12 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", interpretError(err))
 	}
 	s := &Store{pool: pool, connConfig: pcfg.ConnConfig.Copy(), log: cfg.Logger.With(slog.String("component", "store"))}
+	s.shared = sqlstore.New(dialect, sqlstore.DB{
+		Read:           querier{pool},
+		Write:          querier{pool},
+		InTxFunc:       s.inSharedTx,
+		InSnapshotFunc: s.inSnapshot,
+	})
 	if err := pool.Ping(ctx); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("connect: %w", interpretError(err))
@@ -241,130 +254,24 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err != nil {
 		return interpretError(err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback(ctx) // the error from fn is what the caller needs
-		return withCtxErr(ctx, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return withCtxErr(ctx, interpretError(err))
-	}
-	return nil
+	return sqlstore.EndTx(ctx, fn(tx), func() error { return tx.Rollback(ctx) }, func() error { return tx.Commit(ctx) },
+		interpretError)
 }
 
-// withCtxErr adds ctx's error to err when ctx is done: a statement that
-// fails after a cancellation may report only its broken connection.
-func withCtxErr(ctx context.Context, err error) error {
-	ctxErr := ctx.Err()
-	if ctxErr == nil || errors.Is(err, ctxErr) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ctxErr, err)
+// inSharedTx is inTx for the shared layer.
+func (s *Store) inSharedTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error { return fn(querier{tx}) })
 }
 
-// exec runs one statement and returns the number of rows it changed.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := s.pool.Exec(ctx, query, args...)
-	if err != nil {
-		return 0, interpretError(err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-// execOne runs a statement that must change exactly one row;
-// store.ErrNotFound when it changed none.
-func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
-	n, err := s.exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-// querier is a pool or a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// queryList runs a query and scans every row with scan.
-func queryList[T any](ctx context.Context, q querier, scan func(pgx.Row) (*T, error), query string, args ...any) ([]*T, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, interpretError(err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err)
-	}
-	return out, nil
+// inSnapshot runs fn in a read-only REPEATABLE READ transaction: its
+// statements see one snapshot.
+func (s *Store) inSnapshot(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error { return fn(querier{tx}) })
 }
 
 // now is the store's clock: UTC, at the precision the store keeps.
-func now() time.Time {
-	return time.Now().UTC().Truncate(time.Microsecond)
-}
-
-// orNow returns t in UTC at microsecond precision, or now when t is zero.
-// PostgreSQL rounds to microseconds; the store truncates first, as the
-// SQLite backend does.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
-
-// tsPtr prepares an optional time for writing.
-func tsPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := t.UTC().Truncate(time.Microsecond)
-	return &v
-}
-
-// utcPtr converts an optional time read back to UTC.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := t.UTC()
-	return &v
-}
-
-// nullString encodes an optional reference: NULL when empty.
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// bytesOrNil returns b, nil when empty.
-func bytesOrNil(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// listOrNil returns v, nil when empty.
-func listOrNil[T any](v []T) []T {
-	if len(v) == 0 {
-		return nil
-	}
-	return v
-}
+func now() time.Time { return sqlstore.Now() }
 
 // textArray returns v for a text[] column ('{}' when empty).
 func textArray(v []string) []string {

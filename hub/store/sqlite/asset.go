@@ -7,15 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
 )
-
-// Batch filters use the side table asset_batches (seq, project_id, batch)
-// rather than json_each over assets.batches: the filter probes an index
-// instead of parsing JSON on every row, and per-batch counts are one GROUP
-// BY over an index.
 
 // AssetImport writes every row of p.Rows to project p.ProjectID in one
 // transaction (see store.Store.AssetImport). Rows are written as they are
@@ -124,7 +118,7 @@ func (imp *assetImporter) write(ctx context.Context, n int, a *store.Asset) (boo
 	if a.ExternalID == "" {
 		return false, fmt.Errorf("asset %d: externalId is empty", n)
 	}
-	batches, err := encodeList(a.Batches)
+	batches, err := store.EncodeJSONList(a.Batches)
 	if err != nil {
 		return false, fmt.Errorf("asset %d (externalId %q): %w", n, a.ExternalID, err)
 	}
@@ -197,186 +191,4 @@ func (imp *assetImporter) writeBatches(ctx context.Context, n int, a *store.Asse
 		}
 	}
 	return nil
-}
-
-// assetWhere returns the WHERE clause (over assets a) and its arguments for
-// the filter of p.
-func assetWhere(p *store.AssetListParams) (string, []any) {
-	var (
-		sb   strings.Builder
-		args = []any{p.ProjectID}
-	)
-	sb.WriteString(`a.project_id = ?`)
-	in := func(column string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		sb.WriteString(` AND ` + column + ` IN (`)
-		for i, v := range values {
-			if i > 0 {
-				sb.WriteString(`, `)
-			}
-			sb.WriteString(`?`)
-			args = append(args, v)
-		}
-		sb.WriteString(`)`)
-	}
-	in(`a.stage_id`, p.StageIDs)
-	in(`a.asset_id`, p.IDs)
-	in(`a.task_id`, p.TaskIDs)
-	in(`a.external_id`, p.ExternalIDs)
-	for _, b := range []struct {
-		cond string
-		t    time.Time
-	}{{`a.updated_at > ?`, p.UpdatedAfter}, {`a.updated_at < ?`, p.UpdatedBefore},
-		{`a.created_at > ?`, p.CreatedAfter}, {`a.created_at < ?`, p.CreatedBefore}} {
-		if !b.t.IsZero() {
-			sb.WriteString(` AND ` + b.cond)
-			args = append(args, micros(b.t))
-		}
-	}
-	if len(p.Batches) > 0 {
-		sb.WriteString(` AND EXISTS (SELECT 1 FROM asset_batches b WHERE b.seq = a.seq AND b.batch IN (`)
-		for i, b := range p.Batches {
-			if i > 0 {
-				sb.WriteString(`, `)
-			}
-			sb.WriteString(`?`)
-			args = append(args, b)
-		}
-		sb.WriteString(`))`)
-	}
-	for _, b := range p.AllBatches {
-		sb.WriteString(` AND EXISTS (SELECT 1 FROM asset_batches b WHERE b.seq = a.seq AND b.batch = ?)`)
-		args = append(args, b)
-	}
-	if p.PreLabeled != nil {
-		sb.WriteString(` AND a.pre_labeled = ?`)
-		args = append(args, *p.PreLabeled)
-	}
-	return sb.String(), args
-}
-
-// assetColumns are the columns scanAsset reads, over assets a.
-const assetColumns = `a.project_id, a.seq, a.asset_id, a.task_id, a.external_id, a.stage_id, a.batches, a.updated_at, a.created_at, a.pre_labeled, a.data`
-
-func scanAsset(row scanner) (*store.Asset, error) {
-	var (
-		a                store.Asset
-		batches          string
-		updated, created int64
-		data             []byte
-	)
-	if err := row.Scan(&a.ProjectID, &a.Seq, &a.ID, &a.TaskID, &a.ExternalID, &a.StageID, &batches, &updated, &created,
-		&a.PreLabeled, &data); err != nil {
-		return nil, err
-	}
-	var err error
-	if a.Batches, err = decodeList[string](batches); err != nil {
-		return nil, fmt.Errorf("asset %q batches: %w", a.ExternalID, err)
-	}
-	a.UpdatedAt, a.CreatedAt = fromMicros(updated), fromMicros(created)
-	a.Data = rawOrNil(data)
-	return &a, nil
-}
-
-// assetOrderBy returns the ORDER BY list of p (over assets a), Seq last.
-func assetOrderBy(p *store.AssetListParams) (string, error) {
-	var parts []string
-	for _, o := range p.OrderBy {
-		if !o.Valid() {
-			return "", fmt.Errorf("order assets by %q: unknown field", o.Field)
-		}
-		col := `a.` + string(o.Field)
-		if o.Desc {
-			col += ` DESC`
-		}
-		parts = append(parts, col)
-	}
-	return strings.Join(append(parts, `a.seq`), `, `), nil
-}
-
-// AssetListPage returns up to p.Limit assets with Seq > p.AfterSeq
-// matching the filter of p, in p.OrderBy order (keyset paging on
-// (project_id, seq) by default).
-func (s *Store) AssetListPage(ctx context.Context, p *store.AssetListParams) ([]*store.Asset, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = store.DefaultAssetPageSize
-	}
-	order, err := assetOrderBy(p)
-	if err != nil {
-		return nil, err
-	}
-	where, args := assetWhere(p)
-	args = append(args, p.AfterSeq, limit, max(p.Offset, 0))
-	out, err := queryList(ctx, s.rdb, scanAsset,
-		`SELECT `+assetColumns+` FROM assets a
-		WHERE `+where+` AND a.seq > ? ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list assets of project %s: %w", p.ProjectID, err)
-	}
-	return out, nil
-}
-
-// AssetListByTask returns the assets of org's projects whose task has id
-// taskID, oldest project first.
-func (s *Store) AssetListByTask(ctx context.Context, orgID, taskID string) ([]*store.Asset, error) {
-	out, err := queryList(ctx, s.rdb, scanAsset,
-		`SELECT `+assetColumns+` FROM assets a JOIN projects p ON p.id = a.project_id
-		WHERE a.task_id = ? AND p.org_id = ? ORDER BY p.created_at, p.id`, taskID, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("find task %s: %w", taskID, err)
-	}
-	return out, nil
-}
-
-// AssetCount returns the number of assets matching the filter of p.
-func (s *Store) AssetCount(ctx context.Context, p *store.AssetListParams) (int64, error) {
-	where, args := assetWhere(p)
-	var n int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM assets a WHERE `+where, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count assets of project %s: %w", p.ProjectID, interpretError(err))
-	}
-	return n, nil
-}
-
-// AssetCounts returns a project's asset counts in total, per stage id and
-// per batch name, from one snapshot.
-func (s *Store) AssetCounts(ctx context.Context, projectID string) (*store.AssetCounts, error) {
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("count assets of project %s: %w", projectID, interpretError(err))
-	}
-	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
-	c := &store.AssetCounts{ByStage: map[string]int64{}, ByBatch: map[string]int64{}}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM assets WHERE project_id = ?`, projectID).Scan(&c.Total); err != nil {
-		return nil, fmt.Errorf("count assets of project %s: %w", projectID, interpretError(err))
-	}
-	group := func(into map[string]int64, query string) error {
-		rows, err := tx.QueryContext(ctx, query, projectID)
-		if err != nil {
-			return interpretError(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				k string
-				n int64
-			)
-			if err := rows.Scan(&k, &n); err != nil {
-				return interpretError(err)
-			}
-			into[k] = n
-		}
-		return interpretError(rows.Err())
-	}
-	if err := group(c.ByStage, `SELECT stage_id, count(*) FROM assets
-		WHERE project_id = ? AND stage_id <> '' GROUP BY stage_id`); err != nil {
-		return nil, fmt.Errorf("count assets of project %s by stage: %w", projectID, err)
-	}
-	if err := group(c.ByBatch, `SELECT batch, count(*) FROM asset_batches WHERE project_id = ? GROUP BY batch`); err != nil {
-		return nil, fmt.Errorf("count assets of project %s by batch: %w", projectID, err)
-	}
-	return c, nil
 }

@@ -9,24 +9,21 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/internal/sqlstore"
 )
 
 // A SQLite file serves one process, so leases use this process's clock.
 
 const nodeColumns = `id, incarnation, started_at, last_seen, expires_at`
 
-// scanNode reads a node; expired is judged at nowMicros.
-func scanNode(row scanner, nowMicros int64) (*store.Node, error) {
-	var (
-		n                 store.Node
-		started, lastSeen int64
-		expires           sql.NullInt64
-	)
-	if err := row.Scan(&n.ID, &n.Incarnation, &started, &lastSeen, &expires); err != nil {
+// scanNode reads a node; expired is judged at t.
+func scanNode(row sqlstore.Row, t time.Time) (*store.Node, error) {
+	var n store.Node
+	if err := row.Scan(&n.ID, &n.Incarnation, sqlstore.TimeDest(&n.StartedAt), sqlstore.TimeDest(&n.LastSeen),
+		sqlstore.NullTimeDest(&n.ExpiresAt)); err != nil {
 		return nil, err
 	}
-	n.StartedAt, n.LastSeen, n.ExpiresAt = fromMicros(started), fromMicros(lastSeen), timePtr(expires)
-	n.Expired = expires.Valid && expires.Int64 <= nowMicros
+	n.Expired = n.ExpiresAt != nil && !n.ExpiresAt.After(t)
 	return &n, nil
 }
 
@@ -47,7 +44,7 @@ func (s *Store) NodeRegister(ctx context.Context, p *store.NodeLeaseParams) (*st
 	t := now()
 	var prev *store.Node
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
-		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM hub_nodes WHERE id = ?`, p.ID), micros(t))
+		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM hub_nodes WHERE id = ?`, p.ID), t)
 		switch {
 		case err == nil:
 			prev = n
@@ -74,8 +71,8 @@ func (s *Store) NodeRegister(ctx context.Context, p *store.NodeLeaseParams) (*st
 // missing or belongs to another incarnation.
 func (s *Store) NodeRenew(ctx context.Context, p *store.NodeLeaseParams) error {
 	t := now()
-	err := s.execOne(ctx, `UPDATE hub_nodes SET last_seen = ?, expires_at = ? WHERE id = ? AND incarnation = ?`,
-		micros(t), leaseEnd(t, p.Lease), p.ID, p.Incarnation)
+	err := sqlstore.ExecOne(ctx, s.shared, sqlstore.SQL(s.wdb), `UPDATE hub_nodes SET last_seen = ?, expires_at = ?
+		WHERE id = ? AND incarnation = ?`, micros(t), leaseEnd(t, p.Lease), p.ID, p.Incarnation)
 	if err != nil {
 		return fmt.Errorf("renew node %s: %w", p.ID, err)
 	}
@@ -85,8 +82,8 @@ func (s *Store) NodeRenew(ctx context.Context, p *store.NodeLeaseParams) error {
 // NodeDelete deletes node id's row if it belongs to incarnation, with its
 // instances (ON DELETE CASCADE).
 func (s *Store) NodeDelete(ctx context.Context, id, incarnation string) error {
-	if _, err := s.exec(ctx, `DELETE FROM hub_nodes WHERE id = ? AND incarnation = ?`, id, incarnation); err != nil {
-		return fmt.Errorf("delete node %s: %w", id, err)
+	if _, err := s.wdb.ExecContext(ctx, `DELETE FROM hub_nodes WHERE id = ? AND incarnation = ?`, id, incarnation); err != nil {
+		return fmt.Errorf("delete node %s: %w", id, interpretError(err))
 	}
 	return nil
 }
@@ -120,9 +117,10 @@ func (s *Store) NodeDeleteExpired(ctx context.Context) ([]string, error) {
 
 // NodeList returns every node ordered by id.
 func (s *Store) NodeList(ctx context.Context) ([]*store.Node, error) {
-	t := micros(now())
-	out, err := queryList(ctx, s.rdb, func(row scanner) (*store.Node, error) { return scanNode(row, t) },
-		`SELECT `+nodeColumns+` FROM hub_nodes ORDER BY id`)
+	t := now()
+	out, err := sqlstore.List(ctx, s.shared, sqlstore.SQL(s.rdb), func(row sqlstore.Row) (*store.Node, error) {
+		return scanNode(row, t)
+	}, `SELECT `+nodeColumns+` FROM hub_nodes ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}

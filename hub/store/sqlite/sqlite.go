@@ -32,6 +32,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/store/internal/sqlstore"
 )
 
 // DefaultBusyTimeout is how long a connection waits for a lock held by
@@ -90,6 +91,8 @@ func (c *Config) validate() error {
 // Store is the SQLite implementation of [store.Store]. It is safe for
 // concurrent use.
 type Store struct {
+	// shared holds the plain reads and writes, the same on both backends.
+	*shared
 	// rdb serves queries on read-only connections.
 	rdb *sql.DB
 	// wdb has exactly one connection; every write goes through it.
@@ -99,6 +102,10 @@ type Store struct {
 
 	closeOnce sync.Once
 }
+
+// shared is the layer of reads and writes both backends share; an alias,
+// so that the embedded field stays unexported.
+type shared = sqlstore.Store
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -149,6 +156,12 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
 
 	s := &Store{rdb: rdb, wdb: wdb}
+	s.shared = sqlstore.New(dialect, sqlstore.DB{
+		Read:           sqlstore.SQL(rdb),
+		Write:          sqlstore.SQL(wdb),
+		InTxFunc:       s.inTx,
+		InSnapshotFunc: s.inSnapshot,
+	})
 	if _, err := migrate(ctx, wdb, cfg.Logger); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -247,75 +260,21 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return interpretError(err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback() // the error from fn is what the caller needs
-		return withCtxErr(ctx, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return withCtxErr(ctx, interpretError(err))
-	}
-	return nil
+	return sqlstore.EndTx(ctx, fn(tx), tx.Rollback, tx.Commit, interpretError)
 }
 
-// withCtxErr adds ctx's error to err when ctx is done: database/sql rolls a
-// transaction back as soon as its context ends, and the statement that
-// notices fails with "statement is closed" rather than the cause.
-func withCtxErr(ctx context.Context, err error) error {
-	ctxErr := ctx.Err()
-	if ctxErr == nil || errors.Is(err, ctxErr) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ctxErr, err)
+// inTx is inWriteTx for the shared layer.
+func (s *Store) inTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return s.inWriteTx(ctx, func(tx *sql.Tx) error { return fn(sqlstore.SQL(tx)) })
 }
 
-// exec runs one write statement and returns the number of rows it changed.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := s.wdb.ExecContext(ctx, query, args...)
+// inSnapshot runs fn in a read-only transaction of the read pool, which
+// sees one snapshot of the file (WAL).
+func (s *Store) inSnapshot(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, interpretError(err)
+		return interpretError(err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, interpretError(err)
-	}
-	return n, nil
-}
-
-// execOne runs a write statement that must change exactly one row;
-// store.ErrNotFound when it changed none.
-func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
-	n, err := s.exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// queryList runs a query on the read pool and scans every row with scan.
-func queryList[T any](ctx context.Context, db *sql.DB, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, interpretError(err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, interpretError(err)
-	}
-	return out, nil
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	return fn(sqlstore.SQL(tx))
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,24 +9,20 @@ import (
 
 const orgColumns = `id, name, webhook_url, webhook_secret_enc, created_at`
 
-func scanOrg(row scanner) (*store.Org, error) {
-	var (
-		o       store.Org
-		created int64
-	)
-	if err := row.Scan(&o.ID, &o.Name, &o.WebhookURL, &o.WebhookSecretEnc, &created); err != nil {
+func scanOrg(row Row) (*store.Org, error) {
+	var o store.Org
+	if err := row.Scan(&o.ID, &o.Name, &o.WebhookURL, &o.WebhookSecretEnc, TimeDest(&o.CreatedAt)); err != nil {
 		return nil, err
 	}
 	o.WebhookSecretEnc = bytesOrNil(o.WebhookSecretEnc)
-	o.CreatedAt = fromMicros(created)
 	return &o, nil
 }
 
 // OrgInsert creates an organization. ErrConflict if the id exists.
 func (s *Store) OrgInsert(ctx context.Context, o *store.Org) error {
-	o.CreatedAt = orNow(o.CreatedAt)
+	o.CreatedAt = OrNow(o.CreatedAt)
 	_, err := s.exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES (?, ?, ?, ?, ?)`,
-		o.ID, o.Name, o.WebhookURL, o.WebhookSecretEnc, micros(o.CreatedAt))
+		o.ID, o.Name, o.WebhookURL, o.WebhookSecretEnc, s.d.TimeFunc(o.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert org %s: %w", o.ID, err)
 	}
@@ -35,16 +31,16 @@ func (s *Store) OrgInsert(ctx context.Context, o *store.Org) error {
 
 // OrgGet returns an organization by id; ErrNotFound when missing.
 func (s *Store) OrgGet(ctx context.Context, id string) (*store.Org, error) {
-	o, err := scanOrg(s.rdb.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ?`, id))
+	o, err := Get(ctx, s, s.db.Read, scanOrg, `SELECT `+orgColumns+` FROM orgs WHERE id = ?`, id)
 	if err != nil {
-		return nil, fmt.Errorf("get org %s: %w", id, interpretError(err))
+		return nil, fmt.Errorf("get org %s: %w", id, err)
 	}
 	return o, nil
 }
 
 // OrgList returns every organization ordered by creation time.
 func (s *Store) OrgList(ctx context.Context) ([]*store.Org, error) {
-	out, err := queryList(ctx, s.rdb, scanOrg, `SELECT `+orgColumns+` FROM orgs ORDER BY created_at, id`)
+	out, err := List(ctx, s, s.db.Read, scanOrg, `SELECT `+orgColumns+` FROM orgs ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list orgs: %w", err)
 	}

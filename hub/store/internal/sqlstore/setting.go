@@ -1,10 +1,8 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // SettingInit stores value under name unless a value is stored there, and
@@ -12,12 +10,12 @@ import (
 // transaction, so it sees a row another process inserted meanwhile.
 func (s *Store) SettingInit(ctx context.Context, name, value string) (string, error) {
 	var stored string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO hub_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+	err := s.db.InTxFunc(ctx, func(q Querier) error {
+		if _, err := Exec(ctx, s, q, `INSERT INTO hub_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
 			name, value); err != nil {
-			return interpretError(err)
+			return err
 		}
-		return interpretError(tx.QueryRow(ctx, `SELECT value FROM hub_settings WHERE name = $1`, name).Scan(&stored))
+		return s.err(q.QueryRow(ctx, s.bind(`SELECT value FROM hub_settings WHERE name = ?`), name).Scan(&stored))
 	})
 	if err != nil {
 		return "", fmt.Errorf("init setting %s: %w", name, err)

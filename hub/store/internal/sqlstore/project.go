@@ -1,35 +1,33 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/exporthub/exporthub/hub/store"
 )
 
 const projectColumns = `id, org_id, name, description, category_schema, stages, batches, created_at, updated_at`
 
-func scanProject(row pgx.Row) (*store.Project, error) {
+func scanProject(row Row) (*store.Project, error) {
 	var (
 		p               store.Project
 		schema          string
 		stages, batches []byte
 	)
-	if err := row.Scan(&p.ID, &p.OrgID, &p.Name, &p.Description, &schema, &stages, &batches, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.OrgID, &p.Name, &p.Description, &schema, &stages, &batches,
+		TimeDest(&p.CreatedAt), TimeDest(&p.UpdatedAt)); err != nil {
 		return nil, err
 	}
 	var err error
-	if p.Stages, err = decodeList[store.Stage](stages); err != nil {
+	if p.Stages, err = store.DecodeJSONList[store.Stage](stages); err != nil {
 		return nil, fmt.Errorf("project %s stages: %w", p.ID, err)
 	}
-	if p.Batches, err = decodeList[store.Batch](batches); err != nil {
+	if p.Batches, err = store.DecodeJSONList[store.Batch](batches); err != nil {
 		return nil, fmt.Errorf("project %s batches: %w", p.ID, err)
 	}
 	p.CategorySchema = json.RawMessage(schema)
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return &p, nil
 }
 
@@ -42,10 +40,10 @@ func projectJSON(p *store.Project) (schema, stages, batches string, err error) {
 		}
 		schema = string(p.CategorySchema)
 	}
-	if stages, err = encodeList(p.Stages); err != nil {
+	if stages, err = store.EncodeJSONList(p.Stages); err != nil {
 		return "", "", "", fmt.Errorf("project %s stages: %w", p.ID, err)
 	}
-	if batches, err = encodeList(p.Batches); err != nil {
+	if batches, err = store.EncodeJSONList(p.Batches); err != nil {
 		return "", "", "", fmt.Errorf("project %s batches: %w", p.ID, err)
 	}
 	return schema, stages, batches, nil
@@ -59,13 +57,13 @@ func (s *Store) ProjectInsert(ctx context.Context, p *store.Project) error {
 		return fmt.Errorf("insert project: %w", err)
 	}
 	p.CategorySchema = json.RawMessage(schema)
-	p.CreatedAt = orNow(p.CreatedAt)
+	p.CreatedAt = OrNow(p.CreatedAt)
 	if p.UpdatedAt.IsZero() {
 		p.UpdatedAt = p.CreatedAt
 	}
-	p.UpdatedAt = orNow(p.UpdatedAt)
-	_, err = s.exec(ctx, `INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, p.OrgID, p.Name, p.Description, schema, stages, batches, p.CreatedAt, p.UpdatedAt)
+	p.UpdatedAt = OrNow(p.UpdatedAt)
+	_, err = s.exec(ctx, `INSERT INTO projects (`+projectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.OrgID, p.Name, p.Description, schema, stages, batches, s.d.TimeFunc(p.CreatedAt), s.d.TimeFunc(p.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert project %s: %w", p.ID, err)
 	}
@@ -75,18 +73,17 @@ func (s *Store) ProjectInsert(ctx context.Context, p *store.Project) error {
 // ProjectGet returns a project of org; ErrNotFound when missing or in
 // another organization.
 func (s *Store) ProjectGet(ctx context.Context, orgID, id string) (*store.Project, error) {
-	p, err := scanProject(s.pool.QueryRow(ctx,
-		`SELECT `+projectColumns+` FROM projects WHERE org_id = $1 AND id = $2`, orgID, id))
+	p, err := Get(ctx, s, s.db.Read, scanProject, `SELECT `+projectColumns+` FROM projects WHERE org_id = ? AND id = ?`, orgID, id)
 	if err != nil {
-		return nil, fmt.Errorf("get project %s: %w", id, interpretError(err))
+		return nil, fmt.Errorf("get project %s: %w", id, err)
 	}
 	return p, nil
 }
 
 // ProjectList returns the projects of org, newest first.
 func (s *Store) ProjectList(ctx context.Context, orgID string) ([]*store.Project, error) {
-	out, err := queryList(ctx, s.pool, scanProject,
-		`SELECT `+projectColumns+` FROM projects WHERE org_id = $1 ORDER BY created_at DESC, id DESC`, orgID)
+	out, err := List(ctx, s, s.db.Read, scanProject,
+		`SELECT `+projectColumns+` FROM projects WHERE org_id = ? ORDER BY created_at DESC, id DESC`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
@@ -102,11 +99,11 @@ func (s *Store) ProjectUpdate(ctx context.Context, p *store.Project) error {
 		return fmt.Errorf("update project: %w", err)
 	}
 	p.CategorySchema = json.RawMessage(schema)
-	p.UpdatedAt = now()
-	err = s.execOne(ctx, `UPDATE projects SET name = $1, description = $2, category_schema = $3, stages = $4,
-			batches = $5, updated_at = $6
-		WHERE org_id = $7 AND id = $8`,
-		p.Name, p.Description, schema, stages, batches, p.UpdatedAt, p.OrgID, p.ID)
+	p.UpdatedAt = Now()
+	err = s.execOne(ctx, `UPDATE projects SET name = ?, description = ?, category_schema = ?, stages = ?, batches = ?,
+			updated_at = ?
+		WHERE org_id = ? AND id = ?`,
+		p.Name, p.Description, schema, stages, batches, s.d.TimeFunc(p.UpdatedAt), p.OrgID, p.ID)
 	if err != nil {
 		return fmt.Errorf("update project %s: %w", p.ID, err)
 	}
@@ -117,7 +114,7 @@ func (s *Store) ProjectUpdate(ctx context.Context, p *store.Project) error {
 // run tokens and plugin links; exports and notifications stay.
 // ErrNotFound when missing.
 func (s *Store) ProjectDelete(ctx context.Context, orgID, id string) error {
-	if err := s.execOne(ctx, `DELETE FROM projects WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
+	if err := s.execOne(ctx, `DELETE FROM projects WHERE org_id = ? AND id = ?`, orgID, id); err != nil {
 		return fmt.Errorf("delete project %s: %w", id, err)
 	}
 	return nil

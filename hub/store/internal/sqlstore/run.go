@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -7,29 +7,32 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
+// RunColumns are the columns of runs ScanRun reads, in order.
+const RunColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
 	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
 const finalStatuses = `('succeeded', 'failed', 'timed_out', 'lost', 'cancelled')`
 
-func scanRun(row pgx.Row) (*store.Run, error) {
+// ScanRun reads a run selected as RunColumns.
+func ScanRun(d *Dialect, row Row) (*store.Run, error) {
 	var r store.Run
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
-		&r.Stages, &r.Batches, &r.InstanceID, &r.ExportID, &r.NumTasks, &r.Deadline, &r.CreatedAt, &r.DispatchedAt,
-		&r.StartedAt, &r.EndedAt, &r.NodeID, &r.Retries, &r.Attempt); err != nil {
+		d.ScanListFunc(&r.Stages), d.ScanListFunc(&r.Batches), &r.InstanceID, &r.ExportID, &r.NumTasks,
+		NullTimeDest(&r.Deadline), TimeDest(&r.CreatedAt), NullTimeDest(&r.DispatchedAt), NullTimeDest(&r.StartedAt),
+		NullTimeDest(&r.EndedAt), &r.NodeID, &r.Retries, &r.Attempt); err != nil {
 		return nil, err
 	}
 	r.Stages, r.Batches = listOrNil(r.Stages), listOrNil(r.Batches)
-	r.Deadline, r.DispatchedAt, r.StartedAt, r.EndedAt = utcPtr(r.Deadline), utcPtr(r.DispatchedAt), utcPtr(r.StartedAt), utcPtr(r.EndedAt)
-	r.CreatedAt = r.CreatedAt.UTC()
 	return &r, nil
+}
+
+func (s *Store) scanRun(row Row) (*store.Run, error) {
+	return ScanRun(&s.d, row)
 }
 
 // RunInsert creates a run (Status defaults to queued, Attempt to 1).
@@ -39,18 +42,25 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	if r.Status == "" {
 		r.Status = store.RunQueued
 	}
-	if err := validStatus(r.Status); err != nil {
+	if err := store.CheckRunStatus(r.Status); err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
-	r.CreatedAt = orNow(r.CreatedAt)
+	stages, err := s.d.ListFunc(r.Stages)
+	if err != nil {
+		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
+	batches, err := s.d.ListFunc(r.Batches)
+	if err != nil {
+		return fmt.Errorf("insert run %s: %w", r.ID, err)
+	}
+	r.CreatedAt = OrNow(r.CreatedAt)
 	if r.Attempt == 0 {
 		r.Attempt = 1
 	}
-	_, err := s.exec(ctx, `INSERT INTO runs (`+runColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, textArray(r.Stages),
-		textArray(r.Batches), r.InstanceID, r.ExportID, r.NumTasks, tsPtr(r.Deadline), r.CreatedAt,
-		tsPtr(r.DispatchedAt), tsPtr(r.StartedAt), tsPtr(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
+	_, err = s.exec(ctx, `INSERT INTO runs (`+RunColumns+`) VALUES (`+placeholders(21)+`)`,
+		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, stages, batches,
+		r.InstanceID, r.ExportID, r.NumTasks, s.d.nullTime(r.Deadline), s.d.TimeFunc(r.CreatedAt),
+		s.d.nullTime(r.DispatchedAt), s.d.nullTime(r.StartedAt), s.d.nullTime(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
 	if err != nil {
 		return fmt.Errorf("insert run %s: %w", r.ID, err)
 	}
@@ -60,9 +70,9 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 // RunGet returns a run of org; ErrNotFound when missing or in another
 // organization.
 func (s *Store) RunGet(ctx context.Context, orgID, id string) (*store.Run, error) {
-	r, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE org_id = $1 AND id = $2`, orgID, id))
+	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs WHERE org_id = ? AND id = ?`, orgID, id)
 	if err != nil {
-		return nil, fmt.Errorf("get run %s: %w", id, interpretError(err))
+		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	return r, nil
 }
@@ -70,36 +80,33 @@ func (s *Store) RunGet(ctx context.Context, orgID, id string) (*store.Run, error
 // RunGetByID returns a run by id in any organization; ErrNotFound when
 // missing.
 func (s *Store) RunGetByID(ctx context.Context, id string) (*store.Run, error) {
-	r, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, id))
+	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs WHERE id = ?`, id)
 	if err != nil {
-		return nil, fmt.Errorf("get run %s: %w", id, interpretError(err))
+		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	return r, nil
 }
 
-// DefaultRunListLimit is RunListParams.Limit when it is 0.
-const DefaultRunListLimit = 100
-
 // RunList returns runs of p.OrgID, newest first, filtered by project and
-// plugin when set, at most p.Limit.
+// plugin when set, at most p.Limit (store.DefaultRunListLimit when 0).
 func (s *Store) RunList(ctx context.Context, p *store.RunListParams) ([]*store.Run, error) {
-	query := `SELECT ` + runColumns + ` FROM runs WHERE org_id = $1`
+	query := `SELECT ` + RunColumns + ` FROM runs WHERE org_id = ?`
 	args := []any{p.OrgID}
 	if p.ProjectID != "" {
+		query += ` AND project_id = ?`
 		args = append(args, p.ProjectID)
-		query += fmt.Sprintf(` AND project_id = $%d`, len(args))
 	}
 	if p.PluginID != "" {
+		query += ` AND plugin_id = ?`
 		args = append(args, p.PluginID)
-		query += fmt.Sprintf(` AND plugin_id = $%d`, len(args))
 	}
 	limit := p.Limit
 	if limit <= 0 {
-		limit = DefaultRunListLimit
+		limit = store.DefaultRunListLimit
 	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
-	out, err := queryList(ctx, s.pool, scanRun, query, args...)
+	out, err := List(ctx, s, s.db.Read, s.scanRun, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
@@ -108,7 +115,7 @@ func (s *Store) RunList(ctx context.Context, p *store.RunListParams) ([]*store.R
 
 // RunListActive returns every run not in a final state, oldest first.
 func (s *Store) RunListActive(ctx context.Context) ([]*store.Run, error) {
-	out, err := queryList(ctx, s.pool, scanRun, `SELECT `+runColumns+` FROM runs
+	out, err := List(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs
 		WHERE status NOT IN `+finalStatuses+` ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list active runs: %w", err)
@@ -116,32 +123,20 @@ func (s *Store) RunListActive(ctx context.Context) ([]*store.Run, error) {
 	return out, nil
 }
 
-// validStatus checks that st is one of the run states.
-func validStatus(st store.RunStatus) error {
-	switch st {
-	case store.RunQueued, store.RunDispatched, store.RunRunning, store.RunUploaded:
-		return nil
-	}
-	if st.Final() {
-		return nil
-	}
-	return fmt.Errorf("unknown run status %q", st)
-}
-
 // RunSetStatus moves a run to p.Status if its status is one of p.From (any
 // when From is empty) and its attempt is p.FromAttempt (when set), and
 // returns the updated run. ErrNotFound when the run does not exist,
 // ErrConflict when it is in another status or attempt.
 func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (*store.Run, error) {
-	if err := validStatus(p.Status); err != nil {
+	if err := store.CheckRunStatus(p.Status); err != nil {
 		return nil, fmt.Errorf("set run %s status: %w", p.ID, err)
 	}
-	at := orNow(p.At)
-	args := []any{p.ID, string(p.Status)}
-	sets := []string{`status = $2`}
+	at := s.d.TimeFunc(OrNow(p.At))
+	sets := []string{`status = ?`}
+	args := []any{string(p.Status)}
 	add := func(col string, v any) {
+		sets = append(sets, col+` = ?`)
 		args = append(args, v)
-		sets = append(sets, fmt.Sprintf(`%s = $%d`, col, len(args)))
 	}
 	if p.Message != "" {
 		add("message", p.Message)
@@ -159,7 +154,7 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 		add("num_tasks", p.NumTasks)
 	}
 	if p.Deadline != nil {
-		add("deadline", tsPtr(p.Deadline))
+		add("deadline", s.d.nullTime(p.Deadline))
 	}
 	if p.Attempt != 0 {
 		add("attempt", p.Attempt)
@@ -175,44 +170,43 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	case p.Status.Final():
 		add("ended_at", at)
 	}
-	query := `UPDATE runs SET ` + strings.Join(sets, ", ") + ` WHERE id = $1`
+	query := `UPDATE runs SET ` + strings.Join(sets, ", ") + ` WHERE id = ?`
+	args = append(args, p.ID)
 	if len(p.From) > 0 {
 		from := make([]string, len(p.From))
 		for i, f := range p.From {
 			from[i] = string(f)
 		}
-		args = append(args, from)
-		query += fmt.Sprintf(` AND status = ANY($%d::text[])`, len(args))
+		cond, in := s.d.InFunc("status", from)
+		query += ` AND ` + cond
+		args = append(args, in...)
 	}
 	if p.FromAttempt != 0 {
+		query += ` AND attempt = ?`
 		args = append(args, p.FromAttempt)
-		query += fmt.Sprintf(` AND attempt = $%d`, len(args))
 	}
 	if p.FromNode != "" {
+		query += ` AND node_id = ?`
 		args = append(args, p.FromNode)
-		query += fmt.Sprintf(` AND node_id = $%d`, len(args))
 	}
 	if p.NotTaken {
 		query += ` AND taken_at IS NULL`
 	}
-	query += ` RETURNING ` + runColumns
+	query += ` RETURNING ` + RunColumns
 
 	var out *store.Run
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		r, err := scanRun(tx.QueryRow(ctx, query, args...))
-		if err == nil {
+	err := s.db.InTxFunc(ctx, func(q Querier) error {
+		r, err := Get(ctx, s, q, s.scanRun, query, args...)
+		if !errors.Is(err, store.ErrNotFound) {
 			out = r
-			return nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return interpretError(err)
+			return err
 		}
 		var (
 			cur     string
 			attempt int
 		)
-		if err := tx.QueryRow(ctx, `SELECT status, attempt FROM runs WHERE id = $1`, p.ID).Scan(&cur, &attempt); err != nil {
-			return interpretError(err)
+		if err := q.QueryRow(ctx, s.bind(`SELECT status, attempt FROM runs WHERE id = ?`), p.ID).Scan(&cur, &attempt); err != nil {
+			return s.err(err)
 		}
 		return conflict(cur, attempt, p)
 	})

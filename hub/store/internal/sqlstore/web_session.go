@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,25 +10,21 @@ import (
 
 const webSessionColumns = `hash, user_id, org_id, csrf_token, expires_at, created_at`
 
-func scanWebSession(row scanner) (*store.WebSession, error) {
-	var (
-		ws               store.WebSession
-		expires, created int64
-	)
-	if err := row.Scan(&ws.Hash, &ws.UserID, &ws.OrgID, &ws.CSRFToken, &expires, &created); err != nil {
+func scanWebSession(row Row) (*store.WebSession, error) {
+	var ws store.WebSession
+	if err := row.Scan(&ws.Hash, &ws.UserID, &ws.OrgID, &ws.CSRFToken, TimeDest(&ws.ExpiresAt), TimeDest(&ws.CreatedAt)); err != nil {
 		return nil, err
 	}
-	ws.ExpiresAt, ws.CreatedAt = fromMicros(expires), fromMicros(created)
 	return &ws, nil
 }
 
 // WebSessionInsert stores a browser session. ErrConflict if the hash
 // exists; ErrNotFound if the user is not in ws.OrgID.
 func (s *Store) WebSessionInsert(ctx context.Context, ws *store.WebSession) error {
-	ws.CreatedAt = orNow(ws.CreatedAt)
+	ws.CreatedAt = OrNow(ws.CreatedAt)
 	ws.ExpiresAt = ws.ExpiresAt.UTC().Truncate(time.Microsecond)
 	_, err := s.exec(ctx, `INSERT INTO web_sessions (`+webSessionColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		ws.Hash, ws.UserID, ws.OrgID, ws.CSRFToken, micros(ws.ExpiresAt), micros(ws.CreatedAt))
+		ws.Hash, ws.UserID, ws.OrgID, ws.CSRFToken, s.d.TimeFunc(ws.ExpiresAt), s.d.TimeFunc(ws.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert web session: %w", err)
 	}
@@ -37,10 +33,9 @@ func (s *Store) WebSessionInsert(ctx context.Context, ws *store.WebSession) erro
 
 // WebSessionGetByHash returns a session by hash; ErrNotFound when missing.
 func (s *Store) WebSessionGetByHash(ctx context.Context, hash []byte) (*store.WebSession, error) {
-	ws, err := scanWebSession(s.rdb.QueryRowContext(ctx,
-		`SELECT `+webSessionColumns+` FROM web_sessions WHERE hash = ?`, hash))
+	ws, err := Get(ctx, s, s.db.Read, scanWebSession, `SELECT `+webSessionColumns+` FROM web_sessions WHERE hash = ?`, hash)
 	if err != nil {
-		return nil, fmt.Errorf("get web session: %w", interpretError(err))
+		return nil, fmt.Errorf("get web session: %w", err)
 	}
 	return ws, nil
 }
@@ -57,7 +52,7 @@ func (s *Store) WebSessionDelete(ctx context.Context, hash []byte) error {
 // WebSessionDeleteExpired deletes the sessions that expired at or before
 // before and returns how many it deleted.
 func (s *Store) WebSessionDeleteExpired(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.exec(ctx, `DELETE FROM web_sessions WHERE expires_at <= ?`, micros(orNow(before)))
+	n, err := s.exec(ctx, `DELETE FROM web_sessions WHERE expires_at <= ?`, s.d.TimeFunc(OrNow(before)))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired web sessions: %w", err)
 	}
