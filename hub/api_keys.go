@@ -1,18 +1,17 @@
 package hub
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/exporthub/exporthub/hub/hubapi"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/users"
 )
 
 // MaxKeyLifetime bounds the expiry a caller may give a key.
-const MaxKeyLifetime = 10 * 365 * 24 * time.Hour
+const MaxKeyLifetime = users.MaxKeyLifetime
 
 // NewKeyResponse converts a stored key to its wire form.
 func NewKeyResponse(k *store.APIKey) *hubapi.KeyResponse {
@@ -24,42 +23,23 @@ func newKeyCreateResponse(k *store.APIKey, key string) *hubapi.KeyCreateResponse
 	return &hubapi.KeyCreateResponse{KeyResponse: *NewKeyResponse(k), Key: key}
 }
 
-// handleKeyCreate serves POST /api/keys: members create keys for
-// themselves, admins for any user of the organization.
+// handleKeyCreate serves POST /api/keys (users.Service.CreateKey).
 func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	var req hubapi.KeyCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	p := Principal(r)
-	params := &IssueKeyParams{OrgID: p.OrgID, UserID: p.UserID, Name: strings.TrimSpace(req.Name)}
-	if len(params.Name) > maxNameLen {
-		s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "name is longer than %d characters", maxNameLen))
-		return
-	}
+	params := &users.CreateKeyParams{Name: req.Name, UserID: req.UserID}
 	if req.ExpiresIn != "" {
 		d, err := time.ParseDuration(req.ExpiresIn)
 		if err != nil || d <= 0 || d > MaxKeyLifetime {
-			s.WriteError(w, r, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest,
-				"expiresIn %q must be a positive duration such as \"720h\", at most %s", req.ExpiresIn, MaxKeyLifetime))
+			s.WriteError(w, r, hubtype.Fieldf("expiresIn", "expiresIn %q must be a positive duration such as \"720h\", at most %s", req.ExpiresIn, MaxKeyLifetime))
 			return
 		}
-		at := time.Now().Add(d).UTC()
-		params.ExpiresAt = &at
+		params.ExpiresIn = d
 	}
-	if req.UserID != "" && req.UserID != p.UserID {
-		if !p.IsAdmin() {
-			s.WriteError(w, r, Errorf(http.StatusForbidden, hubapi.CodeForbidden, "only an admin may create keys for another user"))
-			return
-		}
-		if _, err := s.store.UserGet(r.Context(), p.OrgID, req.UserID); err != nil {
-			s.WriteError(w, r, fmt.Errorf("get user: %w", err))
-			return
-		}
-		params.UserID = req.UserID
-	}
-	key, k, err := s.IssueKey(r.Context(), params)
+	key, k, err := s.users.CreateKey(r.Context(), Principal(r), params)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -67,50 +47,25 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusCreated, newKeyCreateResponse(k, key))
 }
 
-// handleKeyList serves GET /api/keys: a member sees their own keys, an
-// admin every key of the organization. Run tokens are never listed.
+// handleKeyList serves GET /api/keys (users.Service.Keys).
 func (s *Server) handleKeyList(w http.ResponseWriter, r *http.Request) {
-	p := Principal(r)
-	ks, err := s.store.APIKeyList(r.Context(), p.OrgID)
+	ks, err := s.users.Keys(r.Context(), Principal(r))
 	if err != nil {
-		s.WriteError(w, r, fmt.Errorf("list keys: %w", err))
+		s.WriteError(w, r, err)
 		return
 	}
-	out := hubapi.KeyListResponse{Keys: []*hubapi.KeyResponse{}}
+	out := hubapi.KeyListResponse{Keys: make([]*hubapi.KeyResponse, 0, len(ks))}
 	for _, k := range ks {
-		if p.IsAdmin() || k.UserID == p.UserID {
-			out.Keys = append(out.Keys, NewKeyResponse(k))
-		}
+		out.Keys = append(out.Keys, NewKeyResponse(k))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
 
-// handleKeyRevoke serves DELETE /api/keys/{id}: members revoke their own
-// keys, admins any key of the organization.
+// handleKeyRevoke serves DELETE /api/keys/{id} (users.Service.RevokeKey).
 func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) {
-	p := Principal(r)
-	id := r.PathValue("id")
-	ks, err := s.store.APIKeyList(r.Context(), p.OrgID)
-	if err != nil {
-		s.WriteError(w, r, fmt.Errorf("list keys: %w", err))
-		return
-	}
-	var found *store.APIKey
-	for _, k := range ks {
-		if k.ID == id && (p.IsAdmin() || k.UserID == p.UserID) {
-			found = k
-		}
-	}
-	if found == nil {
-		s.WriteError(w, r, store.ErrNotFound)
-		return
-	}
-	if err := s.store.APIKeyRevoke(r.Context(), p.OrgID, id, time.Now().UTC()); err != nil {
-		s.WriteError(w, r, fmt.Errorf("revoke key: %w", err))
+	if _, err := s.users.RevokeKey(r.Context(), Principal(r), r.PathValue("id")); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-
-// isConflict reports whether err is a store conflict.
-func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

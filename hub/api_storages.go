@@ -18,6 +18,9 @@ import (
 // storageCheckTimeout bounds the reachability check of a new storage.
 const storageCheckTimeout = 15 * time.Second
 
+// maxStorageNameLen bounds a storage's name, in bytes.
+const maxStorageNameLen = 200
+
 // NewStorageResponse converts a stored storage to its wire form (never
 // its secret).
 func NewStorageResponse(st *store.Storage) *hubapi.StorageResponse {
@@ -76,8 +79,8 @@ func (s *Server) createStorage(ctx context.Context, orgID, name string, in *blob
 	switch {
 	case name == "":
 		return nil, badRequest("name is required")
-	case len(name) > maxNameLen:
-		return nil, badRequest("name is longer than %d characters", maxNameLen)
+	case len(name) > maxStorageNameLen:
+		return nil, badRequest("name is longer than %d characters", maxStorageNameLen)
 	}
 	st, err := blob.NewStorage(in, s.box)
 	var fe *blob.FieldError

@@ -1,23 +1,11 @@
 package hub
 
 import (
-	"fmt"
 	"net/http"
-	"net/mail"
-	"slices"
-	"strings"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
-)
-
-// Limits of user and key fields.
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 72 // bcrypt's limit
-	maxNameLen     = 200
+	"github.com/exporthub/exporthub/hub/users"
 )
 
 // NewUserResponse converts a stored user to its wire form.
@@ -25,17 +13,14 @@ func NewUserResponse(u *store.User) *hubapi.UserResponse {
 	return &hubapi.UserResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt}
 }
 
+// Users returns the user service (users, API keys, browser sessions).
+func (s *Server) Users() *users.Service { return s.users }
+
 // handleMe serves GET /api/me.
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	p := Principal(r)
-	u, err := s.store.UserGet(r.Context(), p.OrgID, p.UserID)
+	u, o, err := s.users.Me(r.Context(), Principal(r))
 	if err != nil {
-		s.WriteError(w, r, fmt.Errorf("get user: %w", err))
-		return
-	}
-	o, err := s.store.OrgGet(r.Context(), p.OrgID)
-	if err != nil {
-		s.WriteError(w, r, fmt.Errorf("get organization: %w", err))
+		s.WriteError(w, r, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, hubapi.MeResponse{User: NewUserResponse(u), Org: &hubapi.OrgResponse{ID: o.ID, Name: o.Name}})
@@ -43,9 +28,9 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 
 // handleUserList serves GET /api/users (admins).
 func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
-	us, err := s.store.UserList(r.Context(), Principal(r).OrgID)
+	us, err := s.users.List(r.Context(), Principal(r))
 	if err != nil {
-		s.WriteError(w, r, fmt.Errorf("list users: %w", err))
+		s.WriteError(w, r, err)
 		return
 	}
 	out := hubapi.UserListResponse{Users: make([]*hubapi.UserResponse, 0, len(us))}
@@ -55,7 +40,8 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
-// handleUserCreate serves POST /api/users (admins).
+// handleUserCreate serves POST /api/users (admins); with createKey the
+// new user gets an API key named "initial".
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	var req hubapi.UserCreateRequest
 	if err := DecodeJSON(r, &req); err != nil {
@@ -63,33 +49,14 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := Principal(r)
-	u := &store.User{ID: store.NewID(), OrgID: p.OrgID, Email: strings.TrimSpace(req.Email), Name: strings.TrimSpace(req.Name), Role: req.Role}
-	if u.Role == "" {
-		u.Role = store.RoleMember
-	}
-	if err := validateUser(u, req.Password); err != nil {
+	u, err := s.users.Create(r.Context(), p, &users.CreateParams{Email: req.Email, Name: req.Name, Role: req.Role, Password: req.Password})
+	if err != nil {
 		s.WriteError(w, r, err)
-		return
-	}
-	if req.Password != "" {
-		h, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcrypt.DefaultCost)
-		if err != nil {
-			s.WriteError(w, r, fmt.Errorf("hash password: %w", err))
-			return
-		}
-		u.PasswordHash = string(h)
-	}
-	if err := s.store.UserInsert(r.Context(), u); err != nil {
-		if isConflict(err) {
-			s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "a user with e-mail %q already exists", u.Email))
-			return
-		}
-		s.WriteError(w, r, fmt.Errorf("insert user: %w", err))
 		return
 	}
 	out := hubapi.UserCreateResponse{User: NewUserResponse(u)}
 	if req.CreateKey {
-		key, k, err := s.IssueKey(r.Context(), &IssueKeyParams{OrgID: u.OrgID, UserID: u.ID, Name: "initial"})
+		key, k, err := s.users.CreateKey(r.Context(), p, &users.CreateKeyParams{Name: "initial", UserID: u.ID})
 		if err != nil {
 			s.WriteError(w, r, err)
 			return
@@ -99,38 +66,11 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusCreated, out)
 }
 
-// handleUserDelete serves DELETE /api/users/{id} (admins). An admin
-// cannot delete themself, so an organization keeps an admin.
+// handleUserDelete serves DELETE /api/users/{id} (admins).
 func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
-	p := Principal(r)
-	id := r.PathValue("id")
-	if id == p.UserID {
-		s.WriteError(w, r, Errorf(http.StatusConflict, hubapi.CodeConflict, "you cannot delete your own user"))
-		return
-	}
-	if err := s.store.UserDelete(r.Context(), p.OrgID, id); err != nil {
-		s.WriteError(w, r, fmt.Errorf("delete user: %w", err))
+	if _, err := s.users.Delete(r.Context(), Principal(r), r.PathValue("id")); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// validateUser checks a new user's fields; errors name the field.
-func validateUser(u *store.User, password string) error {
-	if u.Email == "" {
-		return badRequest("email is required")
-	}
-	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-		return badRequest("email %q is not a valid e-mail address", u.Email)
-	}
-	if len(u.Name) > maxNameLen {
-		return badRequest("name is longer than %d characters", maxNameLen)
-	}
-	if !slices.Contains([]store.Role{store.RoleAdmin, store.RoleMember}, u.Role) {
-		return badRequest("role %q is not one of admin, member", u.Role)
-	}
-	if password != "" && (len(password) < minPasswordLen || len(password) > maxPasswordLen) {
-		return badRequest("password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
-	}
-	return nil
 }

@@ -151,3 +151,6 @@ func DecodeJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// isConflict reports whether err is a store conflict.
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/hubapi"
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/users"
 )
 
 // Access says who may call a route.
@@ -146,58 +146,17 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	return s.AuthenticateKey(ctx, key)
 }
 
-// AuthenticateKey resolves an API key or run token into its principal.
-// An unknown, revoked or expired key, or one whose user was deleted, gives
-// an *Error with status 401 whose message says which. It records the use
-// of the key (at most once a minute).
+// AuthenticateKey resolves an API key or run token into its principal
+// (users.Service.Authenticate). An unknown, revoked or expired key, or
+// one whose user was deleted, gives an *Error with status 401 whose
+// message says which.
 func (s *Server) AuthenticateKey(ctx context.Context, key string) (*auth.Principal, error) {
-	k, err := s.store.APIKeyGetByHash(ctx, auth.HashKey(key))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "invalid API key")
+	p, err := s.users.Authenticate(ctx, key)
+	var ce *users.CredentialsError
+	if errors.As(err, &ce) {
+		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "%s", ce.Message)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("look up api key: %w", err)
-	}
-	now := time.Now()
-	if k.RevokedAt != nil {
-		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… was revoked", k.Prefix)
-	}
-	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
-		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	u, err := s.store.UserGet(ctx, k.OrgID, k.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "API key %s… belongs to a deleted user", k.Prefix)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up key owner: %w", err)
-	}
-	s.touchKey(ctx, k.ID, now)
-	return &auth.Principal{
-		OrgID:     k.OrgID,
-		UserID:    k.UserID,
-		Role:      u.Role,
-		KeyID:     k.ID,
-		ProjectID: k.ProjectID,
-		RunID:     k.RunID,
-	}, nil
-}
-
-// keyTouchInterval throttles APIKeyTouch: a key's last-used time is
-// written at most once per interval per server.
-const keyTouchInterval = time.Minute
-
-// touchKey records key use, at most once per keyTouchInterval.
-func (s *Server) touchKey(ctx context.Context, id string, now time.Time) {
-	if v, ok := s.touched.Load(id); ok && now.Sub(v.(time.Time)) < keyTouchInterval {
-		return
-	}
-	s.touched.Store(id, now)
-	// Best effort: a failed touch only leaves "last used" stale, so it is
-	// logged at debug and the request goes on.
-	if err := s.store.APIKeyTouch(ctx, id, now); err != nil {
-		s.log.DebugContext(ctx, "touch api key", slog.String(logKeyKeyID, id), slog.Any(logKeyError, err))
-	}
+	return p, err
 }
 
 // statusRecorder remembers the status written; it keeps the writer's

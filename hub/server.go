@@ -17,8 +17,10 @@ import (
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/issues"
 	"github.com/exporthub/exporthub/hub/plugins"
+	"github.com/exporthub/exporthub/hub/projects"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/users"
 	"github.com/exporthub/exporthub/internal/secretbox"
 	"github.com/exporthub/exporthub/web"
 )
@@ -82,10 +84,11 @@ type Server struct {
 	runs       *runs.Manager
 	plugins    *plugins.Service
 	issues     *issues.Service
+	users      *users.Service
+	projects   *projects.Service
 	ui         *web.UI
 	handler    http.Handler
 	components []Component
-	touched    sync.Map // key id -> time.Time of the last APIKeyTouch
 	// stopping is closed by EndStreams; stopOnce guards it.
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -140,6 +143,14 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, err
 	}
+	if s.users, err = users.New(&users.Config{Store: s.store, Logger: s.log}); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create user service: %w", err)
+	}
+	if s.projects, err = projects.New(&projects.Config{Store: s.store}); err != nil {
+		s.closeResources()
+		return nil, fmt.Errorf("create project service: %w", err)
+	}
 	if s.runs, err = s.newRuns(); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create run dispatcher: %w", err)
@@ -152,7 +163,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, fmt.Errorf("create issue service: %w", err)
 	}
-	if s.ui, err = web.New(&web.Config{Store: s.store, Hub: &webHub{s: s}, Plugins: s.plugins, Logger: cfg.Logger}); err != nil {
+	if s.ui, err = web.New(&web.Config{Hub: &webHub{s: s}, Plugins: s.plugins, Users: s.users, Projects: s.projects, Logger: cfg.Logger}); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create web UI: %w", err)
 	}

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"net/http"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/users"
 	"github.com/exporthub/exporthub/web"
 )
 
@@ -20,7 +19,7 @@ import (
 // cookie (EventSource and fetch calls cannot send an API key header); an
 // unsafe method also needs the session's CSRF token in X-CSRF-Token.
 func (s *Server) webSessionAuth(r *http.Request) (*auth.Principal, error) {
-	p, err := web.SessionPrincipal(r, s.store)
+	p, err := web.SessionPrincipal(r, s.users)
 	switch {
 	case errors.Is(err, web.ErrNoSession):
 		return nil, Errorf(http.StatusUnauthorized, hubapi.CodeUnauthorized, "the browser session expired: sign in again")
@@ -52,74 +51,10 @@ func inputError(err error) error {
 // PublicURL returns the hub's public URL.
 func (h *webHub) PublicURL() string { return h.s.cfg.PublicURL }
 
-// AuthenticateKey resolves key exactly as the API does.
-func (h *webHub) AuthenticateKey(r *http.Request, key string) (*auth.Principal, error) {
-	if key == "" {
-		return nil, web.ErrBadCredentials
-	}
-	kr := r.Clone(r.Context())
-	kr.Header = http.Header{}
-	kr.Header.Set(auth.HeaderAPIKey, key)
-	p, err := h.s.authenticate(kr)
-	var he *Error
-	if errors.As(err, &he) && he.Status == http.StatusUnauthorized {
-		return nil, fmt.Errorf("%w: %s", web.ErrBadCredentials, he.Message)
-	}
-	return p, err
-}
-
-// IssueKey creates an API key for the user p acts as.
-func (h *webHub) IssueKey(ctx context.Context, p *auth.Principal, name string) (string, error) {
-	key, _, err := h.s.IssueKey(ctx, &IssueKeyParams{OrgID: p.OrgID, UserID: p.UserID, Name: name})
-	return key, err
-}
-
-// CreateUser validates and stores a user as POST /api/users does.
-func (h *webHub) CreateUser(ctx context.Context, u *store.User, password string) error {
-	if err := validateUser(u, password); err != nil {
-		return inputError(err)
-	}
-	if password != "" {
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-		if err != nil {
-			return fmt.Errorf("hash password: %w", err)
-		}
-		u.PasswordHash = string(hash)
-	}
-	if err := h.s.store.UserInsert(ctx, u); err != nil {
-		if isConflict(err) {
-			return &web.InputError{Message: fmt.Sprintf("a user with e-mail %q already exists", u.Email)}
-		}
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return nil
-}
-
-// SetPassword stores a new password for u.
-func (h *webHub) SetPassword(ctx context.Context, u *store.User, password string) error {
-	hash, err := HashPassword(password)
-	if err != nil {
-		return inputError(err)
-	}
-	u.PasswordHash = hash
-	if err := h.s.store.UserUpdate(ctx, u); err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	return nil
-}
-
 // HashPassword checks a password against the hub's rules (8 to 72 bytes)
-// and returns its bcrypt hash, the form store.User.PasswordHash holds.
-func HashPassword(password string) (string, error) {
-	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
-		return "", Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(hash), nil
-}
+// and returns its bcrypt hash, the form store.User.PasswordHash holds
+// (users.HashPassword).
+func HashPassword(password string) (string, error) { return users.HashPassword(password) }
 
 // CreateStorage validates, checks (unless skipCheck) and stores a storage
 // as POST /api/storages does. A bucket that does not answer is a
@@ -134,6 +69,16 @@ func (h *webHub) CreateStorage(ctx context.Context, orgID, name string, in *blob
 		return nil, inputError(err)
 	}
 	return st, nil
+}
+
+// Storages lists the storages of p's organization as GET /api/storages
+// does.
+func (h *webHub) Storages(ctx context.Context, p *auth.Principal) ([]*store.Storage, error) {
+	ss, err := h.s.store.StorageList(ctx, p.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("list storages: %w", err)
+	}
+	return ss, nil
 }
 
 // DeleteStorage deletes a storage and forgets its opened bucket.

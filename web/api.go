@@ -58,7 +58,7 @@ func (ui *UI) apiFail(q *request, err error) {
 // the X-CSRF-Token header (else 403).
 func (ui *UI) api(h func(*request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s, err := loadSession(r.Context(), ui.store, r)
+		s, err := loadSession(r.Context(), ui.users, r)
 		if errors.Is(err, ErrNoSession) {
 			writeFail(w, http.StatusUnauthorized, "unauthorized", "you are signed out: reload the page and sign in again")
 			return
@@ -111,7 +111,7 @@ func (ui *UI) streamContext(q *request) (ctx context.Context, cancel context.Can
 				// Only a session known to be gone ends the stream; when the
 				// database does not answer, the stream's own reads fail
 				// the same way and end it.
-				if _, err := loadSession(ctx, ui.store, q.r); errors.Is(err, ErrNoSession) {
+				if _, err := loadSession(ctx, ui.users, q.r); errors.Is(err, ErrNoSession) {
 					cancel()
 					return
 				}

@@ -22,7 +22,7 @@
 // # Security
 //
 // A browser session is a random 32-byte cookie value; the hub stores only
-// its SHA-256 (store.WebSession). The cookie is HttpOnly and
+// its SHA-256 (hubtype.WebSession, through hub/users). The cookie is HttpOnly and
 // SameSite=Lax, and Secure whenever the hub is reached over https (its
 // public URL or the request's TLS). Every form carries the session's CSRF
 // token in a hidden field and every JavaScript POST sends it in the
@@ -34,12 +34,14 @@
 //
 // # Wiring
 //
-// Package web does not import package hub: the hub mounts the UI from
-// hub/web_routes.go, handing it the store and a [Hub] implementation for
-// the services that live in the hub (API keys, users, plugins, runs,
-// plugin instances, export downloads). Live updates (run logs, the bell)
-// are server-sent event streams that read the store, so they work on any
-// hub replica. A stream ends when the hub begins to shut down
+// Package web imports neither package hub nor the store: the hub mounts
+// the UI from hub/web_routes.go, handing it the services (hub/users,
+// hub/projects, hub/plugins), which hold every rule about who may do
+// what, and a [Hub] implementation for the parts that live in the hub
+// (storages, runs, the notification feed). Pages decode a form, call a
+// service and word its errors. Live updates (run logs, the bell) are
+// server-sent event streams that follow the hub's run and notification
+// feeds, so they work on any hub replica. A stream ends when the hub begins to shut down
 // ([Hub.Stopping]), so that it never holds a graceful shutdown, and when
 // its session ends; the browser reconnects by itself.
 package web

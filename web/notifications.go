@@ -9,7 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/auth"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/internal/sse"
 )
 
@@ -70,17 +71,14 @@ func (c *idCache) get(id string, load func() (string, error)) (string, error) {
 
 // bell reads the bell's content for a session's user.
 func (ui *UI) bell(ctx context.Context, s *session) (*bellView, error) {
-	ns, err := ui.store.NotificationList(ctx, s.user.ID, DefaultBellItems)
+	pr := s.principal()
+	ns, unread, err := ui.users.Notifications(ctx, pr, DefaultBellItems)
 	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	unread, err := ui.store.NotificationUnreadCount(ctx, s.user.ID)
-	if err != nil {
-		return nil, fmt.Errorf("count unread notifications: %w", err)
+		return nil, err
 	}
 	v := &bellView{Unread: unread, Items: make([]*notificationView, 0, len(ns))}
 	for _, n := range ns {
-		nv, err := ui.notificationView(ctx, n)
+		nv, err := ui.notificationView(ctx, pr, n)
 		if err != nil {
 			return nil, err
 		}
@@ -92,18 +90,18 @@ func (ui *UI) bell(ctx context.Context, s *session) (*bellView, error) {
 // notificationView converts a notification for the bell. An "export
 // ready" notification reads "Export ready: FILE" with a Download link;
 // every notification of a run links to the run's page.
-func (ui *UI) notificationView(ctx context.Context, n *store.Notification) (*notificationView, error) {
+func (ui *UI) notificationView(ctx context.Context, pr *auth.Principal, n *hubtype.Notification) (*notificationView, error) {
 	v := &notificationView{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, Read: n.ReadAt != nil}
 	if n.ExportID != "" {
 		name, err := ui.exportNames.get(n.ExportID, func() (string, error) {
-			e, err := ui.store.ExportGet(ctx, n.OrgID, n.ExportID)
+			e, err := ui.projects.Export(ctx, pr, n.ExportID)
 			if err != nil {
 				return "", err
 			}
 			return e.FileName, nil
 		})
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, hubtype.ErrNotFound):
 			v.Body = "The export file is no longer available."
 		case err != nil:
 			return nil, fmt.Errorf("get export of notification %s: %w", n.ID, err)
@@ -114,14 +112,14 @@ func (ui *UI) notificationView(ctx context.Context, n *store.Notification) (*not
 	}
 	if n.RunID != "" {
 		projectID, err := ui.runProjects.get(n.RunID, func() (string, error) {
-			run, err := ui.store.RunGet(ctx, n.OrgID, n.RunID)
+			run, err := ui.projects.Run(ctx, pr, "", n.RunID)
 			if err != nil {
 				return "", err
 			}
 			return run.ProjectID, nil
 		})
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, hubtype.ErrNotFound):
 			// The run went with its project: nothing to link to.
 		case err != nil:
 			return nil, fmt.Errorf("get run of notification %s: %w", n.ID, err)

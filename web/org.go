@@ -9,28 +9,29 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
+	"github.com/exporthub/exporthub/hub/users"
 )
 
-// Form bounds, as the hub enforces them (bcrypt reads 72 bytes).
+// Form bounds, as the user service enforces them.
 const (
-	minPasswordLen = 8
-	maxPasswordLen = 72
-	maxKeyNameLen  = 200
+	minPasswordLen = users.MinPasswordLen
+	maxPasswordLen = users.MaxPasswordLen
+	maxKeyNameLen  = users.MaxNameLen
 )
 
 // membersData is the data of the members page.
 type membersData struct {
 	Section     string
-	Users       []*store.User
+	Users       []*hubtype.User
 	MinPassword int
 }
 
 // handleMembers lists the organization's users.
 func (ui *UI) handleMembers(q *request) {
-	us, err := ui.store.UserList(q.r.Context(), q.org.ID)
+	us, err := ui.users.List(q.r.Context(), q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list users: %w", err))
+		ui.fail(q, err)
 		return
 	}
 	q.show(ui, http.StatusOK, "org_members", "Members", "org", &membersData{Section: "members", Users: us, MinPassword: minPasswordLen})
@@ -38,14 +39,11 @@ func (ui *UI) handleMembers(q *request) {
 
 // handleMemberCreate adds a user to the organization.
 func (ui *UI) handleMemberCreate(q *request) {
-	u := &store.User{
-		ID:    store.NewID(),
-		OrgID: q.org.ID,
-		Email: strings.TrimSpace(q.r.PostFormValue("email")),
-		Name:  strings.TrimSpace(q.r.PostFormValue("name")),
-		Role:  store.Role(cmp.Or(q.r.PostFormValue("role"), string(store.RoleMember))),
-	}
-	if err := ui.hub.CreateUser(q.r.Context(), u, q.r.PostFormValue("password")); err != nil {
+	f := q.r.PostFormValue
+	u, err := ui.users.Create(q.r.Context(), q.principal(), &users.CreateParams{
+		Email: f("email"), Name: f("name"), Role: hubtype.Role(cmp.Or(f("role"), string(hubtype.RoleMember))), Password: f("password"),
+	})
+	if err != nil {
 		ui.redirect(q.w, q.r, "/org/members", "error", "Cannot add the member: "+ui.userMessage(q.r, err))
 		return
 	}
@@ -54,43 +52,27 @@ func (ui *UI) handleMemberCreate(q *request) {
 
 // handleMemberRole changes a user's role (not one's own).
 func (ui *UI) handleMemberRole(q *request) {
-	ctx := q.r.Context()
-	u, err := ui.store.UserGet(ctx, q.org.ID, q.r.PathValue("id"))
-	if err != nil {
-		ui.fail(q, fmt.Errorf("get user: %w", err))
-		return
-	}
-	role := store.Role(q.r.PostFormValue("role"))
+	u, err := ui.users.SetRole(q.r.Context(), q.principal(), &users.SetRoleParams{UserID: q.r.PathValue("id"), Role: hubtype.Role(q.r.PostFormValue("role"))})
 	switch {
-	case u.ID == q.user.ID:
-		ui.redirect(q.w, q.r, "/org/members", "error", "You cannot change your own role.")
+	case errors.Is(err, hubtype.ErrNotFound):
+		ui.fail(q, err)
 		return
-	case role != store.RoleAdmin && role != store.RoleMember:
-		ui.redirect(q.w, q.r, "/org/members", "error", fmt.Sprintf("Role %q is not one of admin, member.", role))
-		return
-	}
-	u.Role = role
-	if err := ui.store.UserUpdate(ctx, u); err != nil {
-		ui.fail(q, fmt.Errorf("update user: %w", err))
+	case err != nil:
+		ui.redirect(q.w, q.r, "/org/members", "error", "Cannot change the role: "+ui.userMessage(q.r, err))
 		return
 	}
-	ui.redirect(q.w, q.r, "/org/members", "ok", fmt.Sprintf("%s is now %s.", u.Email, role))
+	ui.redirect(q.w, q.r, "/org/members", "ok", fmt.Sprintf("%s is now %s.", u.Email, u.Role))
 }
 
 // handleMemberDelete removes a user (not oneself, so an admin remains).
 func (ui *UI) handleMemberDelete(q *request) {
-	ctx := q.r.Context()
-	u, err := ui.store.UserGet(ctx, q.org.ID, q.r.PathValue("id"))
-	if err != nil {
-		ui.fail(q, fmt.Errorf("get user: %w", err))
+	u, err := ui.users.Delete(q.r.Context(), q.principal(), q.r.PathValue("id"))
+	switch {
+	case errors.Is(err, hubtype.ErrNotFound):
+		ui.fail(q, err)
 		return
-	}
-	if u.ID == q.user.ID {
-		ui.redirect(q.w, q.r, "/org/members", "error", "You cannot remove yourself.")
-		return
-	}
-	if err := ui.store.UserDelete(ctx, q.org.ID, u.ID); err != nil {
-		ui.fail(q, fmt.Errorf("delete user: %w", err))
+	case err != nil:
+		ui.redirect(q.w, q.r, "/org/members", "error", "Cannot remove the member: "+ui.userMessage(q.r, err))
 		return
 	}
 	ui.redirect(q.w, q.r, "/org/members", "ok", u.Email+" was removed.")
@@ -117,12 +99,12 @@ type keysData struct {
 
 // showKeys renders the API keys page.
 func (ui *UI) showKeys(q *request, newKey string) {
-	ks, err := ui.store.APIKeyList(q.r.Context(), q.org.ID)
+	ks, err := ui.users.Keys(q.r.Context(), q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list keys: %w", err))
+		ui.fail(q, err)
 		return
 	}
-	users, err := ui.userNames(q)
+	users, err := ui.users.Emails(q.r.Context(), q.principal())
 	if err != nil {
 		ui.fail(q, err)
 		return
@@ -150,14 +132,14 @@ func (ui *UI) handleKeys(q *request) { ui.showKeys(q, "") }
 
 // handleKeyCreate creates an API key for the caller and shows it once.
 func (ui *UI) handleKeyCreate(q *request) {
-	name := strings.TrimSpace(q.r.PostFormValue("name"))
-	if name == "" || len(name) > maxKeyNameLen {
+	key, _, err := ui.users.CreateKey(q.r.Context(), q.principal(), &users.CreateKeyParams{Name: q.r.PostFormValue("name")})
+	var fe *hubtype.FieldError
+	switch {
+	case errors.As(err, &fe) && fe.Field == "name":
 		ui.redirect(q.w, q.r, "/org/keys", "error", fmt.Sprintf("The key needs a name of 1 to %d characters.", maxKeyNameLen))
 		return
-	}
-	key, err := ui.hub.IssueKey(q.r.Context(), q.principal(), name)
-	if err != nil {
-		ui.fail(q, fmt.Errorf("issue key: %w", err))
+	case err != nil:
+		ui.redirect(q.w, q.r, "/org/keys", "error", "Cannot create the key: "+ui.userMessage(q.r, err))
 		return
 	}
 	ui.showKeys(q, key)
@@ -165,8 +147,8 @@ func (ui *UI) handleKeyCreate(q *request) {
 
 // handleKeyRevoke revokes an API key of the organization.
 func (ui *UI) handleKeyRevoke(q *request) {
-	if err := ui.store.APIKeyRevoke(q.r.Context(), q.org.ID, q.r.PathValue("id"), time.Now().UTC()); err != nil {
-		ui.fail(q, fmt.Errorf("revoke key: %w", err))
+	if _, err := ui.users.RevokeKey(q.r.Context(), q.principal(), q.r.PathValue("id")); err != nil {
+		ui.fail(q, err)
 		return
 	}
 	ui.redirect(q.w, q.r, "/org/keys", "ok", "The key was revoked.")
@@ -175,7 +157,7 @@ func (ui *UI) handleKeyRevoke(q *request) {
 // storagesData is the data of the storages page.
 type storagesData struct {
 	Section  string
-	Storages []*store.Storage
+	Storages []*hubtype.Storage
 	// Form holds what was typed into the add form when adding failed
 	// (never the secret key); nil for an empty form.
 	Form *storageForm
@@ -235,9 +217,9 @@ func (ui *UI) handleStorages(q *request) {
 // showStorages renders the storages page, with the add form filled and
 // its error when adding failed.
 func (ui *UI) showStorages(q *request, status int, form *storageForm, errText string) {
-	ss, err := ui.store.StorageList(q.r.Context(), q.org.ID)
+	ss, err := ui.hub.Storages(q.r.Context(), q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list storages: %w", err))
+		ui.fail(q, err)
 		return
 	}
 	q.show(ui, status, "org_storages", "Storages", "org", &storagesData{Section: "storages", Storages: ss, Form: form, Error: errText})
@@ -295,7 +277,7 @@ func (ui *UI) storageMessage(q *request, err error) string {
 // handleStorageDelete removes a storage.
 func (ui *UI) handleStorageDelete(q *request) {
 	if err := ui.hub.DeleteStorage(q.r.Context(), q.org.ID, q.r.PathValue("id")); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, hubtype.ErrNotFound) {
 			ui.fail(q, err)
 			return
 		}
@@ -320,26 +302,20 @@ func (ui *UI) handleAccount(q *request) {
 func (ui *UI) handlePasswordSet(q *request) {
 	f := q.r.PostFormValue
 	again := func(msg string) { ui.redirect(q.w, q.r, "/account", "error", msg) }
-	if q.user.PasswordHash != "" {
-		if _, err := ui.userByPassword(q.r, q.user.Email, f("current")); err != nil {
-			if errors.Is(err, ErrBadCredentials) {
-				again("The current password is wrong.")
-				return
-			}
-			ui.fail(q, err)
-			return
-		}
-	}
-	pw := f("new")
-	switch {
-	case pw != f("confirm"):
+	if f("new") != f("confirm") {
 		again("The two new passwords differ.")
 		return
-	case len(pw) < minPasswordLen || len(pw) > maxPasswordLen:
+	}
+	err := ui.users.SetPassword(q.r.Context(), q.principal(), &users.SetPasswordParams{Current: f("current"), New: f("new")})
+	var fe *hubtype.FieldError
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		again("The current password is wrong.")
+		return
+	case errors.As(err, &fe) && fe.Field == "password":
 		again(fmt.Sprintf("The password must be %d to %d bytes long.", minPasswordLen, maxPasswordLen))
 		return
-	}
-	if err := ui.hub.SetPassword(q.r.Context(), q.user, pw); err != nil {
+	case err != nil:
 		again("Cannot set the password: " + ui.userMessage(q.r, err))
 		return
 	}

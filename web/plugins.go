@@ -97,7 +97,7 @@ func (ui *UI) handlePlugins(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	users, err := ui.userNames(q)
+	users, err := ui.users.Emails(q.r.Context(), q.principal())
 	if err != nil {
 		ui.fail(q, err)
 		return

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/plugins"
-	"github.com/exporthub/exporthub/hub/store"
 )
 
 // projectRow is a line of the projects list.
@@ -25,16 +25,16 @@ type projectRow struct {
 // handleProjects lists the organization's projects.
 func (ui *UI) handleProjects(q *request) {
 	ctx := q.r.Context()
-	ps, err := ui.store.ProjectList(ctx, q.org.ID)
+	ps, err := ui.projects.List(ctx, q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list projects: %w", err))
+		ui.fail(q, err)
 		return
 	}
 	rows := make([]*projectRow, 0, len(ps))
 	for _, p := range ps {
-		n, err := ui.store.AssetCount(ctx, &store.AssetListParams{ProjectID: p.ID})
+		n, err := ui.projects.AssetTotal(ctx, q.principal(), p.ID)
 		if err != nil {
-			ui.fail(q, fmt.Errorf("count assets of project %s: %w", p.ID, err))
+			ui.fail(q, err)
 			return
 		}
 		rows = append(rows, &projectRow{ID: p.ID, Name: p.Name, Description: p.Description, Assets: n, CreatedAt: p.CreatedAt})
@@ -44,7 +44,7 @@ func (ui *UI) handleProjects(q *request) {
 
 // projectData is the data every project tab gets.
 type projectData struct {
-	Project *store.Project
+	Project *hubtype.Project
 	// Tab is "overview", "exports" or "settings".
 	Tab string
 	// Section is the settings section: "general" or "plugins".
@@ -53,12 +53,12 @@ type projectData struct {
 
 // loadProject returns the project of the path's {pid} in the caller's
 // organization.
-func (ui *UI) loadProject(q *request) (*store.Project, error) {
-	p, err := ui.store.ProjectGet(q.r.Context(), q.org.ID, q.r.PathValue("pid"))
+func (ui *UI) loadProject(q *request) (*hubtype.Project, error) {
+	p, err := ui.projects.Get(q.r.Context(), q.principal(), q.r.PathValue("pid"))
 	if err != nil {
 		return nil, fmt.Errorf("get project: %w", err)
 	}
-	p.Stages = store.NormalizeStages(p.Stages)
+	p.Stages = hubtype.NormalizeStages(p.Stages)
 	return p, nil
 }
 
@@ -71,7 +71,7 @@ type countRow struct {
 // overviewData is the data of the Overview tab.
 type overviewData struct {
 	projectData
-	Counts  *store.AssetCounts
+	Counts  *hubtype.AssetCounts
 	ByStage []countRow
 	ByBatch []countRow
 }
@@ -83,9 +83,9 @@ func (ui *UI) handleProjectOverview(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	counts, err := ui.store.AssetCounts(q.r.Context(), p.ID)
+	counts, err := ui.projects.Counts(q.r.Context(), q.principal(), p.ID)
 	if err != nil {
-		ui.fail(q, fmt.Errorf("count assets: %w", err))
+		ui.fail(q, err)
 		return
 	}
 	d := &overviewData{projectData: projectData{Project: p, Tab: "overview"}, Counts: counts}
@@ -139,19 +139,19 @@ func (ui *UI) handleProjectExports(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	es, err := ui.store.ExportList(ctx, q.org.ID, p.ID)
-	if err != nil {
-		ui.fail(q, fmt.Errorf("list exports: %w", err))
-		return
-	}
-	users, err := ui.userNames(q)
+	es, err := ui.projects.Exports(ctx, q.principal(), p.ID)
 	if err != nil {
 		ui.fail(q, err)
 		return
 	}
-	plugins, err := ui.store.PluginList(ctx, q.org.ID)
+	users, err := ui.users.Emails(ctx, q.principal())
 	if err != nil {
-		ui.fail(q, fmt.Errorf("list plugins: %w", err))
+		ui.fail(q, err)
+		return
+	}
+	plugins, err := ui.plugins.List(ctx, q.principal())
+	if err != nil {
+		ui.fail(q, err)
 		return
 	}
 	pluginNames := map[string]string{}
@@ -176,19 +176,6 @@ func (ui *UI) handleProjectExports(q *request) {
 	}{projectData{Project: p, Tab: "exports"}, rows})
 }
 
-// userNames maps the organization's user ids to their e-mails.
-func (ui *UI) userNames(q *request) (map[string]string, error) {
-	us, err := ui.store.UserList(q.r.Context(), q.org.ID)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	m := make(map[string]string, len(us))
-	for _, u := range us {
-		m[u.ID] = u.Email
-	}
-	return m, nil
-}
-
 // projectForm is what the project form (new project, Settings →
 // General) shows. The browser sends it to the hub's project API
 // (POST /api/projects, PATCH /api/projects/{id}), so a project is
@@ -208,7 +195,7 @@ type projectForm struct {
 }
 
 // newProjectForm fills the project form from p.
-func newProjectForm(p *store.Project) (*projectForm, error) {
+func newProjectForm(p *hubtype.Project) (*projectForm, error) {
 	f := &projectForm{ID: p.ID, Name: p.Name, Description: p.Description}
 	stages, err := json.MarshalIndent(p.Stages, "", "  ")
 	if err != nil {
@@ -263,13 +250,13 @@ type pluginRow struct {
 	Name          string
 	Description   string
 	DefaultConfig string
-	Connector     store.Connector
+	Connector     hubtype.Connector
 	// Online is how many instances are connected now.
 	Online int
 }
 
 // newPluginRow converts a plugin for the lists, counting its instances.
-func (ui *UI) newPluginRow(q *request, p *store.Plugin) (*pluginRow, error) {
+func (ui *UI) newPluginRow(q *request, p *hubtype.Plugin) (*pluginRow, error) {
 	insts := ui.plugins.OnlineInstances(q.r.Context(), p)
 	return &pluginRow{
 		ID:            p.ID,
@@ -285,7 +272,7 @@ func (ui *UI) newPluginRow(q *request, p *store.Plugin) (*pluginRow, error) {
 type projectPluginsData struct {
 	projectData
 	Plugins   []*pluginRow
-	Available []*store.Plugin
+	Available []*hubtype.Plugin
 	CanManage bool
 	// MaxRetries bounds the run dialog's retries field.
 	MaxRetries int

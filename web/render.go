@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/exporthub/exporthub/hub/hubtype"
-	"github.com/exporthub/exporthub/hub/store"
 )
 
 //go:embed templates static
@@ -122,8 +121,8 @@ type flash struct {
 type page struct {
 	Title   string
 	Nav     string
-	User    *store.User
-	Org     *store.Org
+	User    *hubtype.User
+	Org     *hubtype.Org
 	IsAdmin bool
 	CSRF    string
 	Flash   *flash
@@ -306,7 +305,7 @@ func signinRedirect(w http.ResponseWriter, r *http.Request) {
 // page wraps a page handler: it needs a session (else sign in).
 func (ui *UI) page(h func(*request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s, err := loadSession(r.Context(), ui.store, r)
+		s, err := loadSession(r.Context(), ui.users, r)
 		if errors.Is(err, ErrNoSession) {
 			signinRedirect(w, r)
 			return
@@ -365,7 +364,7 @@ func (ui *UI) handleStatic(w http.ResponseWriter, r *http.Request) {
 
 // handleHome sends the browser to its projects, or to sign-in.
 func (ui *UI) handleHome(w http.ResponseWriter, r *http.Request) {
-	if _, err := loadSession(r.Context(), ui.store, r); err != nil {
+	if _, err := loadSession(r.Context(), ui.users, r); err != nil {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}

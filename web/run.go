@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/hub/auth"
 	"github.com/exporthub/exporthub/hub/hubtype"
-	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/sse"
 )
 
@@ -37,9 +37,9 @@ const MaxRetries = 5
 
 // RunResponse is a run as the run dialog follows it.
 type RunResponse struct {
-	ID      string          `json:"id"`
-	Status  store.RunStatus `json:"status"`
-	Message string          `json:"message,omitempty"`
+	ID      string            `json:"id"`
+	Status  hubtype.RunStatus `json:"status"`
+	Message string            `json:"message,omitempty"`
 	// EventsURL is the run's event stream (status, log, end events).
 	EventsURL string `json:"eventsUrl"`
 	// CancelURL cancels the run: the hub's API endpoint, which the
@@ -66,13 +66,13 @@ func (ui *UI) handleRunStart(q *request) {
 		ui.apiFail(q, err)
 		return
 	}
-	enabled, err := ui.store.ProjectPluginList(ctx, q.org.ID, p.ID)
+	enabled, err := ui.plugins.ProjectPlugins(ctx, q.principal(), p.ID)
 	if err != nil {
-		ui.apiFail(q, fmt.Errorf("list project plugins: %w", err))
+		ui.apiFail(q, err)
 		return
 	}
 	pluginID := q.r.PathValue("id")
-	if !slices.ContainsFunc(enabled, func(pl *store.Plugin) bool { return pl.ID == pluginID }) {
+	if !slices.ContainsFunc(enabled, func(pl *hubtype.Plugin) bool { return pl.ID == pluginID }) {
 		writeFail(q.w, http.StatusNotFound, "not_found", "this plugin is not enabled on this project")
 		return
 	}
@@ -108,7 +108,7 @@ func (ui *UI) handleRunStart(q *request) {
 }
 
 // runParams checks the run dialog's input against the project.
-func runParams(p *store.Project, pluginID string, req *RunStartRequest) (*StartRunParams, error) {
+func runParams(p *hubtype.Project, pluginID string, req *RunStartRequest) (*StartRunParams, error) {
 	if len(req.ConfigJSON) > maxConfigLen {
 		return nil, inputErrorf("Config JSON is longer than %d bytes", maxConfigLen)
 	}
@@ -120,12 +120,12 @@ func runParams(p *store.Project, pluginID string, req *RunStartRequest) (*StartR
 		cfg = "{}"
 	}
 	for _, st := range req.Stages {
-		if !slices.ContainsFunc(p.Stages, func(s store.Stage) bool { return s.ID == st }) {
+		if !slices.ContainsFunc(p.Stages, func(s hubtype.Stage) bool { return s.ID == st }) {
 			return nil, inputErrorf("stage %q is not a stage of this project", st)
 		}
 	}
 	for _, b := range req.Batches {
-		if !slices.ContainsFunc(p.Batches, func(x store.Batch) bool { return x.ID == b }) {
+		if !slices.ContainsFunc(p.Batches, func(x hubtype.Batch) bool { return x.ID == b }) {
 			return nil, inputErrorf("batch %q is not a batch of this project", b)
 		}
 	}
@@ -149,8 +149,8 @@ type RunLogEvent struct {
 
 // RunStatusEvent is the data of a run stream's "status" and "end" events.
 type RunStatusEvent struct {
-	Status  store.RunStatus `json:"status"`
-	Message string          `json:"message,omitempty"`
+	Status  hubtype.RunStatus `json:"status"`
+	Message string            `json:"message,omitempty"`
 	// Final is true once the run ended (always in the "end" event).
 	Final bool `json:"final"`
 	// Export is the file a successful run produced.
@@ -211,35 +211,35 @@ func (ui *UI) handleRunEvents(q *request) {
 		ui.streamEnded(ctx, err)
 		return
 	}
-	end, err := ui.runEnd(ctx, run)
+	end, err := ui.runEnd(ctx, q.principal(), run)
 	if err == nil {
 		err = send("end", "", end)
 	}
 	ui.streamEnded(ctx, err)
 }
 
-// runEnd builds the "end" event of a final run.
-func (ui *UI) runEnd(ctx context.Context, run *store.Run) (*RunStatusEvent, error) {
+// runEnd builds the "end" event of a final run for the caller pr.
+func (ui *UI) runEnd(ctx context.Context, pr *auth.Principal, run *hubtype.Run) (*RunStatusEvent, error) {
 	ev := &RunStatusEvent{Status: run.Status, Message: run.Message, Final: true}
-	if run.Status == store.RunSucceeded && run.ExportID != "" {
-		e, err := ui.store.ExportGet(ctx, run.OrgID, run.ExportID)
+	if run.Status == hubtype.RunSucceeded && run.ExportID != "" {
+		e, err := ui.projects.Export(ctx, pr, run.ExportID)
 		if err != nil {
 			return nil, fmt.Errorf("get export of run %s: %w", run.ID, err)
 		}
 		ev.Export = &ExportInfo{ID: e.ID, FileName: e.FileName, Size: e.Size, DownloadURL: exportDownloadPath(e.ID)}
 	}
-	if ev.Message == "" && run.Status != store.RunSucceeded {
+	if ev.Message == "" && run.Status != hubtype.RunSucceeded {
 		ev.Message = cmp.Or(defaultRunMessages[run.Status], "the run ended without a message")
 	}
 	return ev, nil
 }
 
 // defaultRunMessages explain final states that came without a message.
-var defaultRunMessages = map[store.RunStatus]string{
-	store.RunFailed:    "the plugin reported an error; see its logs above",
-	store.RunTimedOut:  "the plugin did not answer within its run timeout",
-	store.RunLost:      "the plugin instance disconnected during the run",
-	store.RunCancelled: "the run was cancelled",
+var defaultRunMessages = map[hubtype.RunStatus]string{
+	hubtype.RunFailed:    "the plugin reported an error; see its logs above",
+	hubtype.RunTimedOut:  "the plugin did not answer within its run timeout",
+	hubtype.RunLost:      "the plugin instance disconnected during the run",
+	hubtype.RunCancelled: "the run was cancelled",
 }
 
 // streamEnded logs why an event stream stopped early, unless its context
@@ -254,7 +254,7 @@ func (ui *UI) streamEnded(ctx context.Context, err error) {
 // runPageData is the data of a run's page.
 type runPageData struct {
 	projectData
-	Run *store.Run
+	Run *hubtype.Run
 	// Plugin is the plugin's name.
 	Plugin string
 	// By is the e-mail of the user who started the run.
@@ -280,10 +280,7 @@ func (ui *UI) handleRunPage(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	run, err := ui.store.RunGet(ctx, q.org.ID, q.r.PathValue("id"))
-	if err == nil && run.ProjectID != p.ID {
-		err = store.ErrNotFound
-	}
+	run, err := ui.projects.Run(ctx, q.principal(), p.ID, q.r.PathValue("id"))
 	if err != nil {
 		ui.fail(q, fmt.Errorf("get run: %w", err))
 		return
@@ -304,17 +301,17 @@ func (ui *UI) handleRunPage(q *request) {
 	if run.Retries > 0 {
 		d.Attempts = fmt.Sprintf("%d of %d", run.Attempt, run.Retries+1)
 	}
-	switch pl, err := ui.store.PluginGet(ctx, q.org.ID, run.PluginID); {
+	switch pl, err := ui.plugins.Get(ctx, q.principal(), run.PluginID); {
 	case err == nil:
 		d.Plugin = pl.Name
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, hubtype.ErrNotFound):
 		ui.fail(q, fmt.Errorf("get plugin of run %s: %w", run.ID, err))
 		return
 	}
-	switch u, err := ui.store.UserGet(ctx, q.org.ID, run.UserID); {
+	switch u, err := ui.users.Get(ctx, q.principal(), run.UserID); {
 	case err == nil:
 		d.By = u.Email
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, hubtype.ErrNotFound):
 		ui.fail(q, fmt.Errorf("get user of run %s: %w", run.ID, err))
 		return
 	}
@@ -323,12 +320,12 @@ func (ui *UI) handleRunPage(q *request) {
 
 // runFilters describes which assets a run exported, naming the project's
 // stages and batches.
-func runFilters(p *store.Project, run *store.Run) string {
+func runFilters(p *hubtype.Project, run *hubtype.Run) string {
 	stage := "all stages"
 	if len(run.Stages) > 0 {
 		names := make([]string, len(run.Stages))
 		for i, id := range run.Stages {
-			names[i] = store.StageName(p, id)
+			names[i] = hubtype.StageName(p, id)
 		}
 		stage = "stage " + strings.Join(names, ", ")
 		if len(names) > 1 {
@@ -340,7 +337,7 @@ func runFilters(p *store.Project, run *store.Run) string {
 		names := make([]string, 0, len(run.Batches))
 		for _, id := range run.Batches {
 			name := id
-			if i := slices.IndexFunc(p.Batches, func(b store.Batch) bool { return b.ID == id }); i >= 0 {
+			if i := slices.IndexFunc(p.Batches, func(b hubtype.Batch) bool { return b.ID == id }); i >= 0 {
 				name = p.Batches[i].Name
 			}
 			names = append(names, name)

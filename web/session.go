@@ -2,17 +2,14 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
+	"github.com/exporthub/exporthub/hub/users"
 )
 
 // Cookie and header names.
@@ -32,24 +29,14 @@ const (
 
 // ErrNoSession is returned by [SessionPrincipal] when a request has a
 // session cookie that is unknown or expired.
-var ErrNoSession = errors.New("web: session expired or signed out")
+var ErrNoSession = users.ErrNoSession
 
 // ErrCSRF is returned by [SessionPrincipal] when an unsafe request
 // authenticated by the session cookie lacks the matching CSRF header.
 var ErrCSRF = errors.New("web: missing or wrong CSRF token")
 
 // randomToken returns n random bytes, base64url encoded.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// hashSession returns the stored form of a session cookie value.
-func hashSession(v string) []byte {
-	sum := sha256.Sum256([]byte(v))
-	return sum[:]
-}
+func randomToken(n int) string { return users.RandomToken(n) }
 
 // tokensEqual compares two tokens in constant time; empty never matches.
 func tokensEqual(a, b string) bool {
@@ -59,9 +46,9 @@ func tokensEqual(a, b string) bool {
 // session is a signed-in browser: the stored session with its user and
 // organization.
 type session struct {
-	ws   *store.WebSession
-	user *store.User
-	org  *store.Org
+	ws   *hubtype.WebSession
+	user *hubtype.User
+	org  *hubtype.Org
 }
 
 // principal returns the caller as the hub's handlers see it.
@@ -70,37 +57,20 @@ func (s *session) principal() *auth.Principal {
 }
 
 // isAdmin reports whether the user is an organization admin.
-func (s *session) isAdmin() bool { return s.user.Role == store.RoleAdmin }
+func (s *session) isAdmin() bool { return s.user.Role == hubtype.RoleAdmin }
 
 // loadSession returns the session of r's cookie: ErrNoSession when there
 // is no cookie, or it is unknown or expired, or its user was deleted.
-func loadSession(ctx context.Context, st store.Store, r *http.Request) (*session, error) {
+func loadSession(ctx context.Context, us *users.Service, r *http.Request) (*session, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, ErrNoSession
 	}
-	ws, err := st.WebSessionGetByHash(ctx, hashSession(c.Value))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	}
+	s, err := us.Session(ctx, c.Value)
 	if err != nil {
-		return nil, fmt.Errorf("get session: %w", err)
+		return nil, err
 	}
-	if !time.Now().Before(ws.ExpiresAt) {
-		return nil, ErrNoSession
-	}
-	u, err := st.UserGet(ctx, ws.OrgID, ws.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get session user: %w", err)
-	}
-	o, err := st.OrgGet(ctx, ws.OrgID)
-	if err != nil {
-		return nil, fmt.Errorf("get session organization: %w", err)
-	}
-	return &session{ws: ws, user: u, org: o}, nil
+	return &session{ws: s.Web, user: s.User, org: s.Org}, nil
 }
 
 // SessionPrincipal authenticates r by its browser session cookie, for the
@@ -108,11 +78,11 @@ func loadSession(ctx context.Context, st store.Store, r *http.Request) (*session
 // has no session cookie, ErrNoSession when the session is unknown or
 // expired, and ErrCSRF when r is an unsafe method (not GET, HEAD or
 // OPTIONS) without the session's CSRF token in the X-CSRF-Token header.
-func SessionPrincipal(r *http.Request, st store.Store) (*auth.Principal, error) {
+func SessionPrincipal(r *http.Request, us *users.Service) (*auth.Principal, error) {
 	if c, err := r.Cookie(SessionCookie); err != nil || c.Value == "" {
 		return nil, nil
 	}
-	s, err := loadSession(r.Context(), st, r)
+	s, err := loadSession(r.Context(), us, r)
 	if err != nil {
 		return nil, err
 	}
@@ -127,35 +97,21 @@ func SessionPrincipal(r *http.Request, st store.Store) (*auth.Principal, error) 
 }
 
 // startSession stores a new session for u and sets its cookie.
-func (ui *UI) startSession(w http.ResponseWriter, r *http.Request, u *store.User) error {
-	value := randomToken(32)
-	now := time.Now().UTC()
-	ws := &store.WebSession{
-		Hash:      hashSession(value),
-		UserID:    u.ID,
-		OrgID:     u.OrgID,
-		CSRFToken: randomToken(32),
-		ExpiresAt: now.Add(ui.cfg.SessionTTL),
-		CreatedAt: now,
-	}
-	if err := ui.store.WebSessionInsert(r.Context(), ws); err != nil {
-		return fmt.Errorf("insert session: %w", err)
+func (ui *UI) startSession(w http.ResponseWriter, r *http.Request, u *hubtype.User) error {
+	value, ws, err := ui.users.StartSession(r.Context(), u, ui.cfg.SessionTTL)
+	if err != nil {
+		return err
 	}
 	http.SetCookie(w, ui.cookie(r, SessionCookie, value, ws.ExpiresAt))
 	ui.clearCookie(w, r, preSessionCookie)
-	// Best effort: expired sessions are only dead rows, so a failed sweep
-	// is logged at debug and sign-in goes on.
-	if _, err := ui.store.WebSessionDeleteExpired(r.Context(), now); err != nil {
-		ui.log.DebugContext(r.Context(), "delete expired sessions", errAttr(err))
-	}
 	return nil
 }
 
 // endSession deletes r's session (if any) and clears its cookie.
 func (ui *UI) endSession(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		if err := ui.store.WebSessionDelete(r.Context(), hashSession(c.Value)); err != nil {
-			return fmt.Errorf("delete session: %w", err)
+		if err := ui.users.EndSession(r.Context(), c.Value); err != nil {
+			return err
 		}
 	}
 	ui.clearCookie(w, r, SessionCookie)

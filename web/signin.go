@@ -10,9 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // Sign-in rate limits: failed attempts allowed per window, per e-mail and
@@ -34,7 +32,7 @@ type signinData struct {
 // handleSigninPage shows the sign-in form (or goes on when signed in).
 func (ui *UI) handleSigninPage(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
-	if _, err := loadSession(r.Context(), ui.store, r); err == nil {
+	if _, err := loadSession(r.Context(), ui.users, r); err == nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
@@ -72,7 +70,7 @@ func (ui *UI) handleSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		u   *store.User
+		u   *hubtype.User
 		err error
 	)
 	if key != "" {
@@ -105,7 +103,7 @@ func (ui *UI) handleSignin(w http.ResponseWriter, r *http.Request) {
 
 // handleSignout ends the session.
 func (ui *UI) handleSignout(w http.ResponseWriter, r *http.Request) {
-	s, err := loadSession(r.Context(), ui.store, r)
+	s, err := loadSession(r.Context(), ui.users, r)
 	if err == nil && !checkFormCSRF(r, s.ws.CSRFToken) {
 		http.Error(w, "missing or wrong CSRF token: reload the page and try again", http.StatusForbidden)
 		return
@@ -117,49 +115,16 @@ func (ui *UI) handleSignout(w http.ResponseWriter, r *http.Request) {
 	ui.redirect(w, r, "/signin", "info", "You are signed out.")
 }
 
-// dummyHash is compared against when an e-mail is unknown or has no
-// password, so a refusal takes as long as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("exporthub timing equaliser"), bcrypt.DefaultCost) // cannot fail for a short password
-	return h
-})
-
 // userByPassword checks an e-mail and password; ErrBadCredentials when
 // they do not match a user with a password.
-func (ui *UI) userByPassword(r *http.Request, email, password string) (*store.User, error) {
-	u, err := ui.store.UserGetByEmail(r.Context(), email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("get user by e-mail: %w", err)
-	}
-	hash := dummyHash()
-	if u != nil && u.PasswordHash != "" {
-		hash = []byte(u.PasswordHash)
-	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	if u == nil || u.PasswordHash == "" || !match || email == "" || password == "" {
-		return nil, ErrBadCredentials
-	}
-	return u, nil
+func (ui *UI) userByPassword(r *http.Request, email, password string) (*hubtype.User, error) {
+	return ui.users.SignIn(r.Context(), email, password)
 }
 
 // userByKey resolves a user API key to its user; ErrBadCredentials when
 // the key is not a valid user key.
-func (ui *UI) userByKey(r *http.Request, key string) (*store.User, error) {
-	p, err := ui.hub.AuthenticateKey(r, key)
-	if err != nil {
-		return nil, err
-	}
-	if p.IsRunToken() {
-		return nil, ErrBadCredentials
-	}
-	u, err := ui.store.UserGet(r.Context(), p.OrgID, p.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrBadCredentials
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get key owner: %w", err)
-	}
-	return u, nil
+func (ui *UI) userByKey(r *http.Request, key string) (*hubtype.User, error) {
+	return ui.users.SignInKey(r.Context(), key)
 }
 
 // safeNext returns next when it is a path on this site, else /projects.

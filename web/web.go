@@ -14,7 +14,8 @@ import (
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/plugins"
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/projects"
+	"github.com/exporthub/exporthub/hub/users"
 )
 
 // Defaults of Config.
@@ -29,9 +30,10 @@ const (
 	DefaultBellItems = 10
 )
 
-// ErrBadCredentials is wrapped by [Hub.AuthenticateKey] errors when a key
-// is unknown, revoked, expired or not a user key.
-var ErrBadCredentials = errors.New("web: invalid credentials")
+// ErrBadCredentials is wrapped by the errors of a sign-in whose key is
+// unknown, revoked, expired or not a user key, or whose e-mail and
+// password do not match (users.ErrBadCredentials).
+var ErrBadCredentials = users.ErrBadCredentials
 
 // InputError is an error caused by what the user entered; the UI shows
 // its Message as is (other errors show a generic message and are logged).
@@ -48,8 +50,9 @@ func inputErrorf(format string, args ...any) error {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
 
-// Hub is what the web UI needs from the hub beyond the store: the
-// services whose rules live in the hub. Methods return an *InputError for
+// Hub is what the web UI needs from the hub beyond the services of
+// Config: the parts whose rules live in the hub itself (storages, runs,
+// notification feeds). Methods return an *InputError for
 // a request the user can fix. Implementations are safe for concurrent use.
 // It is exporthub's own seam (implemented in hub/web_routes.go), not an
 // extension point.
@@ -57,28 +60,18 @@ type Hub interface {
 	// PublicURL is the base URL clients reach the hub at (shown to plugin
 	// owners as HOST), without a trailing slash.
 	PublicURL() string
-	// AuthenticateKey resolves a user's API key sent with r; an unknown,
-	// revoked or expired key, or a run token, gives an error wrapping
-	// ErrBadCredentials.
-	AuthenticateKey(r *http.Request, key string) (*auth.Principal, error)
-	// IssueKey creates an API key named name for the user p acts as and
-	// returns it in clear (shown once).
-	IssueKey(ctx context.Context, p *auth.Principal, name string) (string, error)
-	// CreateUser validates and stores a new user with password (may be
-	// empty: API-key sign-in only).
-	CreateUser(ctx context.Context, u *store.User, password string) error
-	// SetPassword validates password and stores its hash as u's password.
-	SetPassword(ctx context.Context, u *store.User, password string) error
 	// CreateStorage validates and registers an organization storage of
 	// orgID named name; its secret is sealed with the hub key. Unless
 	// skipCheck, the hub must be able to write to the bucket with the
 	// credentials first: a *StorageCheckError when it cannot.
-	CreateStorage(ctx context.Context, orgID, name string, in *blob.StorageInput, skipCheck bool) (*store.Storage, error)
+	CreateStorage(ctx context.Context, orgID, name string, in *blob.StorageInput, skipCheck bool) (*hubtype.Storage, error)
+	// Storages lists the storages of p's organization by name.
+	Storages(ctx context.Context, p *auth.Principal) ([]*hubtype.Storage, error)
 	// DeleteStorage removes an organization storage.
 	DeleteStorage(ctx context.Context, orgID, id string) error
 	// StartRun creates a run for the principal p and dispatches it. The
 	// returned run may already be final (e.g. failed: no instance online).
-	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*store.Run, error)
+	StartRun(ctx context.Context, p *auth.Principal, params *StartRunParams) (*hubtype.Run, error)
 	// Stopping returns a channel closed when the hub begins to shut down:
 	// open event streams end then, so that they never hold a graceful
 	// shutdown (the browser reconnects by itself).
@@ -162,12 +155,14 @@ func (e *StorageCheckError) Unwrap() error { return e.Err }
 // Config configures the UI. Fields are read once by [New]; the caller's
 // Config is never modified.
 type Config struct {
-	// Store is the hub's store. Required.
-	Store store.Store
 	// Hub provides the hub's services. Required.
 	Hub Hub
 	// Plugins is the plugin service. Required.
 	Plugins *plugins.Service
+	// Users is the user service (users, API keys, sessions). Required.
+	Users *users.Service
+	// Projects is the project service. Required.
+	Projects *projects.Service
 	// Logger receives the UI's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 	// SessionTTL is how long a session lasts after sign-in. Defaults to
@@ -196,12 +191,14 @@ func (c *Config) withDefaults() Config {
 // validate checks a Config returned by withDefaults.
 func (c *Config) validate() error {
 	switch {
-	case c.Store == nil:
-		return errors.New("web: Store is required")
 	case c.Hub == nil:
 		return errors.New("web: Hub is required")
 	case c.Plugins == nil:
 		return errors.New("web: Plugins is required")
+	case c.Users == nil:
+		return errors.New("web: Users is required")
+	case c.Projects == nil:
+		return errors.New("web: Projects is required")
 	case c.SessionTTL < 0:
 		return fmt.Errorf("web: SessionTTL must not be negative, got %s", c.SessionTTL)
 	case c.SessionCheckInterval < 0:
@@ -216,15 +213,16 @@ func (c *Config) validate() error {
 // UI is the web UI: its handlers, templates and sign-in limiter. It is
 // safe for concurrent use.
 type UI struct {
-	cfg     Config
-	store   store.Store
-	hub     Hub
-	plugins *plugins.Service
-	log     *slog.Logger
-	pages   map[string]*template.Template
-	limiter *signinLimiter
-	secure  bool
-	cop     *http.CrossOriginProtection
+	cfg      Config
+	hub      Hub
+	plugins  *plugins.Service
+	users    *users.Service
+	projects *projects.Service
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	limiter  *signinLimiter
+	secure   bool
+	cop      *http.CrossOriginProtection
 	// exportNames caches export file names by export id, runProjects
 	// the project of each run, for the bell.
 	exportNames idCache
@@ -247,15 +245,16 @@ func New(c *Config) (*UI, error) {
 	}
 	u, _ := url.Parse(cfg.Hub.PublicURL())
 	ui := &UI{
-		cfg:     cfg,
-		store:   cfg.Store,
-		hub:     cfg.Hub,
-		plugins: cfg.Plugins,
-		log:     cfg.Logger.With(slog.String(logKeyComponent, "web")),
-		pages:   pages,
-		limiter: newSigninLimiter(),
-		secure:  u.Scheme == "https",
-		cop:     http.NewCrossOriginProtection(),
+		cfg:      cfg,
+		hub:      cfg.Hub,
+		plugins:  cfg.Plugins,
+		users:    cfg.Users,
+		projects: cfg.Projects,
+		log:      cfg.Logger.With(slog.String(logKeyComponent, "web")),
+		pages:    pages,
+		limiter:  newSigninLimiter(),
+		secure:   u.Scheme == "https",
+		cop:      http.NewCrossOriginProtection(),
 	}
 	ui.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // Error codes of the JSON errors Handler answers with.
@@ -67,8 +67,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // StorageLookupFunc returns the organization storage id of orgID, or an
-// error wrapping store.ErrNotFound.
-type StorageLookupFunc func(ctx context.Context, orgID, id string) (*store.Storage, error)
+// error wrapping hubtype.ErrNotFound.
+type StorageLookupFunc func(ctx context.Context, orgID, id string) (*hubtype.Storage, error)
 
 // StorageHandler serves the presigned URLs of proxied organization
 // storages, <PublicURL>/storage-blob/<storage id>/<key>?..., as Handler
@@ -95,7 +95,7 @@ func (s *Service) StorageHandler(lookup StorageLookupFunc) http.Handler {
 			return
 		}
 		st, err := lookup(r.Context(), k.OrgID, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !st.Proxied) {
+		if errors.Is(err, hubtype.ErrNotFound) || (err == nil && !st.Proxied) {
 			s.writeError(w, r, &httpError{http.StatusNotFound, codeNotFound, "the storage of this URL no longer exists or is no longer proxied"})
 			return
 		}

@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
@@ -43,7 +43,7 @@ type Service struct {
 }
 
 // cachedStorage is an opened organization storage and the fingerprint of
-// the store.Storage it was opened from.
+// the hubtype.Storage it was opened from.
 type cachedStorage struct {
 	fingerprint string
 	bucket      *Bucket
@@ -239,7 +239,7 @@ func (s *Service) Hub() *Bucket { return s.hub }
 // with Config.SecretBox and passed to the provider's client explicitly;
 // nothing is read from the environment. Errors wrap
 // ErrInvalidStorage (bad storage) or ErrClosed.
-func (s *Service) Bucket(ctx context.Context, st *store.Storage) (*Bucket, error) {
+func (s *Service) Bucket(ctx context.Context, st *hubtype.Storage) (*Bucket, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -277,7 +277,7 @@ func (s *Service) ForgetStorage(id string) {
 // place every outbound connection to an organization's bucket starts
 // from, whatever the provider (openS3, openGCS, openAzure build the
 // clients).
-func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, error) {
+func (s *Service) openStorage(ctx context.Context, st *hubtype.Storage) (*Bucket, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %q: %s", ErrInvalidStorage, st.ID, fmt.Sprintf(format, args...))
 	}
@@ -356,7 +356,7 @@ func (s *Service) openStorage(ctx context.Context, st *store.Storage) (*Bucket, 
 
 // storageFingerprint identifies the settings of a storage; a change means
 // the cached bucket is stale.
-func storageFingerprint(st *store.Storage) string {
+func storageFingerprint(st *hubtype.Storage) string {
 	h := sha256.New()
 	for _, f := range []string{st.OrgID, st.Provider, st.Endpoint, st.Region, st.Bucket, st.AccessKey, string(st.SecretKeyEnc),
 		st.CredentialType, strconv.FormatBool(st.Proxied)} {
@@ -377,7 +377,7 @@ type UploadURLParams struct {
 	Name string
 	// Storage is the organization storage to upload to; nil for the hub's
 	// own bucket. It must belong to OrgID.
-	Storage *store.Storage
+	Storage *hubtype.Storage
 	// Expiry is how long the URL is valid. Defaults to Config.SignedURLExpiry.
 	Expiry time.Duration
 }
@@ -422,7 +422,7 @@ type DownloadURLParams struct {
 	Name string
 	// Storage is the organization storage holding the object; nil for the
 	// hub's own bucket. It must belong to OrgID.
-	Storage *store.Storage
+	Storage *hubtype.Storage
 	// Expiry is how long the URL is valid. Defaults to Config.SignedURLExpiry.
 	Expiry time.Duration
 }
@@ -447,7 +447,7 @@ func (s *Service) DownloadURL(ctx context.Context, p *DownloadURLParams) (*Signe
 	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodGet, p.Expiry)
 }
 
-func (s *Service) signedURL(ctx context.Context, orgID string, st *store.Storage, k Key, method string, expiry time.Duration) (*SignedURLResult, error) {
+func (s *Service) signedURL(ctx context.Context, orgID string, st *hubtype.Storage, k Key, method string, expiry time.Duration) (*SignedURLResult, error) {
 	b, err := s.bucketFor(ctx, orgID, st)
 	if err != nil {
 		return nil, fmt.Errorf("presign: %w", err)
@@ -460,7 +460,7 @@ func (s *Service) signedURL(ctx context.Context, orgID string, st *store.Storage
 }
 
 // bucketFor returns the bucket of st after checking it belongs to orgID.
-func (s *Service) bucketFor(ctx context.Context, orgID string, st *store.Storage) (*Bucket, error) {
+func (s *Service) bucketFor(ctx context.Context, orgID string, st *hubtype.Storage) (*Bucket, error) {
 	if st != nil && st.OrgID != orgID {
 		return nil, ErrForbidden
 	}

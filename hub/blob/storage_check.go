@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // storageCheckKey is the object the bucket check writes and deletes.
@@ -34,7 +34,7 @@ func (e *StorageCheckError) Unwrap() error { return e.Err }
 // credentials without write and delete rights, on every provider. The
 // opened bucket is not cached. Errors are *StorageCheckError, or wrap
 // ErrInvalidStorage for a storage that cannot be opened.
-func (s *Service) CheckStorage(ctx context.Context, st *store.Storage) error {
+func (s *Service) CheckStorage(ctx context.Context, st *hubtype.Storage) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -60,7 +60,7 @@ func (s *Service) CheckStorage(ctx context.Context, st *store.Storage) error {
 // have URLs on the host of u: the hub's own host for a proxied storage,
 // the provider's host otherwise. It does no I/O; Bucket.KeyFromURL then
 // decides exactly.
-func (s *Service) MayServe(st *store.Storage, u *url.URL) bool {
+func (s *Service) MayServe(st *hubtype.Storage, u *url.URL) bool {
 	host := strings.ToLower(u.Host)
 	if st.Proxied {
 		return host == s.publicHost
@@ -78,7 +78,7 @@ func (s *Service) MayServe(st *store.Storage, u *url.URL) bool {
 }
 
 // DescribeStorage names a storage's bucket and endpoint in messages.
-func DescribeStorage(st *store.Storage) string {
+func DescribeStorage(st *hubtype.Storage) string {
 	switch {
 	case st.Endpoint != "":
 		return fmt.Sprintf("bucket %q at %s", st.Bucket, st.Endpoint)

@@ -9,11 +9,11 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
 
-// Providers of organization storages (store.Storage.Provider), named as
+// Providers of organization storages (hubtype.Storage.Provider), named as
 // Ango names them (imerit_ango StorageProvider).
 const (
 	// ProviderAWS is AWS S3 or any S3-compatible service (with an
@@ -27,7 +27,7 @@ const (
 	ProviderAzure = "AZURE"
 )
 
-// Credential types of organization storages (store.Storage.CredentialType):
+// Credential types of organization storages (hubtype.Storage.CredentialType):
 // what the sealed secret holds.
 const (
 	// CredentialAccessKey is an AWS access key id (AccessKey) and secret
@@ -112,12 +112,12 @@ type StorageInput struct {
 // it describes, its secret sealed with box; the caller sets ID, OrgID and
 // Name. It does no I/O (Service.CheckStorage asks the bucket). Errors are
 // *FieldError.
-func NewStorage(in *StorageInput, box *secretbox.Box) (*store.Storage, error) {
+func NewStorage(in *StorageInput, box *secretbox.Box) (*hubtype.Storage, error) {
 	provider, err := ParseProvider(in.Provider)
 	if err != nil {
 		return nil, err
 	}
-	st := &store.Storage{
+	st := &hubtype.Storage{
 		Provider: provider,
 		Endpoint: strings.TrimRight(strings.TrimSpace(in.Endpoint), "/"),
 		Region:   strings.TrimSpace(in.Region),
@@ -158,7 +158,7 @@ func notFor(provider, want string, others map[string]string) error {
 	return nil
 }
 
-func awsInput(in *StorageInput, st *store.Storage) (string, error) {
+func awsInput(in *StorageInput, st *hubtype.Storage) (string, error) {
 	if err := notFor(ProviderAWS, "accessKey and secretKey", map[string]string{
 		"credentials": in.Credentials, "accountName": in.AccountName, "accountKey": in.AccountKey, "sasToken": in.SASToken,
 	}); err != nil {
@@ -180,7 +180,7 @@ func awsInput(in *StorageInput, st *store.Storage) (string, error) {
 	return in.SecretKey, nil
 }
 
-func gcpInput(in *StorageInput, st *store.Storage) (string, error) {
+func gcpInput(in *StorageInput, st *hubtype.Storage) (string, error) {
 	if err := notFor(ProviderGCP, "credentials, the service account's JSON key", map[string]string{
 		"accessKey": in.AccessKey, "secretKey": in.SecretKey, "accountName": in.AccountName, "accountKey": in.AccountKey, "sasToken": in.SASToken,
 	}); err != nil {
@@ -201,7 +201,7 @@ func gcpInput(in *StorageInput, st *store.Storage) (string, error) {
 	return creds, nil
 }
 
-func azureInput(in *StorageInput, st *store.Storage) (string, error) {
+func azureInput(in *StorageInput, st *hubtype.Storage) (string, error) {
 	if err := notFor(ProviderAzure, "accountName with accountKey or sasToken", map[string]string{
 		"accessKey": in.AccessKey, "secretKey": in.SecretKey, "credentials": in.Credentials,
 	}); err != nil {

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // endpointHost returns the lower-case host[:port] of an endpoint URL, or
@@ -135,9 +135,9 @@ type LocateParams struct {
 	// its key.
 	Name string
 	// Storages are the organization's storages to consider besides the
-	// hub's own bucket (store.Store.StorageList). Storages of another
+	// hub's own bucket (hub/store.Store.StorageList). Storages of another
 	// organization are ignored.
-	Storages []*store.Storage
+	Storages []*hubtype.Storage
 }
 
 // Location is where an object lives.

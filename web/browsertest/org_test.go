@@ -2,13 +2,16 @@ package browsertest_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/blob/blobtest"
 	"github.com/exporthub/exporthub/hub/store"
 )
@@ -98,6 +101,30 @@ func TestUI_OrgAdmin(t *testing.T) {
 		third := b.newTab(t)
 		third.signInWithKey(t, key)
 		require.Contains(t, third.text(t, ".flash-error"), "That API key is not valid")
+	})
+
+	// The key rules are the user service's, the same as the API's
+	// (hub TestServer_KeyRulesOfTheWebUI): a key needs a name, and a run
+	// token is not a key of this page, not even for an admin.
+	t.Run("KeyRules", func(t *testing.T) {
+		t.Parallel()
+		tb := b.newTab(t)
+		tb.signInWithKey(t, b.hub.AdminKey)
+		tb.navigate(t, "/org/keys")
+		tb.do(t, chromedp.SendKeys(chromedp.ID("k-name"), "   "))
+		require.Equal(t, "The key needs a name of 1 to 200 characters.", tb.submitForm(t, `form[action="/org/keys"]`))
+
+		pid := newProject(t, b, "Run token")
+		exp := time.Now().Add(time.Hour)
+		token, rt, err := b.hub.Server.IssueKey(context.Background(), &hub.IssueKeyParams{OrgID: b.hub.OrgID, UserID: b.hub.AdminID,
+			Name: "run", ProjectID: pid, RunID: "run-of-the-browser-key-rules", ExpiresAt: &exp})
+		require.NoError(t, err)
+		tb.navigate(t, "/org/keys")
+		require.NotContains(t, tb.text(t, "body"), rt.Prefix, "run tokens are not listed")
+		csrf := eval[string](t, tb, `document.querySelector('input[name="csrf_token"]').value`)
+		got := tb.fetchStatus(t, "POST", "/org/keys/"+rt.ID+"/revoke", map[string]string{"X-CSRF-Token": csrf}, "")
+		require.True(t, strings.HasPrefix(got, "404 "), "revoking a run token from the keys page: got %.80s", got)
+		b.hub.JSON(t, "GET", "/v2/project/"+pid, token, nil, http.StatusOK, nil)
 	})
 
 	t.Run("Storages", func(t *testing.T) {
