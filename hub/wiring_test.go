@@ -12,7 +12,7 @@ import (
 
 // TestNoInitHooks keeps the server's wiring explicit: New builds the
 // parts in order and routes.go lists every route, so no file of package
-// hub may register anything from a func init().
+// hub may register anything from an init function.
 func TestNoInitHooks(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("*.go")
@@ -24,7 +24,7 @@ func TestNoInitHooks(t *testing.T) {
 		require.NoError(t, err)
 		for _, d := range f.Decls {
 			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "init" {
-				t.Errorf("%s: func init() at line %d: wire it in New or routes.go instead", name, fset.Position(fn.Pos()).Line)
+				t.Errorf("%s: an init function at line %d: wire it in New or routes.go instead", name, fset.Position(fn.Pos()).Line)
 			}
 		}
 	}
