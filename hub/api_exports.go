@@ -26,12 +26,7 @@ func NewExportResponse(e *store.Export) *hubapi.ExportResponse {
 
 // handleExportList serves GET /api/projects/{pid}/exports, newest first.
 func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
-	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	list, err := s.store.ExportList(r.Context(), project.OrgID, project.ID)
+	list, err := s.projects.Exports(r.Context(), Principal(r), r.PathValue("pid"))
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -45,7 +40,7 @@ func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
 
 // handleExportGet serves GET /api/exports/{id}.
 func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
-	e, err := s.store.ExportGet(r.Context(), Principal(r).OrgID, r.PathValue("id"))
+	e, err := s.projects.Export(r.Context(), Principal(r), r.PathValue("id"))
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -59,7 +54,7 @@ func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
 // a few minutes.
 func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	e, err := s.store.ExportGet(ctx, Principal(r).OrgID, r.PathValue("id"))
+	e, err := s.projects.Export(ctx, Principal(r), r.PathValue("id"))
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

@@ -38,13 +38,7 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 		s.WriteError(w, r, err)
 		return
 	}
-	p := Principal(r)
-	list, err := s.store.NotificationList(r.Context(), p.UserID, limit)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
-	}
-	unread, err := s.store.NotificationUnreadCount(r.Context(), p.UserID)
+	list, unread, err := s.users.Notifications(r.Context(), Principal(r), limit)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -59,7 +53,7 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 // handleNotificationUnreadCount serves GET
 // /api/notifications/unread-count.
 func (s *Server) handleNotificationUnreadCount(w http.ResponseWriter, r *http.Request) {
-	n, err := s.store.NotificationUnreadCount(r.Context(), Principal(r).UserID)
+	n, err := s.users.UnreadNotifications(r.Context(), Principal(r))
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -83,7 +77,7 @@ func (s *Server) handleNotificationMarkRead(w http.ResponseWriter, r *http.Reque
 		s.WriteError(w, r, err)
 		return
 	}
-	n, err := s.store.NotificationUnreadCount(r.Context(), p.UserID)
+	n, err := s.users.UnreadNotifications(r.Context(), p)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -104,7 +98,7 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 	p := Principal(r)
 	ch, stop := s.Runs().WatchNotifications(p.UserID)
 	defer stop()
-	unread, err := s.store.NotificationUnreadCount(r.Context(), p.UserID)
+	unread, err := s.users.UnreadNotifications(r.Context(), p)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
