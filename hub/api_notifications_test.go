@@ -21,6 +21,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 func TestNotificationAPI(t *testing.T) {
@@ -146,7 +147,7 @@ func TestWebhookAPI(t *testing.T) {
 	end := rb.waitEnd(t, r.ID)
 	require.Equal(t, string(store.RunSucceeded), end.Status, end.Message)
 
-	eventually(t, "3 webhook attempts", func() bool { return len(recv.deliveries()) == 3 })
+	waittest.For(t, "3 webhook attempts", func() bool { return len(recv.deliveries()) == 3 })
 	ds := recv.deliveries()
 	for _, d := range ds {
 		require.Equal(t, ds[0].header.Get(runs.HeaderWebhookDelivery), d.header.Get(runs.HeaderWebhookDelivery), "retries repeat the delivery id")

@@ -14,6 +14,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 func TestPluginAPI_Create(t *testing.T) {
@@ -119,8 +120,8 @@ func TestPluginAPI_RotateSecret(t *testing.T) {
 	rb.h.JSON(t, http.MethodPost, "/api/plugins/"+p.ID+"/rotate-secret", rb.h.AdminKey, nil, http.StatusOK, &rotated)
 	require.NotEqual(t, p.Secret, rotated.Secret)
 	// The instance that used the old secret is cut off.
-	eventually(t, "old instance gone", func() bool { return len(rb.pluginGet(t, p.ID).Instances) == 0 })
-	eventually(t, "old socket closed", func() bool { return !old.Connected() })
+	waittest.For(t, "old instance gone", func() bool { return len(rb.pluginGet(t, p.ID).Instances) == 0 })
+	waittest.For(t, "old socket closed", func() bool { return !old.Connected() })
 
 	// The old secret no longer works; the new one does.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -128,7 +129,7 @@ func TestPluginAPI_RotateSecret(t *testing.T) {
 	stale, err := runstest.Connect(ctx, runstest.Options{Host: rb.h.URL, ID: p.ID, Secret: p.Secret})
 	require.NoError(t, err)
 	defer stale.Close()
-	eventually(t, "stale socket rejected", func() bool { return !stale.Connected() })
+	waittest.For(t, "stale socket rejected", func() bool { return !stale.Connected() })
 	p.Secret = rotated.Secret
 	rb.connect(t, p, runstest.Options{})
 }
@@ -225,6 +226,6 @@ func TestPluginAPI_ProjectPlugins(t *testing.T) {
 	resp = h.Do(t, http.MethodDelete, "/api/plugins/"+p.ID, h.AdminKey, nil)
 	resp.Body.Close()
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
-	eventually(t, "instance disconnected", func() bool { return !inst.Connected() })
+	waittest.For(t, "instance disconnected", func() bool { return !inst.Connected() })
 	h.JSON(t, http.MethodGet, "/api/plugins/"+p.ID, h.AdminKey, nil, http.StatusNotFound, nil)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/web"
 )
 
@@ -87,7 +88,7 @@ func (rp *retryPlugin) next(t *testing.T) received {
 // waitLine waits until the run's log holds msg.
 func (rb *runsBundle) waitLine(t *testing.T, runID, msg string) {
 	t.Helper()
-	eventually(t, "log line "+msg, func() bool {
+	waittest.For(t, "log line "+msg, func() bool {
 		for _, l := range rb.logs(t, runID) {
 			if l.Msg == msg {
 				return true
@@ -207,7 +208,7 @@ func TestRunAPI_Retries(t *testing.T) {
 			}, rb.logLines(t, r.ID))
 			// The notification is stored just after the run's final status.
 			var titles []string
-			eventually(t, "the run's notification", func() bool {
+			waittest.For(t, "the run's notification", func() bool {
 				var notes hubapi.NotificationListResponse
 				rb.h.JSON(t, http.MethodGet, "/api/notifications", rb.h.AdminKey, nil, http.StatusOK, &notes)
 				titles = nil

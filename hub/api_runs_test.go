@@ -21,6 +21,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 // runsBundle is a hub with a project of 4 assets (2 Complete in batch
@@ -73,7 +74,7 @@ func (rb *runsBundle) connect(t *testing.T, p *hubapi.PluginSecretResponse, o ru
 	inst, err := runstest.Connect(ctx, o)
 	require.NoError(t, err)
 	t.Cleanup(inst.Close)
-	eventually(t, "instance online", func() bool { return len(rb.pluginGet(t, p.ID).Instances) == before+1 })
+	waittest.For(t, "instance online", func() bool { return len(rb.pluginGet(t, p.ID).Instances) == before+1 })
 	return inst
 }
 
@@ -103,7 +104,7 @@ func (rb *runsBundle) run(t *testing.T, id string) *hubapi.RunResponse {
 func (rb *runsBundle) waitEnd(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
 	var r *hubapi.RunResponse
-	eventually(t, "run "+id+" to end", func() bool {
+	waittest.For(t, "run "+id+" to end", func() bool {
 		r = rb.run(t, id)
 		return store.RunStatus(r.Status).Final()
 	})
@@ -115,12 +116,6 @@ func (rb *runsBundle) logs(t *testing.T, id string) []*hubapi.RunLogLine {
 	var out hubapi.RunLogsResponse
 	rb.h.JSON(t, http.MethodGet, "/api/runs/"+id+"/logs", rb.h.AdminKey, nil, http.StatusOK, &out)
 	return out.Logs
-}
-
-// eventually polls cond for up to 20s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	require.Eventually(t, cond, 20*time.Second, 10*time.Millisecond, "waiting for %s", what)
 }
 
 // failBody decodes an error answer.

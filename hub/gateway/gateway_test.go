@@ -22,6 +22,7 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/hub/store/sqlite"
 	"github.com/exporthub/exporthub/internal/secretbox"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 // recorder is the Events sink of the tests: it records what the gateway
@@ -219,11 +220,6 @@ func (b *testBundle) connect(t *testing.T, id, secret string) *client {
 	return c
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	require.Eventually(t, cond, 10*time.Second, 10*time.Millisecond, "waiting for %s", what)
-}
-
 func TestGateway_Heartbeat(t *testing.T) {
 	t.Parallel()
 
@@ -232,7 +228,7 @@ func TestGateway_Heartbeat(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		inst := b.gw.Instances(id)[0]
 		require.Equal(t, id, inst.PluginID)
 		require.Equal(t, b.org, inst.OrgID)
@@ -247,7 +243,7 @@ func TestGateway_Heartbeat(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, _ := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, "wrong")
-		waitFor(t, "disconnect", c.isDisconnected)
+		waittest.For(t, "disconnect", c.isDisconnected)
 		errs := c.got(gateway.EventError)
 		require.Len(t, errs, 1)
 		require.Equal(t, gateway.MsgInvalidSecret, errs[0]["message"])
@@ -258,7 +254,7 @@ func TestGateway_Heartbeat(t *testing.T) {
 		t.Parallel()
 		b := setup(t, gateway.Config{})
 		c := b.connect(t, store.NewID(), "whatever")
-		waitFor(t, "disconnect", c.isDisconnected)
+		waittest.For(t, "disconnect", c.isDisconnected)
 		require.Equal(t, gateway.MsgInvalidSecret, c.got(gateway.EventError)[0]["message"])
 	})
 
@@ -266,7 +262,7 @@ func TestGateway_Heartbeat(t *testing.T) {
 		t.Parallel()
 		b := setup(t, gateway.Config{AnonymousTimeout: 200 * time.Millisecond})
 		c := b.connect(t, "", "")
-		waitFor(t, "disconnect", c.isDisconnected)
+		waittest.For(t, "disconnect", c.isDisconnected)
 		require.Equal(t, gateway.MsgNoHeartbeat, c.got(gateway.EventError)[0]["message"])
 	})
 
@@ -275,7 +271,7 @@ func TestGateway_Heartbeat(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorREST, "http://127.0.0.1:1")
 		c := b.connect(t, id, secret)
-		waitFor(t, "disconnect", c.isDisconnected)
+		waittest.For(t, "disconnect", c.isDisconnected)
 		require.Contains(t, c.got(gateway.EventError)[0]["message"], "REST connector")
 	})
 }
@@ -296,14 +292,14 @@ func TestGateway_Dispatch(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		inst, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{
 			ProjectID: "p1", APIKey: "ehr_token", OrgID: b.org, RunBy: b.usr, Session: "s1",
 			ConfigJSON: `{"separator-character":","}`, PluginID: id, NumTasks: 3,
 		}})
 		require.NoError(t, err)
 		require.True(t, b.gw.Holds(inst.ID, "s1"))
-		waitFor(t, "plugin event", func() bool { return len(c.got(gateway.EventPlugin)) == 1 })
+		waittest.For(t, "plugin event", func() bool { return len(c.got(gateway.EventPlugin)) == 1 })
 		got := c.got(gateway.EventPlugin)[0]
 		require.Equal(t, map[string]any{
 			"projectId": "p1", "apiKey": "ehr_token", "orgId": b.org, "runBy": b.usr, "session": "s1",
@@ -321,7 +317,7 @@ func TestGateway_Dispatch(t *testing.T) {
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c1 := b.connect(t, id, secret)
 		c2 := b.connect(t, id, secret)
-		waitFor(t, "two instances", func() bool { return len(b.gw.Instances(id)) == 2 })
+		waittest.For(t, "two instances", func() bool { return len(b.gw.Instances(id)) == 2 })
 		got := map[string]string{} // session -> instance
 		for i, s := range []string{"a", "b", "c", "d"} {
 			inst, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: s}})
@@ -336,7 +332,7 @@ func TestGateway_Dispatch(t *testing.T) {
 		require.NotEqual(t, got["a"], got["b"], "got a and b on one instance, want round robin")
 		require.Equal(t, got["a"], got["c"], "got c on %s, want the least busy %s", got["c"], got["a"])
 		require.Equal(t, got["b"], got["d"], "got d on %s, want %s by round robin", got["d"], got["b"])
-		waitFor(t, "4 plugin events", func() bool {
+		waittest.For(t, "4 plugin events", func() bool {
 			return len(c1.got(gateway.EventPlugin))+len(c2.got(gateway.EventPlugin)) == 4
 		})
 	})
@@ -346,9 +342,9 @@ func TestGateway_Dispatch(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c1 := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		c2 := b.connect(t, id, secret)
-		waitFor(t, "two instances", func() bool { return len(b.gw.Instances(id)) == 2 })
+		waittest.For(t, "two instances", func() bool { return len(b.gw.Instances(id)) == 2 })
 		second := b.gw.Instances(id)[1].ID
 		require.True(t, b.gw.HasInstance(second))
 		require.Len(t, b.gw.AllInstances(), 2)
@@ -358,7 +354,7 @@ func TestGateway_Dispatch(t *testing.T) {
 			require.Equal(t, second, inst.ID)
 			require.True(t, b.gw.Holds(second, s))
 		}
-		waitFor(t, "2 plugin events on the chosen instance", func() bool {
+		waittest.For(t, "2 plugin events on the chosen instance", func() bool {
 			return len(c1.got(gateway.EventPlugin))+len(c2.got(gateway.EventPlugin)) == 2
 		})
 		require.Equal(t, 2, b.gw.Instances(id)[1].Runs, "the chosen instance holds both runs, busy or not")
@@ -373,11 +369,11 @@ func TestGateway_Dispatch(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: "s1"}})
 		require.NoError(t, err)
 		c.s.Disconnect()
-		waitFor(t, "lost run", func() bool { _, _, lost, _ := b.rec.snapshot(); return len(lost) == 1 })
+		waittest.For(t, "lost run", func() bool { _, _, lost, _ := b.rec.snapshot(); return len(lost) == 1 })
 		_, _, lost, _ := b.rec.snapshot()
 		require.Equal(t, gateway.MsgInstanceDisconnected, lost["s1"])
 		require.Empty(t, b.gw.Instances(id))
@@ -389,12 +385,12 @@ func TestGateway_InstanceLifecycle(t *testing.T) {
 	b := setup(t, gateway.Config{})
 	id, secret := b.plugin(t, store.ConnectorWS, "")
 	c := b.connect(t, id, secret)
-	waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+	waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 	inst := b.gw.Instances(id)[0].ID
 	require.NoError(t, c.s.Emit(gateway.EventHeartbeat, map[string]any{"id": id, "secret": secret}))
-	waitFor(t, "second heartbeat", func() bool { return len(b.rec.events()) == 2 })
+	waittest.For(t, "second heartbeat", func() bool { return len(b.rec.events()) == 2 })
 	c.s.Disconnect()
-	waitFor(t, "disconnect", func() bool { return len(b.rec.events()) == 3 })
+	waittest.For(t, "disconnect", func() bool { return len(b.rec.events()) == 3 })
 	require.Equal(t, []string{"connected " + inst, "heartbeat " + inst, "disconnected " + inst}, b.rec.events())
 }
 
@@ -412,16 +408,16 @@ func TestGateway_Events(t *testing.T) {
 	id, secret := b.plugin(t, store.ConnectorWS, "")
 
 	anon := b.connect(t, "", "")
-	waitFor(t, "anonymous connect", func() bool { return anon.s.Connected() })
+	waittest.For(t, "anonymous connect", func() bool { return anon.s.Connected() })
 	require.NoError(t, anon.s.Emit(gateway.EventLog, map[string]any{"session": "s1", "msg": "not me"}))
 
 	c := b.connect(t, id, secret)
-	waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+	waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 	require.NoError(t, c.s.Emit(gateway.EventLog, map[string]any{
 		"level": "WARNING", "organization": b.org, "pluginId": id, "runBy": b.usr, "session": "s1", "msg": "hello", "rows": 3,
 	}))
 	require.NoError(t, c.s.Emit(gateway.EventResponse, map[string]any{"export": true, "response": "http://x/y.zip", "session": "s1"}))
-	waitFor(t, "response", func() bool { _, r, _, _ := b.rec.snapshot(); return len(r) == 1 })
+	waittest.For(t, "response", func() bool { _, r, _, _ := b.rec.snapshot(); return len(r) == 1 })
 	logs, responses, _, _ := b.rec.snapshot()
 	require.Len(t, logs, 1, "got %d logs, want only the authenticated one", len(logs))
 	require.Equal(t, "WARNING", logs[0].Level)
@@ -486,19 +482,19 @@ func TestGateway_REST(t *testing.T) {
 			SecretHash: gateway.HashSecret(secret), SecretEnc: b.box.Seal([]byte(secret)),
 		}))
 		b.gw.RefreshREST()
-		waitFor(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		require.Equal(t, store.ConnectorREST, b.gw.Instances(id)[0].Connector)
 		require.Equal(t, p.srv.URL, b.gw.Instances(id)[0].RemoteAddr)
 
 		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: "s1", APIKey: "k"}})
 		require.NoError(t, err)
-		waitFor(t, "POST /plugin", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.runs) == 1 })
+		waittest.For(t, "POST /plugin", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.runs) == 1 })
 		p.mu.Lock()
 		require.Equal(t, "s1", p.runs[0]["session"])
 		require.Equal(t, "{}", p.runs[0]["configJSON"])
 		p.up = false
 		p.mu.Unlock()
-		waitFor(t, "lost run", func() bool { _, _, lost, _ := b.rec.snapshot(); return len(lost) == 1 })
+		waittest.For(t, "lost run", func() bool { _, _, lost, _ := b.rec.snapshot(); return len(lost) == 1 })
 		_, _, lost, _ := b.rec.snapshot()
 		require.Equal(t, gateway.MsgRESTHeartbeatLost, lost["s1"])
 		require.Empty(t, b.gw.Instances(id))
@@ -515,10 +511,10 @@ func TestGateway_REST(t *testing.T) {
 			ID: id, OrgID: b.org, OwnerID: b.usr, Name: "rest", Connector: store.ConnectorREST, BaseURL: p.srv.URL,
 			SecretHash: gateway.HashSecret(secret), SecretEnc: b.box.Seal([]byte(secret)),
 		}))
-		waitFor(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: "s1"}})
 		require.NoError(t, err)
-		waitFor(t, "failed dispatch", func() bool { _, _, _, f := b.rec.snapshot(); return len(f) == 1 })
+		waittest.For(t, "failed dispatch", func() bool { _, _, _, f := b.rec.snapshot(); return len(f) == 1 })
 		_, _, _, failed := b.rec.snapshot()
 		require.ErrorContains(t, failed["s1"], "HTTP 500")
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/internal/wire"
 	"github.com/exporthub/exporthub/internal/wire/wiretest"
 )
@@ -30,14 +31,14 @@ func TestGateway_Golden(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		for i, name := range []string{"run-request", "run-request-defaults", "run-request-timeout"} {
 			req := wiretest.CaseNamed(t, name).Value.(wire.RunRequest)
 			plugin := req.PluginID
 			req.PluginID = id
 			_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: req})
 			require.NoError(t, err)
-			waitFor(t, "plugin event", func() bool { return len(c.got(gateway.EventPlugin)) == i+1 })
+			waittest.For(t, "plugin event", func() bool { return len(c.got(gateway.EventPlugin)) == i+1 })
 			got := normalizeNumbers(c.got(gateway.EventPlugin)[i])
 			got["pluginId"] = plugin
 			require.Equal(t, wiretest.Object(t, name), got, "the %s event as %s.json", gateway.EventPlugin, name)
@@ -63,12 +64,12 @@ func TestGateway_Golden(t *testing.T) {
 		b := setup(t, gateway.Config{RESTAllowedURLs: []string{srv.URL}, RESTPollInterval: 50 * time.Millisecond})
 		id, secret := b.plugin(t, store.ConnectorREST, srv.URL)
 		b.gw.RefreshREST()
-		waitFor(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "REST instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		req := wiretest.RunRequest()
 		req.PluginID = id
 		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: req})
 		require.NoError(t, err)
-		waitFor(t, "POST /plugin", func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
+		waittest.For(t, "POST /plugin", func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
 		var got map[string]any
 		require.NoError(t, json.Unmarshal(bodies[0], &got))
 		got["pluginId"] = wiretest.PluginID
@@ -81,15 +82,15 @@ func TestGateway_Golden(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		_, err := b.gw.Dispatch(context.Background(), &gateway.Dispatch{Request: gateway.RunRequest{PluginID: id, Session: wiretest.Session}})
 		require.NoError(t, err)
 		b.gw.Cancel(wiretest.Session)
-		waitFor(t, "cancel event", func() bool { return len(c.got(gateway.EventCancel)) == 1 })
+		waittest.For(t, "cancel event", func() bool { return len(c.got(gateway.EventCancel)) == 1 })
 		require.Equal(t, wiretest.Object(t, "cancel"), c.got(gateway.EventCancel)[0])
 
 		rejected := b.connect(t, id, "wrong")
-		waitFor(t, "disconnect", rejected.isDisconnected)
+		waittest.For(t, "disconnect", rejected.isDisconnected)
 		require.Equal(t, []map[string]any{wiretest.Object(t, "error")}, rejected.got(gateway.EventError))
 	})
 
@@ -98,7 +99,7 @@ func TestGateway_Golden(t *testing.T) {
 		b := setup(t, gateway.Config{})
 		id, secret := b.plugin(t, store.ConnectorWS, "")
 		c := b.connect(t, id, secret)
-		waitFor(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
+		waittest.For(t, "instance", func() bool { return len(b.gw.Instances(id)) == 1 })
 		var wantLogs []*gateway.LogEvent
 		var wantResponses []*gateway.ResponseEvent
 		for _, tc := range wiretest.Cases() {
@@ -114,7 +115,7 @@ func TestGateway_Golden(t *testing.T) {
 			}
 			require.NoError(t, c.s.Emit(tc.Event, wiretest.Object(t, tc.Name)))
 		}
-		waitFor(t, "every event", func() bool {
+		waittest.For(t, "every event", func() bool {
 			logs, responses, _, _ := b.rec.snapshot()
 			return len(logs) == len(wantLogs) && len(responses) == len(wantResponses)
 		})

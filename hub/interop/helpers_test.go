@@ -21,6 +21,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 // python is the interpreter Debian's python3-socketio loads in.
@@ -134,7 +135,7 @@ func (h *testHub) plugin(t *testing.T, id string) *hubapi.PluginResponse {
 // waitInstances waits until the plugin has n connected instances.
 func (h *testHub) waitInstances(t *testing.T, id string, n int) {
 	t.Helper()
-	waitFor(t, strconv.Itoa(n)+" instances", 20*time.Second, func() bool { return len(h.plugin(t, id).Instances) == n })
+	waittest.Within(t, 20*time.Second, strconv.Itoa(n)+" instances", func() bool { return len(h.plugin(t, id).Instances) == n })
 }
 
 // startRun posts a run and returns the answer.
@@ -157,7 +158,7 @@ func (h *testHub) run(t *testing.T, id string) *hubapi.RunResponse {
 func (h *testHub) waitEnd(t *testing.T, id string, within time.Duration) *hubapi.RunResponse {
 	t.Helper()
 	var r *hubapi.RunResponse
-	waitFor(t, "run "+id+" to end", within, func() bool {
+	waittest.Within(t, within, "run "+id+" to end", func() bool {
 		r = h.run(t, id)
 		return store.RunStatus(r.Status).Final()
 	})
@@ -188,7 +189,7 @@ func (h *testHub) download(t *testing.T, exportID string) []byte {
 func (h *testHub) waitNotification(t *testing.T, runID string) *hubapi.NotificationResponse {
 	t.Helper()
 	var note *hubapi.NotificationResponse
-	waitFor(t, "notification of run "+runID, 20*time.Second, func() bool {
+	waittest.Within(t, 20*time.Second, "notification of run "+runID, func() bool {
 		var list hubapi.NotificationListResponse
 		h.JSON(t, http.MethodGet, "/api/notifications", h.AdminKey, nil, http.StatusOK, &list)
 		for _, n := range list.Notifications {
@@ -284,7 +285,7 @@ func (pp *pyPlugin) eventsNamed(name string) []map[string]any {
 func (pp *pyPlugin) waitEvent(t *testing.T, name string) map[string]any {
 	t.Helper()
 	var ev map[string]any
-	waitFor(t, "plugin event "+name, 20*time.Second, func() bool {
+	waittest.Within(t, 20*time.Second, "plugin event "+name, func() bool {
 		evs := pp.eventsNamed(name)
 		if len(evs) > 0 {
 			ev = evs[0]
@@ -335,10 +336,4 @@ func (pp *pyPlugin) sessions(t *testing.T) []string {
 		out = append(out, e.Name()[:len(e.Name())-len(".zip")])
 	}
 	return out
-}
-
-// waitFor polls cond until it holds or within passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	require.Eventually(t, cond, within, 20*time.Millisecond, "waiting for %s", what)
 }

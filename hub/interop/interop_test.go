@@ -25,6 +25,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/internal/wire/wiretest"
 )
 
@@ -467,7 +468,7 @@ func TestInterop_WS(t *testing.T) {
 		py := startPython(t, h, p, map[string]string{"MODE": "block"})
 		h.waitInstances(t, p.ID, 1)
 		run := h.startRun(t, p.ID, nil)
-		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		waittest.Within(t, 20*time.Second, "run running", func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
 		py.kill()
 		end := h.waitEnd(t, run.ID, 20*time.Second)
 		require.Equal(t, string(store.RunLost), end.Status)
@@ -482,7 +483,7 @@ func TestInterop_WS(t *testing.T) {
 		h.waitInstances(t, p.ID, 1)
 		run := h.startRun(t, p.ID, map[string]any{"retries": 1})
 		require.Equal(t, 1, run.Retries)
-		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		waittest.Within(t, 20*time.Second, "run running", func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
 		// A second process of the plugin comes online, then the first
 		// dies: the run goes to the second.
 		second := startPython(t, h, p, nil)
@@ -657,7 +658,7 @@ func TestInterop_REST(t *testing.T) {
 		t.Parallel()
 		p, py := restPlugin(t, ports[2], "block")
 		run := h.startRun(t, p.ID, nil)
-		waitFor(t, "run running", 20*time.Second, func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
+		waittest.Within(t, 20*time.Second, "run running", func() bool { return h.run(t, run.ID).Status == string(store.RunRunning) })
 		py.kill()
 		end := h.waitEnd(t, run.ID, 20*time.Second)
 		require.Equal(t, string(store.RunLost), end.Status)

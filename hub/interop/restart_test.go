@@ -16,6 +16,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 // serveHub builds a hub from cfg and serves it on a new loopback port
@@ -60,7 +61,7 @@ func TestInterop_HubRestartedDuringRun(t *testing.T) {
 	py := startPython(t, h1, p, map[string]string{"MODE": "block"})
 	h1.waitInstances(t, p.ID, 1)
 	run := h1.startRun(t, p.ID, nil)
-	waitFor(t, "run running", 20*time.Second, func() bool { return h1.run(t, run.ID).Status == string(store.RunRunning) })
+	waittest.Within(t, 20*time.Second, "run running", func() bool { return h1.run(t, run.ID).Status == string(store.RunRunning) })
 
 	crash()
 	py.kill()

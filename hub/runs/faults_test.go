@@ -19,6 +19,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/plugin"
 )
 
@@ -175,7 +176,7 @@ func TestReplicas_CancelOfATakenRunWaitsForItsHolder(t *testing.T) {
 	default:
 		require.False(t, store.RunStatus(rs.run(a, run.ID).Status).Final(), "the run is still active")
 		var out hubapi.RunResponse
-		eventually(t, "A's listener is back", func() bool {
+		waittest.For(t, "A's listener is back", func() bool {
 			resp := a.api.Do(t, http.MethodPost, "/api/runs/"+run.ID+"/cancel", rs.adminKey, nil)
 			defer resp.Body.Close()
 			return resp.StatusCode == http.StatusOK
@@ -226,7 +227,7 @@ func TestReplicas_ResponseAfterTheHolderDiedIsKept(t *testing.T) {
 		stop()
 		<-done
 	})
-	eventually(t, "the SDK's instance listed", func() bool { return len(rs.instances(b, f)) == 1 })
+	waittest.For(t, "the SDK's instance listed", func() bool { return len(rs.instances(b, f)) == 1 })
 	rs.mu.Lock()
 	rs.backends = append(rs.backends, mustURL(t, a.url))
 	rs.mu.Unlock()

@@ -29,6 +29,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/web"
 )
 
@@ -229,7 +230,7 @@ func (rs *replicaSet) connect(r *replica, f *runsFixture, o runstest.Options, vi
 	p, err := runstest.Connect(ctx, o)
 	require.NoError(t, err)
 	t.Cleanup(p.Close)
-	eventually(t, "the instance listed through "+via.node, func() bool { return len(rs.instances(via, f)) == before+1 })
+	waittest.For(t, "the instance listed through "+via.node, func() bool { return len(rs.instances(via, f)) == before+1 })
 	return p
 }
 
@@ -263,17 +264,11 @@ func (rs *replicaSet) run(r *replica, id string) *hubapi.RunResponse {
 // waitEnd waits until a run ended, reading it through replica r.
 func (rs *replicaSet) waitEnd(r *replica, id string) *hubapi.RunResponse {
 	var run *hubapi.RunResponse
-	eventually(rs.t, "run "+id+" to end", func() bool {
+	waittest.For(rs.t, "run "+id+" to end", func() bool {
 		run = rs.run(r, id)
 		return store.RunStatus(run.Status).Final()
 	})
 	return run
-}
-
-// eventually polls cond for up to 20s.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	require.Eventually(t, cond, 20*time.Second, 10*time.Millisecond, "waiting for %s", what)
 }
 
 // sseEvent is one server-sent event.
@@ -462,7 +457,7 @@ func TestReplicas_InstancesShareRuns(t *testing.T) {
 		requireTaken(t, run)
 		ids = append(ids, run.ID)
 	}
-	eventually(t, "6 runs received", func() bool {
+	waittest.For(t, "6 runs received", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(received) == 6
@@ -537,7 +532,7 @@ func TestReplicas_HolderCrashes(t *testing.T) {
 	a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 	require.Equal(t, runs.MsgReplicaStopped, logs.Logs[len(logs.Logs)-1].Msg)
 	require.Empty(t, rs.instances(a, f), "the stopped replica's instance is gone")
-	eventually(t, "B's lease removed", func() bool {
+	waittest.For(t, "B's lease removed", func() bool {
 		nodes, err := a.srv.Store().NodeList(context.Background())
 		require.NoError(t, err)
 		return len(nodes) == 1 && nodes[0].ID == "replica-a"
@@ -565,7 +560,7 @@ func TestReplicas_HolderCrashesRunRetried(t *testing.T) {
 	requireTaken(t, &run)
 	require.Equal(t, "replica-b", <-received)
 	<-g.started
-	eventually(t, "the plugin's line stored", func() bool {
+	waittest.For(t, "the plugin's line stored", func() bool {
 		var logs hubapi.RunLogsResponse
 		a.api.JSON(t, http.MethodGet, "/api/runs/"+run.ID+"/logs", rs.adminKey, nil, http.StatusOK, &logs)
 		return len(logs.Logs) == 1
@@ -673,8 +668,8 @@ func TestReplicas_RotatedSecretDisconnectsEverywhere(t *testing.T) {
 	f := rs.fixture(a, "")
 	p := rs.connect(b, f, runstest.Options{}, a)
 	a.api.JSON(t, http.MethodPost, "/api/plugins/"+f.plugin.ID+"/rotate-secret", rs.adminKey, nil, http.StatusOK, nil)
-	eventually(t, "the instance on B disconnected", func() bool { return !p.Connected() })
-	eventually(t, "no instance listed", func() bool { return len(rs.instances(a, f)) == 0 })
+	waittest.For(t, "the instance on B disconnected", func() bool { return !p.Connected() })
+	waittest.For(t, "no instance listed", func() bool { return len(rs.instances(a, f)) == 0 })
 }
 
 func TestReplicas_HubKeyMustBeShared(t *testing.T) {

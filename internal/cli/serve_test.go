@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/exporthub/exporthub/internal/cli"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a
@@ -47,18 +48,6 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func get(t *testing.T, url, key string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
@@ -86,7 +75,7 @@ func TestServeCommand(t *testing.T) {
 		done <- cli.Execute(ctx, []string{"serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn"}, strings.NewReader(""), &out, &errOut)
 	}()
 	base := "http://" + addr
-	waitFor(t, 30*time.Second, "the hub to answer /healthz", func() bool {
+	waittest.Within(t, 30*time.Second, "the hub to answer /healthz", func() bool {
 		code, _ := get(t, base+"/healthz", "")
 		return code == http.StatusOK
 	})
@@ -129,7 +118,7 @@ func TestServeCommand(t *testing.T) {
 	go func() {
 		done2 <- cli.Execute(ctx2, []string{"serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "error"}, strings.NewReader(""), &out2, io.Discard)
 	}()
-	waitFor(t, 30*time.Second, "the restarted hub", func() bool {
+	waittest.Within(t, 30*time.Second, "the restarted hub", func() bool {
 		code, _ := get(t, base+"/api/me", newKey)
 		return code == http.StatusOK
 	})

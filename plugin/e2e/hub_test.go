@@ -23,6 +23,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 	"github.com/exporthub/exporthub/plugin"
 	"github.com/exporthub/exporthub/plugin/plugintest"
 )
@@ -106,7 +107,7 @@ func (h *testHub) instances(t *testing.T, pluginID string) int {
 
 func (h *testHub) waitInstances(t *testing.T, pluginID string, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d instances of %s", n, pluginID), func() bool { return h.instances(t, pluginID) == n })
+	waittest.For(t, fmt.Sprintf("%d instances of %s", n, pluginID), func() bool { return h.instances(t, pluginID) == n })
 }
 
 func (h *testHub) startRun(t *testing.T, pluginID string, body map[string]any) string {
@@ -126,7 +127,7 @@ func (h *testHub) run(t *testing.T, id string) *hubapi.RunResponse {
 func (h *testHub) waitEnd(t *testing.T, id string) *hubapi.RunResponse {
 	t.Helper()
 	var r *hubapi.RunResponse
-	waitFor(t, "run "+id+" to end", func() bool {
+	waittest.For(t, "run "+id+" to end", func() bool {
 		r = h.run(t, id)
 		return store.RunStatus(r.Status).Final()
 	})
@@ -174,17 +175,6 @@ func (h *testHub) download(t *testing.T, exportID string) map[string]string {
 		out[f.Name] = string(b)
 	}
 	return out
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", waitTimeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // hubConfig returns the config of a test hub: SQLite in dir, fast run
@@ -406,7 +396,7 @@ func TestHub_WebSocket(t *testing.T) {
 		}, plugin.WithConcurrency(3))
 		h.waitInstances(t, id, 1)
 		runs := []string{h.startRun(t, id, nil), h.startRun(t, id, nil), h.startRun(t, id, nil)}
-		waitFor(t, "3 runs at once in one plugin process", func() bool { return running.Load() == 3 })
+		waittest.For(t, "3 runs at once in one plugin process", func() bool { return running.Load() == 3 })
 		close(release)
 		for _, r := range runs {
 			end := h.waitEnd(t, r)
@@ -472,7 +462,7 @@ func TestHub_Restart(t *testing.T) {
 		t.Fatal("OnDisconnect was not called")
 	}
 	var ln2 net.Listener
-	waitFor(t, "the hub's address to be free", func() bool {
+	waittest.For(t, "the hub's address to be free", func() bool {
 		ln2, err = net.Listen("tcp", addr)
 		return err == nil
 	})
