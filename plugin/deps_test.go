@@ -62,3 +62,34 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestDependencies_TestSupport keeps the hub out of the SDK's test support:
+// plugintest and the scenario suite run against any hub, so they import
+// none of its packages, database drivers or cloud SDKs (plugin/e2e
+// brings the real hub).
+func TestDependencies_TestSupport(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("go not on PATH (CI=true)")
+		}
+		t.Skip("go not on PATH")
+	}
+	banned := []string{
+		"github.com/exporthub/exporthub/hub",
+		"github.com/jackc/",
+		"modernc.org/sqlite",
+		"github.com/lib/pq",
+		"gocloud.dev",
+		"github.com/spf13/cobra",
+	}
+	for _, pkg := range []string{"./plugintest", "./internal/scenario"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		require.NoError(t, err)
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range banned {
+				require.False(t, strings.HasPrefix(dep, b), "%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}

@@ -221,29 +221,6 @@ func TestExport_Run(t *testing.T) {
 		require.True(t, hub.WaitResult(t, ok).Export, "the plugin must keep serving after a failed run")
 	})
 
-	t.Run("CallbackPanicKeepsServing", func(t *testing.T) {
-		t.Parallel()
-		hub := setup(t)
-		var calls atomic.Int32
-		startPlugin(t, hub, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
-			if calls.Add(1) == 1 {
-				var m map[string]int
-				m["boom"]++ // nil map write: a real panic
-			}
-			return countingHandler(ctx, req)
-		})
-		hub.WaitConnected(t, 1)
-
-		failed := hub.Dispatch(t, plugintest.RunRequest{})
-		require.True(t, hub.WaitResult(t, failed).Error)
-		l := hub.WaitLog(t, failed, "run failed")
-		require.Contains(t, l.Extra["error"], "panicked: assignment to entry in nil map")
-		require.Contains(t, l.Extra["stack"], "export_ws_test.go", "the log must carry the panic's stack")
-
-		ok := hub.Dispatch(t, plugintest.RunRequest{})
-		require.True(t, hub.WaitResult(t, ok).Export, "the plugin must keep serving after a panic")
-	})
-
 	t.Run("NoFileIsAnError", func(t *testing.T) {
 		t.Parallel()
 		hub := setup(t)
@@ -337,39 +314,6 @@ func TestExport_Run(t *testing.T) {
 
 func TestExport_RunReconnect(t *testing.T) {
 	t.Parallel()
-
-	t.Run("HubRestartWhileWaiting", func(t *testing.T) {
-		t.Parallel()
-		hub := plugintest.NewHub(t)
-		hub.SetExportFile(t, testExport)
-		disconnects := make(chan error, 4)
-		reconnects := make(chan int, 4)
-		startPlugin(t, hub, countingHandler,
-			plugin.WithOnDisconnect(func(err error) { disconnects <- err }),
-			plugin.WithOnReconnect(func(n int) { reconnects <- n }),
-		)
-		hub.WaitConnected(t, 1)
-
-		hub.Stop()
-		select {
-		case err := <-disconnects:
-			require.Error(t, err)
-		case <-time.After(plugintest.WaitTimeout):
-			t.Fatal("OnDisconnect was not called")
-		}
-		hub.Start(t)
-		hub.WaitConnected(t, 1)
-		select {
-		case n := <-reconnects:
-			require.GreaterOrEqual(t, n, 1)
-		case <-time.After(plugintest.WaitTimeout):
-			t.Fatal("OnReconnect was not called")
-		}
-		require.Equal(t, 2, hub.Connections())
-
-		session := hub.Dispatch(t, plugintest.RunRequest{})
-		require.True(t, hub.WaitResult(t, session).Export, "runs must work after the reconnect")
-	})
 
 	t.Run("HubAbsentAtStart", func(t *testing.T) {
 		t.Parallel()
@@ -520,20 +464,6 @@ func TestExport_RunCancellation(t *testing.T) {
 		}
 	}
 
-	t.Run("CancelledByTheHub", func(t *testing.T) {
-		t.Parallel()
-		hub := plugintest.NewHub(t)
-		hub.SetExportFile(t, testExport)
-		started := make(chan string, 1)
-		startPlugin(t, hub, waitForCtx(started))
-		hub.WaitConnected(t, 1)
-		session := hub.Dispatch(t, plugintest.RunRequest{})
-		<-started
-		hub.Cancel(t, session)
-		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "run cancelled by the hub")
-	})
-
 	t.Run("TimedOutOnTheHub", func(t *testing.T) {
 		t.Parallel()
 		hub := plugintest.NewHub(t)
@@ -619,51 +549,11 @@ func TestExport_RunREST(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, status)
 	})
 
-	t.Run("ExportSucceeds", func(t *testing.T) {
-		t.Parallel()
-		hub, base := setup(t, countingHandler)
-		run := hub.PostRun(t, base, plugintest.RunRequest{ProjectID: "rest-1"})
-		require.Equal(t, http.StatusOK, run.Wait(t), "the plugin answers once the run is over")
-		session := run.Session
-		res := hub.WaitResult(t, session)
-		require.True(t, res.Export, "got %v", res)
-		entries := plugintest.ZipEntries(t, hub.Download(t, res))
-		require.Contains(t, string(entries["assets.txt"]), "street-002.jpg")
-		l := hub.WaitLog(t, session, "converted")
-		require.Equal(t, float64(3), l.Extra["assets"])
-	})
-
 	t.Run("WrongSecretIsRefused", func(t *testing.T) {
 		t.Parallel()
 		hub, base := setup(t, countingHandler)
 		hub.Secret = "wrong"
 		require.Equal(t, http.StatusUnauthorized, hub.PostRun(t, base, plugintest.RunRequest{}).Wait(t))
-	})
-
-	t.Run("CallbackError", func(t *testing.T) {
-		t.Parallel()
-		hub, base := setup(t, func(context.Context, *plugin.Request) (*plugin.Response, error) {
-			return nil, errors.New("no boxes")
-		})
-		session := hub.PostRun(t, base, plugintest.RunRequest{}).Session
-		require.True(t, hub.WaitResult(t, session).Error)
-		require.Contains(t, hub.WaitLog(t, session, "run failed").Extra["error"], "no boxes")
-	})
-
-	t.Run("Cancel", func(t *testing.T) {
-		t.Parallel()
-		started := make(chan struct{}, 1)
-		hub, base := setup(t, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
-			started <- struct{}{}
-			<-ctx.Done()
-			return nil, context.Cause(ctx)
-		})
-		run := hub.PostRun(t, base, plugintest.RunRequest{})
-		<-started
-		require.Equal(t, http.StatusOK, hub.CancelREST(t, base, run.Session))
-		require.True(t, hub.WaitResult(t, run.Session).Error)
-		require.Contains(t, hub.WaitLog(t, run.Session, "run failed").Extra["error"], "run cancelled by the hub")
-		require.Equal(t, http.StatusOK, run.Wait(t))
 	})
 
 	t.Run("AbortedRequestCancelsTheRun", func(t *testing.T) {

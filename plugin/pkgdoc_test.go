@@ -18,7 +18,7 @@ import (
 // comment starting with the name.
 func TestPackageDocs(t *testing.T) {
 	t.Parallel()
-	for _, dir := range []string{".", "plugintest", "../internal/wire", "../internal/wire/wiretest"} {
+	for _, dir := range []string{".", "plugintest", "internal/scenario", "../internal/wire", "../internal/wire/wiretest"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			fset := token.NewFileSet()
