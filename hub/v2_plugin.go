@@ -11,13 +11,12 @@ import (
 	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
 // V2PluginAck is the data of the /v2/pluginLog and /v2/pluginResponse
-// answers.
-type V2PluginAck struct {
-	Session string `json:"session"`
-}
+// answers (declared with the plugin protocol in package wire).
+type V2PluginAck = wire.Ack
 
 // pluginRunID returns the run a /v2 plugin callback is for: the caller
 // must use the run token the run request carried.

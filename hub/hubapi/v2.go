@@ -3,26 +3,21 @@ package hubapi
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/exporthub/exporthub/internal/wire"
 )
 
+// The data of the /v2 calls a plugin makes during a run are declared
+// once, with the plugin protocol, in package wire.
+
 // V2ExportResponse is the data of GET /v2/export.
-type V2ExportResponse struct {
-	// ExportPath is a presigned GET URL of a .zip whose only entry is the
-	// export.
-	ExportPath string `json:"exportPath"`
-	// NumTasks is the number of assets in the export (ours).
-	NumTasks int64 `json:"numTasks"`
-}
+type V2ExportResponse = wire.ExportData
 
 // V2UploadURLResponse is the data of GET /v2/getUploadUrl.
-type V2UploadURLResponse struct {
-	UploadURL string `json:"uploadUrl"`
-}
+type V2UploadURLResponse = wire.UploadURLData
 
 // V2SignedURLResponse is the data of GET /v2/getSignedUrl.
-type V2SignedURLResponse struct {
-	SignedURL string `json:"signedUrl"`
-}
+type V2SignedURLResponse = wire.SignedURLData
 
 // V2Storage is an organization storage as /v2/storages shows it, in
 // Ango's shape (provider AWS, GCP or AZURE): never credentials.
