@@ -14,6 +14,10 @@ import (
 // DefaultRunListLimit is RunListParams.Limit when it is 0.
 const DefaultRunListLimit = store.DefaultRunListLimit
 
+// shared is the layer of reads and writes both backends share, run in
+// dialect; an alias, so that the field Store embeds stays unexported.
+type shared = sqlstore.Store
+
 // dialect is how the PostgreSQL schema stores what the shared layer
 // writes: times as timestamptz, lists as text[] (filtered with array
 // operators). Text sorts byte-wise (COLLATE "C"), as in SQLite, and

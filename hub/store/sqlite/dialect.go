@@ -11,6 +11,10 @@ import (
 // DefaultRunListLimit is RunListParams.Limit when it is 0.
 const DefaultRunListLimit = store.DefaultRunListLimit
 
+// shared is the layer of reads and writes both backends share, run in
+// dialect; an alias, so that the field Store embeds stays unexported.
+type shared = sqlstore.Store
+
 // dialect is how the SQLite schema stores what the shared layer writes:
 // times as INTEGER microseconds since the Unix epoch, lists as JSON arrays.
 // The batches of an asset are also rows of the side table asset_batches

@@ -103,10 +103,6 @@ type Store struct {
 	closeOnce sync.Once
 }
 
-// shared is the layer of reads and writes both backends share; an alias,
-// so that the embedded field stays unexported.
-type shared = sqlstore.Store
-
 //go:embed migrations/*.sql
 var migrations embed.FS
 

@@ -10,16 +10,17 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-// RunColumns are the columns of runs ScanRun reads, in order.
-const RunColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
+// runColumns are the columns of runs scanRun reads, in order.
+const runColumns = `id, org_id, project_id, plugin_id, user_id, status, message, config_json, stages, batches,
 	instance_id, export_id, num_tasks, deadline, created_at, dispatched_at, started_at, ended_at, node_id, retries, attempt`
 
 // finalStatuses is the SQL list of the final run states; it must match
 // store.RunStatus.Final and the runs_active index.
 const finalStatuses = `('succeeded', 'failed', 'timed_out', 'lost', 'cancelled')`
 
-// ScanRun reads a run selected as RunColumns.
-func ScanRun(d *Dialect, row Row) (*store.Run, error) {
+// scanRun reads a run selected as runColumns.
+func (s *Store) scanRun(row Row) (*store.Run, error) {
+	d := &s.d
 	var r store.Run
 	if err := row.Scan(&r.ID, &r.OrgID, &r.ProjectID, &r.PluginID, &r.UserID, &r.Status, &r.Message, &r.ConfigJSON,
 		d.ScanListFunc(&r.Stages), d.ScanListFunc(&r.Batches), &r.InstanceID, &r.ExportID, &r.NumTasks,
@@ -29,10 +30,6 @@ func ScanRun(d *Dialect, row Row) (*store.Run, error) {
 	}
 	r.Stages, r.Batches = listOrNil(r.Stages), listOrNil(r.Batches)
 	return &r, nil
-}
-
-func (s *Store) scanRun(row Row) (*store.Run, error) {
-	return ScanRun(&s.d, row)
 }
 
 // RunInsert creates a run (Status defaults to queued, Attempt to 1).
@@ -57,7 +54,7 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 	if r.Attempt == 0 {
 		r.Attempt = 1
 	}
-	_, err = s.exec(ctx, `INSERT INTO runs (`+RunColumns+`) VALUES (`+placeholders(21)+`)`,
+	_, err = s.exec(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (`+placeholders(21)+`)`,
 		r.ID, r.OrgID, r.ProjectID, r.PluginID, r.UserID, string(r.Status), r.Message, r.ConfigJSON, stages, batches,
 		r.InstanceID, r.ExportID, r.NumTasks, s.d.nullTime(r.Deadline), s.d.TimeFunc(r.CreatedAt),
 		s.d.nullTime(r.DispatchedAt), s.d.nullTime(r.StartedAt), s.d.nullTime(r.EndedAt), r.NodeID, r.Retries, r.Attempt)
@@ -70,7 +67,7 @@ func (s *Store) RunInsert(ctx context.Context, r *store.Run) error {
 // RunGet returns a run of org; ErrNotFound when missing or in another
 // organization.
 func (s *Store) RunGet(ctx context.Context, orgID, id string) (*store.Run, error) {
-	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs WHERE org_id = ? AND id = ?`, orgID, id)
+	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+runColumns+` FROM runs WHERE org_id = ? AND id = ?`, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
@@ -80,7 +77,7 @@ func (s *Store) RunGet(ctx context.Context, orgID, id string) (*store.Run, error
 // RunGetByID returns a run by id in any organization; ErrNotFound when
 // missing.
 func (s *Store) RunGetByID(ctx context.Context, id string) (*store.Run, error) {
-	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs WHERE id = ?`, id)
+	r, err := Get(ctx, s, s.db.Read, s.scanRun, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
@@ -90,7 +87,7 @@ func (s *Store) RunGetByID(ctx context.Context, id string) (*store.Run, error) {
 // RunList returns runs of p.OrgID, newest first, filtered by project and
 // plugin when set, at most p.Limit (store.DefaultRunListLimit when 0).
 func (s *Store) RunList(ctx context.Context, p *store.RunListParams) ([]*store.Run, error) {
-	query := `SELECT ` + RunColumns + ` FROM runs WHERE org_id = ?`
+	query := `SELECT ` + runColumns + ` FROM runs WHERE org_id = ?`
 	args := []any{p.OrgID}
 	if p.ProjectID != "" {
 		query += ` AND project_id = ?`
@@ -115,7 +112,7 @@ func (s *Store) RunList(ctx context.Context, p *store.RunListParams) ([]*store.R
 
 // RunListActive returns every run not in a final state, oldest first.
 func (s *Store) RunListActive(ctx context.Context) ([]*store.Run, error) {
-	out, err := List(ctx, s, s.db.Read, s.scanRun, `SELECT `+RunColumns+` FROM runs
+	out, err := List(ctx, s, s.db.Read, s.scanRun, `SELECT `+runColumns+` FROM runs
 		WHERE status NOT IN `+finalStatuses+` ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list active runs: %w", err)
@@ -192,7 +189,7 @@ func (s *Store) RunSetStatus(ctx context.Context, p *store.RunSetStatusParams) (
 	if p.NotTaken {
 		query += ` AND taken_at IS NULL`
 	}
-	query += ` RETURNING ` + RunColumns
+	query += ` RETURNING ` + runColumns
 
 	var out *store.Run
 	err := s.db.InTxFunc(ctx, func(q Querier) error {

@@ -7,8 +7,8 @@
 //
 // The backends (hub/store/sqlite, hub/store/postgres) embed a *Store and
 // keep to themselves what each does its own way: opening and migrating
-// the database, run dispatch, node leases, notifications and the bulk
-// import of assets.
+// the database, node leases and the choice of a live instance for a run
+// (see [Dispatch]), notifications and the bulk import of assets.
 package sqlstore
 
 import (
