@@ -262,8 +262,12 @@ func (s *Store) inSharedTx(ctx context.Context, fn func(sqlstore.Querier) error)
 // inSnapshot runs fn in a read-only REPEATABLE READ transaction: its
 // statements see one snapshot.
 func (s *Store) inSnapshot(ctx context.Context, fn func(sqlstore.Querier) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error { return fn(querier{tx}) })
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return interpretError(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // read-only: nothing to keep
+	return fn(querier{tx})
 }
 
 // now is the store's clock: UTC, at the precision the store keeps.
