@@ -79,6 +79,7 @@ func (s *Server) newRuns() (*runs.Manager, error) {
 		RemoteTimeout:     rc.RemoteTimeout,
 		NodeID:            s.cfg.replicaNodeID(),
 		NodeLease:         s.cfg.NodeLease,
+		MaxConfigLen:      s.cfg.MaxConfigBytes,
 		Logger:            s.cfg.Logger,
 	})
 }
@@ -166,11 +167,24 @@ func listLimit(r *http.Request, def, max int) (int, error) {
 	return n, nil
 }
 
+// queryBool reads an optional boolean query parameter (true/false, 1/0).
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, Errorf(http.StatusBadRequest, hubapi.CodeBadRequest, "query parameter %s must be true or false, got %q", name, v)
+	}
+	return b, nil
+}
+
 // maxRunList bounds one page of runs.
 const maxRunList = 1000
 
 // handleProjectRunList serves GET /api/projects/{pid}/runs (newest first;
-// ?plugin=ID, ?limit=N).
+// ?plugin=ID, ?limit=N, ?config=true to include each run's Config JSON).
 func (s *Server) handleProjectRunList(w http.ResponseWriter, r *http.Request) {
 	project, err := s.LoadProject(r.Context(), r.PathValue("pid"))
 	if err != nil {
@@ -181,7 +195,7 @@ func (s *Server) handleProjectRunList(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleRunList serves GET /api/runs (newest first; ?project=ID,
-// ?plugin=ID, ?limit=N).
+// ?plugin=ID, ?limit=N, ?config=true to include each run's Config JSON).
 func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
 	s.writeRunList(w, r, r.URL.Query().Get("project"))
 }
@@ -199,9 +213,18 @@ func (s *Server) writeRunList(w http.ResponseWriter, r *http.Request, projectID 
 		s.WriteError(w, r, err)
 		return
 	}
+	withConfig, err := queryBool(r, "config")
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	out := hubapi.RunListResponse{Runs: make([]*hubapi.RunResponse, 0, len(list))}
 	for _, run := range list {
-		out.Runs = append(out.Runs, NewRunResponse(run))
+		rr := NewRunResponse(run)
+		if !withConfig {
+			rr.ConfigJSON = "" // up to max-config-size each: only when asked
+		}
+		out.Runs = append(out.Runs, rr)
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
@@ -337,8 +360,11 @@ var _ runs.Storage = (*blobStorage)(nil)
 
 // Locate finds the object a plugin's signed URL names: in the hub's
 // bucket, or in one of the organization's storages (whose host matches
-// the URL's: blob.Service.MayServe). The object must be an upload of the run's project.
-func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL string) (*runs.Object, error) {
+// the URL's: blob.Service.MayServe). The object must be the upload made
+// for this run (blob.Service.UploadedForRun), so that two exports never
+// share an object.
+func (b *blobStorage) Locate(ctx context.Context, run *store.Run, rawURL string) (*runs.Object, error) {
+	orgID := run.OrgID
 	candidates := []*store.Storage{nil}
 	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
 		storages, err := b.s.store.StorageList(ctx, orgID)
@@ -353,7 +379,7 @@ func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL strin
 	}
 	var firstErr error
 	for _, st := range candidates {
-		obj, err := b.locateIn(ctx, st, orgID, projectID, rawURL)
+		obj, err := b.locateIn(ctx, st, run, rawURL)
 		if err == nil {
 			return obj, nil
 		}
@@ -368,7 +394,8 @@ func (b *blobStorage) Locate(ctx context.Context, orgID, projectID, rawURL strin
 }
 
 // locateIn looks for the object in one bucket (st nil: the hub's).
-func (b *blobStorage) locateIn(ctx context.Context, st *store.Storage, orgID, projectID, rawURL string) (*runs.Object, error) {
+func (b *blobStorage) locateIn(ctx context.Context, st *store.Storage, run *store.Run, rawURL string) (*runs.Object, error) {
+	orgID := run.OrgID
 	bk, err := b.s.blobs.Bucket(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
@@ -377,8 +404,11 @@ func (b *blobStorage) locateIn(ctx context.Context, st *store.Storage, orgID, pr
 	if err != nil {
 		return nil, err
 	}
-	if k.OrgID != orgID || k.ProjectID != projectID {
+	if k.OrgID != orgID || k.ProjectID != run.ProjectID {
 		return nil, errors.New("the uploaded file belongs to another project")
+	}
+	if !b.s.blobs.UploadedForRun(k, run.ID) {
+		return nil, errors.New("the response names a file that was not uploaded for this run (get the upload URL with the run's token)")
 	}
 	if _, err := bk.CheckUploaded(ctx, k.String()); err != nil {
 		switch {

@@ -2,10 +2,12 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/exporthub/exporthub/hub/blob"
+	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
 
@@ -25,7 +27,7 @@ func blobURL(cfg *Config) (string, error) {
 // openBlobs opens the blob service: the hub's bucket, organization
 // storages, and the signer of hub-served presigned URLs (keyed with the
 // hub key).
-func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.Box) (*blob.Service, error) {
+func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.Box, st store.Store) (*blob.Service, error) {
 	u, err := blobURL(cfg)
 	if err != nil {
 		return nil, err
@@ -41,12 +43,29 @@ func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.B
 		SecretBox:       box,
 		SignedURLExpiry: cfg.SignedURLExpiry,
 		MaxObjectSize:   cfg.MaxObjectBytes,
-		Logger:          cfg.Logger,
+		RunActiveFunc: func(ctx context.Context, orgID, runID string) (bool, error) {
+			return runMayUpload(ctx, st, orgID, runID)
+		},
+		Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open blob storage: %w", err)
 	}
 	return svc, nil
+}
+
+// runMayUpload reports whether a run may still upload its export: only
+// while it is dispatched or running. Once its plugin answered (uploaded)
+// or it ended, its upload URLs stop working.
+func runMayUpload(ctx context.Context, st store.Store, orgID, runID string) (bool, error) {
+	run, err := st.RunGet(ctx, orgID, runID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return run.Status == store.RunDispatched || run.Status == store.RunRunning, nil
 }
 
 // pingBlobs checks that the hub's bucket answers (a missing object is an

@@ -129,6 +129,11 @@ type Config struct {
 	// and nothing is imported. Defaults to DefaultMaxImportBytes.
 	MaxImportBytes int64
 
+	// MaxConfigBytes bounds a Config JSON text (a run's config, a
+	// plugin's default config); a larger one gets 413 naming the limit.
+	// Defaults to plugins.MaxConfigLen (64 KiB).
+	MaxConfigBytes int
+
 	// MaxImportErrors is how many validation errors a failed import lists
 	// at most. Defaults to DefaultMaxImportErrors.
 	MaxImportErrors int

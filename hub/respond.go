@@ -86,6 +86,8 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 			s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
 		}
 		return he
+	case errors.As(err, &fe) && errors.Is(fe, hubtype.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: hubapi.CodeBodyTooLarge, Message: fe.Message, Err: err}
 	case errors.As(err, &fe):
 		return &Error{Status: http.StatusBadRequest, Code: hubapi.CodeBadRequest, Message: fe.Message, Err: err}
 	case errors.As(err, &re):

@@ -135,7 +135,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box); err != nil {
+	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box, s.store); err != nil {
 		s.store.Close()
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, fmt.Errorf("create run dispatcher: %w", err)
 	}
-	if s.plugins, err = plugins.New(&plugins.Config{Store: s.store, Dispatcher: s.runs, Box: s.box}); err != nil {
+	if s.plugins, err = plugins.New(&plugins.Config{Store: s.store, Dispatcher: s.runs, Box: s.box, MaxConfigLen: cfg.MaxConfigBytes}); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create plugin service: %w", err)
 	}

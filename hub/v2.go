@@ -234,7 +234,11 @@ func (s *Server) handleV2UploadURL(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	res, err := s.blobs.UploadURL(ctx, &blob.UploadURLParams{OrgID: p.OrgID, ProjectID: p.ID, Type: typ, Name: name, Storage: st})
+	params := &blob.UploadURLParams{OrgID: p.OrgID, ProjectID: p.ID, Type: typ, Name: name, Storage: st}
+	if pr := Principal(r); pr.IsRunToken() {
+		params.RunID = pr.RunID // the upload dies with the run and only it may name the file
+	}
+	res, err := s.blobs.UploadURL(ctx, params)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

@@ -19,8 +19,6 @@ const (
 	defaultTimeoutMinutes = 30
 	// maxTimeoutMinutes bounds a plugin's run timeout (one week).
 	maxTimeoutMinutes = 7 * 24 * 60
-	// maxConfigLen bounds a Config JSON text.
-	maxConfigLen = 64 << 10
 )
 
 // pluginForm is the plugin create/edit form.
@@ -54,7 +52,7 @@ func newPluginForm(p *hubtype.Plugin) *pluginForm {
 
 // readPluginForm reads the posted form; the error says which field is
 // wrong. The plugin service checks the rest (name, connector, base URL).
-func readPluginForm(r *http.Request) (*pluginForm, error) {
+func readPluginForm(r *http.Request, maxConfig int) (*pluginForm, error) {
 	f := &pluginForm{
 		Name:              strings.TrimSpace(r.PostFormValue("name")),
 		Description:       strings.TrimSpace(r.PostFormValue("description")),
@@ -68,8 +66,8 @@ func readPluginForm(r *http.Request) (*pluginForm, error) {
 	if err != nil || mins < 1 || mins > maxTimeoutMinutes {
 		return f, inputErrorf("Run timeout must be a whole number of minutes from 1 to %d.", maxTimeoutMinutes)
 	}
-	if len(f.DefaultConfig) > maxConfigLen {
-		return f, inputErrorf("Default Config JSON is longer than %d bytes.", maxConfigLen)
+	if len(f.DefaultConfig) > maxConfig {
+		return f, inputErrorf("Default Config JSON is longer than %d bytes.", maxConfig)
 	}
 	if f.DefaultConfig == "" {
 		f.DefaultConfig = "{}"
@@ -128,7 +126,7 @@ func (ui *UI) handlePluginNew(q *request) {
 // handlePluginCreate creates a plugin owned by the caller; its secret is
 // not shown yet: the owner reveals it once in the Development box.
 func (ui *UI) handlePluginCreate(q *request) {
-	f, err := readPluginForm(q.r)
+	f, err := readPluginForm(q.r, ui.plugins.MaxConfigLen())
 	var p *hubtype.Plugin
 	if err == nil {
 		p, _, err = ui.plugins.Create(q.r.Context(), q.principal(), &plugins.CreateParams{
@@ -198,7 +196,7 @@ func (ui *UI) handlePlugin(q *request) {
 // handlePluginUpdate saves a plugin's settings.
 func (ui *UI) handlePluginUpdate(q *request) {
 	ctx, pr := q.r.Context(), q.principal()
-	f, err := readPluginForm(q.r)
+	f, err := readPluginForm(q.r, ui.plugins.MaxConfigLen())
 	var p *hubtype.Plugin
 	if err == nil {
 		mins := f.timeout()

@@ -81,7 +81,7 @@ func (ui *UI) handleRunStart(q *request) {
 		ui.apiFail(q, err)
 		return
 	}
-	params, err := runParams(p, pluginID, &req)
+	params, err := runParams(p, pluginID, &req, ui.plugins.MaxConfigLen())
 	if err != nil {
 		var ce *ConfigJSONError
 		if errors.As(err, &ce) {
@@ -108,9 +108,9 @@ func (ui *UI) handleRunStart(q *request) {
 }
 
 // runParams checks the run dialog's input against the project.
-func runParams(p *hubtype.Project, pluginID string, req *RunStartRequest) (*StartRunParams, error) {
-	if len(req.ConfigJSON) > maxConfigLen {
-		return nil, inputErrorf("Config JSON is longer than %d bytes", maxConfigLen)
+func runParams(p *hubtype.Project, pluginID string, req *RunStartRequest, maxConfig int) (*StartRunParams, error) {
+	if len(req.ConfigJSON) > maxConfig {
+		return nil, inputErrorf("Config JSON is longer than %d bytes", maxConfig)
 	}
 	cfg := strings.TrimSpace(req.ConfigJSON)
 	if err := CheckConfigJSON(cfg); err != nil {

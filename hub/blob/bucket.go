@@ -292,6 +292,12 @@ func (b *Bucket) CheckUploaded(ctx context.Context, key string) (*Attributes, er
 // MaxSignedURLExpiry. GET URLs make the download an attachment named after
 // the key's file name. Presigning needs no object at key.
 func (b *Bucket) SignedURL(ctx context.Context, key, method string, expiry time.Duration) (string, time.Time, error) {
+	return b.signedURL(ctx, key, method, expiry, "")
+}
+
+// signedURL is SignedURL; runID, when set, binds a PUT URL the hub serves
+// to that run (it stops working when the run is no longer active).
+func (b *Bucket) signedURL(ctx context.Context, key, method string, expiry time.Duration, runID string) (string, time.Time, error) {
 	if err := b.check(key); err != nil {
 		return "", time.Time{}, err
 	}
@@ -305,7 +311,7 @@ func (b *Bucket) SignedURL(ctx context.Context, key, method string, expiry time.
 		return "", time.Time{}, fmt.Errorf("blob: presign %s: expiry must be between 1s and %v, got %v", key, MaxSignedURLExpiry, expiry)
 	}
 	if b.proxied {
-		u, exp := b.svc.signer.sign(method, b.signerID(), b.urlPrefix(), key, expiry)
+		u, exp := b.svc.signer.sign(method, b.signerID(), b.urlPrefix(), key, expiry, runID)
 		return u, exp, nil
 	}
 	if b.presign == nil {

@@ -2,6 +2,7 @@ package blob
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,6 +102,12 @@ type Config struct {
 	// URLs itself.
 	PublicURL string
 
+	// RunActiveFunc reports whether the run runID of organization orgID
+	// may still upload: the PUT URLs the hub serves for a run's upload
+	// (UploadURLParams.RunID) answer 403 once it returns false. Defaults
+	// to a function that always says yes.
+	RunActiveFunc func(ctx context.Context, orgID, runID string) (bool, error)
+
 	// SecretAccessKey goes with AccessKeyID.
 	SecretAccessKey string
 
@@ -128,6 +135,9 @@ func (c *Config) withDefaults() *Config {
 	out.MaxObjectSize = cmp.Or(out.MaxObjectSize, DefaultMaxObjectSize)
 	if out.NowFunc == nil {
 		out.NowFunc = time.Now
+	}
+	if out.RunActiveFunc == nil {
+		out.RunActiveFunc = func(context.Context, string, string) (bool, error) { return true, nil }
 	}
 	out.SignedURLExpiry = cmp.Or(out.SignedURLExpiry, DefaultSignedURLExpiry)
 	out.SigningKey = append([]byte(nil), c.SigningKey...)

@@ -15,6 +15,7 @@ import (
 
 // Error codes of the JSON errors Handler answers with.
 const (
+	codeAlreadyUploaded  = "already_uploaded"
 	codeBadRequest       = "bad_request"
 	codeExpired          = "url_expired"
 	codeInternal         = "internal"
@@ -22,6 +23,7 @@ const (
 	codeMethodMismatch   = "method_mismatch"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeNotFound         = "not_found"
+	codeRunEnded         = "run_ended"
 	codeTooLarge         = "too_large"
 )
 
@@ -167,6 +169,38 @@ func (s *Service) servePut(w http.ResponseWriter, r *http.Request, b *Bucket, ke
 	if r.ContentLength > max {
 		s.writeError(w, r, &httpError{http.StatusRequestEntityTooLarge, codeTooLarge,
 			"the body is " + strconv.FormatInt(r.ContentLength, 10) + " bytes; the limit is " + strconv.FormatInt(max, 10)})
+		return
+	}
+	if runID := r.URL.Query().Get(paramRun); runID != "" {
+		k, err := ParseKey(key)
+		if err != nil {
+			s.writeError(w, r, &httpError{http.StatusBadRequest, codeBadRequest, err.Error()})
+			return
+		}
+		active, err := s.cfg.RunActiveFunc(r.Context(), k.OrgID, runID)
+		if err != nil {
+			s.internalError(w, r, key, err)
+			return
+		}
+		if !active {
+			s.writeError(w, r, &httpError{http.StatusForbidden, codeRunEnded, "the run this upload URL was made for has ended; upload URLs die with their run"})
+			return
+		}
+	}
+	// Write-once: one PUT at a time per key, and none once an object is
+	// there.
+	slot := b.signerID() + "\n" + key
+	if _, busy := s.putting.LoadOrStore(slot, struct{}{}); busy {
+		s.writeError(w, r, &httpError{http.StatusConflict, codeAlreadyUploaded, "another upload to this URL is in progress; upload URLs are single-use"})
+		return
+	}
+	defer s.putting.Delete(slot)
+	switch exists, err := b.Exists(r.Context(), key); {
+	case err != nil:
+		s.internalError(w, r, key, err)
+		return
+	case exists:
+		s.writeError(w, r, &httpError{http.StatusConflict, codeAlreadyUploaded, "a file was already uploaded to this URL; upload URLs are single-use and uploaded files are never overwritten"})
 		return
 	}
 	res, err := b.Write(r.Context(), key, r.Body)

@@ -3,6 +3,8 @@ package blob
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -37,6 +39,12 @@ type Service struct {
 	publicHost string
 	hub        *Bucket
 	closed     atomic.Bool
+
+	// tagKey tags the keys of run uploads (runKeyID).
+	tagKey []byte
+	// putting holds the keys being written through Handler, so that two
+	// PUTs to one write-once key cannot both succeed.
+	putting sync.Map
 
 	mu       sync.Mutex
 	storages map[string]*cachedStorage
@@ -82,6 +90,7 @@ func Open(ctx context.Context, cfg *Config) (*Service, error) {
 		logger:   c.Logger.With(logKeyComponent, "blob"),
 		storages: make(map[string]*cachedStorage),
 	}
+	s.tagKey = deriveKey(c.SigningKey, runTagLabel)
 	// The signer serves proxied organization storages too, so it is made
 	// whenever the hub can sign, not only for a proxied hub bucket.
 	if len(c.SigningKey) >= MinSigningKeySize && checkPublicURL(c.PublicURL) == nil {
@@ -380,6 +389,11 @@ type UploadURLParams struct {
 	Storage *hubtype.Storage
 	// Expiry is how long the URL is valid. Defaults to Config.SignedURLExpiry.
 	Expiry time.Duration
+	// RunID, when set, is the run the upload is for (the caller holds its
+	// run token). The key then carries a tag of the run
+	// (Service.UploadedForRun), and a PUT URL the hub serves works only
+	// while Config.RunActiveFunc says the run is active.
+	RunID string
 }
 
 // SignedURLResult is a presigned URL and where it points.
@@ -407,7 +421,37 @@ func (s *Service) UploadURL(ctx context.Context, p *UploadURLParams) (*SignedURL
 	if err != nil {
 		return nil, fmt.Errorf("make upload URL: %w", err)
 	}
-	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodPut, p.Expiry)
+	if p.RunID != "" {
+		k.ID = s.runKeyID(k.ID[:runNonceLen], p.RunID)
+	}
+	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodPut, p.Expiry, p.RunID)
+}
+
+// runNonceLen is how many hex characters of a run upload's key id are
+// random; the rest is the run tag (see Service.UploadedForRun).
+const runNonceLen = 16
+
+// runTagLabel derives the key that tags run uploads from the signing key.
+const runTagLabel = "exporthub blob run upload tag v1"
+
+// runKeyID returns the key id of an upload for runID: nonce followed by
+// a tag over the run and the nonce, so the key id alone tells which run
+// it was issued to, and cannot be made for another run without the hub's
+// key.
+func (s *Service) runKeyID(nonce, runID string) string {
+	m := hmac.New(sha256.New, s.tagKey)
+	m.Write([]byte(runID + "\n" + nonce))
+	return nonce + hex.EncodeToString(m.Sum(nil))[:32-runNonceLen]
+}
+
+// UploadedForRun reports whether k was made by UploadURL for the run
+// runID (UploadURLParams.RunID): a plugin's response may name only the
+// object uploaded for its own run.
+func (s *Service) UploadedForRun(k Key, runID string) bool {
+	if runID == "" || len(k.ID) != 32 {
+		return false
+	}
+	return hmac.Equal([]byte(k.ID), []byte(s.runKeyID(k.ID[:runNonceLen], runID)))
 }
 
 // DownloadURLParams is the input of Service.DownloadURL.
@@ -444,15 +488,15 @@ func (s *Service) DownloadURL(ctx context.Context, p *DownloadURLParams) (*Signe
 	if k.OrgID != p.OrgID || (p.ProjectID != "" && k.ProjectID != p.ProjectID) {
 		return nil, fmt.Errorf("make download URL: %w", ErrForbidden)
 	}
-	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodGet, p.Expiry)
+	return s.signedURL(ctx, p.OrgID, p.Storage, k, http.MethodGet, p.Expiry, "")
 }
 
-func (s *Service) signedURL(ctx context.Context, orgID string, st *hubtype.Storage, k Key, method string, expiry time.Duration) (*SignedURLResult, error) {
+func (s *Service) signedURL(ctx context.Context, orgID string, st *hubtype.Storage, k Key, method string, expiry time.Duration, runID string) (*SignedURLResult, error) {
 	b, err := s.bucketFor(ctx, orgID, st)
 	if err != nil {
 		return nil, fmt.Errorf("presign: %w", err)
 	}
-	u, exp, err := b.SignedURL(ctx, k.String(), method, expiry)
+	u, exp, err := b.signedURL(ctx, k.String(), method, expiry, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -465,4 +509,17 @@ func (s *Service) bucketFor(ctx context.Context, orgID string, st *hubtype.Stora
 		return nil, ErrForbidden
 	}
 	return s.Bucket(ctx, st)
+}
+
+// deriveKey returns an HMAC key for label derived from secret, or a
+// random key when there is no secret (run upload tags then do not
+// survive a restart).
+func deriveKey(secret []byte, label string) []byte {
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret) // crypto/rand.Read never fails on supported platforms
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }

@@ -17,6 +17,9 @@ const (
 	paramMethod    = "method"
 	paramExpires   = "expires"
 	paramSignature = "sig"
+	// paramRun names the run a PUT URL was made for; the URL works only
+	// while Config.RunActiveFunc says that run is active.
+	paramRun = "run"
 )
 
 // hubBucketID names the hub's own bucket in signatures, so that a URL
@@ -42,22 +45,29 @@ func newLocalSigner(hubKey []byte, publicURL string, now func() time.Time) *loca
 	return &localSigner{key: m.Sum(nil), base: publicBase(publicURL), now: now}
 }
 
-func (s *localSigner) mac(method, bucketID, key string, expires int64) []byte {
+func (s *localSigner) mac(method, bucketID, key string, expires int64, runID string) []byte {
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(method + "\n" + bucketID + "\n" + key + "\n" + strconv.FormatInt(expires, 10)))
+	if runID != "" {
+		m.Write([]byte("\n" + runID))
+	}
 	return m.Sum(nil)
 }
 
 // sign returns the presigned URL for method on key of the bucket bucketID
 // (hubBucketID or a storage id), served under prefix, and when it
-// expires. Keys are checked by the caller and hold only URL-safe
-// characters.
-func (s *localSigner) sign(method, bucketID, prefix, key string, expiry time.Duration) (string, time.Time) {
+// expires. runID, when set, is signed too: the URL then works only while
+// that run is active. Keys are checked by the caller and hold only
+// URL-safe characters.
+func (s *localSigner) sign(method, bucketID, prefix, key string, expiry time.Duration, runID string) (string, time.Time) {
 	exp := s.now().Add(expiry).Truncate(time.Second)
 	q := url.Values{}
 	q.Set(paramMethod, method)
 	q.Set(paramExpires, strconv.FormatInt(exp.Unix(), 10))
-	q.Set(paramSignature, base64.RawURLEncoding.EncodeToString(s.mac(method, bucketID, key, exp.Unix())))
+	if runID != "" {
+		q.Set(paramRun, runID)
+	}
+	q.Set(paramSignature, base64.RawURLEncoding.EncodeToString(s.mac(method, bucketID, key, exp.Unix(), runID)))
 	return s.base + prefix + key + "?" + q.Encode(), exp
 }
 
@@ -71,7 +81,7 @@ func (s *localSigner) verify(reqMethod, bucketID, key string, q url.Values) *htt
 	}
 	exp, err := strconv.ParseInt(expStr, 10, 64)
 	got, derr := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || derr != nil || !hmac.Equal(got, s.mac(method, bucketID, key, exp)) {
+	if err != nil || derr != nil || !hmac.Equal(got, s.mac(method, bucketID, key, exp, q.Get(paramRun))) {
 		return &httpError{http.StatusForbidden, codeInvalidSignature, "the URL signature does not match this object, method and expiry"}
 	}
 	if !s.now().Before(time.Unix(exp, 0)) {

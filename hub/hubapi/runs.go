@@ -48,13 +48,15 @@ func (l *StageList) UnmarshalJSON(b []byte) error {
 
 // RunResponse is a run on the wire.
 type RunResponse struct {
-	ID         string `json:"id"`
-	ProjectID  string `json:"projectId"`
-	PluginID   string `json:"pluginId"`
-	UserID     string `json:"userId"`
-	Status     string `json:"status"`
-	Message    string `json:"message"`
-	ConfigJSON string `json:"configJSON"`
+	ID        string `json:"id"`
+	ProjectID string `json:"projectId"`
+	PluginID  string `json:"pluginId"`
+	UserID    string `json:"userId"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+	// ConfigJSON is the run's Config JSON text; run lists leave it out
+	// unless asked (?config=true).
+	ConfigJSON string `json:"configJSON,omitempty"`
 	// Stage is the stage filter: stage ids, empty for none.
 	Stage   []string `json:"stage"`
 	Batches []string `json:"batches"`

@@ -49,10 +49,19 @@ func Conflictf(format string, args ...any) error {
 type FieldError struct {
 	Field   string
 	Message string
+	// Err, when set, classifies the error (ErrTooLarge).
+	Err error
 }
 
 // Error returns the message.
 func (e *FieldError) Error() string { return e.Message }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrTooLarge classifies a FieldError for a value over a size limit (the
+// HTTP API answers 413).
+var ErrTooLarge = errors.New("too large")
 
 // Fieldf returns a *FieldError for field with a formatted message.
 func Fieldf(field, format string, args ...any) error {

@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -72,13 +73,17 @@ type Config struct {
 	Dispatcher Dispatcher
 	// Box seals plugin secrets at rest. Required.
 	Box *secretbox.Box
+	// MaxConfigLen bounds a Config JSON text, in bytes. Defaults to
+	// MaxConfigLen.
+	MaxConfigLen int
 }
 
 // Service applies the plugin rules. It is safe for concurrent use.
 type Service struct {
-	st  Store
-	dsp Dispatcher
-	box *secretbox.Box
+	st        Store
+	dsp       Dispatcher
+	box       *secretbox.Box
+	maxConfig int
 }
 
 // New returns a Service.
@@ -91,8 +96,11 @@ func New(c *Config) (*Service, error) {
 	case c.Box == nil:
 		return nil, errors.New("plugins: Box is required")
 	}
-	return &Service{st: c.Store, dsp: c.Dispatcher, box: c.Box}, nil
+	return &Service{st: c.Store, dsp: c.Dispatcher, box: c.Box, maxConfig: cmp.Or(c.MaxConfigLen, MaxConfigLen)}, nil
 }
+
+// MaxConfigLen returns the bound of a Config JSON text, in bytes.
+func (s *Service) MaxConfigLen() int { return s.maxConfig }
 
 // NewSecret returns a new plugin secret, shaped like the UUID secrets Ango
 // hands out (a random version 4 UUID), with the hash the hub stores (its
@@ -399,7 +407,7 @@ func (s *Service) check(p *hubtype.Plugin) error {
 	case p.RunTimeout != 0 && (p.RunTimeout < MinRunTimeout || p.RunTimeout > MaxRunTimeout):
 		return hubtype.Fieldf("runTimeout", "runTimeout must be between %s and %s, got %s", MinRunTimeout, MaxRunTimeout, p.RunTimeout)
 	}
-	if err := CheckConfig("defaultConfig", p.DefaultConfig); err != nil {
+	if err := CheckConfigLimit("defaultConfig", p.DefaultConfig, s.maxConfig); err != nil {
 		return err
 	}
 	switch p.Connector {
@@ -425,8 +433,16 @@ func (s *Service) check(p *hubtype.Plugin) error {
 // Errors are *hubtype.FieldError for field; a syntax error gives its byte
 // offset.
 func CheckConfig(field, text string) error {
-	if len(text) > MaxConfigLen {
-		return hubtype.Fieldf(field, "%s is larger than %d bytes", field, MaxConfigLen)
+	return CheckConfigLimit(field, text, MaxConfigLen)
+}
+
+// CheckConfigLimit is CheckConfig with a limit of max bytes. A text over
+// it gives a *hubtype.FieldError wrapping hubtype.ErrTooLarge that names
+// the limit.
+func CheckConfigLimit(field, text string, max int) error {
+	if len(text) > max {
+		return &hubtype.FieldError{Field: field, Err: hubtype.ErrTooLarge,
+			Message: fmt.Sprintf("%s is %d bytes, larger than the limit of %d bytes (the hub's max-config-size)", field, len(text), max)}
 	}
 	var v any
 	if err := json.Unmarshal([]byte(text), &v); err != nil {

@@ -35,7 +35,7 @@ func TestCheckConfig(t *testing.T) {
 		{"Number", `1`, "defaultConfig must be a JSON object, got a number"},
 		{"Null", `null`, "defaultConfig must be a JSON object, got null"},
 		{"Syntax", `{"a": }`, "defaultConfig is not valid JSON at byte 7: invalid character '}' looking for beginning of value"},
-		{"TooLarge", `{"a": "` + strings.Repeat("x", plugins.MaxConfigLen) + `"}`, "defaultConfig is larger than 65536 bytes"},
+		{"TooLarge", `{"a": "` + strings.Repeat("x", plugins.MaxConfigLen) + `"}`, "defaultConfig is 65545 bytes, larger than the limit of 65536 bytes (the hub's max-config-size)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

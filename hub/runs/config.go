@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/gateway"
+	"github.com/exporthub/exporthub/hub/plugins"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
@@ -55,11 +56,11 @@ const (
 // Storage reads the files plugins upload. The hub adapts hub/blob to it.
 // Implementations are safe for concurrent use.
 type Storage interface {
-	// Locate finds the object a plugin's signed GET URL names, for a run
-	// of project projectID of organization orgID: in the hub's storage or
-	// one of the organization's storages. It fails, with a message fit for
-	// the user, when the URL names no uploaded object of that project.
-	Locate(ctx context.Context, orgID, projectID, rawURL string) (*Object, error)
+	// Locate finds the object a plugin's signed GET URL names for run: in
+	// the hub's storage or one of the organization's storages. It fails,
+	// with a message fit for the user, when the URL names no object
+	// uploaded for that run.
+	Locate(ctx context.Context, run *store.Run, rawURL string) (*Object, error)
 	// Open opens a located object for reading.
 	Open(ctx context.Context, obj *Object) (io.ReadCloser, error)
 }
@@ -144,12 +145,18 @@ type Config struct {
 	// plugin response forwarded to it. Defaults to
 	// DefaultRemoteTimeout.
 	RemoteTimeout time.Duration
+	// MaxConfigLen bounds the Config JSON of a run, in bytes. Defaults to
+	// plugins.MaxConfigLen.
+	MaxConfigLen int
 	// Logger receives the dispatcher's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }
 
 func (c *Config) withDefaults() Config {
 	out := *c
+	if out.MaxConfigLen == 0 {
+		out.MaxConfigLen = plugins.MaxConfigLen
+	}
 	if out.DefaultRunTimeout == 0 {
 		out.DefaultRunTimeout = DefaultRunTimeout
 	}

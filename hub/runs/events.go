@@ -338,7 +338,7 @@ func (m *Manager) collect(ar *activeRun, url string) {
 // record locates, measures and hashes an uploaded file and stores it as
 // the run's export.
 func (m *Manager) record(ctx context.Context, run *store.Run, url string) (*store.Export, error) {
-	obj, err := m.cfg.Storage.Locate(ctx, run.OrgID, run.ProjectID, url)
+	obj, err := m.cfg.Storage.Locate(ctx, run, url)
 	if err != nil {
 		return nil, err
 	}

@@ -6,13 +6,14 @@ import (
 	"io"
 
 	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/hub/store"
 )
 
 // fileStorage is a Storage with no files, for tests that never reach an
 // upload (the hub's own adapter over hub/blob is tested through the hub).
 type fileStorage struct{}
 
-func (fileStorage) Locate(context.Context, string, string, string) (*runs.Object, error) {
+func (fileStorage) Locate(context.Context, *store.Run, string) (*runs.Object, error) {
 	return nil, errors.New("no files")
 }
 

@@ -58,7 +58,7 @@ type SubmitParams struct {
 // chosen instance did not take the run in time). Errors:
 // store.ErrNotFound (project or plugin not in the organization),
 // ErrPluginNotEnabled, *hubtype.FieldError (a config that is not one JSON
-// object of at most plugins.MaxConfigLen bytes), *InputError (bad stage,
+// object of at most Config.MaxConfigLen bytes; over it, it wraps hubtype.ErrTooLarge), *InputError (bad stage,
 // batch or retries), ErrClosed.
 func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, error) {
 	m.mu.Lock()
@@ -81,7 +81,7 @@ func (m *Manager) Submit(ctx context.Context, p *SubmitParams) (*store.Run, erro
 	if p.Retries < 0 || p.Retries > MaxRetries {
 		return nil, &InputError{Field: "retries", Message: fmt.Sprintf("must be from 0 to %d, got %d", MaxRetries, p.Retries)}
 	}
-	config, err := configText(p.ConfigJSON, plug.DefaultConfig)
+	config, err := configText(p.ConfigJSON, plug.DefaultConfig, m.cfg.MaxConfigLen)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (m *Manager) checkEnabled(ctx context.Context, orgID, projectID, pluginID s
 
 // configText returns the Config JSON to send: the given text or the
 // plugin's default, "{}" when empty. It must be valid JSON.
-func configText(given *string, def string) (string, error) {
+func configText(given *string, def string, max int) (string, error) {
 	text := def
 	if given != nil {
 		text = *given
@@ -186,7 +186,7 @@ func configText(given *string, def string) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "{}", nil
 	}
-	if err := plugins.CheckConfig("configJSON", text); err != nil {
+	if err := plugins.CheckConfigLimit("configJSON", text, max); err != nil {
 		return "", err
 	}
 	return text, nil

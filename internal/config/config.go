@@ -88,6 +88,15 @@ var Fields = []*Field{
 		set: func(s *Settings, v string) (err error) { s.Hub.MaxBodyBytes, err = ParseSize(v); return err }},
 	{Name: "max-import-size", Usage: "bound of an import body, e.g. 10GiB (default 10GiB)",
 		set: func(s *Settings, v string) (err error) { s.Hub.MaxImportBytes, err = ParseSize(v); return err }},
+	{Name: "max-config-size", Usage: "bound of a Config JSON (a run's config, a plugin's default config), e.g. 64KiB (default 64KiB)",
+		set: func(s *Settings, v string) error {
+			n, err := ParseSize(v)
+			if err == nil && (n < 2 || n > 1<<30) {
+				err = fmt.Errorf("size must be from 2B to 1GiB, got %s", v)
+			}
+			s.Hub.MaxConfigBytes = int(n)
+			return err
+		}},
 	{Name: "max-object-size", Usage: "bound of a stored object (exports, uploads), e.g. 5GiB (default 5GiB)",
 		set: func(s *Settings, v string) (err error) { s.Hub.MaxObjectBytes, err = ParseSize(v); return err }},
 	{Name: "signed-url-expiry", Usage: "lifetime of presigned URLs, e.g. 1h (default 1h)",
