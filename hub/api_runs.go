@@ -80,7 +80,13 @@ func (s *Server) newRuns() (*runs.Manager, error) {
 		NodeID:            s.cfg.replicaNodeID(),
 		NodeLease:         s.cfg.NodeLease,
 		MaxConfigLen:      s.cfg.MaxConfigBytes,
-		Logger:            s.cfg.Logger,
+		// Webhook URLs are the organization's: the egress policy
+		// applies, and redirects are not followed.
+		WebhookClient: &http.Client{
+			Transport:     s.egress.Transport(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Logger: s.cfg.Logger,
 	})
 }
 

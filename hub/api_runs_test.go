@@ -144,7 +144,7 @@ func TestRunAPI_Create(t *testing.T) {
 				// The web UI's rule, now the hub's: a Config JSON is one object of at most 64 KiB.
 				{"ConfigNotObject", map[string]any{"configJSON": `["coco"]`}, http.StatusBadRequest, "configJSON must be a JSON object, got an array"},
 				{"ConfigValueNotObject", map[string]any{"configJSON": 3}, http.StatusBadRequest, "configJSON must be a JSON object, got a number"},
-				{"ConfigTooLarge", map[string]any{"configJSON": `{"a": "` + strings.Repeat("x", 64<<10) + `"}`}, http.StatusBadRequest, "configJSON is larger than 65536 bytes"},
+				{"ConfigTooLarge", map[string]any{"configJSON": `{"a": "` + strings.Repeat("x", 64<<10) + `"}`}, http.StatusRequestEntityTooLarge, "configJSON is 65545 bytes, larger than the limit of 65536 bytes"},
 				{"UnknownStage", map[string]any{"stage": "Nope"}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
 				{"UnknownStageInList", map[string]any{"stage": []string{"Complete", "Nope"}}, http.StatusBadRequest, `stage project ` + rb.project.ID + ` has no stage "Nope"`},
 				{"StageNotAList", map[string]any{"stage": 3}, http.StatusBadRequest, "stage must be a list of stage ids, a stage id or null"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/egress"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
 
@@ -27,7 +28,7 @@ func blobURL(cfg *Config) (string, error) {
 // openBlobs opens the blob service: the hub's bucket, organization
 // storages, and the signer of hub-served presigned URLs (keyed with the
 // hub key).
-func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.Box, st store.Store) (*blob.Service, error) {
+func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.Box, st store.Store, policy *egress.Policy) (*blob.Service, error) {
 	u, err := blobURL(cfg)
 	if err != nil {
 		return nil, err
@@ -43,6 +44,7 @@ func openBlobs(ctx context.Context, cfg *Config, hubKey []byte, box *secretbox.B
 		SecretBox:       box,
 		SignedURLExpiry: cfg.SignedURLExpiry,
 		MaxObjectSize:   cfg.MaxObjectBytes,
+		StoragePolicy:   policy,
 		RunActiveFunc: func(ctx context.Context, orgID, runID string) (bool, error) {
 			return runMayUpload(ctx, st, orgID, runID)
 		},

@@ -129,6 +129,15 @@ type Config struct {
 	// and nothing is imported. Defaults to DefaultMaxImportBytes.
 	MaxImportBytes int64
 
+	// AllowPrivateNetworks lists the networks (CIDR prefixes or single
+	// addresses) that organization storages and webhooks may reach
+	// although they are loopback, link-local, private or otherwise not
+	// public, e.g. an on-premises S3 at 10.1.2.3. Every other such address
+	// is refused by policy, checked when the hub connects (after DNS
+	// resolution and on every redirect). The hub's own bucket (BlobURL)
+	// is not subject to it. Defaults to none.
+	AllowPrivateNetworks []string
+
 	// MaxConfigBytes bounds a Config JSON text (a run's config, a
 	// plugin's default config); a larger one gets 413 naming the limit.
 	// Defaults to plugins.MaxConfigLen (64 KiB).

@@ -21,6 +21,7 @@ import (
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
 	"github.com/exporthub/exporthub/hub/users"
+	"github.com/exporthub/exporthub/internal/egress"
 	"github.com/exporthub/exporthub/internal/secretbox"
 	"github.com/exporthub/exporthub/web"
 )
@@ -79,6 +80,7 @@ type Server struct {
 	box        *secretbox.Box
 	hubKey     []byte
 	blobs      *blob.Service
+	egress     *egress.Policy // outbound connections for tenants (storages, webhooks)
 	bootstrap  *BootstrapInfo
 	metrics    *metrics
 	runs       *runs.Manager
@@ -135,7 +137,11 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box, s.store); err != nil {
+	if s.egress, err = egress.New(cfg.AllowPrivateNetworks); err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("allow-private-networks: %w", err)
+	}
+	if s.blobs, err = openBlobs(ctx, &cfg, s.hubKey, s.box, s.store, s.egress); err != nil {
 		s.store.Close()
 		return nil, err
 	}

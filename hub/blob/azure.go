@@ -15,6 +15,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/azureblob"
+
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // AzurePutHeader is the header and value a client must send with a PUT to
@@ -37,6 +39,8 @@ type azureParams struct {
 	// accountKey or sasToken is the credential.
 	accountKey string
 	sasToken   string
+	// policy, when set, checks every connection (organization storages).
+	policy *egress.Policy
 }
 
 // serviceURL returns the blob service URL without a trailing slash.
@@ -79,7 +83,7 @@ func parseAzblobURL(u *url.URL) (*azureParams, error) {
 // storage must be proxied). No network traffic happens here.
 func openAzure(ctx context.Context, p *azureParams) (*gcblob.Bucket, presignFunc, error) {
 	opts := &container.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Transport: &http.Client{Transport: storageTransport()},
+		Transport: &http.Client{Transport: storageTransport(p.policy)},
 		// Fail fast enough for the bucket check on save.
 		Retry: policy.RetryOptions{MaxRetries: 2, RetryDelay: 200 * time.Millisecond, MaxRetryDelay: 2 * time.Second},
 	}}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exporthub/exporthub/internal/egress"
 	"github.com/exporthub/exporthub/internal/secretbox"
 )
 
@@ -107,6 +108,13 @@ type Config struct {
 	// (UploadURLParams.RunID) answer 403 once it returns false. Defaults
 	// to a function that always says yes.
 	RunActiveFunc func(ctx context.Context, orgID, runID string) (bool, error)
+
+	// StoragePolicy, when set, checks every connection to an organization
+	// storage (not the hub's own bucket): at connect time, after DNS
+	// resolution and on every redirect, so that a tenant cannot point the
+	// hub at loopback, link-local or private addresses. Errors then wrap
+	// egress.ErrRefused and say "refused by policy". Defaults to none.
+	StoragePolicy *egress.Policy
 
 	// SecretAccessKey goes with AccessKeyID.
 	SecretAccessKey string

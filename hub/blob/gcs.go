@@ -15,6 +15,8 @@ import (
 	"gocloud.dev/gcp"
 	"golang.org/x/oauth2/google"
 	"google.golang.org/api/option"
+
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // gcsHost is Google Cloud Storage's public host, used when a GCS bucket
@@ -34,6 +36,8 @@ type gcsParams struct {
 	// Credentials are never looked up: that may probe a metadata server.
 	keyJSON   []byte
 	anonymous bool
+	// policy, when set, checks every connection (organization storages).
+	policy *egress.Policy
 }
 
 // parseGSURL reads gs://bucket?endpoint=...&anonymous=true.
@@ -72,7 +76,7 @@ func parseGSURL(u *url.URL) (*gcsParams, error) {
 // token_uri is never contacted) and presigned URLs are V4 signed with the
 // key. No network traffic happens here.
 func openGCS(ctx context.Context, p *gcsParams) (*gcblob.Bucket, presignFunc, error) {
-	transport := storageTransport()
+	transport := storageTransport(p.policy)
 	opts := &gcsblob.Options{ClientOptions: []option.ClientOption{
 		// The HTTP client below carries the credentials: never look for
 		// default ones (which may probe a metadata server).

@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
+
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // DefaultS3Region is the region used when an S3 bucket URL or an
@@ -30,6 +33,8 @@ type s3Params struct {
 	// the AWS SDK's default credential chain is used (hub bucket only).
 	accessKey string
 	secretKey string
+	// policy, when set, checks every connection (organization storages).
+	policy *egress.Policy
 }
 
 // parseS3URL reads s3://bucket?endpoint=...&region=...&use_path_style=true.
@@ -103,6 +108,7 @@ func openS3(ctx context.Context, p *s3Params) (*gcblob.Bucket, error) {
 			o.BaseEndpoint = aws.String(strings.TrimRight(p.endpoint, "/"))
 		}
 		o.UsePathStyle = p.pathStyle
+		o.HTTPClient = &http.Client{Transport: storageTransport(p.policy)}
 	})
 	b, err := s3blob.OpenBucket(ctx, client, p.bucket, &s3blob.Options{
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,

@@ -322,18 +322,19 @@ func (s *Service) openStorage(ctx context.Context, st *hubtype.Storage) (*Bucket
 			pathStyle: st.Endpoint != "", // S3-compatible servers; AWS S3 prefers virtual hosts
 			accessKey: st.AccessKey,
 			secretKey: string(secret),
+			policy:    s.cfg.StoragePolicy,
 		}
 		pb, err = openS3Bucket(ctx, p)
 	case st.Provider == ProviderGCP && st.CredentialType == CredentialServiceAccount:
 		if err := checkEndpoint(st.Endpoint); err != nil {
 			return nil, bad("endpoint: %v", err)
 		}
-		pb, err = openGCSBucket(ctx, &gcsParams{bucket: st.Bucket, endpoint: st.Endpoint, keyJSON: secret})
+		pb, err = openGCSBucket(ctx, &gcsParams{bucket: st.Bucket, endpoint: st.Endpoint, keyJSON: secret, policy: s.cfg.StoragePolicy})
 	case st.Provider == ProviderAzure && (st.CredentialType == CredentialAccountKey || st.CredentialType == CredentialSASToken):
 		if err := checkAzureEndpoint(st.Endpoint); err != nil {
 			return nil, bad("endpoint: %v", err)
 		}
-		p := &azureParams{container: st.Bucket, endpoint: st.Endpoint, account: st.AccessKey}
+		p := &azureParams{container: st.Bucket, endpoint: st.Endpoint, account: st.AccessKey, policy: s.cfg.StoragePolicy}
 		if st.CredentialType == CredentialSASToken {
 			p.sasToken = string(secret)
 		} else {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/exporthub/exporthub/hub/hubtype"
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // storageCheckKey is the object the bucket check writes and deletes.
@@ -52,6 +53,11 @@ func (s *Service) CheckStorage(ctx context.Context, st *hubtype.Storage) error {
 		return nil
 	case errors.Is(err, ErrNotFound):
 		return &StorageCheckError{What: DescribeStorage(st), Reason: "the bucket does not exist", Err: err}
+	}
+	if re := (*egress.RefusedError)(nil); errors.As(err, &re) {
+		// Say only that the policy refused it, never what the address
+		// answered.
+		return &StorageCheckError{What: DescribeStorage(st), Reason: re.Error(), Err: err}
 	}
 	return &StorageCheckError{What: DescribeStorage(st), Reason: err.Error(), Err: err}
 }

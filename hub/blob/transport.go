@@ -1,12 +1,19 @@
 package blob
 
-import "net/http"
+import (
+	"net/http"
 
-// storageTransport returns the HTTP transport of the GCS and Azure
-// clients (openGCS, openAzure). Every connection the hub opens to those
-// storages goes through a transport made here, so a policy on outbound
-// storage connections (allowed hosts, no private addresses) applies to
-// both when set here; the S3 clients are built in one place too (openS3).
-func storageTransport() http.RoundTripper {
+	"github.com/exporthub/exporthub/internal/egress"
+)
+
+// storageTransport returns the HTTP transport of a storage client
+// (openS3, openGCS, openAzure): with a policy (organization storages,
+// Config.StoragePolicy), every connection it makes is checked against it
+// after DNS resolution and on every redirect; without (the hub's own
+// bucket, set by the operator), it is http.DefaultTransport's.
+func storageTransport(p *egress.Policy) http.RoundTripper {
+	if p != nil {
+		return p.Transport()
+	}
 	return http.DefaultTransport.(*http.Transport).Clone()
 }

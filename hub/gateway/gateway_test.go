@@ -549,6 +549,16 @@ func TestGateway_CheckBaseURL(t *testing.T) {
 		{"Credentials", "http://u:p@127.0.0.1:9000", "must not hold credentials"},
 		{"Query", "http://127.0.0.1:9000?x=1", "must not have a query"},
 		{"NoHost", "http://", "has no host"},
+		{"DotDot", "https://plugins.example.com/team/../secret", `has a "." or ".." path segment`},
+		{"DotDotTrailing", "https://plugins.example.com/team/..", `has a "." or ".." path segment`},
+		{"Dot", "https://plugins.example.com/team/./x", `has a "." or ".." path segment`},
+		{"EncodedDotDot", "https://plugins.example.com/team/%2e%2e/secret", "encoded"},
+		{"EncodedDotDotUpper", "https://plugins.example.com/team/%2E%2E/secret", "encoded"},
+		{"MixedDotDot", "https://plugins.example.com/team/.%2e/secret", "encoded"},
+		{"EncodedSlash", "https://plugins.example.com/team%2f..%2fsecret", "encoded"},
+		{"Backslash", `https://plugins.example.com/team/..\secret`, "backslash"},
+		{"DoubleSlash", "https://plugins.example.com/team//x", "empty path segment"},
+		{"DotInName", "https://plugins.example.com/team/v1.2", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -64,8 +65,44 @@ func parseBaseURL(s string) (*url.URL, error) {
 	case u.RawQuery != "" || u.Fragment != "":
 		return nil, fmt.Errorf("base URL %q must not have a query or fragment", s)
 	}
+	if err := checkBasePath(u); err != nil {
+		return nil, fmt.Errorf("base URL %q %w", s, err)
+	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	return u, nil
+}
+
+// checkBasePath refuses the paths a server might resolve to somewhere
+// else than they read: dot segments, percent-encoded dots, slashes or
+// backslashes, backslashes and empty segments. The allowlist compares
+// clean paths segment by segment, and the URL is used as written.
+func checkBasePath(u *url.URL) error {
+	raw := u.EscapedPath()
+	lower := strings.ToLower(raw)
+	for _, enc := range []string{"%2e", "%2f", "%5c"} {
+		if strings.Contains(lower, enc) {
+			return fmt.Errorf("has an encoded dot, slash or backslash (%s) in its path; write the path plainly", strings.ToUpper(enc))
+		}
+	}
+	if strings.Contains(u.Path, "\\") {
+		return errors.New("has a backslash in its path")
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	if p == "" {
+		return nil
+	}
+	for i, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		switch seg {
+		case ".", "..":
+			return errors.New(`has a "." or ".." path segment; give the path without them`)
+		case "":
+			return fmt.Errorf("has an empty path segment (//) at segment %d", i+1)
+		}
+	}
+	if path.Clean(p) != p {
+		return errors.New("has a path that is not clean")
+	}
+	return nil
 }
 
 // pathUnder reports whether p equals prefix or lies below it.

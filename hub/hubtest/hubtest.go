@@ -40,12 +40,17 @@ const (
 // Backends lists every backend, for tests that run against each.
 var Backends = []Backend{SQLite, Postgres}
 
+// LoopbackNetworks are the networks a test hub allows organization
+// storages and webhooks to reach (hub.Config.AllowPrivateNetworks).
+var LoopbackNetworks = []string{"127.0.0.0/8", "::1/128"}
+
 // Options adjusts a test hub. The zero value is a SQLite hub.
 type Options struct {
 	// Backend selects the database. Defaults to SQLite.
 	Backend Backend
 	// Configure, when set, adjusts the hub's Config before New (DataDir,
-	// PublicURL, DatabaseURL and BootstrapKey are already set).
+	// PublicURL, DatabaseURL, BootstrapKey and AllowPrivateNetworks, set to
+	// LoopbackNetworks, are already set).
 	Configure func(*hub.Config)
 	// NoStart skips Server.Start: the HTTP API is served but components
 	// (run dispatcher, ...) do not run.
@@ -87,6 +92,9 @@ func Start(t testing.TB, opts *Options) *Hub {
 		PublicURL:    h.URL,
 		BootstrapKey: key,
 		Logger:       NewLogger(t),
+		// The storages and webhooks of tests are servers on loopback;
+		// tests of the egress policy set this back to nil in Configure.
+		AllowPrivateNetworks: LoopbackNetworks,
 	}
 	if opts.Backend == Postgres {
 		cfg.DatabaseURL = PostgresURL(t)

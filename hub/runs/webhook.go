@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/exporthub/exporthub/hub/store"
+
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // Webhook request headers.
@@ -197,6 +200,10 @@ func (w *webhooks) deliver(ctx context.Context, d *delivery) {
 	for attempt := 1; ; attempt++ {
 		err := w.post(ctx, org.WebhookURL, secret, d)
 		if err == nil {
+			return
+		}
+		if errors.Is(err, egress.ErrRefused) {
+			w.m.log.WarnContext(ctx, "webhook refused by policy; not retrying", slog.String("org_id", d.orgID), slog.Any(logKeyError, err))
 			return
 		}
 		if attempt >= w.m.cfg.WebhookAttempts {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub"
 	"github.com/exporthub/exporthub/hub/runs"
+	"github.com/exporthub/exporthub/internal/egress"
 )
 
 // EnvConfig names the variable that points at a config file when
@@ -109,6 +110,16 @@ var Fields = []*Field{
 				}
 			}
 			return nil
+		}},
+	{Name: "allow-private-networks", Usage: "comma-separated networks (CIDR or address, e.g. 10.1.0.0/16) organization storages and webhooks may reach although loopback, link-local or private (default: none, such addresses are refused by policy)",
+		set: func(s *Settings, v string) error {
+			for _, n := range strings.Split(v, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					s.Hub.AllowPrivateNetworks = append(s.Hub.AllowPrivateNetworks, n)
+				}
+			}
+			_, err := egress.New(s.Hub.AllowPrivateNetworks)
+			return err
 		}},
 	{Name: "node-id", Usage: "name of this replica among the hub replicas sharing a PostgreSQL database: unique, stable across restarts (default HOSTNAME:PORT)",
 		set: func(s *Settings, v string) error {
