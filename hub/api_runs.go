@@ -25,6 +25,13 @@ type RunsConfig struct {
 	// AnonymousTimeout closes plugin sockets that sent no valid heartbeat
 	// in that time. Defaults to gateway.DefaultAnonymousTimeout (30s).
 	AnonymousTimeout time.Duration
+	// MaxAnonymousConns bounds the plugin connections without a valid
+	// heartbeat (yet), over all addresses; a new one over it gets 429.
+	// Defaults to gateway.DefaultMaxAnonymous.
+	MaxAnonymousConns int
+	// MaxAnonymousConnsPerAddr bounds them per client address. Defaults
+	// to gateway.DefaultMaxAnonymousPerAddr.
+	MaxAnonymousConnsPerAddr int
 	// RESTPollInterval is how often REST connector plugins get a
 	// heartbeat. Defaults to gateway.DefaultRESTPollInterval.
 	RESTPollInterval time.Duration
@@ -65,9 +72,11 @@ func (s *Server) newRuns() (*runs.Manager, error) {
 		Storage: &blobStorage{s: s},
 		Box:     s.box,
 		Gateway: gateway.Config{
-			AnonymousTimeout: rc.AnonymousTimeout,
-			RESTPollInterval: rc.RESTPollInterval,
-			RESTAllowedURLs:  rc.RESTAllowedURLs,
+			AnonymousTimeout:    rc.AnonymousTimeout,
+			MaxAnonymous:        rc.MaxAnonymousConns,
+			MaxAnonymousPerAddr: rc.MaxAnonymousConnsPerAddr,
+			RESTPollInterval:    rc.RESTPollInterval,
+			RESTAllowedURLs:     rc.RESTAllowedURLs,
 		},
 		PublicURL:         s.cfg.PublicURL,
 		DefaultRunTimeout: rc.DefaultRunTimeout,

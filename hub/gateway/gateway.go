@@ -112,6 +112,13 @@ type Config struct {
 	// MaxMessageBytes bounds one Socket.IO message. Defaults to
 	// DefaultMaxMessageBytes.
 	MaxMessageBytes int64
+	// MaxAnonymous bounds the connections that carry no authenticated
+	// plugin instance (a valid heartbeat), over all addresses; a new
+	// connection over it gets 429. Defaults to DefaultMaxAnonymous.
+	MaxAnonymous int
+	// MaxAnonymousPerAddr bounds them per remote address. Defaults to
+	// DefaultMaxAnonymousPerAddr.
+	MaxAnonymousPerAddr int
 	// Logger receives the gateway's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -126,6 +133,12 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.RESTTimeout == 0 {
 		out.RESTTimeout = DefaultRESTTimeout
+	}
+	if out.MaxAnonymous == 0 {
+		out.MaxAnonymous = DefaultMaxAnonymous
+	}
+	if out.MaxAnonymousPerAddr == 0 {
+		out.MaxAnonymousPerAddr = DefaultMaxAnonymousPerAddr
 	}
 	if out.MaxMessageBytes == 0 {
 		out.MaxMessageBytes = DefaultMaxMessageBytes
@@ -179,6 +192,7 @@ type Gateway struct {
 
 	authMu       sync.Mutex
 	authByEngine map[string]int // Engine.IO connection id -> authenticated sockets
+	anon         *anonymousConns
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -202,6 +216,7 @@ func New(cfg *Config) (*Gateway, error) {
 		cancel:       cancel,
 		pollNow:      make(chan struct{}, 1),
 		authByEngine: make(map[string]int),
+		anon:         newAnonymousConns(c.MaxAnonymous, c.MaxAnonymousPerAddr),
 	}
 	g.initSocketIO()
 	return g, nil

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	sio "github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/exporthub/exporthub/hub/store"
@@ -44,7 +45,15 @@ func (g *Gateway) initSocketIO() {
 			g.onConnection(s)
 		}
 	})
-	g.h = g.io.ServeHandler(nil)
+	g.h = g.limitAnonymous(g.io.ServeHandler(nil))
+	_ = g.io.Engine().On("connection", func(args ...any) {
+		if len(args) == 0 {
+			return
+		}
+		if es, ok := args[0].(engine.Socket); ok {
+			g.onEngineConnection(es)
+		}
+	})
 }
 
 // conn is one socket in the /plugin namespace.
@@ -97,10 +106,14 @@ func (c *conn) anonymousTimeout() {
 // reject tells the client why and disconnects it from the namespace: the
 // `error` event, then the namespace disconnect, in order on the
 // connection (closing the connection at once could lose the event). The
-// SDKs close their connection on it.
+// SDKs close their connection on it; the hub closes the Engine.IO
+// connection shortly after, unless another socket on it is an
+// authenticated instance, so a client that ignores the disconnect and
+// rejoins the namespace does not stay connected.
 func (c *conn) reject(msg string) {
 	_ = c.s.Emit(EventError, wire.Error{Message: msg})
 	c.s.Disconnect(false)
+	c.g.closeEngineSoon(c.s.Conn())
 }
 
 func (c *conn) onHeartbeat(args []any) {
@@ -229,6 +242,9 @@ func (c *conn) onDisconnect() {
 // markAuthenticated counts the authenticated sockets of an Engine.IO
 // connection.
 func (g *Gateway) markAuthenticated(engineID string, delta int) {
+	if delta > 0 {
+		g.anon.remove(engineID) // no longer counts against the anonymous bounds
+	}
 	g.authMu.Lock()
 	defer g.authMu.Unlock()
 	if n := g.authByEngine[engineID] + delta; n > 0 {

@@ -111,6 +111,16 @@ var Fields = []*Field{
 			}
 			return nil
 		}},
+	{Name: "max-anonymous-plugin-connections", Usage: "bound of plugin connections that sent no valid heartbeat yet, over all addresses (default 1000)",
+		set: func(s *Settings, v string) (err error) {
+			s.Hub.Runs.MaxAnonymousConns, err = parsePositive(v)
+			return err
+		}},
+	{Name: "max-anonymous-plugin-connections-per-address", Usage: "bound of plugin connections that sent no valid heartbeat yet, per client address (default 50)",
+		set: func(s *Settings, v string) (err error) {
+			s.Hub.Runs.MaxAnonymousConnsPerAddr, err = parsePositive(v)
+			return err
+		}},
 	{Name: "allow-private-networks", Usage: "comma-separated networks (CIDR or address, e.g. 10.1.0.0/16) organization storages and webhooks may reach although loopback, link-local or private (default: none, such addresses are refused by policy)",
 		set: func(s *Settings, v string) error {
 			for _, n := range strings.Split(v, ",") {
@@ -152,6 +162,15 @@ var Fields = []*Field{
 			s.LogFormat = v
 			return nil
 		}},
+}
+
+// parsePositive parses a whole number of at least 1.
+func parsePositive(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("want a whole number of at least 1, got %q", v)
+	}
+	return n, nil
 }
 
 // Lookup returns the field named name, or nil.
