@@ -110,10 +110,18 @@ func followRun(ctx context.Context, c *hubclient.Client, w io.Writer, run *hubap
 	if store.RunStatus(run.Status).Final() {
 		return &hubapi.RunEndEvent{Status: run.Status, Message: run.Message, ExportID: run.ExportID}, nil
 	}
-	return c.FollowRunLogs(ctx, run.ID, 0, func(l *hubapi.RunLogLine) error {
+	return c.FollowRunLogsWith(ctx, run.ID, 0, func(l *hubapi.RunLogLine) error {
 		printLogLine(w, l)
 		return nil
-	})
+	}, reconnecting(w))
+}
+
+// reconnecting returns follow options that say on w when the log stream
+// broke (a hub restarting) and the command reconnects.
+func reconnecting(w io.Writer) *hubclient.FollowOptions {
+	return &hubclient.FollowOptions{OnReconnect: func(err error, wait time.Duration) {
+		fmt.Fprintf(w, "lost the log stream (%v); reconnecting in %s\n", err, wait.Round(100*time.Millisecond))
+	}}
 }
 
 // printLogLine writes a log line as "15:04:05 LEVEL message key=value".

@@ -93,10 +93,10 @@ func newRunsLogsCommand(s IO, cf *clientFlags) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
 			if follow {
-				end, err := c.FollowRunLogs(cmd.Context(), args[0], 0, func(l *hubapi.RunLogLine) error {
+				end, err := c.FollowRunLogsWith(cmd.Context(), args[0], 0, func(l *hubapi.RunLogLine) error {
 					printLogLine(s.Out, l)
 					return nil
-				})
+				}, reconnecting(s.Err))
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package hubclient
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -118,19 +119,60 @@ func (c *Client) RunLogs(ctx context.Context, id string, after int64) (*hubapi.R
 	return call[hubapi.RunLogsResponse](ctx, c, http.MethodGet, path, nil)
 }
 
-// followRetries is how many times FollowRunLogs reconnects a broken
-// stream in a row before giving up.
-const followRetries = 5
+// Defaults of FollowOptions.
+const (
+	// DefaultFollowGiveUp is how long FollowRunLogs keeps reconnecting
+	// without reaching the hub: longer than a graceful restart (the hub
+	// waits up to 32 s for active runs, then starts again).
+	DefaultFollowGiveUp = 3 * time.Minute
+	// DefaultFollowBackoff is the first wait before reconnecting; it
+	// doubles up to DefaultFollowMaxBackoff.
+	DefaultFollowBackoff = 500 * time.Millisecond
+	// DefaultFollowMaxBackoff bounds the wait between reconnections.
+	DefaultFollowMaxBackoff = 5 * time.Second
+)
 
-// FollowRunLogs streams a run's log lines after seq after to onLine, live,
-// and returns the run's end once it ended. A broken stream is resumed
-// where it stopped (Last-Event-ID). It returns early with ctx's error or
-// onLine's.
+// FollowOptions tunes FollowRunLogsWith. The zero value means defaults.
+type FollowOptions struct {
+	// GiveUpAfter is how long to keep reconnecting while the hub cannot
+	// be reached (or answers 5xx); the time resets whenever a stream
+	// delivers a line. Defaults to DefaultFollowGiveUp.
+	GiveUpAfter time.Duration
+	// Backoff is the first wait before reconnecting; it doubles with each
+	// failure up to MaxBackoff. Defaults to DefaultFollowBackoff.
+	Backoff time.Duration
+	// MaxBackoff bounds the wait. Defaults to DefaultFollowMaxBackoff.
+	MaxBackoff time.Duration
+	// OnReconnect, when set, is called before each wait with the error
+	// that broke the stream and the wait, so a caller can say that it is
+	// reconnecting.
+	OnReconnect func(err error, wait time.Duration)
+}
+
+// FollowRunLogs is FollowRunLogsWith with the default options.
 func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLine func(*hubapi.RunLogLine) error) (*hubapi.RunEndEvent, error) {
+	return c.FollowRunLogsWith(ctx, id, after, onLine, nil)
+}
+
+// FollowRunLogsWith streams a run's log lines after seq after to onLine,
+// live, and returns the run's end once it ended. A broken stream, an
+// unreachable hub or a 5xx answer (a hub restarting) is retried with
+// exponential back-off and resumed where it stopped (Last-Event-ID), for
+// as long as o.GiveUpAfter; other API errors end it at once. It returns
+// early with ctx's error or onLine's.
+func (c *Client) FollowRunLogsWith(ctx context.Context, id string, after int64, onLine func(*hubapi.RunLogLine) error, o *FollowOptions) (*hubapi.RunEndEvent, error) {
 	if id == "" {
 		return nil, errNoRun
 	}
-	fails := 0
+	var opts FollowOptions
+	if o != nil {
+		opts = *o
+	}
+	opts.GiveUpAfter = cmp.Or(opts.GiveUpAfter, DefaultFollowGiveUp)
+	opts.Backoff = cmp.Or(opts.Backoff, DefaultFollowBackoff)
+	opts.MaxBackoff = cmp.Or(opts.MaxBackoff, DefaultFollowMaxBackoff)
+	wait := opts.Backoff
+	var brokeAt time.Time // when the hub stopped answering; zero while it does
 	for {
 		end, last, err := c.followOnce(ctx, id, after, onLine)
 		if end != nil {
@@ -141,19 +183,26 @@ func (c *Client) FollowRunLogs(ctx context.Context, id string, after int64, onLi
 		}
 		var ae *APIError
 		var le *lineError
-		if errors.As(err, &ae) || errors.As(err, &le) {
+		if errors.As(err, &le) || (errors.As(err, &ae) && ae.StatusCode < 500) {
 			return nil, err
 		}
 		if last > after {
-			after, fails = last, 0
-		} else if fails++; fails > followRetries {
-			return nil, fmt.Errorf("follow run %s logs: %w", id, err)
+			after, wait, brokeAt = last, opts.Backoff, time.Time{}
+		}
+		if brokeAt.IsZero() {
+			brokeAt = time.Now()
+		} else if time.Since(brokeAt) > opts.GiveUpAfter {
+			return nil, fmt.Errorf("follow run %s logs: no answer from the hub for %s: %w", id, opts.GiveUpAfter, err)
+		}
+		if opts.OnReconnect != nil {
+			opts.OnReconnect(err, wait)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(time.Duration(fails) * 500 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, opts.MaxBackoff)
 	}
 }
 
