@@ -167,6 +167,12 @@ func TestRunAPI_Retries(t *testing.T) {
 				"INFO started on " + second.instance,
 				"INFO finished on " + second.instance,
 			}, rb.logLines(t, r.ID))
+			// The hub's own line says it is the hub's (the run dialog
+			// does not show it as the plugin's last error); the
+			// plugin's lines do not.
+			logs := rb.logs(t, r.ID)
+			require.JSONEq(t, runs.NoteExtra, string(logs[1].Extra))
+			require.Empty(t, logs[0].Extra)
 			require.Equal(t, string(store.RunSucceeded), rb.waitEnd(t, marker.ID).Status)
 		})
 

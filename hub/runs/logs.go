@@ -123,9 +123,14 @@ func (m *Manager) flushLogs(ctx context.Context, ar *activeRun, final bool) {
 	}
 }
 
+// NoteExtra is the extra keys of the log lines the hub itself writes (a
+// run that could not be dispatched, ended by the hub, retried), so that
+// readers tell them from the plugin's lines.
+const NoteExtra = `{"source":"hub"}`
+
 // appendNote stores a line written by the hub itself in a run's log.
 func (m *Manager) appendNote(ctx context.Context, runID, level, msg string) {
-	l := &store.RunLog{Time: time.Now().UTC(), Level: level, Msg: msg}
+	l := &store.RunLog{Time: time.Now().UTC(), Level: level, Msg: msg, Extra: json.RawMessage(NoteExtra)}
 	if _, err := m.st.RunLogAppend(ctx, runID, []*store.RunLog{l}, m.cfg.MaxLogLines+1); err != nil {
 		m.log.WarnContext(ctx, "store run log note", slog.String(logKeyRun, runID), slog.Any(logKeyError, err))
 	}

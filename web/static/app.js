@@ -618,7 +618,9 @@
         var v = extra[k];
         text += " " + k + "=" + (typeof v === "string" ? v : JSON.stringify(v));
       });
-      if (line.level === "ERROR") {
+      // The hub's own notes (source=hub) are not the plugin's errors:
+      // their text is the run's message, shown in the result already.
+      if (line.level === "ERROR" && extra.source !== "hub") {
         lastError = typeof extra.error === "string" ? extra.error : line.msg;
       }
       var row = el("div", { className: "lvl-" + line.level });
