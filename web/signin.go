@@ -128,8 +128,13 @@ func (ui *UI) userByKey(r *http.Request, key string) (*hubtype.User, error) {
 }
 
 // safeNext returns next when it is a path on this site, else /projects.
+// Control characters are refused, not only CR and LF: browsers drop tabs
+// and newlines from URLs, so "/\t/evil.example" would become
+// "//evil.example", another site.
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, func(r rune) bool {
+		return r == '\\' || r < 0x20 || r == 0x7f
+	}) {
 		return "/projects"
 	}
 	return next
