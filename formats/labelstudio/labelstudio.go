@@ -117,8 +117,10 @@ func New(o Options) (*Converter, error) {
 // Name returns "labelstudio".
 func (c *Converter) Name() string { return Name }
 
-// Task is one Label Studio task.
+// Task is one Label Studio task. ID numbers the tasks of one export from 1,
+// as Label Studio's own exports do; its converter and import require it.
 type Task struct {
+	ID          int            `json:"id"`
 	Data        map[string]any `json:"data"`
 	Annotations []Annotation   `json:"annotations"`
 }
@@ -184,6 +186,7 @@ func (c *Converter) Convert(ctx context.Context, assets iter.Seq2[*aaf.Asset, er
 			sep = "["
 		}
 		tasks++
+		t.ID = tasks
 		if _, err := io.WriteString(out, sep); err != nil {
 			return err
 		}

@@ -62,6 +62,22 @@ func TestConverter_Convert(t *testing.T) {
 		require.Equal(t, false, last["enabled"], "the track ends after frame 16 (page 15)")
 	})
 
+	t.Run("TasksNumberedFromOne", func(t *testing.T) {
+		t.Parallel()
+		c, err := labelstudio.New(labelstudio.Options{})
+		require.NoError(t, err)
+		assets, schema := formatstest.Generated(formatstest.GeneratedOptions)
+		env := formatstest.Env(t)
+		env.Schema = schema
+		res := formatstest.Run(t, c, assets, env)
+		var tasks []map[string]any
+		require.NoError(t, json.Unmarshal(res.Files[labelstudio.TasksFile], &tasks))
+		require.NotEmpty(t, tasks)
+		for i, task := range tasks {
+			require.EqualValues(t, i+1, task["id"], "task %d: Label Studio's converter needs every task's id", i+1)
+		}
+	})
+
 	t.Run("RectanglesInPercent", func(t *testing.T) {
 		t.Parallel()
 		c, err := labelstudio.New(labelstudio.Options{})
