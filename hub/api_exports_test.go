@@ -40,7 +40,8 @@ func TestExportAPI_HubStorage(t *testing.T) {
 		sum := sha256.Sum256(body)
 		require.Equal(t, hex.EncodeToString(sum[:]), exp.SHA256)
 		require.Equal(t, int64(len(body)), exp.Size)
-		require.Equal(t, "fixed.zip", exp.FileName)
+		require.Regexp(t, `^runs-plugin_[0-9a-f]+-\d{8}T\d{6}Z\.zip$`, exp.FileName, "the hub names the file <project>-<plugin>-<UTC time>.zip")
+		require.True(t, strings.HasSuffix(exp.ObjectKey, "/fixed.zip"), "the key keeps the uploaded name: %s", exp.ObjectKey)
 		require.Empty(t, exp.StorageID)
 		require.True(t, strings.HasPrefix(exp.ObjectKey, "orgs/"+h.OrgID+"/projects/"+rb.project.ID+"/exports/"), "got key %s", exp.ObjectKey)
 
@@ -55,7 +56,7 @@ func TestExportAPI_HubStorage(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Equal(t, body, got)
-		require.Equal(t, `attachment; filename=fixed.zip`, resp.Header.Get("Content-Disposition"))
+		require.Equal(t, `attachment; filename=`+exp.FileName, resp.Header.Get("Content-Disposition"))
 
 		req, err := http.NewRequest(http.MethodGet, h.URL+"/api/exports/"+exp.ID+"/download", nil)
 		require.NoError(t, err)

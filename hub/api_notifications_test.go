@@ -47,7 +47,7 @@ func TestNotificationAPI(t *testing.T) {
 		var n hubapi.NotificationResponse
 		require.NoError(t, json.Unmarshal([]byte(live[0].data), &n))
 		require.Equal(t, "export_ready", n.Kind)
-		require.Equal(t, "Export ready: result.zip — Download", n.Title)
+		require.Regexp(t, `^Export ready: runs-plugin_[0-9a-f]+-\d{8}T\d{6}Z\.zip — Download$`, n.Title, "<project>-<plugin>-<UTC time>.zip")
 		require.Equal(t, runs.ExportDownloadPath(end.ExportID), n.Link)
 		require.Equal(t, end.ExportID, n.ExportID)
 

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/exporthub/exporthub/internal/bytesize"
 )
 
 // UsageError is a command line that [RunCommand] could not parse; [Main]
@@ -184,7 +186,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, h Hand
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", res.Path, res.Size)
+	fmt.Fprintf(stdout, "wrote %s (%s)\n", res.Path, bytesize.Format(res.Size))
 	return nil
 }
 

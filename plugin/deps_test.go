@@ -40,6 +40,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/exporthub/exporthub/internal/zipstream": true, // the Zip's streaming writer
 		"github.com/exporthub/exporthub/internal/deflate":   true, // its compressor
 		"github.com/exporthub/exporthub/internal/wire":      true, // the plugin protocol's types
+		"github.com/exporthub/exporthub/internal/bytesize":  true, // sizes in messages
 	}
 	allowedModules := []string{"github.com/klauspost/compress/"}
 	for _, dep := range strings.Fields(string(out)) {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/exporthub/exporthub/internal/bytesize"
 	"github.com/exporthub/exporthub/plugin"
 	"github.com/exporthub/exporthub/plugin/plugintest"
 )
@@ -133,7 +133,7 @@ func TestRunCommand(t *testing.T) {
 		path := filepath.Join(out, "p9.zip")
 		fi, err := os.Stat(path)
 		require.NoError(t, err)
-		require.Equal(t, "wrote "+path+" ("+strconv.FormatInt(fi.Size(), 10)+" bytes)\n", stdout.String())
+		require.Equal(t, "wrote "+path+" ("+bytesize.Format(fi.Size())+")\n", stdout.String())
 		require.Contains(t, stderr.String(), "msg=converted assets=3")
 	})
 

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/exporthub/exporthub/hub/hubtype"
+	"github.com/exporthub/exporthub/internal/bytesize"
 )
 
 //go:embed templates static
@@ -43,7 +44,7 @@ var templateFuncs = template.FuncMap{
 	"static":      func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 	"timeText":    timeText,
 	"timeSecText": timeSecText,
-	"sizeText":    sizeText,
+	"sizeText":    bytesize.Format,
 }
 
 // timeText formats a time for people: UTC, to the minute. It accepts a
@@ -70,20 +71,6 @@ func formatTime(v any, layout string) string {
 		return ""
 	}
 	return t.UTC().Format(layout)
-}
-
-// sizeText formats a byte count with a binary unit.
-func sizeText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // parsePages parses every page template together with the partials.

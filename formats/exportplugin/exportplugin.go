@@ -9,8 +9,9 @@
 // has one, else from [Handler.Schema] when it is set, else from the
 // project's category schema, which the handler asks the hub for
 // ([plugin.Request.Project]; in a local run, the schema of the run's
-// LocalOptions). When the hub cannot answer, the run logs a warning and
-// numbers classes in the order they first appear in the export.
+// LocalOptions). When the project has no schema, or the hub cannot
+// answer, the run logs a WARNING and numbers classes in the order they
+// first appear in the export.
 package exportplugin
 
 import (
@@ -43,6 +44,12 @@ type Handler struct {
 }
 
 var _ plugin.Handler = (*Handler)(nil)
+
+// MsgNoSchema is the WARNING a run logs when its project has no category
+// schema (and the Config JSON lists no "classes").
+const MsgNoSchema = "the project has no category schema: class ids follow the order classes first appear in the export, " +
+	"so they can change between exports; give the project a schema (exporthub project update --project ID --schema FILE) " +
+	`or list the classes in the Config JSON ("classes")`
 
 // Attribute keys of the handler's own log records.
 const (
@@ -96,9 +103,13 @@ func (h *Handler) schema(ctx context.Context, req *plugin.Request) aaf.CategoryS
 			slog.String(logKeyError, err.Error()))
 		return aaf.CategorySchema{}
 	}
-	if len(p.CategorySchema.Tools) > 0 {
-		req.Logger.InfoContext(ctx, "class order from the project's category schema", slog.Int(logKeySchemaClasses, len(p.CategorySchema.Tools)))
+	if len(p.CategorySchema.Tools) == 0 {
+		// Class ids (COCO category ids, YOLO class numbers, ...) would
+		// change with the export's content: say so, and how to fix it.
+		req.Logger.WarnContext(ctx, MsgNoSchema)
+		return p.CategorySchema
 	}
+	req.Logger.InfoContext(ctx, "class order from the project's category schema", slog.Int(logKeySchemaClasses, len(p.CategorySchema.Tools)))
 	return p.CategorySchema
 }
 

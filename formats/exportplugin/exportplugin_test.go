@@ -204,6 +204,16 @@ func TestHandler_ServeExportProjectSchema(t *testing.T) {
 		require.Contains(t, l.Extra["error"], "forbidden")
 	})
 
+	t.Run("NoSchemaWarns", func(t *testing.T) {
+		t.Parallel()
+		hub := setup(t, &exportplugin.Handler{TempDir: t.TempDir()})
+		hub.SetProject(t, "p", map[string]any{"_id": "p", "name": "Streets"})
+		session, categories, _ := run(t, hub, `{"format": "coco"}`)
+		require.Equal(t, firstSeenOrder, categories)
+		l := hub.WaitLog(t, session, exportplugin.MsgNoSchema)
+		require.Equal(t, "WARNING", l.Level)
+	})
+
 	t.Run("ClassesOptionNeedsNoProject", func(t *testing.T) {
 		t.Parallel()
 		hub := setup(t, &exportplugin.Handler{TempDir: t.TempDir()})

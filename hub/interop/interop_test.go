@@ -197,7 +197,7 @@ func TestInterop_WS(t *testing.T) {
 		require.Equal(t, expectedBBoxes(t, ";"), bboxesOf(t, got, h.project))
 		var exp hubapi.ExportResponse
 		h.JSON(t, http.MethodGet, "/api/exports/"+end.ExportID, h.AdminKey, nil, http.StatusOK, &exp)
-		require.Equal(t, h.project+".zip", exp.FileName)
+		require.Regexp(t, `^interop_[0-9a-f]+-bboxes_[0-9a-f]+-\d{8}T\d{6}Z\.zip$`, exp.FileName)
 		require.Equal(t, int64(len(got)), exp.Size)
 		require.Len(t, exp.SHA256, 64)
 		require.Equal(t, run.ID, exp.RunID)
@@ -237,7 +237,7 @@ func TestInterop_WS(t *testing.T) {
 
 		// The user who ran it was notified, with the download link.
 		note := h.waitNotification(t, run.ID)
-		require.Equal(t, "Export ready: "+h.project+".zip — Download", note.Title)
+		require.Regexp(t, `^Export ready: interop_[0-9a-f]+-bboxes_[0-9a-f]+-\d{8}T\d{6}Z\.zip — Download$`, note.Title)
 		require.Equal(t, runs.ExportDownloadPath(end.ExportID), note.Link)
 		require.False(t, note.Read)
 

@@ -359,7 +359,7 @@ func (m *Manager) record(ctx context.Context, run *store.Run, url string) (*stor
 		RunID:     run.ID,
 		PluginID:  run.PluginID,
 		UserID:    run.UserID,
-		FileName:  obj.FileName,
+		FileName:  m.exportFileName(ctx, run),
 		Size:      size,
 		SHA256:    hex.EncodeToString(h.Sum(nil)),
 		StorageID: obj.StorageID,
@@ -373,6 +373,20 @@ func (m *Manager) record(ctx context.Context, run *store.Run, url string) (*stor
 		return nil, fmt.Errorf("record export: %w", err)
 	}
 	return exp, nil
+}
+
+// exportFileName returns the name of a run's export (ExportFileName) from
+// its project's and plugin's names, falling back to their ids when they
+// cannot be read.
+func (m *Manager) exportFileName(ctx context.Context, run *store.Run) string {
+	var projectName, pluginName string
+	if p, err := m.st.ProjectGet(ctx, run.OrgID, run.ProjectID); err == nil {
+		projectName = p.Name
+	}
+	if p, err := m.st.PluginGet(ctx, run.OrgID, run.PluginID); err == nil {
+		pluginName = p.Name
+	}
+	return ExportFileName(projectName, run.ProjectID, run.ConfigJSON, pluginName, run.PluginID, run.CreatedAt)
 }
 
 // errNotHere: the run is not active in this process.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/hubtype"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/bytesize"
 )
 
 // Notification kinds.
@@ -58,7 +59,7 @@ func notificationFor(run *store.Run, pluginName string, exp *store.Export) *stor
 	case run.Status == store.RunSucceeded && exp != nil:
 		n.Kind = KindExportReady
 		n.Title = fmt.Sprintf("Export ready: %s — Download", exp.FileName)
-		n.Body = fmt.Sprintf("%s produced %s (%s).", pluginName, exp.FileName, humanSize(exp.Size))
+		n.Body = fmt.Sprintf("%s produced %s (%s).", pluginName, exp.FileName, bytesize.Format(exp.Size))
 		n.Link = ExportDownloadPath(exp.ID)
 		n.ExportID = exp.ID
 	case run.Status == store.RunCancelled:
@@ -70,20 +71,6 @@ func notificationFor(run *store.Run, pluginName string, exp *store.Export) *stor
 		n.Link = RunPath(run.ID)
 	}
 	return n
-}
-
-// humanSize formats a byte count for people.
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // WatchNotifications returns a channel receiving the notifications created

@@ -391,7 +391,7 @@ func TestReplicas_RunOnAnotherReplica(t *testing.T) {
 
 	var note hubapi.NotificationResponse
 	require.NoError(t, json.Unmarshal([]byte(nextEvent(t, notes, "notification").data), &note))
-	require.Equal(t, "Export ready: result.zip — Download", note.Title, "the notification B stored shows on A")
+	require.Regexp(t, `^Export ready: replicas-plugin_[0-9a-f]+-\d{8}T\d{6}Z\.zip — Download$`, note.Title, "the notification B stored shows on A")
 	require.Equal(t, run.ID, note.RunID)
 
 	// The export recorded by B downloads through A.

@@ -3,7 +3,6 @@ package cli
 import (
 	"archive/zip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -136,6 +135,7 @@ func newAAFGenCommand(s IO) *cobra.Command {
 		format, kind string
 		printProject bool
 		asZip        bool
+		printSchema  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gen",
@@ -145,7 +145,9 @@ relations, video frames, batches, stage history) to stdout. The same flags
 give the same bytes. --project prints the category schema, stages and batch
 names the assets use instead, as JSON, so a hub project can match them.
 --zip writes what Ango's Export button downloads instead: a zip whose one
-file is the export (export.json or export.ndjson).`,
+file is the export (export.json or export.ndjson).
+--schema prints the category schema alone, the file that
+"exporthub project create --schema" takes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := aaf.ParseFormat(format)
@@ -167,6 +169,9 @@ file is the export (export.json or export.ndjson).`,
 			if asZip {
 				return generateAAFZip(cmd.Context(), s.Out, f, o)
 			}
+			if printSchema {
+				return printJSON(s.Out, aaf.GenSchema(o))
+			}
 			return generateAAF(cmd.Context(), s.Out, f, o)
 		},
 	}
@@ -180,6 +185,8 @@ file is the export (export.json or export.ndjson).`,
 	cmd.Flags().BoolVar(&o.Legacy, "legacy", false, `write image assets in the legacy shape ("tasks"[0]."objects")`)
 	cmd.Flags().BoolVar(&printProject, "project", false, "print the schema, stages and batches as JSON instead of assets")
 	cmd.Flags().BoolVar(&asZip, "zip", false, "write Ango's export download: a zip whose one file is the export")
+	cmd.Flags().BoolVar(&printSchema, "schema", false, "print the category schema alone as JSON instead of assets")
+	cmd.MarkFlagsMutuallyExclusive("project", "schema", "zip")
 	return cmd
 }
 
@@ -224,10 +231,5 @@ func writeGenProject(w io.Writer, o aaf.GenOptions) error {
 		Stages  []aaf.GenStage     `json:"stages"`
 		Batches []string           `json:"batches"`
 	}{aaf.GenSchema(o), aaf.GenStages(o), aaf.GenBatchNames(o)}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(project); err != nil {
-		return fmt.Errorf("write project: %w", err)
-	}
-	return nil
+	return printJSON(w, project)
 }

@@ -206,6 +206,15 @@ func TestAAFGen(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, bare, string(entry), "the zip's file is the export")
 	})
+	t.Run("Schema", func(t *testing.T) {
+		t.Parallel()
+		out, _, code := runAAF(t, "", "aaf", "gen", "--schema")
+		require.Equal(t, 0, code)
+		var schema aaf.CategorySchema
+		require.NoError(t, json.Unmarshal([]byte(out), &schema), "the file project create --schema reads")
+		require.Equal(t, aaf.GenSchema(aaf.GenOptions{}), schema)
+		require.NotEmpty(t, schema.Tools)
+	})
 	t.Run("BadFlags", func(t *testing.T) {
 		t.Parallel()
 		for _, tc := range []struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/exporthub/exporthub/formats"
 	"github.com/exporthub/exporthub/formats/convert"
 	"github.com/exporthub/exporthub/formats/exportplugin"
+	"github.com/exporthub/exporthub/internal/bytesize"
 	"github.com/exporthub/exporthub/plugin"
 )
 
@@ -118,7 +119,7 @@ schema; without it, in the order they first appear in the export.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Out, "wrote %s (%d bytes)\n", res.Path, res.Size)
+			fmt.Fprintf(s.Out, "wrote %s (%s)\n", res.Path, bytesize.Format(res.Size))
 			return nil
 		},
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/exporthub/exporthub/hub/hubapi"
+	"github.com/exporthub/exporthub/internal/bytesize"
 	"github.com/exporthub/exporthub/internal/hubclient"
 	"github.com/exporthub/exporthub/internal/zipfirst"
 )
@@ -524,7 +525,7 @@ written to a temporary name and renamed when complete.`,
 				if err := os.Rename(tmp.Name(), output); err != nil {
 					return fmt.Errorf("write output file: %w", err)
 				}
-				fmt.Fprintf(s.Err, "Exported %d assets (%d bytes) to %s.\n", stream.Total, n, output)
+				fmt.Fprintf(s.Err, "Exported %d assets (%s) to %s.\n", stream.Total, bytesize.Format(n), output)
 			}
 			return nil
 		}),

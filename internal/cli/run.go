@@ -16,6 +16,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/runs"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/bytesize"
 	"github.com/exporthub/exporthub/internal/hubclient"
 )
 
@@ -73,7 +74,7 @@ A run that does not succeed exits 1 with its message.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "run %s succeeded: %s (%d bytes, sha256 %s), export %s\n", run.ID, exp.FileName, exp.Size, exp.SHA256, exp.ID)
+			fmt.Fprintf(s.Err, "run %s succeeded: %s (%s, sha256 %s), export %s\n", run.ID, exp.FileName, bytesize.Format(exp.Size), exp.SHA256, exp.ID)
 			if output == "" {
 				fmt.Fprintln(s.Out, exp.ID)
 				return nil

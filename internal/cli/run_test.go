@@ -107,7 +107,7 @@ func TestRunCommand(t *testing.T) {
 		require.NoError(t, err, errOut)
 		require.Empty(t, out)
 		require.Regexp(t, `INFO    exporting assets=1`, errOut)
-		require.Contains(t, errOut, "succeeded: out.zip (19 bytes, sha256 ")
+		require.Regexp(t, `succeeded: cli-cli_run-\d{8}T\d{6}Z\.zip \(19 B, sha256 `, errOut)
 		got, err := os.ReadFile(outFile)
 		require.NoError(t, err)
 		require.Equal(t, body, got)

@@ -113,8 +113,12 @@ func exportFlow(t *testing.T, backend hubtest.Backend) {
 	shot("06-dialog-live-logs")
 	tb.do(t, chromedp.WaitVisible(chromedp.CSS(dlg+" .result")))
 	result := tb.text(t, dlg+" .result")
-	fileName := pid + ".zip"
-	require.Regexp(t, `Export ready: `+regexp.QuoteMeta(fileName)+` \(\d+ B\)\.`, result)
+	// The file is named <project>-<plugin>-<UTC time>.zip, its size in
+	// the one unit style of the hub.
+	m := regexp.MustCompile(`Export ready: ([^ ]+-Bounding_boxes-\d{8}T\d{6}Z\.zip) \(\d+ B\)\.`).FindStringSubmatch(result)
+	require.NotNil(t, m, "result %q", result)
+	fileName := m[1]
+	require.NotContains(t, fileName, pid, "people read the project's name, not its id")
 	require.Contains(t, tb.text(t, dlg+" .run-status"), "succeeded")
 	logs := tb.text(t, dlg+" .log")
 	require.Contains(t, logs, "INFO bounding boxes: conversion started separator=; ")
@@ -177,7 +181,7 @@ func exportFlow(t *testing.T, backend hubtest.Backend) {
 	require.Contains(t, row, fileName)
 	require.Contains(t, row, "Bounding boxes")
 	require.Contains(t, row, "admin@localhost")
-	require.Regexp(t, `\d+(\.\d)? (B|KB)`, row)
+	require.Regexp(t, `\d+(\.\d)? (B|KiB)`, row)
 	shot("11-exports")
 	first, err := os.ReadFile(path)
 	require.NoError(t, err)

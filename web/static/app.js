@@ -317,7 +317,7 @@
     if (n === undefined || n === null) {
       return "";
     }
-    var units = ["B", "KB", "MB", "GB", "TB"];
+    var units = ["B", "KiB", "MiB", "GiB", "TiB"]; // as internal/bytesize
     var u = 0;
     var v = n;
     while (v >= 1024 && u < units.length - 1) {
