@@ -26,7 +26,7 @@ var (
 //
 // Error() renders it as
 //
-//	asset[0] ("bbox-array.jpg") line 13: task.tools[0]."bounding-box" (objectId "bad-obj-bbox"): must be an object with numeric x, y, width, height; got array
+//	asset 1 ("bbox-array.jpg") line 13: task.tools[0]."bounding-box" (objectId "bad-obj-bbox"): must be an object with numeric x, y, width, height; got array
 type Error struct {
 	// Line is the 1-based line of the input where the problem is (the line
 	// of the offending value when it can be located, else the line where
@@ -63,9 +63,8 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	sep := ""
 	if e.Index >= 0 {
-		b.WriteString("asset[")
-		b.WriteString(strconv.Itoa(e.Index))
-		b.WriteByte(']')
+		b.WriteString("asset ") // 1-based, as people count
+		b.WriteString(strconv.Itoa(e.Index + 1))
 		if e.ExternalID != "" {
 			b.WriteString(" (")
 			b.WriteString(strconv.Quote(e.ExternalID))

@@ -43,7 +43,7 @@ func ExampleError() {
 		fmt.Println(e.Index, e.ExternalID, e.Path, errors.Is(err, aaf.ErrInvalid))
 	}
 	// Output:
-	// asset[0] ("poly.jpg") line 1: task.tools[0].polygon[1][0] (objectId "p"): coordinate must be a number, got string "3"
+	// asset 1 ("poly.jpg") line 1: task.tools[0].polygon[1][0] (objectId "p"): coordinate must be a number, got string "3"
 	// 0 poly.jpg task.tools[0].polygon[1][0] true
 }
 
@@ -72,9 +72,9 @@ func ExampleWithContinueOnInvalid() {
 	}
 	fmt.Println(valid, "valid of", r.Index())
 	// Output:
-	// asset[0] ("a.jpg") line 1: task.tools[0].point (objectId "o1"): point must be [x, y] (2 numbers), got 1 value
-	// asset[2] ("c.jpg") line 3: missing "task" (and no legacy "tasks")
-	// asset[3] line 4: invalid JSON: unexpected end of input
+	// asset 1 ("a.jpg") line 1: task.tools[0].point (objectId "o1"): point must be [x, y] (2 numbers), got 1 value
+	// asset 3 ("c.jpg") line 3: missing "task" (and no legacy "tasks")
+	// asset 4 line 4: invalid JSON: unexpected end of input
 	// 1 valid of 4
 }
 

@@ -179,9 +179,9 @@ func (r *Reader) nextParallel() (*Asset, error) {
 	it := &p.cur.items[p.pos]
 	p.pos++
 	if pv := it.panicked; pv != nil {
-		r.err = fmt.Errorf("aaf: decode asset[%d]: panic: %v", it.index, pv.value)
+		r.err = fmt.Errorf("aaf: decode asset %d: panic: %v", it.index+1, pv.value)
 		r.stopParallel()
-		panic(fmt.Sprintf("aaf: decoding asset[%d] panicked: %v\n\nworker goroutine:\n%s", it.index, pv.value, pv.stack))
+		panic(fmt.Sprintf("aaf: decoding asset %d panicked: %v\n\nworker goroutine:\n%s", it.index+1, pv.value, pv.stack))
 	}
 	for _, w := range it.warnings {
 		r.cfg.warn(w)

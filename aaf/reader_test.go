@@ -165,7 +165,7 @@ func TestReader_All_StopsAfterFirstError(t *testing.T) {
 	}
 	require.Equal(t, []string{"nd-1.jpg"}, got, "the asset before the broken line is yielded")
 	require.Len(t, errs, 1, "iteration stops at the first error")
-	require.EqualError(t, errs[0], "asset[1] line 2: invalid JSON: unexpected end of input")
+	require.EqualError(t, errs[0], "asset 2 line 2: invalid JSON: unexpected end of input")
 }
 
 func TestReader_Next_Malformed(t *testing.T) {
@@ -177,14 +177,14 @@ func TestReader_Next_Malformed(t *testing.T) {
 		index int
 		path  string
 	}{
-		{"truncated.json", `asset[0] line 20: invalid JSON: unexpected end of input`, aaf.ErrSyntax, 0, ""},
-		{"bbox_wrong_type.json", `asset[0] ("bbox-array.jpg") line 13: task.tools[0]."bounding-box" (objectId "bad-obj-bbox"): bounding box must be an object with numeric x, y, width, height; got array`, aaf.ErrInvalid, 0, `task.tools[0]."bounding-box"`},
-		{"polygon_odd_coords.json", `asset[0] ("poly-odd.jpg") line 13: task.tools[0].polygon[1] (objectId "bad-obj-poly-odd"): vertex must be [x, y] (2 numbers), got 1 value`, aaf.ErrInvalid, 0, "task.tools[0].polygon[1]"},
-		{"polygon_non_numeric.json", `asset[0] ("poly-text.jpg") line 13: task.tools[0].polygon[2][0] (objectId "bad-obj-poly-text"): coordinate must be a number, got string "200.5"`, aaf.ErrInvalid, 0, "task.tools[0].polygon[2][0]"},
-		{"broken_line.ndjson", `asset[1] line 2: invalid JSON: unexpected end of input`, aaf.ErrSyntax, 1, ""},
-		{"missing_task.json", `asset[1] ("no-task.jpg") line 16: missing "task" (and no legacy "tasks")`, aaf.ErrInvalid, 1, ""},
-		{"huge_number.json", `asset[0] ("huge.jpg") line 13: task.tools[0]."bounding-box".width (objectId "bad-obj-huge"): number 1e999 out of range (not a finite float64)`, aaf.ErrInvalid, 0, `task.tools[0]."bounding-box".width`},
-		{"duplicate_object_id.json", `asset[0] ("dup.jpg") line 19: task.tools[1]: duplicate objectId "dup-obj-1" (also at task.tools[0])`, aaf.ErrInvalid, 0, "task.tools[1]"},
+		{"truncated.json", `asset 1 line 20: invalid JSON: unexpected end of input`, aaf.ErrSyntax, 0, ""},
+		{"bbox_wrong_type.json", `asset 1 ("bbox-array.jpg") line 13: task.tools[0]."bounding-box" (objectId "bad-obj-bbox"): bounding box must be an object with numeric x, y, width, height; got array`, aaf.ErrInvalid, 0, `task.tools[0]."bounding-box"`},
+		{"polygon_odd_coords.json", `asset 1 ("poly-odd.jpg") line 13: task.tools[0].polygon[1] (objectId "bad-obj-poly-odd"): vertex must be [x, y] (2 numbers), got 1 value`, aaf.ErrInvalid, 0, "task.tools[0].polygon[1]"},
+		{"polygon_non_numeric.json", `asset 1 ("poly-text.jpg") line 13: task.tools[0].polygon[2][0] (objectId "bad-obj-poly-text"): coordinate must be a number, got string "200.5"`, aaf.ErrInvalid, 0, "task.tools[0].polygon[2][0]"},
+		{"broken_line.ndjson", `asset 2 line 2: invalid JSON: unexpected end of input`, aaf.ErrSyntax, 1, ""},
+		{"missing_task.json", `asset 2 ("no-task.jpg") line 16: missing "task" (and no legacy "tasks")`, aaf.ErrInvalid, 1, ""},
+		{"huge_number.json", `asset 1 ("huge.jpg") line 13: task.tools[0]."bounding-box".width (objectId "bad-obj-huge"): number 1e999 out of range (not a finite float64)`, aaf.ErrInvalid, 0, `task.tools[0]."bounding-box".width`},
+		{"duplicate_object_id.json", `asset 1 ("dup.jpg") line 19: task.tools[1]: duplicate objectId "dup-obj-1" (also at task.tools[0])`, aaf.ErrInvalid, 0, "task.tools[1]"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
@@ -233,8 +233,8 @@ func TestReader_MaxAssetSize(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"NDJSON", minimal("a") + "\n" + big + "\n", "asset[1] line 2: asset is larger than the limit of 4096 bytes"},
-		{"JSONArray", "[\n" + minimal("a") + ",\n" + big + "\n]", "asset[1] line 3: asset is larger than the limit of 4096 bytes"},
+		{"NDJSON", minimal("a") + "\n" + big + "\n", "asset 2 line 2: asset is larger than the limit of 4096 bytes"},
+		{"JSONArray", "[\n" + minimal("a") + ",\n" + big + "\n]", "asset 2 line 3: asset is larger than the limit of 4096 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -304,10 +304,10 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: strings.Join([]string{minimal("a"), badBox, minimal("c"), noTask, oddPoly, minimal("f")}, "\n") + "\n",
 			want: []string{
 				"ok a",
-				`asset[1] ("b") line 2: ` + boxMsg,
+				`asset 2 ("b") line 2: ` + boxMsg,
 				"ok c",
-				`asset[3] ("d") line 4: missing "task" (and no legacy "tasks")`,
-				`asset[4] ("e") line 5: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
+				`asset 4 ("d") line 4: missing "task" (and no legacy "tasks")`,
+				`asset 5 ("e") line 5: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
 				"ok f",
 			},
 		},
@@ -316,10 +316,10 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: "[\n  " + strings.Join([]string{minimal("a"), badBox, minimal("c"), noTask, oddPoly, minimal("f")}, ",\n  ") + "\n]\n",
 			want: []string{
 				"ok a",
-				`asset[1] ("b") line 3: ` + boxMsg,
+				`asset 2 ("b") line 3: ` + boxMsg,
 				"ok c",
-				`asset[3] ("d") line 5: missing "task" (and no legacy "tasks")`,
-				`asset[4] ("e") line 6: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
+				`asset 4 ("d") line 5: missing "task" (and no legacy "tasks")`,
+				`asset 5 ("e") line 6: task.tools[0].polygon[1] (objectId "p"): vertex must be [x, y] (2 numbers), got 1 value`,
 				"ok f",
 			},
 		},
@@ -328,10 +328,10 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: minimal("a") + "\n" + badBox + "\n" + `{"externalId":"c","task":{` + "\n\n" + `[1,2]` + "\n" + `}` + "\n" + minimal("f") + "\n",
 			want: []string{
 				"ok a",
-				`asset[1] ("b") line 2: ` + boxMsg,
-				"asset[2] line 3: invalid JSON: unexpected end of input",
-				"asset[3] line 5: asset must be a JSON object, got an array",
-				"asset[4] line 6: invalid JSON: invalid character '}' looking for beginning of value",
+				`asset 2 ("b") line 2: ` + boxMsg,
+				"asset 3 line 3: invalid JSON: unexpected end of input",
+				"asset 4 line 5: asset must be a JSON object, got an array",
+				"asset 5 line 6: invalid JSON: invalid character '}' looking for beginning of value",
 				"ok f",
 			},
 		},
@@ -340,8 +340,8 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: "[\n" + minimal("a") + ",\n" + badBox + ",\n" + `{"externalId":"c","task":{"tools":[1,]}}` + ",\n" + minimal("d") + "\n]",
 			want: []string{
 				"ok a",
-				`asset[1] ("b") line 3: ` + boxMsg,
-				"asset[2] line 4: invalid JSON: invalid character ']' looking for beginning of value",
+				`asset 2 ("b") line 3: ` + boxMsg,
+				"asset 3 line 4: invalid JSON: invalid character ']' looking for beginning of value",
 			},
 			err: aaf.ErrSyntax,
 		},
@@ -349,7 +349,7 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			name:  "JSONArrayBadSeparatorEnds",
 			input: "[" + badBox + " " + minimal("b") + "]",
 			want: []string{
-				`asset[0] ("b") line 1: ` + boxMsg,
+				`asset 1 ("b") line 1: ` + boxMsg,
 				"line 1: invalid JSON: invalid character '{' after array element",
 			},
 			err: aaf.ErrSyntax,
@@ -359,35 +359,35 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: `[` + minimal("a") + `, 5, "x\"]}", [1, {"y": [2]}], null, true, -1.5e3, ` + minimal("g") + `]`,
 			want: []string{
 				"ok a",
-				"asset[1] line 1: asset must be a JSON object, got a number",
-				"asset[2] line 1: asset must be a JSON object, got a string",
-				"asset[3] line 1: asset must be a JSON object, got an array",
-				"asset[4] line 1: asset must be a JSON object, got null",
-				"asset[5] line 1: asset must be a JSON object, got a boolean",
-				"asset[6] line 1: asset must be a JSON object, got a number",
+				"asset 2 line 1: asset must be a JSON object, got a number",
+				"asset 3 line 1: asset must be a JSON object, got a string",
+				"asset 4 line 1: asset must be a JSON object, got an array",
+				"asset 5 line 1: asset must be a JSON object, got null",
+				"asset 6 line 1: asset must be a JSON object, got a boolean",
+				"asset 7 line 1: asset must be a JSON object, got a number",
 				"ok g",
 			},
 		},
 		{
 			name:  "JSONArrayBrokenElementEnds",
 			input: "[\n" + minimal("a") + ",\n[1}, " + minimal("c") + "]",
-			want:  []string{"ok a", "asset[1] line 3: invalid JSON: invalid character '}' after array element"},
+			want:  []string{"ok a", "asset 2 line 3: invalid JSON: invalid character '}' after array element"},
 			err:   aaf.ErrSyntax,
-			stop:  "asset[1] line 3: asset must be a JSON object, got an array",
+			stop:  "asset 2 line 3: asset must be a JSON object, got an array",
 		},
 		{
 			name:  "JSONArrayUnterminatedStringEnds",
 			input: "[" + minimal("a") + `, "abc`,
-			want:  []string{"ok a", "asset[1] line 1: invalid JSON: unexpected end of input"},
+			want:  []string{"ok a", "asset 2 line 1: invalid JSON: unexpected end of input"},
 			err:   aaf.ErrSyntax,
-			stop:  "asset[1] line 1: asset must be a JSON object, got a string",
+			stop:  "asset 2 line 1: asset must be a JSON object, got a string",
 		},
 		{
 			name:  "JSONArrayMissingBracketAfterInvalid",
 			input: "[" + badBox + ", 7",
 			want: []string{
-				`asset[0] ("b") line 1: ` + boxMsg,
-				"asset[1] line 1: asset must be a JSON object, got a number",
+				`asset 1 ("b") line 1: ` + boxMsg,
+				"asset 2 line 1: asset must be a JSON object, got a number",
 				"line 1: invalid JSON: unexpected end of input (missing ']' at the end of the array)",
 			},
 			err: aaf.ErrSyntax,
@@ -398,8 +398,8 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			opts:  []aaf.ReaderOption{aaf.WithMaxAssetSize(4096)},
 			want: []string{
 				"ok a",
-				`asset[1] ("b") line 2: ` + boxMsg,
-				"asset[2] line 3: asset is larger than the limit of 4096 bytes",
+				`asset 2 ("b") line 2: ` + boxMsg,
+				"asset 3 line 3: asset is larger than the limit of 4096 bytes",
 			},
 			err: aaf.ErrTooLarge,
 		},
@@ -408,8 +408,8 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			input: `[` + badBox + `, "` + strings.Repeat("z", 5000) + `", ` + minimal("c") + `]`,
 			opts:  []aaf.ReaderOption{aaf.WithMaxAssetSize(4096)},
 			want: []string{
-				`asset[0] ("b") line 1: ` + boxMsg,
-				"asset[1] line 1: asset is larger than the limit of 4096 bytes",
+				`asset 1 ("b") line 1: ` + boxMsg,
+				"asset 2 line 1: asset is larger than the limit of 4096 bytes",
 			},
 			err: aaf.ErrTooLarge,
 		},
@@ -417,8 +417,8 @@ func TestReader_Next_ContinueOnInvalid(t *testing.T) {
 			name:  "DuplicatesAndDanglingRelations",
 			input: `{"externalId":"a","task":{"tools":[{"objectId":"x","point":[1,2]},{"objectId":"x","point":[3,4]}]}}` + "\n" + `{"externalId":"b","task":{"relations":[{"objectId":"r","from":"x","to":"gone"}]}}` + "\n",
 			want: []string{
-				`asset[0] ("a") line 1: task.tools[1]: duplicate objectId "x" (also at task.tools[0])`,
-				`asset[1] ("b") line 2: task.relations[0].from (objectId "r"): relation endpoint "x" matches no tool or relation in this snapshot`,
+				`asset 1 ("a") line 1: task.tools[1]: duplicate objectId "x" (also at task.tools[0])`,
+				`asset 2 ("b") line 2: task.relations[0].from (objectId "r"): relation endpoint "x" matches no tool or relation in this snapshot`,
 			},
 		},
 	} {
@@ -514,7 +514,7 @@ func TestReader_All_ContinueOnInvalid(t *testing.T) {
 			}
 		}
 		require.Len(t, errs, limit)
-		require.EqualError(t, errs[limit-1], `asset[19] ("bad-19") line 20: task.tools[0]."bounding-box" (objectId "o-bad-19"): bounding box must be an object with numeric x, y, width, height; "y" is missing`)
+		require.EqualError(t, errs[limit-1], `asset 20 ("bad-19") line 20: task.tools[0]."bounding-box" (objectId "o-bad-19"): bounding box must be an object with numeric x, y, width, height; "y" is missing`)
 		require.Equal(t, limit, r.Index(), "the reader stopped where the caller stopped")
 	})
 	t.Run("StopsAfterTheErrorThatEndsTheInput", func(t *testing.T) {
@@ -529,8 +529,8 @@ func TestReader_All_ContinueOnInvalid(t *testing.T) {
 			got = append(got, a.ExternalID)
 		}
 		require.Equal(t, []string{
-			`asset[0] ("a") line 1: task.tools[0]."bounding-box" (objectId "o-a"): bounding box must be an object with numeric x, y, width, height; got number 1`,
-			"asset[1] line 2: invalid JSON: invalid character ']' looking for beginning of object key string",
+			`asset 1 ("a") line 1: task.tools[0]."bounding-box" (objectId "o-a"): bounding box must be an object with numeric x, y, width, height; got number 1`,
+			"asset 2 line 2: invalid JSON: invalid character ']' looking for beginning of object key string",
 		}, got)
 	})
 	t.Run("ReadErrorEnds", func(t *testing.T) {

@@ -291,7 +291,7 @@ func TestProjects_ImportInvalid(t *testing.T) {
 							Path: "task.tools[0].point[1]", ObjectID: "pt", Message: `coordinate must be a number, got string "2x"`},
 					}, fail.Errors)
 					require.False(t, fail.Truncated)
-					require.Equal(t, fmt.Sprintf(`invalid AAF, nothing was imported: asset[1] ("bad-box") line %d: task.tools[0]."bounding-box" (objectId "obj-bad-box"): %s (and 2 more)`, tc.first+1, boxMsg), fail.Message)
+					require.Equal(t, fmt.Sprintf(`invalid AAF, nothing was imported: asset 2 ("bad-box") line %d: task.tools[0]."bounding-box" (objectId "obj-bad-box"): %s (and 2 more)`, tc.first+1, boxMsg), fail.Message)
 				})
 			}
 		})

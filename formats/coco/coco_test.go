@@ -147,7 +147,7 @@ func TestConverter_Convert(t *testing.T) {
 		require.NoError(t, err)
 		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, 1, res.Report.ProblemCount)
-		require.Equal(t, `asset[0] ("no-size.jpg"): COCO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
+		require.Equal(t, `asset 1 ("no-size.jpg"): COCO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 		require.Equal(t, 3, res.Report.AssetsWritten, "the run goes on after the problem")
 	})
 
@@ -157,7 +157,7 @@ func TestConverter_Convert(t *testing.T) {
 		require.NoError(t, err)
 		env := formatstest.Env(t)
 		_, err = c.Convert(t.Context(), formatstest.Assets(t, formatstest.InputPath("edge_cases.json")), discard{}, env)
-		require.EqualError(t, err, `coco: asset[0] ("no-size.jpg"): COCO needs metadata.width and metadata.height (strict mode stops at the first problem)`)
+		require.EqualError(t, err, `coco: asset 1 ("no-size.jpg"): COCO needs metadata.width and metadata.height (strict mode stops at the first problem)`)
 	})
 }
 

@@ -203,7 +203,7 @@ func TestWalk(t *testing.T) {
 
 	t.Run("ReadErrorStopsTheRun", func(t *testing.T) {
 		t.Parallel()
-		bad := errors.New(`asset[1] ("x.jpg"): invalid JSON`)
+		bad := errors.New(`asset 2 ("x.jpg"): invalid JSON`)
 		assets := func(yield func(*aaf.Asset, error) bool) {
 			if yield(&aaf.Asset{ExternalID: "a", Task: &aaf.Task{}}, nil) {
 				yield(nil, bad)
@@ -212,7 +212,7 @@ func TestWalk(t *testing.T) {
 		rep := &convert.Report{}
 		err := convert.Walk(t.Context(), assets, env, convert.Common{}, rep, func(*convert.Item) error { return nil })
 		require.ErrorIs(t, err, bad)
-		require.EqualError(t, err, `read export: asset[1] ("x.jpg"): invalid JSON`)
+		require.EqualError(t, err, `read export: asset 2 ("x.jpg"): invalid JSON`)
 	})
 
 	t.Run("CancelledContextStops", func(t *testing.T) {
@@ -256,6 +256,6 @@ func TestWalk(t *testing.T) {
 		err := convert.Walk(t.Context(), seq(&aaf.Asset{ExternalID: "a.jpg", Task: &aaf.Task{}}), env, convert.Common{}, &convert.Report{}, func(*convert.Item) error {
 			return errors.New("disk full")
 		})
-		require.EqualError(t, err, `convert asset[0] ("a.jpg"): disk full`)
+		require.EqualError(t, err, `convert asset 1 ("a.jpg"): disk full`)
 	})
 }

@@ -56,9 +56,9 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
-// String returns `asset[3] ("img-004.jpg"): <message>`.
+// String returns `asset 4 ("img-004.jpg"): <message>`.
 func (p Problem) String() string {
-	return fmt.Sprintf("asset[%d] (%q): %s", p.Index, p.ExternalID, p.Message)
+	return fmt.Sprintf("asset %d (%q): %s", p.Index+1, p.ExternalID, p.Message)
 }
 
 func addCount(m *map[string]int, key string, n int) {

@@ -99,7 +99,7 @@ func Walk(ctx context.Context, assets iter.Seq2[*aaf.Asset, error], env *Env, o 
 			return fmt.Errorf("read export: %w", err)
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("convert asset[%d]: %w", index, context.Cause(ctx))
+			return fmt.Errorf("convert asset %d: %w", index+1, context.Cause(ctx))
 		}
 		rep.Assets++
 		switch {
@@ -113,7 +113,7 @@ func Walk(ctx context.Context, assets iter.Seq2[*aaf.Asset, error], env *Env, o 
 		name, stem, renamed := names.Name(a, index)
 		if renamed {
 			if rep.Renamed < MaxProblems {
-				logger.InfoContext(ctx, fmt.Sprintf("asset[%d] (%q): name already used, written as %q", index, a.ExternalID, name),
+				logger.InfoContext(ctx, fmt.Sprintf("asset %d (%q): name already used, written as %q", index+1, a.ExternalID, name),
 					slog.Int(LogKeyAsset, index))
 			}
 			rep.Renamed++
@@ -136,7 +136,7 @@ func Walk(ctx context.Context, assets iter.Seq2[*aaf.Asset, error], env *Env, o 
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("convert asset[%d] (%q): %w", index, a.ExternalID, err)
+			return fmt.Errorf("convert asset %d (%q): %w", index+1, a.ExternalID, err)
 		}
 		rep.AssetsWritten++
 		rep.Images += it.images

@@ -150,7 +150,7 @@ func TestHandler_ServeExport(t *testing.T) {
 			Export: filepath.Join("..", "testdata", "aaf", "edge_cases.json"), Config: `{"format": "coco", "strict": true}`,
 			Out: out, Logger: plugintest.Logger(t),
 		})
-		require.ErrorContains(t, err, `asset[0] ("no-size.jpg"): COCO needs metadata.width and metadata.height (strict mode stops at the first problem)`)
+		require.ErrorContains(t, err, `asset 1 ("no-size.jpg"): COCO needs metadata.width and metadata.height (strict mode stops at the first problem)`)
 		for _, dir := range []string{h.TempDir, out} {
 			left, err := os.ReadDir(dir)
 			require.NoError(t, err)

@@ -109,7 +109,7 @@ func TestConverter_Convert(t *testing.T) {
 		c, err := mask.New(mask.Options{})
 		require.NoError(t, err)
 		res := formatstest.RunInput(t, c, "edge_cases.json")
-		require.Equal(t, `asset[0] ("no-size.jpg"): mask needs metadata.width and metadata.height`, res.Report.Problems[0].String())
+		require.Equal(t, `asset 1 ("no-size.jpg"): mask needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 	})
 }
 

@@ -99,7 +99,7 @@ func TestConverter_Convert(t *testing.T) {
 		c, err := voc.New(voc.Options{})
 		require.NoError(t, err)
 		res := formatstest.RunInput(t, c, "edge_cases.json")
-		require.Equal(t, `asset[0] ("no-size.jpg"): VOC needs metadata.width and metadata.height`, res.Report.Problems[0].String())
+		require.Equal(t, `asset 1 ("no-size.jpg"): VOC needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 	})
 }
 

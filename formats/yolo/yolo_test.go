@@ -108,7 +108,7 @@ func TestConverter_Convert(t *testing.T) {
 		require.NoError(t, err)
 		res := formatstest.RunInput(t, c, "edge_cases.json")
 		require.Equal(t, 1, res.Report.ProblemCount)
-		require.Equal(t, `asset[0] ("no-size.jpg"): YOLO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
+		require.Equal(t, `asset 1 ("no-size.jpg"): YOLO needs metadata.width and metadata.height`, res.Report.Problems[0].String())
 		require.NotContains(t, res.Files, "labels/no-size.txt")
 		require.Contains(t, res.Files, "labels/edge_2.txt", "the run goes on after the problem")
 	})

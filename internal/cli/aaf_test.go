@@ -59,8 +59,8 @@ func TestAAFValidate(t *testing.T) {
 		require.Equal(t, 1, code)
 		require.Equal(t, good+": ok: 25 assets\n", out)
 		require.Equal(t,
-			bad+`: asset[1] ("b.jpg") line 2: task.tools[0].polygon[1] (objectId "o"): vertex must be [x, y] (2 numbers), got 1 value`+"\n"+
-				truncated+": asset[0] line 2: invalid JSON: unexpected end of input\n"+
+			bad+`: asset 2 ("b.jpg") line 2: task.tools[0].polygon[1] (objectId "o"): vertex must be [x, y] (2 numbers), got 1 value`+"\n"+
+				truncated+": asset 1 line 2: invalid JSON: unexpected end of input\n"+
 				missing+": open "+missing+": no such file or directory\n",
 			errOut)
 	})
@@ -76,7 +76,7 @@ func TestAAFValidate(t *testing.T) {
 		out, errOut, code := runAAF(t, in, "aaf", "validate", "--warnings", "-")
 		require.Equal(t, 0, code)
 		require.Equal(t, "-: ok: 1 asset\n", out)
-		require.Equal(t, `-: warning: asset[0] ("w.jpg") line 1: task.tools[0].polygon (objectId "o"): polygon has 2 vertices; a valid polygon needs at least 3`+"\n", errOut)
+		require.Equal(t, `-: warning: asset 1 ("w.jpg") line 1: task.tools[0].polygon (objectId "o"): polygon has 2 vertices; a valid polygon needs at least 3`+"\n", errOut)
 	})
 	t.Run("EveryProblemOfAFile", func(t *testing.T) {
 		t.Parallel()
@@ -91,9 +91,9 @@ func TestAAFValidate(t *testing.T) {
 		nd := writeFile(t, t.TempDir(), "many.ndjson", strings.Join(lines, "\n")+"\n")
 		arr := writeFile(t, t.TempDir(), "many.json", "[\n"+strings.Join(lines[:3], ",\n")+",\n"+lines[4]+",\n"+lines[3]+",\n"+lines[5]+"\n]\n")
 		const (
-			polygon = `asset[1] ("b.jpg") line %d: task.tools[0].polygon[1] (objectId "o"): vertex must be [x, y] (2 numbers), got 1 value`
-			noTask  = `asset[2] ("c.jpg") line %d: missing "task" (and no legacy "tasks")`
-			point   = `asset[%d] ("e.jpg") line %d: task.tools[0].point[0] (objectId "p"): coordinate must be a number, got string "1"`
+			polygon = `asset 2 ("b.jpg") line %d: task.tools[0].polygon[1] (objectId "o"): vertex must be [x, y] (2 numbers), got 1 value`
+			noTask  = `asset 3 ("c.jpg") line %d: missing "task" (and no legacy "tasks")`
+			point   = `asset %d ("e.jpg") line %d: task.tools[0].point[0] (objectId "p"): coordinate must be a number, got string "1"`
 		)
 		for _, tc := range []struct {
 			name string
@@ -101,17 +101,17 @@ func TestAAFValidate(t *testing.T) {
 			want []string
 		}{
 			{"NDJSON", []string{nd}, []string{
-				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset[3] line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 4, 5),
+				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset 4 line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 5, 5),
 			}},
 			{"JSONArraySyntaxErrorEndsIt", []string{arr}, []string{
-				fmt.Sprintf(polygon, 3), fmt.Sprintf(noTask, 4), fmt.Sprintf(point, 3, 5),
-				"asset[4] line 8: invalid JSON: unexpected end of input", // the open object takes the rest of the array
+				fmt.Sprintf(polygon, 3), fmt.Sprintf(noTask, 4), fmt.Sprintf(point, 4, 5),
+				"asset 5 line 8: invalid JSON: unexpected end of input", // the open object takes the rest of the array
 			}},
 			{"MaxErrors", []string{"--max-errors", "2", nd}, []string{
 				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "more problems not listed (--max-errors 2)",
 			}},
 			{"MaxErrorsExactlyReached", []string{"--max-errors", "4", nd}, []string{
-				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset[3] line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 4, 5),
+				fmt.Sprintf(polygon, 2), fmt.Sprintf(noTask, 3), "asset 4 line 4: invalid JSON: unexpected end of input", fmt.Sprintf(point, 5, 5),
 			}},
 			{"MaxErrorsOneStopsAtTheFirst", []string{"--max-errors", "1", nd}, []string{fmt.Sprintf(polygon, 2)}},
 		} {

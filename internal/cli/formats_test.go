@@ -102,8 +102,8 @@ func TestFormatsDev(t *testing.T) {
 		{"UnknownFormat", "", `{"format": "cocoa"}`, `error: formats: invalid config: unknown format "cocoa" (one of coco, csv, cvat, json, kitti, labelstudio, mask, voc, yolo)`},
 		{"UnknownOption", "", `{"format": "voc", "task": "detect"}`, `error: formats: invalid config: unknown option "task" for format "voc"`},
 		{"StrictMissingSize", `[{"asset": "u", "externalId": "img-004.jpg", "metadata": {}, "task": {"tools": []}}]`, `{"format": "yolo", "strict": true}`,
-			`error: callback: yolo: asset[0] ("img-004.jpg"): YOLO needs metadata.width and metadata.height (strict mode stops at the first problem)`},
-		{"MalformedExport", `[{"asset": "u", "externalId": "a.jpg", "metadata": {}}]`, `{"format": "csv"}`, `error: callback: csv: read export: asset[0] ("a.jpg") line 1: missing "task"`},
+			`error: callback: yolo: asset 1 ("img-004.jpg"): YOLO needs metadata.width and metadata.height (strict mode stops at the first problem)`},
+		{"MalformedExport", `[{"asset": "u", "externalId": "a.jpg", "metadata": {}}]`, `{"format": "csv"}`, `error: callback: csv: read export: asset 1 ("a.jpg") line 1: missing "task"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -131,7 +131,7 @@ func TestFormatsDev(t *testing.T) {
 				`{"asset": "u", "externalId": "img-004.jpg", "metadata": {}, "task": {"tools": []}}`+"\n"), 0o600))
 		_, errOut, code := runFormats(t, "formats", "dev", "--export", export, "--config", `{"format": "yolo"}`, "--out", dir)
 		require.Equal(t, 0, code, errOut)
-		require.Contains(t, errOut, `asset[1] (\"img-004.jpg\"): YOLO needs metadata.width and metadata.height`)
+		require.Contains(t, errOut, `asset 2 (\"img-004.jpg\"): YOLO needs metadata.width and metadata.height`)
 		data, err := os.ReadFile(filepath.Join(dir, "export-yolo.zip"))
 		require.NoError(t, err)
 		files := unzip(t, data)

@@ -91,7 +91,7 @@ func TestProjectCommand(t *testing.T) {
 			`{"externalId":"y-4","task":{`+"\n"), 0o600))
 		_, errOut, err := run(t, "", append([]string{"project", "import", bad, "--project", id}, hostFlags...)...)
 		require.Equal(t, 1, cli.ExitCode(err))
-		require.Equal(t, `invalid AAF, nothing was imported: asset[1] ("y-2") line 2: task: task must be an object, got array (and 2 more)
+		require.Equal(t, `invalid AAF, nothing was imported: asset 2 ("y-2") line 2: task: task must be an object, got array (and 2 more)
   asset 1, externalId "y-2", line 2, task: task must be an object, got array
   asset 2, externalId "y-3", line 3, task.tools[0].point[1], objectId "pt": coordinate must be a number, got string "2"
   asset 3, line 4: invalid JSON: unexpected end of input
