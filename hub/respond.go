@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
@@ -115,7 +117,7 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 	case errors.Is(err, blob.ErrNotFound):
 		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "no such object")
 	case errors.Is(err, store.ErrNotFound):
-		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "not found")
+		return Errorf(http.StatusNotFound, hubapi.CodeNotFound, "%s", notFoundMessage(r, err))
 	case errors.Is(err, store.ErrConflict):
 		return Errorf(http.StatusConflict, hubapi.CodeConflict, "conflict: %v", err)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
@@ -156,3 +158,27 @@ func DecodeJSON(r *http.Request, v any) error {
 
 // isConflict reports whether err is a store conflict.
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// storeGetError matches the "get KIND ID: " prefix the stores give the
+// errors of their Get methods.
+var storeGetError = regexp.MustCompile(`get (export|issue|org|plugin|project|run|storage|user) ([^\s:]+): `)
+
+// notFoundMessage names what was not found, e.g. `project
+// "0123456789abcdef01234567" not found`, or says "not found" when the
+// error does not tell. The id is repeated only when the request itself
+// holds it: an id the hub looked up on the way (a task's project) is
+// never shown to a caller who may not know it.
+func notFoundMessage(r *http.Request, err error) string {
+	m := storeGetError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "not found"
+	}
+	kind := m[1]
+	if kind == "org" {
+		kind = "organization"
+	}
+	if m[2] == "" || !strings.Contains(r.URL.RequestURI(), m[2]) {
+		return kind + " not found"
+	}
+	return fmt.Sprintf("%s %q not found", kind, m[2])
+}

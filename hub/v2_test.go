@@ -82,7 +82,7 @@ func TestV2_Export(t *testing.T) {
 		t.Run("UnknownProject", func(t *testing.T) {
 			var fail hubapi.FailResponse
 			h.JSON(t, "GET", "/v2/export?project=nope", h.AdminKey, nil, http.StatusNotFound, &fail)
-			require.Equal(t, hubapi.FailResponse{Status: "fail", Message: "not found", Code: "not_found"}, fail)
+			require.Equal(t, hubapi.FailResponse{Status: "fail", Message: `project "nope" not found`, Code: "not_found"}, fail)
 		})
 	})
 }
@@ -125,7 +125,7 @@ func TestV2_UploadAndSignedURL(t *testing.T) {
 			{"NoName", "/v2/getUploadUrl?project=" + p.ID, "query parameter name is required", 400},
 			{"NoProject", "/v2/getUploadUrl?name=a.zip", "query parameter project is required", 400},
 			{"BadType", "/v2/getUploadUrl?name=a.zip&project=" + p.ID + "&type=videos", `query parameter type "videos" is not one of exports, assets, brushes, medicalBrushes, instructions`, 400},
-			{"UnknownStorage", "/v2/getUploadUrl?name=a.zip&project=" + p.ID + "&storageId=nope", "not found", 404},
+			{"UnknownStorage", "/v2/getUploadUrl?name=a.zip&project=" + p.ID + "&storageId=nope", `storage "nope" not found`, 404},
 			{"SignedNotOurs", "/v2/getSignedUrl?name=" + url.QueryEscape("https://elsewhere.test/x.zip"), "", 400},
 		}
 		for _, tt := range tests {

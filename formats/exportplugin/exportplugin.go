@@ -48,7 +48,7 @@ var _ plugin.Handler = (*Handler)(nil)
 // MsgNoSchema is the WARNING a run logs when its project has no category
 // schema (and the Config JSON lists no "classes").
 const MsgNoSchema = "the project has no category schema: class ids follow the order classes first appear in the export, " +
-	"so they can change between exports; give the project a schema (exporthub project update --project ID --schema FILE) " +
+	"so they can change between exports; give the project a schema (exporthub project update PROJECT --schema FILE) " +
 	`or list the classes in the Config JSON ("classes")`
 
 // Attribute keys of the handler's own log records.

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,13 +34,34 @@ work while the hub runs.`,
 }
 
 // openAdminStore opens the database the settings name.
-func openAdminStore(cmd *cobra.Command) (store.Store, error) {
+func openAdminStore(cmd *cobra.Command, mustExist bool) (store.Store, error) {
 	st, err := resolveSettings(cmd)
 	if err != nil {
 		return nil, err
 	}
 	cfg := st.Hub.WithDefaults()
+	if path, ok := sqliteFile(cfg.DatabaseURL); ok && mustExist {
+		// Opening would create an empty database: say where we looked.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			abs, _ := filepath.Abs(path) // for the message only; the relative path is shown when it fails
+			return nil, fmt.Errorf("no hub database at %s (data directory %s): run this where \"exporthub serve\" runs "+
+				"(its first start creates the database and an admin), or give the hub's --data-dir (EXPORTHUB_DATA_DIR) or --database", cmp.Or(abs, path), cfg.DataDir)
+		}
+	}
 	return hub.OpenStore(cmd.Context(), cfg.DatabaseURL, slog.New(slog.DiscardHandler))
+}
+
+// sqliteFile returns the file of a sqlite: database URL.
+func sqliteFile(databaseURL string) (string, bool) {
+	p, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	p = strings.TrimPrefix(p, "//")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p, p != "" && p != ":memory:"
 }
 
 func newAdminCreateKeyCommand(s IO) *cobra.Command {
@@ -50,7 +75,7 @@ first organization (the one created on first start).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := openAdminStore(cmd)
+			st, err := openAdminStore(cmd, true)
 			if err != nil {
 				return err
 			}
@@ -80,7 +105,7 @@ first organization (the one created on first start).`,
 	cmd.Flags().StringVar(&email, "email", "", "e-mail of the user the key is for (default: the first admin)")
 	cmd.Flags().StringVar(&name, "name", "cli", "name of the key, shown in key lists")
 	cmd.Flags().StringVar(&expiresIn, "expires-in", "", "lifetime of the key, e.g. 720h (default: no expiry)")
-	settingsFlags(cmd.Flags())
+	databaseFlags(cmd.Flags())
 	return cmd
 }
 
@@ -123,7 +148,7 @@ func newAdminCreateOrgCommand(s IO) *cobra.Command {
 			if strings.TrimSpace(name) == "" || strings.TrimSpace(email) == "" {
 				return errors.New("--name and --admin-email are required")
 			}
-			st, err := openAdminStore(cmd)
+			st, err := openAdminStore(cmd, false)
 			if err != nil {
 				return err
 			}
@@ -157,6 +182,6 @@ func newAdminCreateOrgCommand(s IO) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "", "organization name")
 	cmd.Flags().StringVar(&email, "admin-email", "", "e-mail of the organization's admin")
-	settingsFlags(cmd.Flags())
+	databaseFlags(cmd.Flags())
 	return cmd
 }

@@ -38,7 +38,7 @@ It must be 8 to 72 bytes long; the hub stores only its bcrypt hash.`,
 			if err != nil {
 				return err
 			}
-			st, err := openAdminStore(cmd)
+			st, err := openAdminStore(cmd, true)
 			if err != nil {
 				return err
 			}
@@ -56,7 +56,7 @@ It must be 8 to 72 bytes long; the hub stores only its bcrypt hash.`,
 		},
 	}
 	cmd.Flags().StringVar(&email, "email", "", "e-mail of the user (default: the first admin)")
-	settingsFlags(cmd.Flags())
+	databaseFlags(cmd.Flags())
 	return cmd
 }
 

@@ -158,7 +158,7 @@ which the plugin asks the hub for (GET /v2/project/ID), unless the Config
 JSON lists them ("classes") or --schema fixes one schema for every run. If
 the hub cannot answer, the run's log has a warning and classes are numbered
 in the order they first appear in the export.`,
-		Example: `  HOST=http://127.0.0.1:8080 PLUGIN_ID=... PLUGIN_SECRET=... exporthub formats serve`,
+		Example: `  HOST=http://127.0.0.1:7420 PLUGIN_ID=... PLUGIN_SECRET=... exporthub formats serve`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := &exportplugin.Handler{TempDir: tempDir}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/internal/hubclient"
+	"github.com/exporthub/exporthub/web"
 )
 
 func init() { register(newPluginCommand) }
@@ -35,30 +35,42 @@ func newPluginCommand(s IO) *cobra.Command {
 }
 
 // readConfigFlag returns the value of a --config flag: JSON text, or
-// @FILE for a file's content ("@-" reads stdin). It must be valid JSON.
+// @FILE for a file's content ("@-" reads stdin). It must be one JSON
+// object; an error says where it is not.
 func readConfigFlag(in io.Reader, v string) (string, error) {
-	text := v
-	if name, ok := strings.CutPrefix(v, "@"); ok {
-		var b []byte
-		var err error
-		if name == "-" {
-			b, err = io.ReadAll(in)
-		} else {
-			b, err = os.ReadFile(name)
-		}
-		if err != nil {
-			return "", fmt.Errorf("read config: %w", err)
-		}
-		text = string(b)
+	text, err := readTextFlag(in, v)
+	if err != nil {
+		return "", err
 	}
 	if strings.TrimSpace(text) == "" {
 		return "{}", nil
 	}
-	var probe any
-	if err := json.Unmarshal([]byte(text), &probe); err != nil {
-		return "", fmt.Errorf("--config is not valid JSON: %w", err)
+	// The checker of the web's run dialog and the hub: the same message,
+	// with line and column, e.g. "Config JSON: line 1, column 9: ...".
+	if err := web.CheckConfigJSON(text); err != nil {
+		return "", fmt.Errorf("--config: %w", err)
 	}
 	return text, nil
+}
+
+// readTextFlag returns a flag's text, or the content of @FILE ("@-"
+// reads stdin).
+func readTextFlag(in io.Reader, v string) (string, error) {
+	name, ok := strings.CutPrefix(v, "@")
+	if !ok {
+		return v, nil
+	}
+	var b []byte
+	var err error
+	if name == "-" {
+		b, err = io.ReadAll(in)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	return string(b), nil
 }
 
 func newPluginCreateCommand(s IO, cf *clientFlags) *cobra.Command {

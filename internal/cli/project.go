@@ -195,7 +195,7 @@ func stagesFlag(in io.Reader, v string) ([]hubapi.StageJSON, error) {
 	text := strings.TrimSpace(v)
 	if strings.HasPrefix(text, "@") {
 		var err error
-		if text, err = readConfigFlag(in, text); err != nil {
+		if text, err = readTextFlag(in, text); err != nil {
 			return nil, fmt.Errorf("--stages: %w", err)
 		}
 		text = strings.TrimSpace(text)
@@ -234,14 +234,18 @@ func newProjectUpdateCommand(s IO, cf *clientFlags) *cobra.Command {
 	var project, name, description, stages, batches, schemaFile string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "update --project ID",
+		Use:   "update PROJECT",
 		Short: "Change a project's name, description, workflow stages, batches or category schema",
 		Long: `Change a project's name, description, workflow stages, batches or category
 schema; flags left out leave the field alone. --stages replaces the workflow
 (the fixed stages Start and Complete are always kept). --batches replaces
 the batches; a batch whose name stays keeps its id ("" removes them all).`,
-		Args: cobra.NoArgs,
-		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
+			project, err := idArg("project", args, project)
+			if err != nil {
+				return err
+			}
 			req := &hubapi.ProjectUpdateRequest{}
 			if cmd.Flags().Changed("name") {
 				req.Name = &name
@@ -255,7 +259,6 @@ the batches; a batch whose name stays keeps its id ("" removes them all).`,
 					req.Batches = append(req.Batches, hubapi.BatchJSON{Name: b})
 				}
 			}
-			var err error
 			if req.Stages, err = stagesFlag(cmd.InOrStdin(), stages); err != nil {
 				return err
 			}
@@ -273,14 +276,13 @@ the batches; a batch whose name stays keeps its id ("" removes them all).`,
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&project, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&project, "project", "", "project id (same as the argument)")
 	cmd.Flags().StringVar(&name, "name", "", "new project name")
 	cmd.Flags().StringVar(&description, "description", "", "new project description")
 	cmd.Flags().StringVar(&stages, "stages", "", stagesUsage)
 	cmd.Flags().StringVar(&batches, "batches", "", "comma-separated batch names: the project's batches from now on")
 	cmd.Flags().StringVar(&schemaFile, "schema", "", "JSON file holding the new category schema")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole project as JSON")
-	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
 	return cmd
 }
 
@@ -313,10 +315,14 @@ func newProjectListCommand(s IO, cf *clientFlags) *cobra.Command {
 func newProjectShowCommand(s IO, cf *clientFlags) *cobra.Command {
 	var projectID string
 	cmd := &cobra.Command{
-		Use:   "show",
+		Use:   "show PROJECT",
 		Short: "Show a project with its asset counts per stage and batch, as JSON",
-		Args:  cobra.NoArgs,
-		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
+		Args:  cobra.MaximumNArgs(1),
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
+			projectID, err := idArg("project", args, projectID)
+			if err != nil {
+				return err
+			}
 			p, err := c.GetProject(cmd.Context(), projectID)
 			if err != nil {
 				return err
@@ -324,8 +330,7 @@ func newProjectShowCommand(s IO, cf *clientFlags) *cobra.Command {
 			return printJSON(s.Out, p)
 		}),
 	}
-	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
-	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (same as the argument)")
 	return cmd
 }
 
@@ -444,7 +449,13 @@ exits 1. --mode upsert replaces the project's issues of the same ids.`,
 // line, and returns the error to exit with.
 func importError(s IO, err error) error {
 	var ae *hubclient.APIError
-	if !errors.As(err, &ae) || len(ae.Errors) == 0 {
+	if errors.As(err, &ae) && strings.Contains(ae.Message, "use mode=upsert") {
+		// The hub names the API's parameter; name the flag.
+		cp := *ae
+		cp.Message = strings.Replace(ae.Message, "use mode=upsert", "run again with --mode upsert", 1)
+		ae, err = &cp, &cp
+	}
+	if ae == nil || len(ae.Errors) == 0 {
 		return err
 	}
 	var list []hubapi.ImportError
@@ -455,7 +466,7 @@ func importError(s IO, err error) error {
 	for _, e := range list {
 		var where []string
 		if e.Index >= 0 {
-			where = append(where, fmt.Sprintf("asset %d", e.Index))
+			where = append(where, fmt.Sprintf("asset %d", e.Index+1)) // counted from 1, as in the messages
 		}
 		if e.ExternalID != "" {
 			where = append(where, fmt.Sprintf("externalId %q", e.ExternalID))
@@ -482,15 +493,20 @@ func importError(s IO, err error) error {
 
 func newProjectExportCommand(s IO, cf *clientFlags) *cobra.Command {
 	var projectID, format, stage, batches, output string
+	var batch []string
 	cmd := &cobra.Command{
-		Use:   "export",
+		Use:   "export PROJECT",
 		Short: "Export a project's assets as NDJSON or JSON",
-		Long: `Export a project's assets (as imported, filtered by --stage and --batches)
+		Long: `Export a project's assets (as imported, filtered by --stage and --batch)
 as NDJSON (default) or a JSON array, to stdout or to -o FILE. The file is
 written to a temporary name and renamed when complete.`,
-		Args: cobra.NoArgs,
-		RunE: cf.runE(func(cmd *cobra.Command, _ []string, c *hubclient.Client) error {
-			stream, err := c.Export(cmd.Context(), &hubclient.ExportParams{ProjectID: projectID, Format: format, Stage: stage, Batches: splitList(batches)})
+		Args: cobra.MaximumNArgs(1),
+		RunE: cf.runE(func(cmd *cobra.Command, args []string, c *hubclient.Client) error {
+			projectID, err := idArg("project", args, projectID)
+			if err != nil {
+				return err
+			}
+			stream, err := c.Export(cmd.Context(), &hubclient.ExportParams{ProjectID: projectID, Format: format, Stage: stage, Batches: append(splitBatches(batch), splitList(batches)...)})
 			if err != nil {
 				return err
 			}
@@ -530,12 +546,13 @@ written to a temporary name and renamed when complete.`,
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&projectID, "project", "", "project id (required)")
+	cmd.Flags().StringVar(&projectID, "project", "", "project id (same as the argument)")
 	cmd.Flags().StringVar(&format, "format", "ndjson", "ndjson or json")
 	cmd.Flags().StringVar(&stage, "stage", "", "keep only this stage (id or name)")
-	cmd.Flags().StringVar(&batches, "batches", "", "keep assets in any of these comma-separated batches (ids or names)")
+	cmd.Flags().StringArrayVar(&batch, "batch", nil, "keep assets in this batch (id or name; repeatable: any of the batches)")
+	cmd.Flags().StringVar(&batches, "batches", "", "comma-separated batches, the same as --batch")
+	_ = cmd.Flags().MarkHidden("batches") // the flag exists; kept for scripts written before --batch
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output file (default stdout)")
-	_ = cmd.MarkFlagRequired("project") // the flag exists; MarkFlagRequired cannot fail
 	return cmd
 }
 
@@ -560,4 +577,28 @@ func (l *lineCounter) Read(p []byte) (int, error) {
 		_ = l.bar.Add(c) // rendering errors only affect the bar
 	}
 	return n, err
+}
+
+// idArg returns the id of the object a command acts on: its argument, or
+// the --KIND flag (flag); one of them is required and they must agree.
+func idArg(kind string, args []string, flag string) (string, error) {
+	switch {
+	case len(args) == 1 && flag != "" && args[0] != flag:
+		return "", fmt.Errorf("two %s ids, %q and --%s %q: give one", kind, args[0], kind, flag)
+	case len(args) == 1:
+		return args[0], nil
+	case flag != "":
+		return flag, nil
+	}
+	return "", fmt.Errorf("which %s? give its id as the argument (exporthub %s list shows them)", kind, kind)
+}
+
+// splitBatches splits repeated --batch values that may also hold
+// comma-separated lists.
+func splitBatches(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, splitList(v)...)
+	}
+	return out
 }

@@ -81,7 +81,7 @@ func TestProjectCommand(t *testing.T) {
 		require.Error(t, err)
 		require.Equal(t, 1, cli.ExitCode(err))
 		require.Contains(t, errOut, "invalid AAF, nothing was imported")
-		require.Contains(t, errOut, `asset 1, externalId "z-2", line 2`)
+		require.Contains(t, errOut, `asset 2, externalId "z-2", line 2`)
 	})
 	t.Run("ImportInvalidListsEveryProblem", func(t *testing.T) {
 		bad := filepath.Join(dir, "bad3.ndjson")
@@ -92,9 +92,9 @@ func TestProjectCommand(t *testing.T) {
 		_, errOut, err := run(t, "", append([]string{"project", "import", bad, "--project", id}, hostFlags...)...)
 		require.Equal(t, 1, cli.ExitCode(err))
 		require.Equal(t, `invalid AAF, nothing was imported: asset 2 ("y-2") line 2: task: task must be an object, got array (and 2 more)
-  asset 1, externalId "y-2", line 2, task: task must be an object, got array
-  asset 2, externalId "y-3", line 3, task.tools[0].point[1], objectId "pt": coordinate must be a number, got string "2"
-  asset 3, line 4: invalid JSON: unexpected end of input
+  asset 2, externalId "y-2", line 2, task: task must be an object, got array
+  asset 3, externalId "y-3", line 3, task.tools[0].point[1], objectId "pt": coordinate must be a number, got string "2"
+  asset 4, line 4: invalid JSON: unexpected end of input
 `, errOut)
 	})
 	t.Run("ImportInvalidTruncated", func(t *testing.T) {
@@ -107,7 +107,7 @@ func TestProjectCommand(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
 		require.Len(t, lines, 1+hub.DefaultMaxImportErrors+1, errOut)
 		require.True(t, strings.HasSuffix(lines[0], fmt.Sprintf("(and at least %d more)", hub.DefaultMaxImportErrors)), lines[0])
-		require.Equal(t, fmt.Sprintf(`  asset %d, externalId "x-%[1]d", line %d, task: task must be an object, got number 5`, hub.DefaultMaxImportErrors-1, hub.DefaultMaxImportErrors), lines[hub.DefaultMaxImportErrors])
+		require.Equal(t, fmt.Sprintf(`  asset %d, externalId "x-%d", line %[1]d, task: task must be an object, got number 5`, hub.DefaultMaxImportErrors, hub.DefaultMaxImportErrors-1), lines[hub.DefaultMaxImportErrors])
 		require.Equal(t, "  (more problems not listed)", lines[len(lines)-1])
 	})
 	t.Run("ExportToFile", func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestProjectCommand(t *testing.T) {
 		require.Equal(t, 4, strings.Count(string(b), "\n"))
 	})
 	t.Run("ExportJSONStdout", func(t *testing.T) {
-		out, _, err := run(t, "", append([]string{"project", "export", "--project", id, "--format", "json", "--batches", "b3"}, hostFlags...)...)
+		out, _, err := run(t, "", append([]string{"project", "export", id, "--format", "json", "--batch", "b3"}, hostFlags...)...)
 		require.NoError(t, err)
 		var arr []map[string]any
 		require.NoError(t, json.Unmarshal([]byte(out), &arr))

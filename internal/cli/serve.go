@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,16 @@ func init() { register(newServeCommand) }
 func settingsFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML config file of setting: value lines (env "+config.EnvConfig+")")
 	for _, f := range config.Fields {
+		fs.String(f.Name, "", f.Usage+" (env "+f.Env()+")")
+	}
+}
+
+// databaseFlags adds the settings that locate the hub's database
+// (--config, --data-dir, --database), for commands that only open it.
+func databaseFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML config file of setting: value lines (env "+config.EnvConfig+")")
+	for _, name := range []string{"data-dir", "database"} {
+		f := config.Lookup(name)
 		fs.String(f.Name, "", f.Usage+" (env "+f.Env()+")")
 	}
 }
@@ -63,6 +74,17 @@ to scale out.`,
 			cfg := st.Hub
 			cfg.Logger = st.NewLogger(s.Err)
 			ctx := cmd.Context()
+			// Take the port first: a busy one fails before anything is
+			// created or printed.
+			listen := cfg.WithDefaults().Listen
+			if _, _, err := net.SplitHostPort(listen); err != nil {
+				return fmt.Errorf("Listen %q is not host:port, e.g. %s (--listen, EXPORTHUB_LISTEN)", listen, hub.DefaultListen)
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s: %w; stop what uses it (another exporthub serve?) or pick another address with --listen (EXPORTHUB_LISTEN)", listen, err)
+			}
+			defer ln.Close()
 			srv, err := hub.New(ctx, &cfg)
 			if err != nil {
 				return err
@@ -75,7 +97,7 @@ to scale out.`,
 				}
 			}
 			fmt.Fprintf(s.Out, "exporthub is running at %s\n", srv.PublicURL())
-			return srv.Run(ctx)
+			return srv.Serve(ctx, ln)
 		},
 	}
 	settingsFlags(cmd.Flags())

@@ -159,7 +159,7 @@ func TestAdminCommand_CreateOrg(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := cli.Execute(context.Background(), []string{"admin", "create-key", "--data-dir", dataDir}, strings.NewReader(""), &out, &errOut)
 	require.Error(t, err)
-	require.Contains(t, errOut.String(), "the hub has no admin yet")
+	require.Contains(t, errOut.String(), "no hub database at "+filepath.Join(dataDir, "exporthub.db"))
 
 	out.Reset()
 	errOut.Reset()

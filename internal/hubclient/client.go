@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/exporthub/exporthub/hub/auth"
@@ -86,9 +87,19 @@ func New(host, apiKey string) *Client {
 }
 
 func (c *Client) base() string {
-	h := c.Host
+	return NormalizeHost(c.Host)
+}
+
+// NormalizeHost returns the hub URL people mean by host: DefaultHost when
+// empty, "http://" added when it has no scheme ("127.0.0.1:7420" or
+// "hub.example.com"), without trailing slashes.
+func NormalizeHost(host string) string {
+	h := strings.TrimSpace(host)
 	if h == "" {
 		h = DefaultHost
+	}
+	if !strings.Contains(h, "://") {
+		h = "http://" + h
 	}
 	return strings.TrimRight(h, "/")
 }
@@ -103,7 +114,11 @@ func (c *Client) httpClient() *http.Client {
 // NewRequest returns a request for path (with its query) on the hub,
 // carrying the API key.
 func (c *Client) NewRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, body)
+	base := c.base()
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hub URL %q is not an http:// or https:// URL such as %s (--host or EXPORTHUB_HOST)", c.Host, DefaultHost)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
@@ -119,6 +134,9 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body io.Re
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("no hub answers at %s: start it with \"exporthub serve\", or point --host (EXPORTHUB_HOST) at it: %w", c.base(), err)
+		}
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
