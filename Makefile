@@ -19,7 +19,7 @@ build:
 	$(GO) build -o bin/exporthub ./cmd/exporthub
 
 # The Go benchmarks of every package that has some, one iteration each on
-# a 20 000-asset AAF input: a few minutes on 2 cores. Narrow or deepen a
+# a 20 000-asset AAF input (figures in README.md). Narrow or deepen a
 # run with BENCH (a -bench pattern), BENCHTIME, BENCHPKGS and
 # BENCH_AAF_ASSETS, e.g. make bench BENCH=Decode BENCHTIME=5x BENCHPKGS=./aaf
 BENCH ?= .
