@@ -20,6 +20,7 @@ import (
 	"github.com/exporthub/exporthub/hub/gateway"
 	"github.com/exporthub/exporthub/hub/hubapi"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/deflate"
 )
 
 // handleV2Export serves GET /v2/export: it writes the filtered export as
@@ -151,12 +152,10 @@ func writeZipEntry(ctx context.Context, b *blob.Bucket, key, entry string, write
 	var n int64
 	go func() {
 		zw := zip.NewWriter(pw)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
+		zw.RegisterCompressor(zip.Deflate, exportCompressor)
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: entry, Method: zip.Deflate, Modified: time.Now().UTC()})
 		if err == nil {
-			n, err = write(ctx, fw)
+			n, err = writePipelined(ctx, fw, write)
 		}
 		if err == nil {
 			err = zw.Close()
@@ -170,6 +169,40 @@ func writeZipEntry(ctx context.Context, b *blob.Bucket, key, entry string, write
 		return 0, fmt.Errorf("write export zip: %w", err)
 	}
 	return n, nil
+}
+
+// exportCompressor deflates the entry of an export zip at the fastest
+// level with klauspost's flate (internal/deflate): several times the
+// speed of compress/flate's BestSpeed on NDJSON, for a zip of about the
+// same size.
+func exportCompressor(out io.Writer) (io.WriteCloser, error) {
+	return deflate.NewCompressor(out, flate.BestSpeed)
+}
+
+// pipelineChunk is the size of the chunks handed from the producer of
+// an export entry to its compressor (one in flight).
+const pipelineChunk = 256 << 10
+
+// writePipelined runs write on its own goroutine and copies what it
+// writes to w in chunks, so that producing the content (the store scan)
+// and compressing it run on two cores at once. It returns write's result,
+// or the first error of either side.
+func writePipelined(ctx context.Context, w io.Writer, write func(context.Context, io.Writer) (int64, error)) (int64, error) {
+	pr, pw := io.Pipe()
+	var n int64
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		n, err = write(ctx, pw)
+		pw.CloseWithError(err) // nil: the copy ends with io.EOF
+		done <- err
+	}()
+	_, err := io.CopyBuffer(w, pr, make([]byte, pipelineChunk))
+	pr.CloseWithError(err) // a failed copy unblocks write
+	if werr := <-done; werr != nil {
+		return n, werr
+	}
+	return n, err
 }
 
 // v2Project returns the project named by the "project" query parameter;
