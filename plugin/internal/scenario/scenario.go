@@ -210,30 +210,35 @@ func Run(t *testing.T, newHub func(t *testing.T) Hub) {
 		requireSucceeded(t, h.WaitEnd(t, h.StartRun(t, p, RunParams{})))
 	})
 
-	t.Run("CancelReachesTheCallback", func(t *testing.T) {
-		t.Parallel()
-		h := newHub(t)
-		p := h.NewPlugin(t, PluginParams{})
-		started := make(chan struct{}, 1)
-		cause := make(chan error, 1)
-		StartPlugin(t, h, p, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
-			started <- struct{}{}
-			<-ctx.Done()
-			cause <- context.Cause(ctx)
-			return nil, context.Cause(ctx)
+	for _, c := range []struct {
+		name string
+		rest bool
+	}{{"CancelReachesTheCallback", false}, {"RESTCancelReachesTheCallback", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHub(t)
+			p := h.NewPlugin(t, PluginParams{REST: c.rest})
+			started := make(chan struct{}, 1)
+			cause := make(chan error, 1)
+			StartPlugin(t, h, p, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+				started <- struct{}{}
+				<-ctx.Done()
+				cause <- context.Cause(ctx)
+				return nil, context.Cause(ctx)
+			})
+			h.WaitConnected(t, p, 1)
+			run := h.StartRun(t, p, RunParams{})
+			<-started
+			h.Cancel(t, p, run)
+			select {
+			case err := <-cause:
+				require.EqualError(t, err, "run cancelled by the hub")
+			case <-time.After(waitTimeout):
+				t.Fatal("the callback's ctx was not cancelled")
+			}
+			require.Equal(t, StatusCancelled, h.WaitEnd(t, run).Status)
 		})
-		h.WaitConnected(t, p, 1)
-		run := h.StartRun(t, p, RunParams{})
-		<-started
-		h.Cancel(t, p, run)
-		select {
-		case err := <-cause:
-			require.EqualError(t, err, "run cancelled by the hub")
-		case <-time.After(waitTimeout):
-			t.Fatal("the callback's ctx was not cancelled")
-		}
-		require.Equal(t, StatusCancelled, h.WaitEnd(t, run).Status)
-	})
+	}
 
 	t.Run("TimeoutReachesTheCallback", func(t *testing.T) {
 		t.Parallel()
@@ -393,31 +398,6 @@ func Run(t *testing.T, newHub func(t *testing.T) Hub) {
 		requireSucceeded(t, out)
 		require.Equal(t, float64(SampleAssets), findLog(t, out, "listed").Extra["assets"],
 			"REST logs reach the run through /v2/pluginLog")
-	})
-
-	t.Run("RESTCancelReachesTheCallback", func(t *testing.T) {
-		t.Parallel()
-		h := newHub(t)
-		p := h.NewPlugin(t, PluginParams{REST: true})
-		started := make(chan struct{}, 1)
-		cause := make(chan error, 1)
-		StartPlugin(t, h, p, func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
-			started <- struct{}{}
-			<-ctx.Done()
-			cause <- context.Cause(ctx)
-			return nil, context.Cause(ctx)
-		})
-		h.WaitConnected(t, p, 1)
-		run := h.StartRun(t, p, RunParams{})
-		<-started
-		h.Cancel(t, p, run)
-		select {
-		case err := <-cause:
-			require.EqualError(t, err, "run cancelled by the hub")
-		case <-time.After(waitTimeout):
-			t.Fatal("the callback's ctx was not cancelled")
-		}
-		require.Equal(t, StatusCancelled, h.WaitEnd(t, run).Status)
 	})
 }
 
