@@ -1,9 +1,14 @@
-# The one test command the README and CI use: make test
+# The one test command the README and CI use: make test (the full gate).
+# make test-short is the quick answer while working: no race detector, no
+# browser or Python interop tests.
 GO ?= go
+SHELL := /bin/bash
 
-.PHONY: test fmt-check vet unit build bench
+.PHONY: test test-short fmt-check vet unit unit-short build bench
 
 test: fmt-check vet unit
+
+test-short: fmt-check vet unit-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -12,8 +17,13 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# go test -json through internal/testsummary: failures as they happen, then
+# packages, tests run and every skip with its reason.
 unit:
-	$(GO) test -race -count=1 -timeout 25m ./...
+	set -o pipefail; $(GO) test -race -count=1 -timeout 25m -json ./... | $(GO) run ./internal/testsummary
+
+unit-short:
+	set -o pipefail; $(GO) test -short -count=1 -timeout 10m -json ./... | $(GO) run ./internal/testsummary
 
 build:
 	$(GO) build -o bin/exporthub ./cmd/exporthub

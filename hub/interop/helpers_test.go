@@ -41,6 +41,9 @@ const bboxesDir = "../../examples/bboxes/python"
 // or fails it when CI=true.
 func requirePython(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("Python interop test: skipped with -short (make test runs it)")
+	}
 	out, err := exec.Command(python, "-c", "import socketio, websocket, requests").CombinedOutput()
 	if err == nil {
 		return

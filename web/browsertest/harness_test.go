@@ -42,6 +42,9 @@ type tab struct {
 // when CI=true.
 func requireChromium(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short (make test runs it)")
+	}
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("chromium is missing at %s and CI=true: install the chromium package", chromiumPath)
