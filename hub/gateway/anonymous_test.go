@@ -128,3 +128,32 @@ func TestGateway_AnonymousConnections(t *testing.T) {
 		require.Equal(t, http.StatusTooManyRequests, status)
 	})
 }
+
+// FuzzGateway_FramesBeforeHeartbeat sends arbitrary Engine.IO payloads
+// on a connection that has not authenticated, as an attacker can: the
+// server keeps answering, and no payload makes the connection an
+// instance without the plugin's secret.
+func FuzzGateway_FramesBeforeHeartbeat(f *testing.F) {
+	b := setup(f, gateway.Config{MaxAnonymousPerAddr: 1000})
+	id, _ := b.plugin(f, "ws", "")
+	f.Add(`42/plugin,["heartbeat",{"id":"` + id + `","secret":"wrong"}]`)
+	f.Add(`42/plugin,["heartbeat",{"id":"` + id + `"}]`)
+	f.Add(`42/plugin,["heartbeat","` + id + `"]`)
+	f.Add(`42/plugin,["response",{"session":"x","export":true,"response":"http://127.0.0.1/"}]`)
+	f.Add(`42/plugin,["log",{"session":"x","msg":"` + strings.Repeat("a", 1000) + `"}]`)
+	f.Add("40/plugin,{\"token\":1}\x1e42/plugin,[\"heartbeat\",null]")
+	f.Add(`451-/plugin,["heartbeat",{"_placeholder":true,"num":0}]`)
+	f.Add("4")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, payload string) {
+		_, _, c := eioHandshake(t, b.url)
+		require.NotNil(t, c, "the server still accepts connections")
+		if c.send("40/plugin,") != http.StatusOK {
+			t.Fatal("joining the namespace failed")
+		}
+		status := c.send(payload)
+		require.Less(t, status, 500, "payload %q", payload)
+		require.Empty(t, b.gw.Instances(id), "payload %q made an instance without the secret", payload)
+		c.send("1") // close
+	})
+}

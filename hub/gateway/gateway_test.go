@@ -112,7 +112,7 @@ type testBundle struct {
 	usr string
 }
 
-func setup(t *testing.T, cfg gateway.Config) *testBundle {
+func setup(t testing.TB, cfg gateway.Config) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
@@ -143,7 +143,7 @@ func setup(t *testing.T, cfg gateway.Config) *testBundle {
 }
 
 // testWriter sends logs to t.Log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
@@ -152,7 +152,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // plugin registers a plugin and returns its id and secret.
-func (b *testBundle) plugin(t *testing.T, connector store.Connector, baseURL string) (string, string) {
+func (b *testBundle) plugin(t testing.TB, connector store.Connector, baseURL string) (string, string) {
 	t.Helper()
 	id, secret := store.NewID(), uuid.NewString()
 	require.NoError(t, b.st.PluginInsert(context.Background(), &store.Plugin{
