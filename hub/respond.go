@@ -122,6 +122,9 @@ func (s *Server) classify(r *http.Request, err error) *Error {
 		return Errorf(http.StatusConflict, hubapi.CodeConflict, "conflict: %v", err)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return Errorf(499, "client_closed", "request cancelled")
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.WarnContext(r.Context(), "request failed: database unavailable", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
+		return Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "the database is unavailable; try again in a moment")
 	}
 	s.log.ErrorContext(r.Context(), "request failed", slog.String(logKeyPath, r.URL.Path), slog.Any(logKeyError, err))
 	return Errorf(http.StatusInternalServerError, hubapi.CodeInternal, "internal error")

@@ -13,6 +13,11 @@ var ErrNotFound = errors.New("store: not found")
 // conditional update finds the row in another state.
 var ErrConflict = errors.New("store: conflict")
 
+// ErrUnavailable is returned when the database connection failed in a
+// way that leaves unknown whether a change was made (the connection broke
+// after the statement was sent): the caller may try again later.
+var ErrUnavailable = errors.New("store: the database connection failed")
+
 // ErrForbidden is matched (errors.Is) by the errors a service returns
 // when the caller may not do what they asked (a member where an
 // organization admin is needed, another user's plugin).

@@ -90,10 +90,11 @@ const (
 
 // Variables of hub/hubtype.
 var (
-	ErrConflict   = hubtype.ErrConflict
-	ErrNotFound   = hubtype.ErrNotFound
-	FixedStageIDs = hubtype.FixedStageIDs
-	StageTypes    = hubtype.StageTypes
+	ErrConflict    = hubtype.ErrConflict
+	ErrNotFound    = hubtype.ErrNotFound
+	ErrUnavailable = hubtype.ErrUnavailable
+	FixedStageIDs  = hubtype.FixedStageIDs
+	StageTypes     = hubtype.StageTypes
 )
 
 // CheckStages calls hubtype.CheckStages.

@@ -81,7 +81,7 @@ func (c *Config) validate() error {
 type Store struct {
 	// shared holds the plain reads and writes, the same on both backends.
 	*shared
-	pool *pgxpool.Pool
+	pool retryPool
 	// connConfig opens the dedicated connections of Listen.
 	connConfig *pgx.ConnConfig
 	// schema is the connections' current schema; notification channels
@@ -119,10 +119,10 @@ func New(ctx context.Context, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", interpretError(err))
 	}
-	s := &Store{pool: pool, connConfig: pcfg.ConnConfig.Copy(), log: cfg.Logger.With(slog.String("component", "store"))}
+	s := &Store{pool: retryPool{pool}, connConfig: pcfg.ConnConfig.Copy(), log: cfg.Logger.With(slog.String("component", "store"))}
 	s.shared = sqlstore.New(dialect, sqlstore.DB{
-		Read:           querier{pool},
-		Write:          querier{pool},
+		Read:           querier{s.pool},
+		Write:          querier{s.pool},
 		InTxFunc:       s.inSharedTx,
 		InSnapshotFunc: s.inSnapshot,
 	})
@@ -173,7 +173,7 @@ func (s *Store) migrate(ctx context.Context, logger *slog.Logger) ([]*goose.Migr
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create migration lock: %w", err)
 	}
-	db := stdlib.OpenDBFromPool(s.pool)
+	db := stdlib.OpenDBFromPool(s.pool.Pool)
 	defer db.Close()
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrationFS(),
 		goose.WithDisableGlobalRegistry(true),
@@ -193,7 +193,7 @@ func (s *Store) migrate(ctx context.Context, logger *slog.Logger) ([]*goose.Migr
 // Close closes the connection pool, waiting for acquired connections to be
 // released. A second call returns nil.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.pool.Close)
+	s.closeOnce.Do(s.pool.Pool.Close)
 	return nil
 }
 
@@ -213,14 +213,15 @@ const (
 
 // interpretError turns driver errors into the store's sentinels: no rows
 // gives store.ErrNotFound, a unique violation store.ErrConflict, and a
-// foreign-key violation (a missing parent row) store.ErrNotFound. Any other
+// foreign-key violation (a missing parent row) store.ErrNotFound, a broken
+// connection store.ErrUnavailable. Any other
 // driver error is flattened to its message, so no pgx or pgconn type
 // escapes the package; context errors still match errors.Is.
 func interpretError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrUnavailable):
 		return err
 	case errors.Is(err, pgx.ErrNoRows):
 		return store.ErrNotFound
@@ -233,12 +234,18 @@ func interpretError(err error) error {
 		case codeForeignKeyViolation:
 			return fmt.Errorf("%w: referenced row does not exist (%s)", store.ErrNotFound, pgErr.Message)
 		}
+		if connectionBroken(err) {
+			return fmt.Errorf("postgres: %s (SQLSTATE %s): %w", pgErr.Message, pgErr.Code, store.ErrUnavailable)
+		}
 		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
 	}
 	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, sentinel) {
 			return fmt.Errorf("postgres: %s: %w", err.Error(), sentinel)
 		}
+	}
+	if connectionBroken(err) || notRun(err) {
+		return fmt.Errorf("postgres: %s: %w", err.Error(), store.ErrUnavailable)
 	}
 	return errors.New("postgres: " + err.Error())
 }
