@@ -355,6 +355,21 @@ func (g *Gateway) DisconnectPlugin(pluginID, msg string) {
 	}
 }
 
+// DisconnectIdle closes the connection of every Socket.IO instance that
+// holds no run (a draining replica: the plugin reconnects, through a load
+// balancer, to another replica; no `error` event is sent, so SDKs do not
+// count it as a rejection) and returns how many Socket.IO instances still
+// hold runs. An instance it disconnects takes no more runs meanwhile.
+func (g *Gateway) DisconnectIdle() (busy int) {
+	idle, busy := g.reg.leaveIdle()
+	for _, inst := range idle {
+		if inst.close != nil {
+			inst.close()
+		}
+	}
+	return busy
+}
+
 // RefreshREST asks the poller to send REST heartbeats now (e.g. after a
 // REST plugin was created) instead of at the next interval. It does not
 // wait.

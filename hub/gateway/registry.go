@@ -37,6 +37,9 @@ type instance struct {
 	lastHeartbeat time.Time
 	runs          map[string]struct{}
 	seq           uint64 // registration order, for stable listing
+	// leaving is set when the instance is being disconnected for a drain:
+	// it takes no more runs.
+	leaving bool
 }
 
 // registry holds the connected instances.
@@ -144,12 +147,30 @@ func (r *registry) hold(id, runID string) (*instance, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	inst := r.byID[id]
-	if inst == nil {
+	if inst == nil || inst.leaving {
 		return nil, ErrNoInstance
 	}
 	inst.runs[runID] = struct{}{}
 	r.byRun[runID] = inst
 	return inst, nil
+}
+
+// leaveIdle marks the Socket.IO instances without runs as leaving and
+// returns them, with the number of Socket.IO instances that hold runs.
+func (r *registry) leaveIdle() (idle []*instance, busy int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, inst := range r.byID {
+		switch {
+		case inst.connector != store.ConnectorWS || inst.leaving:
+		case len(inst.runs) > 0:
+			busy++
+		default:
+			inst.leaving = true
+			idle = append(idle, inst)
+		}
+	}
+	return idle, busy
 }
 
 // release frees the instance holding runID and returns it (nil if none).

@@ -202,10 +202,7 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 	if run.Deadline != nil {
 		deadline, remaining = *run.Deadline, time.Until(*run.Deadline)
 	}
-	m.mu.Lock()
-	closing := m.closing
-	m.mu.Unlock()
-	if closing {
+	if m.refusing() {
 		return errInstanceGone
 	}
 	// Take the run: from now on the replica that dispatched it can no
@@ -236,7 +233,7 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 
 	ar := &activeRun{run: run, pluginName: d.pluginName, timeout: timeout}
 	m.mu.Lock()
-	if m.closing {
+	if m.closed || (m.closing && !m.replicas) {
 		m.mu.Unlock()
 		m.revokeQuietly(run.ID)
 		return errInstanceGone
@@ -282,6 +279,15 @@ func (m *Manager) deliver(ctx context.Context, d *handover) error {
 		return errInstanceGone
 	}
 	return err
+}
+
+// refusing reports whether deliver refuses runs: once Close began, or
+// once Shutdown began when the process is alone (a draining replica
+// still takes the runs other replicas hand to its instances).
+func (m *Manager) refusing() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed || (m.closing && !m.replicas)
 }
 
 // revokeQuietly revokes a run's token, logging a failure.

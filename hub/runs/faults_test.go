@@ -291,6 +291,64 @@ func TestReplicas_QuickRestartRetriesTheRun(t *testing.T) {
 	require.Equal(t, "the hub replica running the run stopped; retrying (attempt 2 of 3)", logs.Logs[len(logs.Logs)-1].Msg)
 }
 
+func TestReplicas_DrainMovesIdleInstances(t *testing.T) {
+	t.Parallel()
+	rs := newReplicaSet(t)
+	a, b := rs.start("replica-a"), rs.start("replica-b")
+	f := rs.fixture(a, "")
+
+	// An instance busy on A keeps A draining; the Go SDK's instance,
+	// idle, is connected to A through the load balancer.
+	g := newGate(t)
+	rs.connect(a, f, runstest.Options{Handler: g.handler}, a)
+	busy := rs.submit(a, f)
+	<-g.started
+	b.leaveBalancer()
+	e, err := plugin.New(plugin.HandlerFunc(func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+		return &plugin.Response{File: bytes.NewReader([]byte("PK\x05\x06" + string(make([]byte, 18)))), FileName: "moved.zip"}, nil
+	}), plugin.WithHost(rs.lbURL), plugin.WithCredentials(f.plugin.ID, f.plugin.Secret),
+		plugin.WithReconnect(50*time.Millisecond, 500*time.Millisecond, 0), plugin.WithLogger(hubtest.NewLogger(t)))
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	eventually(t, "two instances on A", func() bool { return len(rs.instances(a, f)) == 2 })
+	rs.mu.Lock()
+	rs.backends = append(rs.backends, mustURL(t, b.url))
+	rs.mu.Unlock()
+
+	// A drains (SIGTERM): its idle instance moves to B at once, and a run
+	// requested meanwhile reaches it there.
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		a.stop()
+	}()
+	eventually(t, "the idle instance reconnected to B", func() bool {
+		for _, inst := range rs.instances(b, f) {
+			if inst.Node == "replica-b" {
+				return true
+			}
+		}
+		return false
+	})
+	run := rs.submit(b, f)
+	ended := rs.waitEnd(b, run.ID)
+	require.Equal(t, string(store.RunSucceeded), ended.Status, ended.Message)
+	select {
+	case <-stopped:
+		t.Fatal("A stopped before its busy run ended")
+	default:
+	}
+	g.open()
+	<-stopped
+	require.Equal(t, string(store.RunSucceeded), rs.waitEnd(b, busy.ID).Status)
+}
+
 func mustURL(t *testing.T, raw string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(raw)

@@ -212,8 +212,10 @@ func (m *Manager) start(ctx context.Context) error {
 }
 
 // Shutdown refuses new runs, withdraws this process's instances from
-// dispatch, and waits until the active runs end or ctx is done, then
-// stops like Close. When no run is left, a replica also gives up its
+// dispatch (with a NodeID: closes the sockets of idle instances, so that
+// their plugins reconnect to another replica, and keeps handing runs to
+// the others until they are idle too), and waits until the active runs
+// end or ctx is done, then stops like Close. When no run is left, a replica also gives up its
 // lease. Runs still active stay so in the store: they end as failed with
 // MsgHubRestarted on the next Start, or, with a NodeID, as lost with
 // MsgReplicaStopped by another replica once the lease ended. Safe to call
@@ -222,10 +224,23 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	m.closing = true
 	m.mu.Unlock()
-	m.withdrawInstances()
+	if !m.replicas {
+		m.withdrawInstances()
+	}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for m.activeCount() > 0 {
+	for {
+		if m.replicas {
+			// A draining replica closes the sockets of its idle instances
+			// (at once, and each one as soon as its runs ended): their
+			// plugins reconnect, through the load balancer, to another
+			// replica. Until then its instances stay offered, and it takes
+			// the runs the other replicas hand them.
+			m.gw.DisconnectIdle()
+		}
+		if m.activeCount() == 0 {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			m.Close()
@@ -233,6 +248,7 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+	m.withdrawInstances()
 	m.hooks.drain(ctx)
 	m.release()
 	return m.Close()
