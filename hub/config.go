@@ -95,6 +95,13 @@ type Config struct {
 	// local directory is always served by the hub. Defaults to false.
 	BlobProxy bool
 
+	// ReadyRequiresBlob makes GET /readyz (and /healthz) answer 503 while
+	// the blob store does not answer. By default only the database fails
+	// readiness: during a blob store outage every replica would fail it
+	// together, and a health-checked load balancer would remove them all
+	// while most of the API still works.
+	ReadyRequiresBlob bool
+
 	// MaxObjectBytes bounds every object written through the hub (exports,
 	// uploads to hub-served URLs). Defaults to blob.DefaultMaxObjectSize
 	// (5 GiB).

@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/exporthub/exporthub/hub/blob"
 	"github.com/exporthub/exporthub/hub/hubapi"
@@ -13,7 +15,9 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
-	s.Handle(mux, "GET /healthz", AccessPublic, s.handleHealth)
+	s.Handle(mux, "GET /livez", AccessPublic, s.handleLive)
+	s.Handle(mux, "GET /readyz", AccessPublic, s.handleReady)
+	s.Handle(mux, "GET /healthz", AccessPublic, s.handleReady)
 	mux.Handle("GET /metrics", s.handleMetrics())
 
 	// Projects and their data.
@@ -126,18 +130,43 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// handleHealth answers 200 {"status":"ok"} when the database and the blob
-// storage answer, 503 otherwise.
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.Ping(r.Context()); err != nil {
-		s.log.WarnContext(r.Context(), "health: database", "error", err)
-		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "database is not answering"))
-		return
-	}
-	if err := s.pingBlobs(r.Context()); err != nil {
-		s.log.WarnContext(r.Context(), "health: blob storage", "error", err)
-		s.WriteError(w, r, Errorf(http.StatusServiceUnavailable, hubapi.CodeUnavailable, "blob storage is not answering"))
-		return
-	}
+// readyTimeout bounds each check of GET /readyz: a load balancer's probe
+// gets its answer in about that time however slow the database or the
+// blob store is.
+const readyTimeout = 2 * time.Second
+
+// handleLive serves GET /livez: 200 while the process serves requests. It
+// checks nothing else, so a restart is never triggered by a database or
+// blob store outage.
+func (s *Server) handleLive(w http.ResponseWriter, _ *http.Request) {
 	WriteJSON(w, http.StatusOK, hubapi.HealthResponse{Status: "ok"})
+}
+
+// handleReady serves GET /readyz (and /healthz): 200 when the database
+// answers within readyTimeout, 503 otherwise; the blob store's state is
+// reported, and fails readiness only with Config.ReadyRequiresBlob. Both
+// are checked at once.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	blobErr := make(chan error, 1)
+	go func() { blobErr <- s.pingBlobs(ctx) }()
+	out := hubapi.HealthResponse{Status: "ok", Database: "ok", Blob: "ok"}
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "ready: database", "error", err)
+		out.Database = "unavailable"
+		out.Status, out.Code, out.Message = "fail", hubapi.CodeUnavailable, "database is not answering"
+	}
+	if err := <-blobErr; err != nil {
+		s.log.WarnContext(r.Context(), "ready: blob storage", "error", err)
+		out.Blob = "unavailable"
+		if s.cfg.ReadyRequiresBlob && out.Status == "ok" {
+			out.Status, out.Code, out.Message = "fail", hubapi.CodeUnavailable, "blob storage is not answering"
+		}
+	}
+	status := http.StatusOK
+	if out.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	WriteJSON(w, status, out)
 }

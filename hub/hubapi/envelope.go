@@ -30,7 +30,16 @@ type SuccessResponse struct {
 	Data   any    `json:"data"`
 }
 
-// HealthResponse is the body of GET /healthz.
+// HealthResponse is the body of GET /livez, /readyz and /healthz.
 type HealthResponse struct {
+	// Status is "ok", or "fail" when the replica is not ready (503).
 	Status string `json:"status"`
+	// Message and Code say why a replica is not ready (as a fail
+	// envelope does); empty when it is.
+	Message string `json:"message,omitempty"`
+	Code    string `json:"code,omitempty"`
+	// Database and Blob report the state of the database and the blob
+	// store ("ok" or "unavailable") on /readyz and /healthz.
+	Database string `json:"database,omitempty"`
+	Blob     string `json:"blob,omitempty"`
 }

@@ -80,7 +80,7 @@ func TestServeCommand(t *testing.T) {
 		return code == http.StatusOK
 	})
 	_, body := get(t, base+"/healthz", "")
-	require.JSONEq(t, `{"status":"ok"}`, body)
+	require.JSONEq(t, `{"status":"ok","database":"ok","blob":"ok"}`, body)
 	require.Contains(t, out.String(), "exporthub is running at "+base)
 	m := regexp.MustCompile(`Admin API key \(shown once, store it now\): (ehk_[a-z2-7]+)`).FindStringSubmatch(out.String())
 	require.NotNil(t, m, "the bootstrap key is printed; output: %s", out.String())

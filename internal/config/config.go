@@ -77,6 +77,8 @@ var Fields = []*Field{
 		set: func(s *Settings, v string) error { s.Hub.BlobCredentialsFile = v; return nil }},
 	{Name: "blob-proxy", Usage: "serve presigned URLs of an s3://, gs:// or azblob:// blob URL through the hub (true/false)",
 		set: func(s *Settings, v string) (err error) { s.Hub.BlobProxy, err = parseBool(v); return err }},
+	{Name: "ready-requires-blob", Usage: "make GET /readyz fail while the blob store does not answer (true/false; default false: only the database fails it)",
+		set: func(s *Settings, v string) (err error) { s.Hub.ReadyRequiresBlob, err = parseBool(v); return err }},
 	{Name: "hub-key", Usage: "the hub's 32-byte secret, base64 (default: read or created in the data dir)", Secret: true,
 		set: func(s *Settings, v string) error { s.Hub.HubKey = v; return nil }},
 	{Name: "bootstrap-key", Usage: "API key (ehk_...) for the admin created on first start (default: generated and printed once)", Secret: true,
