@@ -75,9 +75,13 @@ func (c *apiClient) resolve(raw string) (string, error) {
 	return c.host.ResolveReference(u).String(), nil
 }
 
-// getJSON calls GET path?q and decodes the envelope's data into out.
+// getJSON calls GET path?q and decodes the envelope's data into out,
+// tried again on 502, 503, 504 and broken connections (see
+// retryIdempotent): the hub's GET calls change nothing.
 func (c *apiClient) getJSON(ctx context.Context, apiKey, path string, q url.Values, out any) error {
-	return c.call(ctx, http.MethodGet, apiKey, path, q, nil, out)
+	return retryIdempotent(ctx, func(ctx context.Context) error {
+		return c.call(ctx, http.MethodGet, apiKey, path, q, nil, out)
+	})
 }
 
 // postJSON calls POST path with body as JSON.
@@ -257,10 +261,20 @@ func newExportReader(src io.Reader, closeSrc func(), strict bool) (*aaf.Reader, 
 }
 
 // download GETs raw (the export zip) into a new file of dir, bounded by
-// maxExportSize, and returns its path.
-func (c *apiClient) download(ctx context.Context, apiKey, raw, dir string) (string, error) {
+// maxExportSize, and returns its path. It is tried again on 502, 503, 504
+// and broken connections (see retryIdempotent).
+func (c *apiClient) download(ctx context.Context, apiKey, raw, dir string) (path string, err error) {
 	ctx, cancel := withDefaultTimeout(ctx, c.transferTimeout)
 	defer cancel()
+	err = retryIdempotent(ctx, func(ctx context.Context) error {
+		path, err = c.downloadOnce(ctx, apiKey, raw, dir)
+		return err
+	})
+	return path, err
+}
+
+// downloadOnce is one try of download.
+func (c *apiClient) downloadOnce(ctx context.Context, apiKey, raw, dir string) (string, error) {
 	abs, err := c.resolve(raw)
 	if err != nil {
 		return "", err

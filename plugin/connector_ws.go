@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,8 +198,9 @@ func (w *wsConnector) serve(ctx context.Context) error {
 // connected, failed, or DialTimeout passed.
 func (w *wsConnector) dial(ctx context.Context) (*wsConn, error) {
 	cfg := w.s.cfg
-	// The client library loses the error of a refused connection and only
-	// reports its own timeout; a plain TCP probe fails fast instead.
+	// The client library loses the error of a refused connection, or of
+	// an HTTP error answer to the upgrade, and only reports its own
+	// timeout; a plain HTTP probe fails fast instead.
 	if err := probe(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -311,21 +314,31 @@ func waitOpen(ctx context.Context, manager *sio.Manager, opened <-chan error, ti
 	}
 }
 
-// probe checks that the hub accepts TCP connections.
+// probe asks the hub's Socket.IO endpoint for an answer over plain HTTP
+// first: a refused connection, or the 502, 503 or 504 a load balancer
+// answers when no hub replica is behind it, fails the attempt at once.
+// The client library reports neither (it waits for its own DialTimeout,
+// longer than a replica's lease, so runs would find no instance online).
 func probe(ctx context.Context, cfg *config) error {
-	port := cfg.host.Port()
-	if port == "" {
-		port = "80"
-		if cfg.host.Scheme == "https" {
-			port = "443"
-		}
-	}
-	d := net.Dialer{Timeout: cfg.dialTimeout}
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(cfg.host.Hostname(), port))
+	ctx, cancel := context.WithTimeout(ctx, cfg.dialTimeout)
+	defer cancel()
+	u := *cfg.host
+	u.Path = strings.TrimRight(u.Path, "/") + wire.SocketIOPath
+	u.RawQuery = "EIO=4&transport=websocket"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
 	}
-	_ = c.Close() // only a probe
+	resp, err := cfg.httpClient.Do(req)
+	if err != nil {
+		return redactErr(err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096)) // lets the connection be reused
+	_ = resp.Body.Close()                                       // read-only
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return fmt.Errorf("the hub's address answered %s", resp.Status)
+	}
 	return nil
 }
 
