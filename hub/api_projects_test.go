@@ -33,8 +33,14 @@ func TestServer_Health(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b hubtest.Backend) {
 		h := hubtest.Start(t, &hubtest.Options{Backend: b})
-		body := h.JSON(t, "GET", "/healthz", "", nil, http.StatusOK, nil)
-		require.JSONEq(t, `{"status":"ok"}`, string(body))
+		for _, c := range []struct{ path, want string }{
+			{"/livez", `{"status":"ok"}`},
+			{"/readyz", `{"status":"ok","database":"ok","blob":"ok"}`},
+			{"/healthz", `{"status":"ok","database":"ok","blob":"ok"}`},
+		} {
+			body := h.JSON(t, "GET", c.path, "", nil, http.StatusOK, nil)
+			require.JSONEq(t, c.want, string(body), c.path)
+		}
 	})
 }
 
