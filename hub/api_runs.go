@@ -86,6 +86,7 @@ func (s *Server) newRuns() (*runs.Manager, error) {
 		WebhookBackoff:    rc.WebhookBackoff,
 		FollowInterval:    rc.FollowInterval,
 		RemoteTimeout:     rc.RemoteTimeout,
+		OnRunEnded:        func(*store.Run) { s.snapshots.runEnded() },
 		NodeID:            s.cfg.replicaNodeID(),
 		NodeLease:         s.cfg.NodeLease,
 		MaxConfigLen:      s.cfg.MaxConfigBytes,

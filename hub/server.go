@@ -84,6 +84,7 @@ type Server struct {
 	bootstrap  *BootstrapInfo
 	metrics    *metrics
 	runs       *runs.Manager
+	snapshots  *snapshotSweeper
 	plugins    *plugins.Service
 	issues     *issues.Service
 	users      *users.Service
@@ -157,6 +158,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		s.closeResources()
 		return nil, fmt.Errorf("create project service: %w", err)
 	}
+	s.snapshots = newSnapshotSweeper(s)
 	if s.runs, err = s.newRuns(); err != nil {
 		s.closeResources()
 		return nil, fmt.Errorf("create run dispatcher: %w", err)
@@ -174,7 +176,7 @@ func New(ctx context.Context, c *Config) (*Server, error) {
 		return nil, fmt.Errorf("create web UI: %w", err)
 	}
 	s.handler = s.routes()
-	s.components = append([]Component{s.runs}, cfg.Components...)
+	s.components = append([]Component{s.runs, s.snapshots}, cfg.Components...)
 	return s, nil
 }
 

@@ -71,6 +71,17 @@ func (s *Server) handleV2Export(w http.ResponseWriter, r *http.Request) {
 	if format == aaf.FormatNDJSON {
 		entry = base + ".ndjson"
 	}
+	// Recorded first, so that the object never outlives its record: the
+	// snapshot sweeper deletes it once its run ended (or its presigned URL
+	// expired).
+	var runID string
+	if pr, ok := auth.FromContext(ctx); ok && pr.IsRunToken() {
+		runID = pr.RunID
+	}
+	if err := s.store.SnapshotInsert(ctx, key.String(), runID, time.Now()); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	var n int64
 	if typ == exportIssues {
 		// The issues of the project: the task filters are checked above

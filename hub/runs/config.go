@@ -148,6 +148,9 @@ type Config struct {
 	// MaxConfigLen bounds the Config JSON of a run, in bytes. Defaults to
 	// plugins.MaxConfigLen.
 	MaxConfigLen int
+	// OnRunEnded, when set, is called (on its own goroutine) after a run
+	// this process ended was stored as ended.
+	OnRunEnded func(run *store.Run)
 	// Logger receives the dispatcher's logs. Defaults to slog.Default().
 	Logger *slog.Logger
 }

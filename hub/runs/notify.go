@@ -29,6 +29,9 @@ func RunPath(runID string) string { return "/api/runs/" + runID }
 // announce tells the user who ran a run how it ended (except when they
 // cancelled it) and queues the organization's webhook.
 func (m *Manager) announce(ctx context.Context, run *store.Run, pluginName string, exp *store.Export) {
+	if m.cfg.OnRunEnded != nil && run.Status.Final() {
+		go m.cfg.OnRunEnded(run)
+	}
 	if pluginName == "" {
 		if p, err := m.st.PluginGet(ctx, run.OrgID, run.PluginID); err == nil {
 			pluginName = p.Name

@@ -265,6 +265,18 @@ type Store interface {
 	// ExportList returns the exports of a project, newest first.
 	ExportList(ctx context.Context, orgID, projectID string) ([]*Export, error)
 
+	// SnapshotInsert records the hub-bucket object key of an export
+	// snapshot (the project copy of GET /v2/export) made for run runID
+	// ("" when the caller was not a run).
+	SnapshotInsert(ctx context.Context, key, runID string, at time.Time) error
+	// SnapshotsDeletable returns, oldest first and at most limit, the keys
+	// of the snapshots of runs that ended (or no longer exist), and of
+	// those made for no run before before.
+	SnapshotsDeletable(ctx context.Context, before time.Time, limit int) ([]string, error)
+	// SnapshotDelete forgets a snapshot whose object was deleted;
+	// forgetting one that is not recorded is not an error.
+	SnapshotDelete(ctx context.Context, key string) error
+
 	// NotificationInsert stores a notification.
 	NotificationInsert(ctx context.Context, n *Notification) error
 	// NotificationList returns a user's notifications, newest first, at most
