@@ -15,6 +15,7 @@ import (
 	"github.com/exporthub/exporthub/hub/hubtest"
 	"github.com/exporthub/exporthub/hub/runs/runstest"
 	"github.com/exporthub/exporthub/hub/store"
+	"github.com/exporthub/exporthub/internal/waittest"
 )
 
 func TestSnapshots_DeletedWhenTheirRunEnds(t *testing.T) {
@@ -58,7 +59,7 @@ func TestSnapshots_DeletedWhenTheirRunEnds(t *testing.T) {
 		}
 		// Once the runs ended, their snapshots (and the expired one) are
 		// gone; the plugins' files, recorded as exports, stay.
-		eventually(t, "snapshots deleted", func() bool {
+		waittest.For(t, "snapshots deleted", func() bool {
 			snaps, _ := exportsOf()
 			return len(snaps) == 0
 		})

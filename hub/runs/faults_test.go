@@ -316,7 +316,7 @@ func TestReplicas_DrainMovesIdleInstances(t *testing.T) {
 		stop()
 		<-done
 	})
-	eventually(t, "two instances on A", func() bool { return len(rs.instances(a, f)) == 2 })
+	waittest.For(t, "two instances on A", func() bool { return len(rs.instances(a, f)) == 2 })
 	rs.mu.Lock()
 	rs.backends = append(rs.backends, mustURL(t, b.url))
 	rs.mu.Unlock()
@@ -328,7 +328,7 @@ func TestReplicas_DrainMovesIdleInstances(t *testing.T) {
 		defer close(stopped)
 		a.stop()
 	}()
-	eventually(t, "the idle instance reconnected to B", func() bool {
+	waittest.For(t, "the idle instance reconnected to B", func() bool {
 		for _, inst := range rs.instances(b, f) {
 			if inst.Node == "replica-b" {
 				return true
