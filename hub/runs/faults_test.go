@@ -209,29 +209,17 @@ func TestReplicas_ResponseAfterTheHolderDiedIsKept(t *testing.T) {
 		started <- req
 		<-release
 		req.Logger.Info("finished after the replica died")
-		return &plugin.Response{File: bytes.NewReader([]byte("PK\x05\x06" + string(make([]byte, 18)))), FileName: "kept.zip"}, nil
+		return &plugin.Response{File: bytes.NewReader(emptyZip), FileName: "kept.zip"}, nil
 	})
 	lost := make(chan struct{}, 1)
-	e, err := plugin.New(h, plugin.WithHost(rs.lbURL), plugin.WithCredentials(f.plugin.ID, f.plugin.Secret),
-		plugin.WithReconnect(50*time.Millisecond, 500*time.Millisecond, 0), plugin.WithLogger(hubtest.NewLogger(t)),
-		plugin.WithOnDisconnect(func(error) {
-			select {
-			case lost <- struct{}{}:
-			default:
-			}
-		}))
-	require.NoError(t, err)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		<-done
-	})
+	rs.runSDK(f, h, plugin.WithOnDisconnect(func(error) {
+		select {
+		case lost <- struct{}{}:
+		default:
+		}
+	}))
 	waittest.For(t, "the SDK's instance listed", func() bool { return len(rs.instances(b, f)) == 1 })
-	rs.mu.Lock()
-	rs.backends = append(rs.backends, mustURL(t, a.url))
-	rs.mu.Unlock()
+	rs.join(a)
 
 	run := rs.submit(a, f)
 	requireTaken(t, run)
@@ -304,22 +292,11 @@ func TestReplicas_DrainMovesIdleInstances(t *testing.T) {
 	busy := rs.submit(a, f)
 	<-g.started
 	b.leaveBalancer()
-	e, err := plugin.New(plugin.HandlerFunc(func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
-		return &plugin.Response{File: bytes.NewReader([]byte("PK\x05\x06" + string(make([]byte, 18)))), FileName: "moved.zip"}, nil
-	}), plugin.WithHost(rs.lbURL), plugin.WithCredentials(f.plugin.ID, f.plugin.Secret),
-		plugin.WithReconnect(50*time.Millisecond, 500*time.Millisecond, 0), plugin.WithLogger(hubtest.NewLogger(t)))
-	require.NoError(t, err)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		<-done
-	})
+	rs.runSDK(f, plugin.HandlerFunc(func(ctx context.Context, req *plugin.Request) (*plugin.Response, error) {
+		return &plugin.Response{File: bytes.NewReader(emptyZip), FileName: "moved.zip"}, nil
+	}))
 	waittest.For(t, "two instances on A", func() bool { return len(rs.instances(a, f)) == 2 })
-	rs.mu.Lock()
-	rs.backends = append(rs.backends, mustURL(t, b.url))
-	rs.mu.Unlock()
+	rs.join(b)
 
 	// A drains (SIGTERM): its idle instance moves to B at once, and a run
 	// requested meanwhile reaches it there.
@@ -349,9 +326,31 @@ func TestReplicas_DrainMovesIdleInstances(t *testing.T) {
 	require.Equal(t, string(store.RunSucceeded), rs.waitEnd(b, busy.ID).Status)
 }
 
-func mustURL(t *testing.T, raw string) *url.URL {
+// emptyZip is a valid zip with no entry.
+var emptyZip = append([]byte("PK\x05\x06"), make([]byte, 18)...)
+
+// runSDK runs a Go SDK plugin instance of f's plugin through the load
+// balancer until the test ends.
+func (rs *replicaSet) runSDK(f *runsFixture, h plugin.Handler, opts ...plugin.Option) {
+	t := rs.t
 	t.Helper()
-	u, err := url.Parse(raw)
+	e, err := plugin.New(h, append([]plugin.Option{plugin.WithHost(rs.lbURL), plugin.WithCredentials(f.plugin.ID, f.plugin.Secret),
+		plugin.WithReconnect(50*time.Millisecond, 500*time.Millisecond, 0), plugin.WithLogger(hubtest.NewLogger(t))}, opts...)...)
 	require.NoError(t, err)
-	return u
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+}
+
+// join puts replica r back into the load balancer.
+func (rs *replicaSet) join(r *replica) {
+	u, err := url.Parse(r.url)
+	require.NoError(rs.t, err)
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.backends = append(rs.backends, u)
 }
