@@ -213,6 +213,12 @@ func (m *Manager) nodeLive(ctx context.Context, node string) bool {
 // before the response), so only one replica adopts a run, and the
 // previous holder, should it still run, lets the run go (see complete).
 func (m *Manager) adopt(ctx context.Context, run *store.Run, ev *gateway.ResponseEvent) error {
+	m.mu.Lock()
+	_, here := m.active[run.ID]
+	m.mu.Unlock()
+	if here {
+		return ErrRunEnded // held here and ending: a response was accepted
+	}
 	plug, err := m.st.PluginGetByID(ctx, run.PluginID)
 	if err != nil {
 		return fmt.Errorf("get plugin: %w", err)
