@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,7 +25,6 @@ func TestSnapshots_DeletedWhenTheirRunEnds(t *testing.T) {
 		rb := setupRuns(t, b, func(c *hub.Config) {
 			c.BlobURL = "s3://" + bucket + "?endpoint=" + url.QueryEscape(s3.Endpoint) + "&region=" + blobtest.S3Region + "&use_path_style=true"
 			c.BlobAccessKeyID, c.BlobSecretAccessKey = s3.AccessKey, s3.SecretKey
-			c.SignedURLExpiry = time.Second
 		})
 		exportsOf := func() (snapshots, uploads []string) {
 			for _, k := range s3.ObjectKeys(t, bucket) {
@@ -40,29 +38,30 @@ func TestSnapshots_DeletedWhenTheirRunEnds(t *testing.T) {
 		}
 
 		// An API client's export (no run): kept while its presigned URL
-		// works.
+		// works (an hour).
 		var res struct {
 			Data hubapi.V2ExportResponse `json:"data"`
 		}
 		rb.h.JSON(t, http.MethodGet, "/v2/export?project="+rb.project.ID, rb.h.AdminKey, nil, http.StatusOK, &res)
-		snaps, _ := exportsOf()
-		require.Len(t, snaps, 1)
+		kept, _ := exportsOf()
+		require.Len(t, kept, 1)
 
 		// Three runs, each downloading a snapshot of the project.
 		p := rb.plugin(t, nil)
 		rb.connect(t, p, runstest.Options{})
-		time.Sleep(time.Second) // the API client's presigned URL expired
 		for range 3 {
 			run := rb.start(t, p.ID, nil)
 			ended := rb.waitEnd(t, run.ID)
 			require.Equal(t, string(store.RunSucceeded), ended.Status, ended.Message)
 		}
-		// Once the runs ended, their snapshots (and the expired one) are
-		// gone; the plugins' files, recorded as exports, stay.
-		waittest.For(t, "snapshots deleted", func() bool {
+		// Once the runs ended, their snapshots are gone; the API client's
+		// stays, and the plugins' files, recorded as exports, too.
+		waittest.For(t, "the runs' snapshots deleted", func() bool {
 			snaps, _ := exportsOf()
-			return len(snaps) == 0
+			return len(snaps) == 1
 		})
+		snaps, _ := exportsOf()
+		require.Equal(t, kept, snaps)
 		_, uploads := exportsOf()
 		require.Len(t, uploads, 3)
 	})

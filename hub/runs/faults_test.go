@@ -28,40 +28,51 @@ import (
 // lost acknowledgements, a holder that dies while its plugin finishes, a
 // replica restarted at once under its node id.
 
-// appName gives replica node's database connections an application_name,
-// so that a test finds its listener's connection in pg_stat_activity.
-func appName(node string) func(*hub.Config) {
+// appName gives the database connections of the replica it configures
+// an application_name of their own (node and a random suffix: parallel
+// tests share the server), so that breakListener finds its listener's
+// connection in pg_stat_activity.
+func (rs *replicaSet) appName(node string) func(*hub.Config) {
+	name := node + "-" + store.NewID()[:12]
+	rs.mu.Lock()
+	if rs.apps == nil {
+		rs.apps = map[string]string{}
+	}
+	rs.apps[node] = name
+	rs.mu.Unlock()
 	return func(c *hub.Config) {
 		u, err := url.Parse(c.DatabaseURL)
-		if err != nil {
-			panic(err)
-		}
+		require.NoError(rs.t, err)
 		q := u.Query()
-		q.Set("application_name", node)
+		q.Set("application_name", name)
 		u.RawQuery = q.Encode()
 		c.DatabaseURL = u.String()
 	}
 }
 
-// breakListener terminates the LISTEN connection of replica node, and
-// each one it opens again, until the returned function is called: the
-// replica misses every notification meanwhile (its requests still go
-// out through its pool).
+// breakListener terminates the LISTEN connection of replica node
+// (started with appName), and each one it opens again, until the
+// returned function is called: the replica misses every notification
+// meanwhile (its requests still go out through its pool).
 func (rs *replicaSet) breakListener(node string) (restore func()) {
 	t := rs.t
+	rs.mu.Lock()
+	name := rs.apps[node]
+	rs.mu.Unlock()
+	require.NotEmpty(t, name, "replica %s started with appName", node)
 	ctx, cancel := context.WithCancel(context.Background())
 	conn, err := pgx.Connect(ctx, rs.dbURL)
 	require.NoError(t, err)
 	kill := func() int {
 		var n int
 		err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`,
-			node+" listen").Scan(&n)
+			name+" listen").Scan(&n)
 		if err != nil && ctx.Err() == nil {
 			t.Errorf("terminate the listener of %s: %v", node, err)
 		}
 		return n
 	}
-	require.Equal(t, 1, kill(), "the listener of %s found and terminated", node)
+	waittest.For(t, "the listener of "+node+" found and terminated", func() bool { return kill() > 0 })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -82,7 +93,7 @@ func TestReplicas_LostAcknowledgementLeavesTheRunToItsHolder(t *testing.T) {
 	rs := newReplicaSet(t)
 	const remote = 2 * time.Second
 	a := rs.startWith("replica-a", func(c *hub.Config) {
-		appName("replica-a")(c)
+		rs.appName("replica-a")(c)
 		c.Runs.RemoteTimeout = remote
 	})
 	b := rs.start("replica-b")
@@ -153,7 +164,7 @@ func TestReplicas_CancelOfATakenRunWaitsForItsHolder(t *testing.T) {
 	t.Parallel()
 	rs := newReplicaSet(t)
 	a := rs.startWith("replica-a", func(c *hub.Config) {
-		appName("replica-a")(c)
+		rs.appName("replica-a")(c)
 		c.Runs.RemoteTimeout = time.Second
 	})
 	b := rs.start("replica-b")

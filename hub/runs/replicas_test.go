@@ -50,6 +50,9 @@ type replicaSet struct {
 	mu       sync.Mutex
 	backends []*url.URL
 	next     int
+	// apps holds the application_name of the replicas started with
+	// appName, by node.
+	apps map[string]string
 }
 
 // replica is one hub process of a replicaSet.
