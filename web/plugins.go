@@ -15,18 +15,24 @@ import (
 
 // Plugin form bounds.
 const (
-	// defaultTimeoutMinutes pre-fills the run timeout of a new plugin.
-	defaultTimeoutMinutes = 30
+	// defaultTimeoutMinutes is the hub's run timeout of a plugin created
+	// without one (runs.DefaultRunTimeout, 1 h): the form shows it for
+	// such a plugin and pre-fills it for a new one.
+	defaultTimeoutMinutes = 60
 	// maxTimeoutMinutes bounds a plugin's run timeout (one week).
 	maxTimeoutMinutes = 7 * 24 * 60
 )
 
 // pluginForm is the plugin create/edit form.
 type pluginForm struct {
-	Name              string
-	Description       string
-	DefaultConfig     string
-	TimeoutMinutes    int
+	Name           string
+	Description    string
+	DefaultConfig  string
+	TimeoutMinutes int
+	// TimeoutShown is the run timeout the form was shown with: a save that
+	// leaves the field alone leaves the plugin's timeout as it is (also
+	// one that is not a whole number of minutes, or the hub's default).
+	TimeoutShown      int
 	MaxTimeoutMinutes int
 	Connector         hubtype.Connector
 	BaseURL           string
@@ -44,6 +50,7 @@ func newPluginForm(p *hubtype.Plugin) *pluginForm {
 		Description:       p.Description,
 		DefaultConfig:     cmp.Or(p.DefaultConfig, "{}"),
 		TimeoutMinutes:    mins,
+		TimeoutShown:      mins,
 		MaxTimeoutMinutes: maxTimeoutMinutes,
 		Connector:         cmp.Or(p.Connector, hubtype.ConnectorWS),
 		BaseURL:           p.BaseURL,
@@ -61,6 +68,7 @@ func readPluginForm(r *http.Request, maxConfig int) (*pluginForm, error) {
 		Connector:         hubtype.Connector(r.PostFormValue("connector")),
 		BaseURL:           strings.TrimSpace(r.PostFormValue("base_url")),
 	}
+	f.TimeoutShown, _ = strconv.Atoi(r.PostFormValue("timeout_shown")) // 0 (changed) when missing
 	mins, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("timeout_minutes")))
 	f.TimeoutMinutes = mins
 	if err != nil || mins < 1 || mins > maxTimeoutMinutes {
@@ -199,11 +207,15 @@ func (ui *UI) handlePluginUpdate(q *request) {
 	f, err := readPluginForm(q.r, ui.plugins.MaxConfigLen())
 	var p *hubtype.Plugin
 	if err == nil {
-		mins := f.timeout()
-		p, err = ui.plugins.Update(ctx, pr, &plugins.UpdateParams{
+		params := &plugins.UpdateParams{
 			ID: q.r.PathValue("id"), Name: &f.Name, Description: &f.Description, DefaultConfig: &f.DefaultConfig,
-			RunTimeout: &mins, Connector: &f.Connector, BaseURL: &f.BaseURL,
-		})
+			Connector: &f.Connector, BaseURL: &f.BaseURL,
+		}
+		if f.TimeoutMinutes != f.TimeoutShown {
+			timeout := f.timeout()
+			params.RunTimeout = &timeout
+		}
+		p, err = ui.plugins.Update(ctx, pr, params)
 	}
 	if err != nil {
 		saved, canEdit, lerr := ui.loadPlugin(q)

@@ -71,6 +71,7 @@ type countRow struct {
 // overviewData is the data of the Overview tab.
 type overviewData struct {
 	projectData
+	runDialogsData
 	Counts  *hubtype.AssetCounts
 	ByStage []countRow
 	ByBatch []countRow
@@ -88,7 +89,12 @@ func (ui *UI) handleProjectOverview(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	d := &overviewData{projectData: projectData{Project: p, Tab: "overview"}, Counts: counts}
+	dialogs, err := ui.loadRunDialogs(q, p)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	d := &overviewData{projectData: projectData{Project: p, Tab: "overview"}, runDialogsData: dialogs, Counts: counts}
 	seen := map[string]bool{}
 	for _, s := range p.Stages {
 		seen[s.ID] = true
@@ -170,10 +176,16 @@ func (ui *UI) handleProjectExports(q *request) {
 			DownloadURL: exportDownloadPath(e.ID),
 		})
 	}
+	dialogs, err := ui.loadRunDialogs(q, p)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
 	q.show(ui, http.StatusOK, "project_exports", p.Name+": exports", "projects", struct {
 		projectData
+		runDialogsData
 		Exports []*exportRow
-	}{projectData{Project: p, Tab: "exports"}, rows})
+	}{projectData{Project: p, Tab: "exports"}, dialogs, rows})
 }
 
 // projectForm is what the project form (new project, Settings →
@@ -268,14 +280,39 @@ func (ui *UI) newPluginRow(q *request, p *hubtype.Plugin) (*pluginRow, error) {
 	}, nil
 }
 
-// projectPluginsData is the data of Settings → Plugins.
-type projectPluginsData struct {
-	projectData
+// runDialogsData is what the run dialogs and the Export button need:
+// the plugins enabled on the project with their instances.
+type runDialogsData struct {
 	Plugins   []*pluginRow
-	Available []*hubtype.Plugin
 	CanManage bool
 	// MaxRetries bounds the run dialog's retries field.
 	MaxRetries int
+	// Host is the hub URL of an offline plugin's start command.
+	Host string
+}
+
+// loadRunDialogs reads the plugins enabled on project p.
+func (ui *UI) loadRunDialogs(q *request, p *hubtype.Project) (runDialogsData, error) {
+	d := runDialogsData{CanManage: plugins.CanManageProjectPlugins(q.principal()), MaxRetries: MaxRetries, Host: ui.hub.PublicURL()}
+	enabled, err := ui.plugins.ProjectPlugins(q.r.Context(), q.principal(), p.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, pl := range enabled {
+		row, err := ui.newPluginRow(q, pl)
+		if err != nil {
+			return d, err
+		}
+		d.Plugins = append(d.Plugins, row)
+	}
+	return d, nil
+}
+
+// projectPluginsData is the data of Settings → Plugins.
+type projectPluginsData struct {
+	projectData
+	runDialogsData
+	Available []*hubtype.Plugin
 }
 
 // handleProjectPlugins shows the plugins enabled on the project, each
@@ -287,21 +324,14 @@ func (ui *UI) handleProjectPlugins(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	enabled, err := ui.plugins.ProjectPlugins(ctx, q.principal(), p.ID)
+	dialogs, err := ui.loadRunDialogs(q, p)
 	if err != nil {
 		ui.fail(q, err)
 		return
 	}
-	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"},
-		CanManage: plugins.CanManageProjectPlugins(q.principal()), MaxRetries: MaxRetries}
+	d := &projectPluginsData{projectData: projectData{Project: p, Tab: "settings", Section: "plugins"}, runDialogsData: dialogs}
 	on := map[string]bool{}
-	for _, pl := range enabled {
-		row, err := ui.newPluginRow(q, pl)
-		if err != nil {
-			ui.fail(q, err)
-			return
-		}
-		d.Plugins = append(d.Plugins, row)
+	for _, pl := range d.Plugins {
 		on[pl.ID] = true
 	}
 	if d.CanManage {

@@ -2,6 +2,7 @@ package browsertest_test
 
 import (
 	"fmt"
+	"net/http"
 	"os/exec"
 	"strings"
 	"sync"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/exporthub/exporthub/hub/hubapi"
 )
 
 // pluginProcess is a plugin binary running as a real process connected to
@@ -160,6 +163,30 @@ func TestUI_RunFailures(t *testing.T) {
 	proc := startPlugin(t, bin, b.hub.URL, plugID, secret)
 	tb.navigate(t, "/plugins/"+plugID)
 	tb.waitInstances(t, 1)
+
+	// Export where people look for it: the project's Overview and Exports
+	// tabs have an Export button listing the project's enabled plugins;
+	// choosing one opens its run dialog.
+	for _, tabPath := range []string{"/projects/" + pid, "/projects/" + pid + "/exports"} {
+		tb.navigate(t, tabPath)
+		tb.do(t,
+			chromedp.Click(chromedp.CSS(".tab-actions .export-button")),
+			chromedp.WaitVisible(chromedp.ID("export-chooser")),
+		)
+		choices := tb.text(t, "#export-chooser .plugin-choices")
+		require.Contains(t, choices, "Broken")
+		require.Contains(t, choices, "1 online")
+		if tabPath == "/projects/"+pid {
+			tb.screenshot(t, "20-export-button")
+		}
+		tb.do(t,
+			chromedp.Click(chromedp.CSS(`#export-chooser [data-dialog-open="run-`+plugID+`"]`)),
+			chromedp.WaitVisible(chromedp.ID("config-"+plugID)),
+		)
+		require.Equal(t, `{"format": "csv"}`, eval[string](t, tb, `document.getElementById("config-`+plugID+`").value`), "the plugin's default config")
+		require.False(t, eval[bool](t, tb, `document.querySelector("#run-`+plugID+` [data-run]").disabled`), "an online plugin can run")
+		require.False(t, tb.visible(t, "#run-"+plugID+" .offline-note"))
+	}
 	tb.openRunDialog(t, pid, plugID)
 	result := tb.runAndWait(t, plugID, `{"format": "xml"}`)
 	require.Contains(t, result, "The run failed: the plugin reported an error; see the run logs.")
@@ -171,19 +198,38 @@ func TestUI_RunFailures(t *testing.T) {
 	require.False(t, eval[bool](t, tb, `document.querySelector("#run-`+plugID+` [data-run]").disabled`), "Run can be clicked again")
 	tb.screenshot(t, "09-run-plugin-error")
 
-	// No instance online: stop the plugin process, run again.
-	proc.stop()
-	tb.navigate(t, "/plugins/"+plugID)
-	tb.waitInstances(t, 0)
+	// No instance online: with the dialog open from before, stop the
+	// plugin process and run again.
 	tb.openRunDialog(t, pid, plugID)
+	proc.stop()
+	waitNoInstance(t, b, plugID)
 	result = tb.runAndWait(t, plugID, `{"format": "csv"}`)
 	require.Contains(t, result, "The run failed: no plugin instance connected.")
 	tb.screenshot(t, "10-run-no-instance")
 
+	// Opened now, the dialog says the plugin is offline, disables Run and
+	// shows the command that starts it.
+	tb.navigate(t, "/projects/"+pid)
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(".tab-actions .export-button")),
+		chromedp.WaitVisible(chromedp.ID("export-chooser")),
+	)
+	require.Contains(t, tb.text(t, "#export-chooser .plugin-choices"), "offline")
+	tb.do(t,
+		chromedp.Click(chromedp.CSS(`#export-chooser [data-dialog-open="run-`+plugID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#run-"+plugID+" .offline-note")),
+	)
+	require.True(t, eval[bool](t, tb, `document.querySelector("#run-`+plugID+` [data-run]").disabled`), "an offline plugin cannot run")
+	note := tb.text(t, "#run-"+plugID+" .offline-note")
+	require.Contains(t, note, "offline")
+	require.Contains(t, note, "HOST="+b.hub.URL+" PLUGIN_ID="+plugID+" PLUGIN_SECRET=")
+	tb.screenshot(t, "21-dialog-offline")
+	tb.do(t, chromedp.Click(chromedp.CSS("#run-"+plugID+" .dialog-foot [data-dialog-close]")))
+	tb.do(t, chromedp.Click(chromedp.CSS("#export-chooser [data-dialog-close]")))
+
 	// Both failures reached the bell.
 	tb.waitText(t, ".bell .badge", "2")
 	tb.do(t,
-		chromedp.Click(chromedp.CSS("#run-"+plugID+" .dialog-foot [data-dialog-close]")),
 		chromedp.Click(chromedp.CSS(".bell-button")),
 		chromedp.WaitVisible(chromedp.ID("bell-panel")),
 	)
@@ -210,4 +256,14 @@ func TestUI_RunFailures(t *testing.T) {
 	require.Contains(t, facts, "all stages, all batches (3 assets)")
 	require.False(t, tb.visible(t, ".run-page [data-cancel]"), "an ended run has no Cancel")
 	tb.screenshot(t, "18-run-page-failed")
+}
+
+// waitNoInstance waits until the hub lists no instance of the plugin.
+func waitNoInstance(t *testing.T, b *bundle, pluginID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var p hubapi.PluginResponse
+		b.hub.JSON(t, http.MethodGet, "/api/plugins/"+pluginID, b.hub.AdminKey, nil, http.StatusOK, &p)
+		return len(p.Instances) == 0
+	}, 20*time.Second, 100*time.Millisecond, "the plugin's instance to go")
 }

@@ -160,7 +160,8 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	require.Equal(t, "true", eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid")`, cfg)))
 	tb.screenshot(t, "05-dialog-invalid-config")
 	tb.typeInto(t, cfg, `{"format": "csv"}`)
-	require.False(t, eval[bool](t, tb, fmt.Sprintf(`document.querySelector(%q).disabled`, run)))
+	require.True(t, eval[bool](t, tb, fmt.Sprintf(`document.querySelector(%q).disabled`, run)), "a valid config, but no instance of the plugin is connected")
+	require.Contains(t, tb.text(t, "#run-"+plugID+" .offline-note"), "offline")
 	require.False(t, eval[bool](t, tb, fmt.Sprintf(`document.querySelector("#config-%s-error").hidden === false`, plugID)))
 
 	// Escape closes the dialog.

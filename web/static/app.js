@@ -708,7 +708,9 @@
     btn.addEventListener("click", function () {
       var dlg = document.getElementById(btn.getAttribute("data-dialog-open"));
       if (dlg) {
-        setupRunDialog(dlg);
+        if (dlg.hasAttribute("data-run-url")) {
+          setupRunDialog(dlg);
+        }
         dlg.showModal();
       }
     });
@@ -739,7 +741,8 @@
     });
 
     function updateRunButton() {
-      runBtn.disabled = running || !configOK;
+      // An offline plugin (no instance connected) cannot run.
+      runBtn.disabled = running || !configOK || dlg.hasAttribute("data-offline");
     }
     function check() {
       var err = checkConfigJSON(ta.value);
