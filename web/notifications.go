@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,9 +32,13 @@ type notificationView struct {
 	DownloadURL string `json:"downloadUrl,omitempty"`
 	// RunURL is the page of the notification's run: its status, message
 	// and logs.
-	RunURL    string    `json:"runUrl,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	Read      bool      `json:"read"`
+	RunURL string `json:"runUrl,omitempty"`
+	// Action says what to do about a failed run, StartCommand the
+	// command it names (copyable), when the hub knows.
+	Action       string    `json:"action,omitempty"`
+	StartCommand string    `json:"startCommand,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	Read         bool      `json:"read"`
 }
 
 // idCache caches a string by id whose value never changes (an export's
@@ -87,9 +92,15 @@ func (ui *UI) bell(ctx context.Context, s *session) (*bellView, error) {
 	return v, nil
 }
 
+// kindRunFailed is the kind of the notification of a run that did not
+// succeed (the hub's runs.KindRunFailed).
+const kindRunFailed = "run_failed"
+
 // notificationView converts a notification for the bell. An "export
 // ready" notification reads "Export ready: FILE" with a Download link;
-// every notification of a run links to the run's page.
+// every notification of a run links to the run's page. A failure says
+// its error once (the title has it) and, when no plugin instance was
+// connected, what to do: the command that starts one.
 func (ui *UI) notificationView(ctx context.Context, pr *auth.Principal, n *hubtype.Notification) (*notificationView, error) {
 	v := &notificationView{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, Read: n.ReadAt != nil}
 	if n.ExportID != "" {
@@ -111,13 +122,14 @@ func (ui *UI) notificationView(ctx context.Context, pr *auth.Principal, n *hubty
 		}
 	}
 	if n.RunID != "" {
-		projectID, err := ui.runProjects.get(n.RunID, func() (string, error) {
+		refs, err := ui.runRefs.get(n.RunID, func() (string, error) {
 			run, err := ui.projects.Run(ctx, pr, "", n.RunID)
 			if err != nil {
 				return "", err
 			}
-			return run.ProjectID, nil
+			return run.ProjectID + " " + run.PluginID, nil
 		})
+		projectID, pluginID, _ := strings.Cut(refs, " ")
 		switch {
 		case errors.Is(err, hubtype.ErrNotFound):
 			// The run went with its project: nothing to link to.
@@ -125,7 +137,14 @@ func (ui *UI) notificationView(ctx context.Context, pr *auth.Principal, n *hubty
 			return nil, fmt.Errorf("get run of notification %s: %w", n.ID, err)
 		default:
 			v.RunURL = runPagePath(projectID, n.RunID)
+			if n.Kind == kindRunFailed && n.Body == hubtype.RunMsgNoInstance {
+				v.Action = "Start the plugin, then run the export again:"
+				v.StartCommand = startCommand(ui.hub.PublicURL(), pluginID)
+			}
 		}
+	}
+	if n.Kind == kindRunFailed && v.Body != "" && strings.Contains(v.Title, v.Body) {
+		v.Body = "" // the title says the error
 	}
 	if v.Title == "" {
 		v.Title = n.Kind

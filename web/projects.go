@@ -45,7 +45,7 @@ func (ui *UI) handleProjects(q *request) {
 // projectData is the data every project tab gets.
 type projectData struct {
 	Project *hubtype.Project
-	// Tab is "overview", "exports" or "settings".
+	// Tab is "overview", "exports", "runs" or "settings".
 	Tab string
 	// Section is the settings section: "general" or "plugins".
 	Section string
@@ -122,6 +122,25 @@ func extraCounts(m map[string]int64, seen map[string]bool) []countRow {
 	return out
 }
 
+// listNames returns, by id, the e-mails of the organization's users and
+// the names of its plugins: the By and Plugin columns of the lists.
+func (ui *UI) listNames(q *request) (users, pluginNames map[string]string, err error) {
+	ctx := q.r.Context()
+	users, err = ui.users.Emails(ctx, q.principal())
+	if err != nil {
+		return nil, nil, err
+	}
+	plugins, err := ui.plugins.List(ctx, q.principal())
+	if err != nil {
+		return nil, nil, err
+	}
+	pluginNames = make(map[string]string, len(plugins))
+	for _, pl := range plugins {
+		pluginNames[pl.ID] = pl.Name
+	}
+	return users, pluginNames, nil
+}
+
 // exportRow is a line of the Exports tab.
 type exportRow struct {
 	ID          string
@@ -150,19 +169,10 @@ func (ui *UI) handleProjectExports(q *request) {
 		ui.fail(q, err)
 		return
 	}
-	users, err := ui.users.Emails(ctx, q.principal())
+	users, pluginNames, err := ui.listNames(q)
 	if err != nil {
 		ui.fail(q, err)
 		return
-	}
-	plugins, err := ui.plugins.List(ctx, q.principal())
-	if err != nil {
-		ui.fail(q, err)
-		return
-	}
-	pluginNames := map[string]string{}
-	for _, pl := range plugins {
-		pluginNames[pl.ID] = pl.Name
 	}
 	rows := make([]*exportRow, 0, len(es))
 	for _, e := range es {
@@ -186,6 +196,83 @@ func (ui *UI) handleProjectExports(q *request) {
 		runDialogsData
 		Exports []*exportRow
 	}{projectData{Project: p, Tab: "exports"}, dialogs, rows})
+}
+
+// runRow is a line of the Runs tab.
+type runRow struct {
+	Plugin string
+	By     string
+	Status hubtype.RunStatus
+	// StatusText is the status as people read it ("timed out").
+	StatusText string
+	Message    string
+	CreatedAt  time.Time
+	// Duration is how long the run took, "" while it is active.
+	Duration string
+	PageURL  string
+}
+
+// maxRunRows bounds the Runs tab (the newest runs).
+const maxRunRows = 200
+
+// runDuration words how long an ended run took, from its start (its
+// creation when it never started) to its end; "" for an active run.
+func runDuration(r *hubtype.Run) string {
+	if r.EndedAt == nil {
+		return ""
+	}
+	from := r.CreatedAt
+	if r.StartedAt != nil {
+		from = *r.StartedAt
+	}
+	d := max(r.EndedAt.Sub(from), 0)
+	if d < time.Second {
+		return "< 1 s"
+	}
+	return d.Round(time.Second).String()
+}
+
+// handleProjectRuns lists the project's runs, failed ones included.
+func (ui *UI) handleProjectRuns(q *request) {
+	ctx := q.r.Context()
+	p, err := ui.loadProject(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	rs, err := ui.projects.Runs(ctx, q.principal(), p.ID, maxRunRows)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	users, pluginNames, err := ui.listNames(q)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	rows := make([]*runRow, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, &runRow{
+			Plugin:     cmp.Or(pluginNames[r.PluginID], "(deleted plugin)"),
+			By:         cmp.Or(users[r.UserID], "(deleted user)"),
+			Status:     r.Status,
+			StatusText: runStatusText(r.Status),
+			Message:    r.Message,
+			CreatedAt:  r.CreatedAt,
+			Duration:   runDuration(r),
+			PageURL:    runPagePath(p.ID, r.ID),
+		})
+	}
+	dialogs, err := ui.loadRunDialogs(q, p)
+	if err != nil {
+		ui.fail(q, err)
+		return
+	}
+	q.show(ui, http.StatusOK, "project_runs", p.Name+": runs", "projects", struct {
+		projectData
+		runDialogsData
+		Runs []*runRow
+	}{projectData{Project: p, Tab: "runs"}, dialogs, rows})
 }
 
 // projectForm is what the project form (new project, Settings →
@@ -265,6 +352,14 @@ type pluginRow struct {
 	Connector     hubtype.Connector
 	// Online is how many instances are connected now.
 	Online int
+	// StartCommand starts an instance of the plugin (shown when offline).
+	StartCommand string
+}
+
+// startCommand is the shell line that starts an instance of a plugin
+// against the hub at host; the owner fills in the secret and command.
+func startCommand(host, pluginID string) string {
+	return "HOST=" + host + " PLUGIN_ID=" + pluginID + " PLUGIN_SECRET=<the plugin's secret> <the plugin's command>"
 }
 
 // newPluginRow converts a plugin for the lists, counting its instances.
@@ -303,6 +398,7 @@ func (ui *UI) loadRunDialogs(q *request, p *hubtype.Project) (runDialogsData, er
 		if err != nil {
 			return d, err
 		}
+		row.StartCommand = startCommand(d.Host, pl.ID)
 		d.Plugins = append(d.Plugins, row)
 	}
 	return d, nil

@@ -55,6 +55,9 @@ func runEventsPath(runID string) string { return "/ui/runs/" + runID + "/events"
 // runCancelPath is the hub API endpoint that cancels a run.
 func runCancelPath(runID string) string { return "/api/runs/" + runID + "/cancel" }
 
+// runStatusText is a run status as people read it ("timed out").
+func runStatusText(s hubtype.RunStatus) string { return strings.ReplaceAll(string(s), "_", " ") }
+
 // runPagePath is the page of a run of a project.
 func runPagePath(projectID, runID string) string { return "/projects/" + projectID + "/runs/" + runID }
 
@@ -286,12 +289,12 @@ func (ui *UI) handleRunPage(q *request) {
 		return
 	}
 	d := &runPageData{
-		projectData: projectData{Project: p, Tab: "exports"},
+		projectData: projectData{Project: p, Tab: "runs"},
 		Run:         run,
 		Plugin:      "(deleted plugin)",
 		By:          "(deleted user)",
 		Assets:      runFilters(p, run),
-		StatusText:  strings.ReplaceAll(string(run.Status), "_", " "),
+		StatusText:  runStatusText(run.Status),
 		EventsURL:   runEventsPath(run.ID),
 		CancelURL:   runCancelPath(run.ID),
 	}

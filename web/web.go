@@ -223,10 +223,10 @@ type UI struct {
 	limiter  *signinLimiter
 	secure   bool
 	cop      *http.CrossOriginProtection
-	// exportNames caches export file names by export id, runProjects
-	// the project of each run, for the bell.
+	// exportNames caches export file names by export id, runRefs the
+	// project and plugin of each run ("PROJECT PLUGIN"), for the bell.
 	exportNames idCache
-	runProjects idCache
+	runRefs     idCache
 }
 
 // New builds the UI. It parses the embedded templates, so a broken
@@ -287,6 +287,7 @@ func (ui *UI) Routes() []Route {
 	add("GET /projects/new", ui.page(ui.handleProjectNew))
 	add("GET /projects/{pid}", ui.page(ui.handleProjectOverview))
 	add("GET /projects/{pid}/exports", ui.page(ui.handleProjectExports))
+	add("GET /projects/{pid}/runs", ui.page(ui.handleProjectRuns))
 	add("GET /projects/{pid}/runs/{id}", ui.page(ui.handleRunPage))
 	add("GET /projects/{pid}/settings", ui.page(ui.handleProjectSettings))
 	add("GET /projects/{pid}/settings/plugins", ui.page(ui.handleProjectPlugins))

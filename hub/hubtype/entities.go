@@ -315,6 +315,10 @@ const (
 	RunCancelled  RunStatus = "cancelled"
 )
 
+// RunMsgNoInstance is the Message of a run that failed because no
+// instance of its plugin was connected.
+const RunMsgNoInstance = "no plugin instance connected"
+
 // Final reports whether s ends a run.
 func (s RunStatus) Final() bool {
 	switch s {

@@ -42,6 +42,7 @@ type Store interface {
 	ExportList(ctx context.Context, orgID, projectID string) ([]*hubtype.Export, error)
 	ExportGet(ctx context.Context, orgID, id string) (*hubtype.Export, error)
 	RunGet(ctx context.Context, orgID, id string) (*hubtype.Run, error)
+	RunList(ctx context.Context, p *hubtype.RunListParams) ([]*hubtype.Run, error)
 }
 
 // Config configures a [Service]. Fields are read once by [New].
@@ -253,6 +254,20 @@ func (s *Service) Exports(ctx context.Context, pr *auth.Principal, projectID str
 // Export returns an export of the caller's organization.
 func (s *Service) Export(ctx context.Context, pr *auth.Principal, id string) (*hubtype.Export, error) {
 	return s.st.ExportGet(ctx, pr.OrgID, id)
+}
+
+// Runs returns up to limit runs of a project, whatever their status,
+// newest first.
+func (s *Service) Runs(ctx context.Context, pr *auth.Principal, projectID string, limit int) ([]*hubtype.Run, error) {
+	p, err := s.Get(ctx, pr, projectID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.st.RunList(ctx, &hubtype.RunListParams{OrgID: p.OrgID, ProjectID: p.ID, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return list, nil
 }
 
 // Run returns a run of the caller's organization in a project the caller

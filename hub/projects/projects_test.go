@@ -104,6 +104,11 @@ func TestService_Rules(t *testing.T) {
 	require.ErrorIs(t, err, hubtype.ErrNotFound)
 	_, err = svc.Exports(ctx, stranger, p.ID)
 	require.ErrorIs(t, err, hubtype.ErrNotFound)
+	_, err = svc.Runs(ctx, stranger, p.ID, 10)
+	require.ErrorIs(t, err, hubtype.ErrNotFound)
+	rs, err := svc.Runs(ctx, member, p.ID, 10)
+	require.NoError(t, err)
+	require.Empty(t, rs, "a new project has no runs")
 
 	_, err = svc.Delete(ctx, member, p.ID)
 	require.NoError(t, err)

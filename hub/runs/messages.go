@@ -3,12 +3,14 @@ package runs
 import (
 	"fmt"
 	"time"
+
+	"github.com/exporthub/exporthub/hub/hubtype"
 )
 
 // User-readable messages runs end with (Run.Message).
 const (
 	// MsgNoInstance ends a run submitted while no instance was online.
-	MsgNoInstance = "no plugin instance connected"
+	MsgNoInstance = hubtype.RunMsgNoInstance
 	// MsgPluginError ends a run whose plugin sent {"error": true}.
 	MsgPluginError = "the plugin reported an error; see the run logs"
 	// MsgHubRestarted ends runs that were active when the hub stopped.

@@ -52,6 +52,7 @@ func TestUI_Accessibility(t *testing.T) {
 		"/projects/new",
 		"/projects/" + pid,
 		"/projects/" + pid + "/exports",
+		"/projects/" + pid + "/runs",
 		"/projects/" + pid + "/settings",
 		"/projects/" + pid + "/settings/plugins",
 		"/plugins",

@@ -107,6 +107,8 @@ func TestUI_ProjectAndPlugin(t *testing.T) {
 	tb.do(t, chromedp.Focus(chromedp.ID("tab-overview")), chromedp.KeyEvent(kb.ArrowRight))
 	require.Equal(t, "tab-exports", eval[string](t, tb, `document.activeElement.id`))
 	tb.do(t, chromedp.KeyEvent(kb.ArrowRight))
+	require.Equal(t, "tab-runs", eval[string](t, tb, `document.activeElement.id`))
+	tb.do(t, chromedp.KeyEvent(kb.ArrowRight))
 	require.Equal(t, "tab-settings", eval[string](t, tb, `document.activeElement.id`))
 	tb.do(t, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(".section-nav")))
 	require.Equal(t, "/projects/"+pid+"/settings", eval[string](t, tb, `location.pathname`))

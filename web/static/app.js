@@ -385,35 +385,41 @@
 
   // ---- copy buttons ------------------------------------------------------
 
+  // copyFrom copies the text of the element btn's data-copy selects and
+  // says so in the element its aria-describedby names, if any.
+  function copyFrom(btn) {
+    var src = document.querySelector(btn.getAttribute("data-copy"));
+    var status = document.getElementById(btn.getAttribute("aria-describedby") || "");
+    if (!src) {
+      return;
+    }
+    var text = src.textContent.trim();
+    var done = function (ok) {
+      if (status) {
+        status.textContent = ok ? "Copied." : "Copy failed: select the text and copy it.";
+      }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+    } else {
+      var range = document.createRange();
+      range.selectNodeContents(src);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      done(ok);
+    }
+  }
+
   document.querySelectorAll("[data-copy]").forEach(function (btn) {
     btn.addEventListener("click", function () {
-      var src = document.querySelector(btn.getAttribute("data-copy"));
-      var status = document.getElementById(btn.getAttribute("aria-describedby") || "");
-      if (!src) {
-        return;
-      }
-      var text = src.textContent.trim();
-      var done = function (ok) {
-        if (status) {
-          status.textContent = ok ? "Copied." : "Copy failed: select the text and copy it.";
-        }
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
-      } else {
-        var range = document.createRange();
-        range.selectNodeContents(src);
-        var sel = window.getSelection();
-        sel.removeAllRanges();
-        sel.addRange(range);
-        var ok = false;
-        try {
-          ok = document.execCommand("copy");
-        } catch (e) {
-          ok = false;
-        }
-        done(ok);
-      }
+      copyFrom(btn);
     });
   });
 
@@ -498,6 +504,17 @@
         if (n.body) {
           li.appendChild(el("div", null, n.body));
         }
+        if (n.action) {
+          li.appendChild(el("div", { className: "action" }, n.action));
+        }
+        if (n.startCommand) {
+          var cmdID = "bell-cmd-" + n.id;
+          var pre = el("pre", { className: "start-command" });
+          pre.appendChild(el("code", { id: cmdID }, n.startCommand));
+          li.appendChild(pre);
+          li.appendChild(el("button", { type: "button", "data-copy": "#" + cmdID, "aria-describedby": cmdID + "-status" }, "Copy"));
+          li.appendChild(el("span", { id: cmdID + "-status", className: "copy-status", "aria-live": "polite" }));
+        }
         li.appendChild(el("span", { className: "when" }, formatTime(n.createdAt)));
         if (n.runUrl) {
           li.appendChild(el("a", { className: "run-link", href: n.runUrl }, "View run"));
@@ -511,6 +528,10 @@
     }
 
     list.addEventListener("click", function (ev) {
+      if (ev.target.getAttribute && ev.target.getAttribute("data-copy")) {
+        copyFrom(ev.target);
+        return;
+      }
       var id = ev.target.getAttribute && ev.target.getAttribute("data-read");
       if (id) {
         postJSON(readURL, { ids: [id] }).then(render, function () {});
