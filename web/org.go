@@ -319,7 +319,30 @@ func (ui *UI) handlePasswordSet(q *request) {
 		again("Cannot set the password: " + ui.userMessage(q.r, err))
 		return
 	}
+	// A new password ends the sessions signed in with the old one, this
+	// one included: it goes on as a new session with the new password.
+	if q.ws.APIKeyID == "" {
+		if err := ui.renewPasswordSession(q); err != nil {
+			ui.serverError(q.w, q.r, err)
+			return
+		}
+	}
 	ui.redirect(q.w, q.r, "/account", "ok", "Your password was saved. You can sign in with your e-mail and it.")
+}
+
+// renewPasswordSession replaces q's password session, which the new
+// password ended, with one for the new password.
+func (ui *UI) renewPasswordSession(q *request) error {
+	u, _, err := ui.users.Me(q.r.Context(), q.principal())
+	if err != nil {
+		return err
+	}
+	if c, err := q.r.Cookie(SessionCookie); err == nil {
+		if err := ui.users.EndSession(q.r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	return ui.startSession(q.w, q.r, u, nil)
 }
 
 // InstancesResponse is the body of GET /ui/plugins/{id}/instances.

@@ -28,7 +28,8 @@ const (
 )
 
 // ErrNoSession is returned by [SessionPrincipal] when a request has a
-// session cookie that is unknown or expired.
+// session cookie that is unknown or expired, or whose key or password no
+// longer holds.
 var ErrNoSession = users.ErrNoSession
 
 // ErrCSRF is returned by [SessionPrincipal] when an unsafe request
@@ -96,9 +97,10 @@ func SessionPrincipal(r *http.Request, us *users.Service) (*auth.Principal, erro
 	return s.principal(), nil
 }
 
-// startSession stores a new session for u and sets its cookie.
-func (ui *UI) startSession(w http.ResponseWriter, r *http.Request, u *hubtype.User) error {
-	value, ws, err := ui.users.StartSession(r.Context(), u, ui.cfg.SessionTTL)
+// startSession stores a new session for u, signed in with key k (nil for
+// a password), and sets its cookie.
+func (ui *UI) startSession(w http.ResponseWriter, r *http.Request, u *hubtype.User, k *hubtype.APIKey) error {
+	value, ws, err := ui.users.StartSession(r.Context(), u, k, ui.cfg.SessionTTL)
 	if err != nil {
 		return err
 	}

@@ -71,10 +71,11 @@ func (ui *UI) handleSignin(w http.ResponseWriter, r *http.Request) {
 	}
 	var (
 		u   *hubtype.User
+		k   *hubtype.APIKey
 		err error
 	)
 	if key != "" {
-		u, err = ui.userByKey(r, key)
+		u, k, err = ui.userByKey(r, key)
 	} else {
 		u, err = ui.userByPassword(r, email, r.PostFormValue("password"))
 	}
@@ -93,7 +94,7 @@ func (ui *UI) handleSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ui.limiter.reset(limits[1:])
-	if err := ui.startSession(w, r, u); err != nil {
+	if err := ui.startSession(w, r, u, k); err != nil {
 		ui.serverError(w, r, err)
 		return
 	}
@@ -121,9 +122,9 @@ func (ui *UI) userByPassword(r *http.Request, email, password string) (*hubtype.
 	return ui.users.SignIn(r.Context(), email, password)
 }
 
-// userByKey resolves a user API key to its user; ErrBadCredentials when
-// the key is not a valid user key.
-func (ui *UI) userByKey(r *http.Request, key string) (*hubtype.User, error) {
+// userByKey resolves a user API key to its user and stored key;
+// ErrBadCredentials when the key is not a valid user key.
+func (ui *UI) userByKey(r *http.Request, key string) (*hubtype.User, *hubtype.APIKey, error) {
 	return ui.users.SignInKey(r.Context(), key)
 }
 

@@ -24,7 +24,8 @@ const (
 	DefaultSessionTTL = 7 * 24 * time.Hour
 	// DefaultSessionCheckInterval is how often an open event stream
 	// checks that its session still holds: a stream of a session that was
-	// signed out, expired or whose user was deleted ends within it.
+	// signed out, expired, whose user was deleted, or whose key or
+	// password no longer holds ends within it.
 	DefaultSessionCheckInterval = 5 * time.Second
 	// DefaultBellItems is how many notifications the bell lists.
 	DefaultBellItems = 10

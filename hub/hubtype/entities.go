@@ -68,8 +68,16 @@ type WebSession struct {
 	UserID    string
 	OrgID     string
 	CSRFToken string
-	ExpiresAt time.Time
-	CreatedAt time.Time
+	// APIKeyID is the user API key the session was signed in with; the
+	// session ends when that key is revoked, expires or is gone. Empty
+	// for a session signed in with a password.
+	APIKeyID string
+	// PasswordFingerprint is the SHA-256 of the user's password hash when
+	// signed in with a password; the session ends when the password
+	// changes. Nil for a session signed in with an API key.
+	PasswordFingerprint []byte
+	ExpiresAt           time.Time
+	CreatedAt           time.Time
 }
 
 // Project holds annotated assets.

@@ -54,6 +54,9 @@ type Store interface {
 	// APIKeyGetByHash returns the key whose Hash equals hash, revoked or not;
 	// callers check RevokedAt and ExpiresAt.
 	APIKeyGetByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// APIKeyGet returns a key of org by id, revoked or not; ErrNotFound
+	// when missing.
+	APIKeyGet(ctx context.Context, orgID, id string) (*APIKey, error)
 	// APIKeyList returns the user-created keys of org (run tokens excluded),
 	// newest first.
 	APIKeyList(ctx context.Context, orgID string) ([]*APIKey, error)

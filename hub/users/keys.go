@@ -171,31 +171,10 @@ const keyTouchInterval = time.Minute
 // a *CredentialsError saying which. It records the use of the key (at
 // most once a minute).
 func (s *Service) Authenticate(ctx context.Context, key string) (*auth.Principal, error) {
-	if key == "" {
-		return nil, &CredentialsError{Message: "missing API key"}
-	}
-	k, err := s.st.APIKeyGetByHash(ctx, auth.HashKey(key))
-	if errors.Is(err, hubtype.ErrNotFound) {
-		return nil, &CredentialsError{Message: "invalid API key"}
-	}
+	k, u, err := s.checkKey(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("look up api key: %w", err)
+		return nil, err
 	}
-	now := s.now()
-	if k.RevokedAt != nil {
-		return nil, &CredentialsError{Message: fmt.Sprintf("API key %s… was revoked", k.Prefix)}
-	}
-	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
-		return nil, &CredentialsError{Message: fmt.Sprintf("API key %s… expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))}
-	}
-	u, err := s.st.UserGet(ctx, k.OrgID, k.UserID)
-	if errors.Is(err, hubtype.ErrNotFound) {
-		return nil, &CredentialsError{Message: fmt.Sprintf("API key %s… belongs to a deleted user", k.Prefix)}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up key owner: %w", err)
-	}
-	s.touchKey(ctx, k.ID, now)
 	return &auth.Principal{
 		OrgID:     k.OrgID,
 		UserID:    k.UserID,
@@ -204,6 +183,46 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*auth.Principal
 		ProjectID: k.ProjectID,
 		RunID:     k.RunID,
 	}, nil
+}
+
+// checkKey returns the valid key stored for key with its user, recording
+// its use; a CredentialsError when it is unknown, revoked or expired, or
+// its user was deleted.
+func (s *Service) checkKey(ctx context.Context, key string) (*hubtype.APIKey, *hubtype.User, error) {
+	if key == "" {
+		return nil, nil, &CredentialsError{Message: "missing API key"}
+	}
+	k, err := s.st.APIKeyGetByHash(ctx, auth.HashKey(key))
+	if errors.Is(err, hubtype.ErrNotFound) {
+		return nil, nil, &CredentialsError{Message: "invalid API key"}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up api key: %w", err)
+	}
+	now := s.now()
+	if err := keyUsable(k, now); err != nil {
+		return nil, nil, err
+	}
+	u, err := s.st.UserGet(ctx, k.OrgID, k.UserID)
+	if errors.Is(err, hubtype.ErrNotFound) {
+		return nil, nil, &CredentialsError{Message: fmt.Sprintf("API key %s… belongs to a deleted user", k.Prefix)}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up key owner: %w", err)
+	}
+	s.touchKey(ctx, k.ID, now)
+	return k, u, nil
+}
+
+// keyUsable returns a CredentialsError when k is revoked or expired at now.
+func keyUsable(k *hubtype.APIKey, now time.Time) error {
+	if k.RevokedAt != nil {
+		return &CredentialsError{Message: fmt.Sprintf("API key %s… was revoked", k.Prefix)}
+	}
+	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		return &CredentialsError{Message: fmt.Sprintf("API key %s… expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))}
+	}
+	return nil
 }
 
 // touchKey records key use, at most once per keyTouchInterval.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -17,7 +18,8 @@ import (
 )
 
 // ErrNoSession is returned by [Service.Session] when a session value is
-// unknown or expired, or its user was deleted.
+// unknown or expired, its user was deleted, or what it was signed in with
+// no longer holds.
 var ErrNoSession = errors.New("session expired or signed out")
 
 // Session is a signed-in browser: the stored session with its user and
@@ -73,30 +75,37 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*hubtype.
 	return u, nil
 }
 
-// SignInKey resolves a user's API key to its user; an error wrapping
-// ErrBadCredentials when it is not a valid user key (run tokens are not).
-func (s *Service) SignInKey(ctx context.Context, key string) (*hubtype.User, error) {
-	p, err := s.Authenticate(ctx, key)
+// SignInKey resolves a user's API key to its user and stored key; an
+// error wrapping ErrBadCredentials when it is not a valid user key (run
+// tokens are not).
+func (s *Service) SignInKey(ctx context.Context, key string) (*hubtype.User, *hubtype.APIKey, error) {
+	k, u, err := s.checkKey(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if p.IsRunToken() {
-		return nil, &CredentialsError{Message: "a run token cannot sign in"}
+	if k.RunID != "" {
+		return nil, nil, &CredentialsError{Message: "a run token cannot sign in"}
 	}
-	u, err := s.st.UserGet(ctx, p.OrgID, p.UserID)
-	if errors.Is(err, hubtype.ErrNotFound) {
-		return nil, &CredentialsError{Message: "the key's user was deleted"}
+	return u, k, nil
+}
+
+// passwordFingerprint returns what a password session records of its
+// user's password hash: nil when the user has no password.
+func passwordFingerprint(hash string) []byte {
+	if hash == "" {
+		return nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("get key owner: %w", err)
-	}
-	return u, nil
+	sum := sha256.Sum256([]byte(hash))
+	return sum[:]
 }
 
 // StartSession stores a new browser session for u lasting ttl and returns
 // the value its cookie holds (only its hash is stored) with the stored
-// session. It also sweeps expired sessions (best effort).
-func (s *Service) StartSession(ctx context.Context, u *hubtype.User, ttl time.Duration) (string, *hubtype.WebSession, error) {
+// session. k is the API key u signed in with, nil for a password: a key's
+// session ends when the key is revoked or expires (never later than the
+// key's expiry), a password's when the password changes. It also sweeps
+// expired sessions (best effort).
+func (s *Service) StartSession(ctx context.Context, u *hubtype.User, k *hubtype.APIKey, ttl time.Duration) (string, *hubtype.WebSession, error) {
 	value := RandomToken(32)
 	now := s.now().UTC()
 	ws := &hubtype.WebSession{
@@ -106,6 +115,20 @@ func (s *Service) StartSession(ctx context.Context, u *hubtype.User, ttl time.Du
 		CSRFToken: RandomToken(32),
 		ExpiresAt: now.Add(ttl),
 		CreatedAt: now,
+	}
+	switch {
+	case k != nil:
+		if k.UserID != u.ID || k.OrgID != u.OrgID || k.RunID != "" {
+			return "", nil, fmt.Errorf("start session: key %s is not a key of user %s", k.ID, u.ID)
+		}
+		ws.APIKeyID = k.ID
+		if k.ExpiresAt != nil && k.ExpiresAt.Before(ws.ExpiresAt) {
+			ws.ExpiresAt = k.ExpiresAt.UTC()
+		}
+	case u.PasswordHash != "":
+		ws.PasswordFingerprint = passwordFingerprint(u.PasswordHash)
+	default:
+		return "", nil, fmt.Errorf("start session: user %s has neither a key nor a password to sign in with", u.ID)
 	}
 	if err := s.st.WebSessionInsert(ctx, ws); err != nil {
 		return "", nil, fmt.Errorf("insert session: %w", err)
@@ -119,7 +142,9 @@ func (s *Service) StartSession(ctx context.Context, u *hubtype.User, ttl time.Du
 }
 
 // Session returns the session whose cookie holds value: ErrNoSession
-// when it is unknown or expired, or its user was deleted.
+// when it is unknown or expired, or its user was deleted, or what it was
+// signed in with no longer holds (the key was revoked, expired or
+// deleted; the password changed).
 func (s *Service) Session(ctx context.Context, value string) (*Session, error) {
 	if value == "" {
 		return nil, ErrNoSession
@@ -131,7 +156,8 @@ func (s *Service) Session(ctx context.Context, value string) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get session: %w", err)
 	}
-	if !s.now().Before(ws.ExpiresAt) {
+	now := s.now()
+	if !now.Before(ws.ExpiresAt) {
 		return nil, ErrNoSession
 	}
 	u, err := s.st.UserGet(ctx, ws.OrgID, ws.UserID)
@@ -140,6 +166,23 @@ func (s *Service) Session(ctx context.Context, value string) (*Session, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get session user: %w", err)
+	}
+	if ws.APIKeyID != "" {
+		k, err := s.st.APIKeyGet(ctx, ws.OrgID, ws.APIKeyID)
+		if errors.Is(err, hubtype.ErrNotFound) {
+			return nil, ErrNoSession
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get session key: %w", err)
+		}
+		if k.UserID != ws.UserID || keyUsable(k, now) != nil {
+			return nil, ErrNoSession
+		}
+	} else {
+		fp := passwordFingerprint(u.PasswordHash)
+		if fp == nil || subtle.ConstantTimeCompare(fp, ws.PasswordFingerprint) != 1 {
+			return nil, ErrNoSession
+		}
 	}
 	o, err := s.st.OrgGet(ctx, ws.OrgID)
 	if err != nil {

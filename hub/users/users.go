@@ -41,6 +41,7 @@ type Store interface {
 	UserUpdate(ctx context.Context, u *hubtype.User) error
 	UserDelete(ctx context.Context, orgID, id string) error
 	APIKeyGetByHash(ctx context.Context, hash []byte) (*hubtype.APIKey, error)
+	APIKeyGet(ctx context.Context, orgID, id string) (*hubtype.APIKey, error)
 	APIKeyList(ctx context.Context, orgID string) ([]*hubtype.APIKey, error)
 	APIKeyRevoke(ctx context.Context, orgID, id string, at time.Time) error
 	APIKeyTouch(ctx context.Context, id string, at time.Time) error

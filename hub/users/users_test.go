@@ -253,16 +253,17 @@ func TestService_Keys(t *testing.T) {
 
 	_, err = b.svc.Authenticate(b.ctx, "ehk_unknown")
 	require.EqualError(t, err, "invalid API key")
-	_, err = b.svc.SignInKey(b.ctx, token)
+	_, _, err = b.svc.SignInKey(b.ctx, token)
 	require.ErrorIs(t, err, users.ErrBadCredentials, "a run token cannot sign in")
 }
 
 func TestService_Sessions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	require.NoError(t, b.svc.SetPassword(b.ctx, b.member, &users.SetPasswordParams{New: "first password"}))
 	u, _, err := b.svc.Me(b.ctx, b.member)
 	require.NoError(t, err)
-	value, ws, err := b.svc.StartSession(b.ctx, u, time.Hour)
+	value, ws, err := b.svc.StartSession(b.ctx, u, nil, time.Hour)
 	require.NoError(t, err)
 	require.NotEmpty(t, ws.CSRFToken)
 	s, err := b.svc.Session(b.ctx, value)
@@ -284,4 +285,64 @@ func TestService_Sessions(t *testing.T) {
 	_, err = b.svc.Session(b.ctx, value)
 	require.ErrorIs(t, err, users.ErrNoSession, "signed out")
 	require.NoError(t, b.svc.EndSession(b.ctx, value), "ending it twice")
+}
+
+func TestService_SessionEndsWithItsCredential(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	signIn := func(key string) string {
+		t.Helper()
+		u, k, err := b.svc.SignInKey(b.ctx, key)
+		require.NoError(t, err)
+		value, _, err := b.svc.StartSession(b.ctx, u, k, time.Hour)
+		require.NoError(t, err)
+		return value
+	}
+	live := func(value string) error {
+		_, err := b.svc.Session(b.ctx, value)
+		return err
+	}
+
+	key, k, err := b.svc.CreateKey(b.ctx, b.member, &users.CreateKeyParams{Name: "laptop"})
+	require.NoError(t, err)
+	value := signIn(key)
+	require.NoError(t, live(value))
+	_, err = b.svc.RevokeKey(b.ctx, b.member, k.ID)
+	require.NoError(t, err)
+	require.ErrorIs(t, live(value), users.ErrNoSession, "the key was revoked")
+
+	short, _, err := b.svc.CreateKey(b.ctx, b.member, &users.CreateKeyParams{Name: "short", ExpiresIn: 3 * time.Second})
+	require.NoError(t, err)
+	u, sk, err := b.svc.SignInKey(b.ctx, short)
+	require.NoError(t, err)
+	value, ws, err := b.svc.StartSession(b.ctx, u, sk, 7*24*time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, b.clock.t.Add(3*time.Second), ws.ExpiresAt, "a session ends no later than its key")
+	require.NoError(t, live(value))
+	b.clock.t = b.clock.t.Add(3 * time.Second)
+	require.ErrorIs(t, live(value), users.ErrNoSession, "the key expired")
+
+	require.NoError(t, b.svc.SetPassword(b.ctx, b.member, &users.SetPasswordParams{New: "first password"}))
+	pu, err := b.svc.SignIn(b.ctx, "member@example.test", "first password")
+	require.NoError(t, err)
+	byPassword, _, err := b.svc.StartSession(b.ctx, pu, nil, time.Hour)
+	require.NoError(t, err)
+	key, _, err = b.svc.CreateKey(b.ctx, b.member, &users.CreateKeyParams{Name: "desk"})
+	require.NoError(t, err)
+	byKey := signIn(key)
+	require.NoError(t, live(byPassword))
+	require.NoError(t, b.svc.SetPassword(b.ctx, b.member, &users.SetPasswordParams{Current: "first password", New: "second password"}))
+	require.ErrorIs(t, live(byPassword), users.ErrNoSession, "the password changed")
+	require.NoError(t, live(byKey), "a key's session does not depend on the password")
+
+	_, err = b.svc.Delete(b.ctx, b.admin, b.member.UserID)
+	require.NoError(t, err)
+	require.ErrorIs(t, live(byKey), users.ErrNoSession, "the user was removed")
+
+	admin, _, err := b.svc.Me(b.ctx, b.admin)
+	require.NoError(t, err)
+	_, _, err = b.svc.StartSession(b.ctx, admin, nil, time.Hour)
+	require.Error(t, err, "a user without a password has no password session")
+	_, _, err = b.svc.StartSession(b.ctx, admin, k, time.Hour)
+	require.Error(t, err, "another user's key")
 }

@@ -34,6 +34,14 @@ func testAPIKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		_, err = b.s.APIKeyGetByHash(b.ctx, hashOf("other"))
 		require.ErrorIs(t, err, store.ErrNotFound)
+
+		got, err = b.s.APIKeyGet(b.ctx, o.ID, k.ID)
+		require.NoError(t, err)
+		require.Equal(t, &want, got, "by id")
+		_, err = b.s.APIKeyGet(b.ctx, b.org().ID, k.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "another organization's key")
+		_, err = b.s.APIKeyGet(b.ctx, o.ID, store.NewID())
+		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 
 	t.Run("DuplicateHashConflict", func(t *testing.T) {

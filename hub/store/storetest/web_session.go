@@ -31,6 +31,25 @@ func testWebSession(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.NoError(t, b.s.WebSessionDelete(b.ctx, hashOf("cookie")), "deleting a missing session")
 	})
 
+	t.Run("Origin", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		o := b.org()
+		u := b.user(o.ID)
+		byKey := &store.WebSession{Hash: hashOf("key"), UserID: u.ID, OrgID: o.ID, CSRFToken: "c",
+			APIKeyID: store.NewID(), ExpiresAt: at(60), CreatedAt: at(0)}
+		byPassword := &store.WebSession{Hash: hashOf("password"), UserID: u.ID, OrgID: o.ID, CSRFToken: "c",
+			PasswordFingerprint: hashOf("bcrypt hash"), ExpiresAt: at(60), CreatedAt: at(0)}
+		for _, ws := range []*store.WebSession{byKey, byPassword} {
+			require.NoError(t, b.s.WebSessionInsert(b.ctx, ws))
+			got, err := b.s.WebSessionGetByHash(b.ctx, ws.Hash)
+			require.NoError(t, err)
+			want := *ws
+			want.ExpiresAt, want.CreatedAt = norm(ws.ExpiresAt), norm(ws.CreatedAt)
+			require.Equal(t, &want, got)
+		}
+	})
+
 	t.Run("InsertUserOfOtherOrgNotFound", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)

@@ -45,6 +45,16 @@ func (s *Store) APIKeyGetByHash(ctx context.Context, hash []byte) (*store.APIKey
 	return k, nil
 }
 
+// APIKeyGet returns a key of org by id, revoked or not; ErrNotFound when
+// missing.
+func (s *Store) APIKeyGet(ctx context.Context, orgID, id string) (*store.APIKey, error) {
+	k, err := Get(ctx, s, s.db.Read, scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys WHERE org_id = ? AND id = ?`, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("get api key %s: %w", id, err)
+	}
+	return k, nil
+}
+
 // APIKeyList returns the user-created keys of org, newest first.
 func (s *Store) APIKeyList(ctx context.Context, orgID string) ([]*store.APIKey, error) {
 	out, err := List(ctx, s, s.db.Read, scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys

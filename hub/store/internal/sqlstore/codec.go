@@ -109,6 +109,14 @@ func nullString(s string) any {
 	return s
 }
 
+// nullBytes encodes optional bytes for a blob column: NULL when empty.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // nullRaw encodes optional raw JSON for a text column: NULL when empty.
 func nullRaw(b json.RawMessage) any {
 	if len(b) == 0 {

@@ -8,11 +8,11 @@ import (
 	"github.com/exporthub/exporthub/hub/store"
 )
 
-const webSessionColumns = `hash, user_id, org_id, csrf_token, expires_at, created_at`
+const webSessionColumns = `hash, user_id, org_id, csrf_token, api_key_id, password_fingerprint, expires_at, created_at`
 
 func scanWebSession(row Row) (*store.WebSession, error) {
 	var ws store.WebSession
-	if err := row.Scan(&ws.Hash, &ws.UserID, &ws.OrgID, &ws.CSRFToken, TimeDest(&ws.ExpiresAt), TimeDest(&ws.CreatedAt)); err != nil {
+	if err := row.Scan(&ws.Hash, &ws.UserID, &ws.OrgID, &ws.CSRFToken, &ws.APIKeyID, &ws.PasswordFingerprint, TimeDest(&ws.ExpiresAt), TimeDest(&ws.CreatedAt)); err != nil {
 		return nil, err
 	}
 	return &ws, nil
@@ -23,8 +23,8 @@ func scanWebSession(row Row) (*store.WebSession, error) {
 func (s *Store) WebSessionInsert(ctx context.Context, ws *store.WebSession) error {
 	ws.CreatedAt = OrNow(ws.CreatedAt)
 	ws.ExpiresAt = ws.ExpiresAt.UTC().Truncate(time.Microsecond)
-	_, err := s.exec(ctx, `INSERT INTO web_sessions (`+webSessionColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		ws.Hash, ws.UserID, ws.OrgID, ws.CSRFToken, s.d.TimeFunc(ws.ExpiresAt), s.d.TimeFunc(ws.CreatedAt))
+	_, err := s.exec(ctx, `INSERT INTO web_sessions (`+webSessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ws.Hash, ws.UserID, ws.OrgID, ws.CSRFToken, ws.APIKeyID, nullBytes(ws.PasswordFingerprint), s.d.TimeFunc(ws.ExpiresAt), s.d.TimeFunc(ws.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert web session: %w", err)
 	}
