@@ -415,8 +415,11 @@ func (rs *replicaSet) uiInstances(r *replica, f *runsFixture) []web.Instance {
 	t.Helper()
 	value := "replica-session-" + store.NewID() + store.NewID()
 	sum := sha256.Sum256([]byte(value))
+	// A session lives as long as the key it was signed in with.
+	key, err := r.srv.Store().APIKeyGetByHash(context.Background(), auth.HashKey(rs.adminKey))
+	require.NoError(t, err)
 	require.NoError(t, r.srv.Store().WebSessionInsert(context.Background(), &store.WebSession{
-		Hash: sum[:], UserID: rs.adminID, OrgID: rs.orgID, CSRFToken: "t", ExpiresAt: time.Now().Add(time.Hour),
+		Hash: sum[:], UserID: rs.adminID, OrgID: rs.orgID, CSRFToken: "t", APIKeyID: key.ID, ExpiresAt: time.Now().Add(time.Hour),
 	}))
 	req, err := http.NewRequest(http.MethodGet, r.url+"/ui/plugins/"+f.plugin.ID+"/instances", nil)
 	require.NoError(t, err)
