@@ -141,8 +141,9 @@ func TestReplicas_LostAcknowledgementOfAnUntakenRunFailsIt(t *testing.T) {
 	a := rs.start("replica-a")
 	f := rs.fixture(a, "")
 	// An instance on a replica that answers nothing (it crashed a moment
-	// ago): the run was never taken, so A ends it, and a late delivery by
-	// that replica finds it ended.
+	// ago and its lease has not ended yet; a live replica cannot be made
+	// to stay silent otherwise): the run was never taken, so A ends it,
+	// and a late delivery by that replica finds it ended.
 	ctx := context.Background()
 	st := a.srv.Store()
 	_, err := st.NodeRegister(ctx, &store.NodeLeaseParams{ID: "replica-ghost", Incarnation: "x", Lease: time.Hour})

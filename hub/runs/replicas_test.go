@@ -647,26 +647,6 @@ func TestReplicas_CallbacksThroughAnotherReplica(t *testing.T) {
 	require.Equal(t, "WARNING", logs.Logs[0].Level)
 }
 
-func TestReplicas_SilentReplicaFailsTheRun(t *testing.T) {
-	t.Parallel()
-	rs := newReplicaSet(t)
-	a := rs.start("replica-a")
-	f := rs.fixture(a, "")
-	// The rows a replica that crashed a moment ago leaves behind (its
-	// lease has not ended yet): an instance on a node that answers
-	// nothing. A live replica cannot be made to stay silent otherwise.
-	ctx := context.Background()
-	st := a.srv.Store()
-	_, err := st.NodeRegister(ctx, &store.NodeLeaseParams{ID: "replica-ghost", Incarnation: "x", Lease: time.Hour})
-	require.NoError(t, err)
-	require.NoError(t, st.InstanceUpsert(ctx, &store.Instance{
-		NodeID: "replica-ghost", ID: "ghost-socket", PluginID: f.plugin.ID, OrgID: rs.orgID, Connector: store.ConnectorWS,
-	}))
-	run := rs.submit(a, f)
-	require.Equal(t, string(store.RunFailed), run.Status)
-	require.Equal(t, runs.MsgReplicaNoAnswer, run.Message)
-}
-
 func TestReplicas_RotatedSecretDisconnectsEverywhere(t *testing.T) {
 	t.Parallel()
 	rs := newReplicaSet(t)
